@@ -1,0 +1,72 @@
+"""CloudEvents 1.0 JSON envelope with the platform's two extensions, `agency` and `traceparent`."""
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from contracts.subjects import AgencyCode
+
+TRACEPARENT_PATTERN = r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$"
+
+
+class CloudEvent(BaseModel):
+    """One domain event as it travels: the same bytes go to JetStream, the audit chain and
+    external subscribers."""
+
+    # CloudEvents lets producers add extension attributes; a consumer must not refuse them.
+    model_config = ConfigDict(frozen=True, extra="allow")
+
+    specversion: Literal["1.0"] = "1.0"
+    id: str = Field(min_length=1, max_length=200, description="Unique per event; also Nats-Msg-Id")
+    source: str = Field(min_length=1, description="Producing service, e.g. /telework/engagement")
+    type: str = Field(
+        min_length=1,
+        description="th.go.telework.<context>.<event>.v<N>",
+        examples=["th.go.telework.meeting.meeting_checked.v1"],
+    )
+    subject: str | None = Field(
+        default=None, description="The resource the event is about, e.g. engagement/ENG-1"
+    )
+    time: AwareDatetime = Field(description="When it happened, with offset (Asia/Bangkok)")
+    datacontenttype: Literal["application/json"] = "application/json"
+    data: dict[str, Any]
+    agency: AgencyCode = Field(description="Agency code the event belongs to (extension)")
+    traceparent: str | None = Field(
+        default=None, pattern=TRACEPARENT_PATTERN, description="W3C trace context (extension)"
+    )
+
+    def to_json_bytes(self) -> bytes:
+        return self.model_dump_json(exclude_none=True).encode()
+
+    @classmethod
+    def from_json_bytes(cls, raw: bytes | str) -> "CloudEvent":
+        return cls.model_validate_json(raw)
+
+    @property
+    def occurred_at(self) -> datetime:
+        return self.time
+
+
+def to_cloud_event(
+    event: "DomainEvent",
+    *,
+    event_id: str,
+    agency: str,
+    source: str,
+    time: datetime,
+    traceparent: str | None = None,
+) -> CloudEvent:
+    return CloudEvent(
+        id=event_id,
+        source=source,
+        type=event.type_name(),
+        subject=event.resource(),
+        time=time,
+        data=event.model_dump(mode="json"),
+        agency=agency,
+        traceparent=traceparent,
+    )
+
+
+from contracts.events.base import DomainEvent  # noqa: E402  (avoids an import cycle)

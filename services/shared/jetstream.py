@@ -1,0 +1,52 @@
+"""JetStream streams the platform relies on, declared once."""
+
+import nats
+from nats.aio.client import Client
+from nats.js import JetStreamContext
+from nats.js.api import RetentionPolicy, StorageType, StreamConfig
+from nats.js.errors import NotFoundError
+
+from contracts.subjects import DEAD_LETTER_ROOT, DEAD_LETTER_STREAM, STREAM_NAME, STREAM_SUBJECTS
+
+# Relay retries after an outage re-send events JetStream may already hold; within this window
+# the server drops them by Nats-Msg-Id. Consumers' inboxes cover anything older.
+DUPLICATE_WINDOW_S = 3600.0
+
+
+def telework_stream() -> StreamConfig:
+    return StreamConfig(
+        name=STREAM_NAME,
+        subjects=[STREAM_SUBJECTS],
+        storage=StorageType.FILE,
+        retention=RetentionPolicy.LIMITS,
+        duplicate_window=DUPLICATE_WINDOW_S,
+    )
+
+
+def dead_letter_stream() -> StreamConfig:
+    return StreamConfig(
+        name=DEAD_LETTER_STREAM,
+        subjects=[f"{DEAD_LETTER_ROOT}.>"],
+        storage=StorageType.FILE,
+        retention=RetentionPolicy.LIMITS,
+    )
+
+
+async def ensure_streams(js: JetStreamContext) -> None:
+    for config in (telework_stream(), dead_letter_stream()):
+        try:
+            await js.stream_info(config.name or "")
+            await js.update_stream(config)
+        except NotFoundError:
+            await js.add_stream(config)
+
+
+async def connect(url: str, name: str, **kwargs: object) -> Client:
+    """A connection that keeps trying to reconnect for as long as the process lives."""
+    return await nats.connect(
+        url,
+        name=name,
+        max_reconnect_attempts=-1,
+        reconnect_time_wait=0.5,
+        **kwargs,  # type: ignore[arg-type]
+    )

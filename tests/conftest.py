@@ -1,0 +1,77 @@
+"""Fixtures shared by every test: real NATS, PostgreSQL and SQLite, per-test isolation."""
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import MetaData, text
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+from services.shared.db import create_schema, make_engine, sessionmaker
+from tests.support.servers import NatsServer, postgres_admin_url, shared_nats_url, unavailable
+
+
+@pytest.fixture(scope="session")
+def nats_url() -> Iterator[str]:
+    url = shared_nats_url()
+    if url is not None:
+        yield url
+        return
+    server = NatsServer()
+    try:
+        server.start()
+    except Exception as exc:  # pragma: no cover - depends on the machine
+        unavailable(f"NATS ({exc})")
+    yield server.url
+    server.cleanup()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    url, handle = postgres_admin_url()
+    if url is None:
+        unavailable("PostgreSQL (no DATABASE_URL, nothing on 127.0.0.1:5432, no pgserver)")
+    assert url is not None
+    yield url
+    if handle is not None:
+        handle.cleanup()  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def agency() -> str:
+    """A fresh agency code per test, so tests sharing one JetStream never see each other."""
+    return "T" + uuid.uuid4().hex[:10].upper()
+
+
+@dataclass
+class Database:
+    kind: str
+    url: str
+    schema: str | None
+    engine: AsyncEngine
+    sessions: async_sessionmaker[Any]
+
+    async def create(self, *metadatas: MetaData) -> None:
+        await create_schema(self.engine, metadatas, self.schema)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """The same test against SQLite and PostgreSQL (each in a private schema or file)."""
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+        schema = None
+    else:
+        url = request.getfixturevalue("postgres_url")
+        schema = "t_" + uuid.uuid4().hex[:12]
+    engine = make_engine(url, schema)
+    database = Database(request.param, url, schema, engine, sessionmaker(engine))
+    await database.create()
+    yield database
+    if schema is not None:
+        async with engine.begin() as conn:
+            await conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    await engine.dispose()

@@ -1,0 +1,92 @@
+"""Real servers for tests: the ones already listening when there are any, our own otherwise.
+
+Under CI=true a service that can be neither found nor started is a failure, never a skip.
+"""
+
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from infra.stack import free_port, nats_server_binary, port_open, wait_for_port
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def unavailable(what: str) -> None:
+    """A missing service: fails under CI, skips (loudly, with the reason) on a laptop."""
+    if IN_CI:
+        pytest.fail(f"{what} is not available, and CI=true forbids skipping", pytrace=False)
+    pytest.skip(f"{what} is not available")
+
+
+@dataclass
+class NatsServer:
+    """A private nats-server the test owns: it can stop it and start it again on the same
+    port and store, which is how the 'NATS down' tests cut the relay off."""
+
+    port: int = field(default_factory=free_port)
+    store: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="nats-")))
+    config: Path | None = None
+    proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"nats://127.0.0.1:{self.port}"
+
+    def start(self) -> "NatsServer":
+        args = [nats_server_binary(), "-a", "127.0.0.1", "-p", str(self.port), "-js",
+                "-sd", str(self.store)]
+        if self.config is not None:
+            args = [nats_server_binary(), "-c", str(self.config), "-p", str(self.port)]
+        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for_port("127.0.0.1", self.port, 15, self.proc)
+        return self
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+        self.proc = None
+        # The port must be closed before a test goes on believing NATS is down.
+        deadline = time.monotonic() + 5
+        while port_open("127.0.0.1", self.port) and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    def cleanup(self) -> None:
+        self.stop()
+        shutil.rmtree(self.store, ignore_errors=True)
+
+
+def shared_nats_url() -> str | None:
+    url = os.environ.get("NATS_URL")
+    if url:
+        return url
+    if port_open("127.0.0.1", 4222):
+        return "nats://127.0.0.1:4222"
+    return None
+
+
+def postgres_admin_url() -> tuple[str | None, object | None]:
+    """(asyncpg URL of a database we may create schemas in, handle to stop if we started it)."""
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith(("postgresql", "postgres")):
+        from services.shared.settings import async_database_url
+
+        return async_database_url(url), None
+    if port_open("127.0.0.1", 5432):
+        return "postgresql+asyncpg://postgres@127.0.0.1:5432/test", None
+    try:  # a fresh machine with only Python: PostgreSQL binaries from PyPI (docs/decisions)
+        import pgserver
+
+        server = pgserver.get_server(tempfile.mkdtemp(prefix="pg-"), cleanup_mode="stop")
+        uri = server.get_uri()
+        return uri.replace("postgresql://", "postgresql+asyncpg://", 1), server
+    except Exception:
+        pass
+    return None, None
