@@ -34,7 +34,9 @@ def run_all(data_dir: Path) -> int:
     for i, name in enumerate(SERVICES):
         proc = subprocess.Popen(
             [python, "-m", "services.cli", "serve", name],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            env=env,
         )
         prefix = f"\033[{COLOURS[i % len(COLOURS)]}m{name:<{width}} |\033[0m"
         threading.Thread(target=_pump, args=(prefix, proc.stdout), daemon=True).start()

@@ -63,7 +63,9 @@ def nats_server_binary() -> str:
     return find_binary("nats-server", ("/usr/sbin/nats-server", "/usr/local/bin/nats-server"))
 
 
-def wait_for_port(host: str, port: int, timeout: float, proc: subprocess.Popen[bytes] | None = None) -> None:
+def wait_for_port(
+    host: str, port: int, timeout: float, proc: subprocess.Popen[bytes] | None = None
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if port_open(host, port):
@@ -74,7 +76,9 @@ def wait_for_port(host: str, port: int, timeout: float, proc: subprocess.Popen[b
     raise StackError(f"nothing listens on {host}:{port} after {timeout:.0f}s")
 
 
-def start_nats(data_dir: Path, port: int = NATS.port, config: Path | None = None) -> subprocess.Popen[bytes]:
+def start_nats(
+    data_dir: Path, port: int = NATS.port, config: Path | None = None
+) -> subprocess.Popen[bytes]:
     store = data_dir / "nats"
     store.mkdir(parents=True, exist_ok=True)
     args = [nats_server_binary(), "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", str(store)]
@@ -83,19 +87,35 @@ def start_nats(data_dir: Path, port: int = NATS.port, config: Path | None = None
     return _spawn("nats", args, data_dir, port)
 
 
-def start_temporal(data_dir: Path, port: int = TEMPORAL.port, ui_port: int = TEMPORAL_UI_PORT) -> subprocess.Popen[bytes]:
+def start_temporal(
+    data_dir: Path, port: int = TEMPORAL.port, ui_port: int = TEMPORAL_UI_PORT
+) -> subprocess.Popen[bytes]:
     args = [
-        find_binary("temporal"), "server", "start-dev",
-        "--ip", "127.0.0.1", "--port", str(port), "--ui-port", str(ui_port),
-        "--db-filename", str(data_dir / "temporal.db"),
+        find_binary("temporal"),
+        "server",
+        "start-dev",
+        "--ip",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--ui-port",
+        str(ui_port),
+        "--db-filename",
+        str(data_dir / "temporal.db"),
         # WAL roughly doubles the dev server's throughput on this kind of machine.
-        "--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal",
-        "--log-level", "warn",
+        "--sqlite-pragma",
+        "journal_mode=wal",
+        "--sqlite-pragma",
+        "synchronous=normal",
+        "--log-level",
+        "warn",
     ]
     return _spawn("temporal", args, data_dir, port, timeout=60)
 
 
-def _spawn(name: str, args: list[str], data_dir: Path, port: int, timeout: float = 20) -> subprocess.Popen[bytes]:
+def _spawn(
+    name: str, args: list[str], data_dir: Path, port: int, timeout: float = 20
+) -> subprocess.Popen[bytes]:
     logs = data_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     with open(logs / f"{name}.log", "ab") as out:
@@ -115,7 +135,9 @@ def up(data_dir: Path) -> list[str]:
             lines.append(f"{comp.name}: reusing {comp.host}:{comp.port}")
         else:
             start(data_dir)
-            lines.append(f"{comp.name}: started on {comp.host}:{comp.port} (log .data/logs/{comp.name}.log)")
+            lines.append(
+                f"{comp.name}: started on {comp.host}:{comp.port} (log .data/logs/{comp.name}.log)"
+            )
     return lines
 
 

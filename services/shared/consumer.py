@@ -101,8 +101,12 @@ class EventConsumer:
                 if delivered >= self._max_deliver:
                     await self._dead_letter(nc, msg, f"failed {delivered} times: {exc}")
                 else:
-                    log.warning("consumer %s: event %s failed (%s); retrying", self.name,
-                                event.id, type(exc).__name__)
+                    log.warning(
+                        "consumer %s: event %s failed (%s); retrying",
+                        self.name,
+                        event.id,
+                        type(exc).__name__,
+                    )
                     await msg.nak(delay=min(2.0**delivered, 30.0))
                 return
         await msg.ack()
@@ -117,8 +121,12 @@ class EventConsumer:
         await nc.jetstream().publish(dead_letter_subject(self.name), msg.data, headers=headers)
         await msg.ack()
         self.dead_lettered += 1
-        log.error("consumer %s: dead-lettered a message from %s: %s", self.name, msg.subject,
-                  cause.split(":")[0])
+        log.error(
+            "consumer %s: dead-lettered a message from %s: %s",
+            self.name,
+            msg.subject,
+            cause.split(":")[0],
+        )
 
 
 def _first_error(exc: ValidationError) -> str:

@@ -12,7 +12,6 @@ from sqlalchemy import (
     BigInteger,
     Column,
     DateTime,
-    Index,
     Integer,
     MetaData,
     String,
@@ -41,14 +40,20 @@ event_log = Table(
     Column("subject", String(300), nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
     Column("envelope", Text, nullable=False),
-    Column("published_at", DateTime(timezone=True), nullable=True),
     UniqueConstraint("stream_id", "version", name="uq_event_log_stream_version"),
-    Index(
-        "ix_event_log_unpublished",
-        "position",
-        postgresql_where=text("published_at IS NULL"),
-        sqlite_where=text("published_at IS NULL"),
-    ),
+)
+
+# Events committed but not yet acknowledged by JetStream. The relay deletes a row once JetStream
+# acknowledged it, so the event log itself is never updated (append-only, as audit expects) and
+# this table stays small however long the log grows.
+outbox = Table(
+    "outbox",
+    PLUMBING,
+    Column("position", Position, primary_key=True, autoincrement=False),
+    Column("event_id", String(200), nullable=False),
+    Column("stream_id", String(200), nullable=False),
+    Column("subject", String(300), nullable=False),
+    Column("envelope", Text, nullable=False),
 )
 
 inbox = Table(
@@ -87,7 +92,9 @@ def make_engine(url: str, schema: str | None = None, **kwargs: Any) -> AsyncEngi
     return engine
 
 
-async def create_schema(engine: AsyncEngine, metadatas: Iterable[MetaData], schema: str | None) -> None:
+async def create_schema(
+    engine: AsyncEngine, metadatas: Iterable[MetaData], schema: str | None
+) -> None:
     """Create the service's tables if missing (idempotent)."""
     async with engine.begin() as conn:
         if schema and not is_sqlite(str(engine.url)):

@@ -18,7 +18,7 @@ from contracts.envelope import CloudEvent, to_cloud_event
 from contracts.events.base import DomainEvent
 from contracts.subjects import nats_subject
 from services.shared import clock, telemetry
-from services.shared.db import event_log
+from services.shared.db import event_log, outbox
 
 ANY_VERSION = None
 
@@ -102,12 +102,23 @@ class EventLog:
         try:
             async with session.begin_nested():
                 result = await session.execute(
-                    insert(event_log).returning(
-                        event_log.c.position, sort_by_parameter_order=True
-                    ),
+                    insert(event_log).returning(event_log.c.position, sort_by_parameter_order=True),
                     rows,
                 )
                 positions = [int(p) for p in result.scalars()]
+                await session.execute(
+                    insert(outbox),
+                    [
+                        {
+                            "position": pos,
+                            "event_id": row["event_id"],
+                            "stream_id": stream_id,
+                            "subject": row["subject"],
+                            "envelope": row["envelope"],
+                        }
+                        for pos, row in zip(positions, rows, strict=True)
+                    ],
+                )
         except IntegrityError as exc:
             raise ConcurrencyConflict(
                 stream_id, expected_version, await self.version(session, stream_id)
@@ -118,7 +129,9 @@ class EventLog:
         ]
 
     @staticmethod
-    def _row(stream_id: str, version: int, envelope: CloudEvent, now: datetime) -> dict[str, object]:
+    def _row(
+        stream_id: str, version: int, envelope: CloudEvent, now: datetime
+    ) -> dict[str, object]:
         context, name = envelope.type.split(".")[3:5]
         return {
             "event_id": envelope.id,
@@ -133,24 +146,36 @@ class EventLog:
 
     async def _existing(self, session: AsyncSession, ids: Sequence[str]) -> list[RecordedEvent]:
         result = await session.execute(
-            select(event_log.c.position, event_log.c.stream_id, event_log.c.version,
-                   event_log.c.envelope)
+            select(
+                event_log.c.position,
+                event_log.c.stream_id,
+                event_log.c.version,
+                event_log.c.envelope,
+            )
             .where(event_log.c.event_id.in_(ids))
             .order_by(event_log.c.position)
         )
         return [
-            RecordedEvent(r.position, r.stream_id, r.version, CloudEvent.from_json_bytes(r.envelope))
+            RecordedEvent(
+                r.position, r.stream_id, r.version, CloudEvent.from_json_bytes(r.envelope)
+            )
             for r in result
         ]
 
     async def read_stream(self, session: AsyncSession, stream_id: str) -> list[RecordedEvent]:
         result = await session.execute(
-            select(event_log.c.position, event_log.c.stream_id, event_log.c.version,
-                   event_log.c.envelope)
+            select(
+                event_log.c.position,
+                event_log.c.stream_id,
+                event_log.c.version,
+                event_log.c.envelope,
+            )
             .where(event_log.c.stream_id == stream_id)
             .order_by(event_log.c.version)
         )
         return [
-            RecordedEvent(r.position, r.stream_id, r.version, CloudEvent.from_json_bytes(r.envelope))
+            RecordedEvent(
+                r.position, r.stream_id, r.version, CloudEvent.from_json_bytes(r.envelope)
+            )
             for r in result
         ]

@@ -22,7 +22,9 @@ async def first_time(session: AsyncSession, consumer: str, event_id: str) -> boo
     try:
         async with session.begin_nested():
             await session.execute(
-                inbox.insert().values(consumer=consumer, event_id=event_id, processed_at=clock.now())
+                inbox.insert().values(
+                    consumer=consumer, event_id=event_id, processed_at=clock.now()
+                )
             )
     except IntegrityError:  # a concurrent delivery of the same event won the race
         return False

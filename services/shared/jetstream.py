@@ -48,5 +48,5 @@ async def connect(url: str, name: str, **kwargs: object) -> Client:
         name=name,
         max_reconnect_attempts=-1,
         reconnect_time_wait=0.5,
-        **kwargs,  # type: ignore[arg-type]
+        **kwargs,
     )

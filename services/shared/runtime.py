@@ -9,7 +9,7 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,7 +31,7 @@ class ServiceContext:
     stop: asyncio.Event
 
 
-Task = Callable[[ServiceContext], Awaitable[None]]
+Task = Callable[[ServiceContext], Coroutine[Any, Any, None]]
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,9 @@ def configure_logging(service: str) -> None:
     )
 
 
-async def open_context(spec: ServiceSpec, settings: Settings, stop: asyncio.Event) -> ServiceContext:
+async def open_context(
+    spec: ServiceSpec, settings: Settings, stop: asyncio.Event
+) -> ServiceContext:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     schema = None if is_sqlite(settings.database_url) else spec.schema
     engine = make_engine(settings.database_url, schema)

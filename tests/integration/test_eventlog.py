@@ -5,7 +5,7 @@ import asyncio
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
 
-from services.shared.db import event_log
+from services.shared.db import event_log, outbox
 from services.shared.eventlog import ConcurrencyConflict, EventLog
 from tests.conftest import Database
 from tests.support.events import sample_event
@@ -15,8 +15,9 @@ pytestmark = pytest.mark.integration
 LOG = EventLog("/telework/test")
 
 caller_md = MetaData()
-caller_rows = Table("caller_rows", caller_md, Column("id", Integer, primary_key=True),
-                    Column("note", String(50)))
+caller_rows = Table(
+    "caller_rows", caller_md, Column("id", Integer, primary_key=True), Column("note", String(50))
+)
 
 
 class TestAppend:
@@ -55,7 +56,9 @@ class TestAppend:
         async with db.sessions() as s:
             assert await LOG.version(s, "m-3") == 1
 
-    async def test_rollback_of_the_caller_removes_its_events_and_its_rows(self, db: Database) -> None:
+    async def test_rollback_of_the_caller_removes_its_events_and_its_rows(
+        self, db: Database
+    ) -> None:
         await db.create(caller_md)
         with pytest.raises(RuntimeError):
             async with db.sessions.begin() as s:
@@ -64,11 +67,14 @@ class TestAppend:
                 raise RuntimeError("caller fails after appending")
         async with db.sessions() as s:
             assert (await s.execute(select(func.count()).select_from(event_log))).scalar() == 0
+            assert (await s.execute(select(func.count()).select_from(outbox))).scalar() == 0
             assert (await s.execute(select(func.count()).select_from(caller_rows))).scalar() == 0
 
     async def test_append_with_the_same_deterministic_ids_is_a_no_op(self, db: Database) -> None:
-        events = [sample_event("m-5", 1, event_id="wf-1:step-1"),
-                  sample_event("m-5", 2, event_id="wf-1:step-2")]
+        events = [
+            sample_event("m-5", 1, event_id="wf-1:step-1"),
+            sample_event("m-5", 2, event_id="wf-1:step-2"),
+        ]
         async with db.sessions.begin() as s:
             first = await LOG.append(s, "m-5", events, 0)
         async with db.sessions.begin() as s:
@@ -77,10 +83,10 @@ class TestAppend:
         async with db.sessions() as s:
             assert await LOG.version(s, "m-5") == 2
 
-    async def test_new_events_are_unpublished(self, db: Database) -> None:
+    async def test_new_events_wait_in_the_outbox_with_their_subject(self, db: Database) -> None:
         async with db.sessions.begin() as s:
-            await LOG.append(s, "m-6", [sample_event("m-6")], 0)
+            [rec] = await LOG.append(s, "m-6", [sample_event("m-6")], 0)
         async with db.sessions() as s:
-            row = (await s.execute(select(event_log.c.published_at, event_log.c.subject))).one()
-        assert row.published_at is None
+            row = (await s.execute(select(outbox))).one()
+        assert row.position == rec.position and row.event_id == rec.envelope.id
         assert row.subject == "telework.v1.ONDE.meeting.recording_registered"

@@ -10,7 +10,7 @@ import nats
 import pytest
 from sqlalchemy import func, select
 
-from services.shared.db import event_log
+from services.shared.db import outbox
 from services.shared.eventlog import EventLog
 from services.shared.relay import OutboxRelay
 from tests.conftest import Database
@@ -28,14 +28,16 @@ async def append_many(db: Database, agency: str, streams: int, per_stream: int) 
     for n in range(per_stream):
         for s in range(streams):
             async with db.sessions.begin() as session:
-                [rec] = await LOG.append(session, f"m-{s}", [sample_event(f"m-{s}", n, agency)], None)
+                [rec] = await LOG.append(
+                    session, f"m-{s}", [sample_event(f"m-{s}", n, agency)], None
+                )
                 ids.append(rec.envelope.id)
     return ids
 
 
 async def unpublished(db: Database) -> int:
     async with db.sessions() as s:
-        q = select(func.count()).select_from(event_log).where(event_log.c.published_at.is_(None))
+        q = select(func.count()).select_from(outbox)
         return int((await s.execute(q)).scalar_one())
 
 
@@ -52,7 +54,9 @@ async def private_nats() -> AsyncIterator[NatsServer]:
     server.cleanup()
 
 
-async def run_relay(db: Database, url: str, **kwargs: object) -> tuple[OutboxRelay, asyncio.Event, asyncio.Task[None]]:
+async def run_relay(
+    db: Database, url: str, **kwargs: object
+) -> tuple[OutboxRelay, asyncio.Event, asyncio.Task[None]]:
     stop = asyncio.Event()
     relay = OutboxRelay(db.sessions, url, **kwargs)  # type: ignore[arg-type]
     return relay, stop, asyncio.create_task(relay.run(stop))
@@ -63,7 +67,7 @@ class TestRelay:
         self, db: Database, nats_url: str, agency: str
     ) -> None:
         ids = await append_many(db, agency, streams=3, per_stream=4)
-        relay, stop, task = await run_relay(db, nats_url, batch_size=5)
+        _, stop, task = await run_relay(db, nats_url, batch_size=5)
         await wait_until_published(db)
         stop.set()
         await task
@@ -77,7 +81,7 @@ class TestRelay:
     async def test_nothing_is_lost_while_nats_is_down(
         self, db: Database, private_nats: NatsServer, agency: str
     ) -> None:
-        relay, stop, task = await run_relay(db, private_nats.url, publish_timeout=1.0)
+        _, stop, task = await run_relay(db, private_nats.url, publish_timeout=1.0)
         before = await append_many(db, agency, streams=2, per_stream=5)
         await wait_until_published(db)
 
@@ -98,14 +102,20 @@ class TestRelay:
     ) -> None:
         ids = await append_many(db, agency, streams=10, per_stream=50)
         proc = subprocess.run(
-            [sys.executable, "-m", "tests.support.relay_process", private_nats.url, db.url,
-             db.schema or ""],
+            [
+                sys.executable,
+                "-m",
+                "tests.support.relay_process",
+                private_nats.url,
+                db.url,
+                db.schema or "",
+            ],
             timeout=60,
         )
         assert proc.returncode == -9  # it died by SIGKILL after its third batch
         assert await unpublished(db) == len(ids) - 200  # batches 1–2 marked, 3 published only
 
-        relay, stop, task = await run_relay(db, private_nats.url, batch_size=100)
+        _, stop, task = await run_relay(db, private_nats.url, batch_size=100)
         await wait_until_published(db)
         stop.set()
         await task

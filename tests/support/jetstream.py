@@ -1,6 +1,5 @@
 """Reading back what reached JetStream, for assertions."""
 
-import asyncio
 from collections import Counter, defaultdict
 
 import nats
@@ -20,7 +19,7 @@ async def read_agency(url: str, agency: str, idle: float = 1.0) -> list[CloudEve
         while True:
             try:
                 msg = await sub.next_msg(timeout=idle)
-            except (NatsTimeout, asyncio.TimeoutError):
+            except (TimeoutError, NatsTimeout):
                 break
             events.append(CloudEvent.from_json_bytes(msg.data))
         await sub.unsubscribe()

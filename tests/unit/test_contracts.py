@@ -1,7 +1,8 @@
 """Contracts: envelope, subjects, and the guard against stale or breaking schemas (R-INT-1)."""
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from typing import Any, ClassVar
 
 import pytest
 from pydantic import ValidationError
@@ -36,8 +37,14 @@ class TestEnvelope:
             meeting_id="M-1", recording="audio", sha256="a" * 64, size_bytes=10, location="s3://x"
         )
         tp = "00-" + "1" * 32 + "-" + "2" * 16 + "-01"
-        ce = to_cloud_event(event, event_id="e1", agency="ONDE", source="/telework/meetings",
-                            time=datetime(2026, 11, 26, tzinfo=timezone.utc), traceparent=tp)
+        ce = to_cloud_event(
+            event,
+            event_id="e1",
+            agency="ONDE",
+            source="/telework/meetings",
+            time=datetime(2026, 11, 26, tzinfo=UTC),
+            traceparent=tp,
+        )
         back = CloudEvent.from_json_bytes(ce.to_json_bytes())
         assert back == ce
         assert back.subject == "meeting/M-1"
@@ -46,13 +53,21 @@ class TestEnvelope:
 
     def test_refuses_a_naive_time(self) -> None:
         with pytest.raises(ValidationError):
-            CloudEvent(id="e", source="s", type="t", time=datetime(2026, 1, 1), data={},
-                       agency="ONDE")
+            CloudEvent(
+                id="e", source="s", type="t", time=datetime(2026, 1, 1), data={}, agency="ONDE"
+            )
 
     def test_refuses_a_malformed_traceparent(self) -> None:
         with pytest.raises(ValidationError):
-            CloudEvent(id="e", source="s", type="t", time=datetime.now(timezone.utc), data={},
-                       agency="ONDE", traceparent="not-a-trace")
+            CloudEvent(
+                id="e",
+                source="s",
+                type="t",
+                time=datetime.now(UTC),
+                data={},
+                agency="ONDE",
+                traceparent="not-a-trace",
+            )
 
 
 class TestSchemaGuard:
@@ -84,7 +99,7 @@ class TestSchemaGuard:
 
 
 class TestBreakingChanges:
-    OLD = {
+    OLD: ClassVar[dict[str, Any]] = {
         "properties": {"a": {"type": "string"}, "b": {"type": "integer"}},
         "required": ["a"],
         "$defs": {"X": {"properties": {"x": {"type": "string"}}, "required": []}},

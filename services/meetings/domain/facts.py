@@ -41,7 +41,7 @@ class MeetingFacts:
 
 def parse_fraction(text: Any) -> Fraction:
     if not isinstance(text, str) or "/" not in text:
-        raise InvalidMeeting(f"quorum_fraction must be a string like \"1/2\", got {text!r}")
+        raise InvalidMeeting(f'quorum_fraction must be a string like "1/2", got {text!r}')
     num, _, den = text.partition("/")
     try:
         value = Fraction(int(num), int(den))
@@ -84,8 +84,13 @@ def _attendee(doc: Any, index: int) -> Attendee:
     av = doc.get("av_continuous", False)
     if not isinstance(av, bool):
         raise InvalidMeeting(f"{where}: 'av_continuous' must be true or false")
-    return Attendee(member=member, mode=mode, in_kingdom=in_kingdom,
-                    venue=venue if mode == "in_person" else None, av_continuous=av)
+    return Attendee(
+        member=member,
+        mode=mode,
+        in_kingdom=in_kingdom,
+        venue=venue if mode == "in_person" else None,
+        av_continuous=av,
+    )
 
 
 def parse_meeting(doc: Any) -> MeetingFacts:

@@ -26,15 +26,9 @@ RD_2547_S14 = Basis(
     "พระราชกฤษฎีกาเบี้ยประชุมกรรมการ พ.ศ. 2547 มาตรา 14",
     "Royal Decree on Committee Meeting Allowances B.E. 2547, section 14",
 )
-NCPO_74_CL1 = Basis(
-    "ประกาศ คสช. ฉบับที่ 74/2557 ข้อ 1", "NCPO Announcement No. 74/2557, clause 1"
-)
-NCPO_74_CL2 = Basis(
-    "ประกาศ คสช. ฉบับที่ 74/2557 ข้อ 2", "NCPO Announcement No. 74/2557, clause 2"
-)
-NCPO_74_CL3 = Basis(
-    "ประกาศ คสช. ฉบับที่ 74/2557 ข้อ 3", "NCPO Announcement No. 74/2557, clause 3"
-)
+NCPO_74_CL1 = Basis("ประกาศ คสช. ฉบับที่ 74/2557 ข้อ 1", "NCPO Announcement No. 74/2557, clause 1")
+NCPO_74_CL2 = Basis("ประกาศ คสช. ฉบับที่ 74/2557 ข้อ 2", "NCPO Announcement No. 74/2557, clause 2")
+NCPO_74_CL3 = Basis("ประกาศ คสช. ฉบับที่ 74/2557 ข้อ 3", "NCPO Announcement No. 74/2557, clause 3")
 MICT_2557_CL4 = Basis(
     "ประกาศกระทรวงเทคโนโลยีสารสนเทศและการสื่อสาร เรื่อง มาตรฐานการรักษาความมั่นคงปลอดภัย"
     "ของการประชุมผ่านสื่ออิเล็กทรอนิกส์ พ.ศ. 2557 ข้อ 4",
@@ -143,63 +137,100 @@ class Ncpo74Of2557:
         # Allowance follows presence at a lawfully held meeting only: an unlawful electronic
         # meeting is no meeting of the committee (see docs/meetings.md).
         eligible = tuple(a.member for a in present) if not violations else ()
-        return CheckResult(self.name, quorum, len(present), together_needed, together,
-                           tuple(violations), eligible)
+        return CheckResult(
+            self.name, quorum, len(present), together_needed, together, tuple(violations), eligible
+        )
 
     def _kind(self, facts: MeetingFacts) -> list[Violation]:
         if facts.meeting_kind in STATUTORY_EXCLUDED_KINDS:
             th, en = STATUTORY_EXCLUDED_KINDS[facts.meeting_kind]
-            return [Violation("excluded_meeting_kind", NCPO_74_CL2,
-                              f"ห้ามประชุมผ่านสื่ออิเล็กทรอนิกส์สำหรับ{th}",
-                              f"electronic meetings are not available for {en}")]
+            return [
+                Violation(
+                    "excluded_meeting_kind",
+                    NCPO_74_CL2,
+                    f"ห้ามประชุมผ่านสื่ออิเล็กทรอนิกส์สำหรับ{th}",
+                    f"electronic meetings are not available for {en}",
+                )
+            ]
         if facts.meeting_kind in self.cabinet_named_kinds:
-            return [Violation("excluded_meeting_kind", NCPO_74_CL2,
-                              f"คณะรัฐมนตรีกำหนดมิให้ประชุมประเภท {facts.meeting_kind} ผ่านสื่ออิเล็กทรอนิกส์",
-                              f"the cabinet excluded meetings of kind {facts.meeting_kind}")]
+            return [
+                Violation(
+                    "excluded_meeting_kind",
+                    NCPO_74_CL2,
+                    f"คณะรัฐมนตรีกำหนดมิให้ประชุมประเภท {facts.meeting_kind} ผ่านสื่ออิเล็กทรอนิกส์",
+                    f"the cabinet excluded meetings of kind {facts.meeting_kind}",
+                )
+            ]
         return []
 
     def _classified(self, facts: MeetingFacts) -> list[Violation]:
         if not facts.classified:
             return []
-        return [Violation("classified_matter", NCPO_74_CL3,
-                          "เรื่องที่มีชั้นความลับตามระเบียบว่าด้วยการรักษาความปลอดภัยแห่งชาติ "
-                          "ห้ามประชุมผ่านสื่ออิเล็กทรอนิกส์",
-                          "matters classified under the national security regulation may not "
-                          "be discussed in an electronic meeting")]
+        return [
+            Violation(
+                "classified_matter",
+                NCPO_74_CL3,
+                "เรื่องที่มีชั้นความลับตามระเบียบว่าด้วยการรักษาความปลอดภัยแห่งชาติ ห้ามประชุมผ่านสื่ออิเล็กทรอนิกส์",
+                "matters classified under the national security regulation may not "
+                "be discussed in an electronic meeting",
+            )
+        ]
 
     def _quorum(self, present: int, quorum: int) -> list[Violation]:
         if present >= quorum:
             return []
-        return [Violation("quorum", RD_2547_S14,
-                          f"มีผู้ร่วมประชุมที่นับเป็นองค์ประชุม {present} คน ต้องมีอย่างน้อย {quorum} คน",
-                          f"{present} members count as present; the quorum is {quorum}")]
+        return [
+            Violation(
+                "quorum",
+                RD_2547_S14,
+                f"มีผู้ร่วมประชุมที่นับเป็นองค์ประชุม {present} คน ต้องมีอย่างน้อย {quorum} คน",
+                f"{present} members count as present; the quorum is {quorum}",
+            )
+        ]
 
     def _co_location(self, together: int, needed: int) -> list[Violation]:
         if together >= needed:
             return []
-        return [Violation("co_location", NCPO_74_CL1,
-                          f"ผู้ร่วมประชุมในที่ประชุมแห่งเดียวกันมากที่สุด {together} คน "
-                          f"ต้องมีอย่างน้อย {needed} คน (หนึ่งในสามขององค์ประชุม)",
-                          f"at most {together} present members share one venue; at least "
-                          f"{needed} (one third of the quorum) must")]
+        return [
+            Violation(
+                "co_location",
+                NCPO_74_CL1,
+                f"ผู้ร่วมประชุมในที่ประชุมแห่งเดียวกันมากที่สุด {together} คน "
+                f"ต้องมีอย่างน้อย {needed} คน (หนึ่งในสามขององค์ประชุม)",
+                f"at most {together} present members share one venue; at least "
+                f"{needed} (one third of the quorum) must",
+            )
+        ]
 
     def _in_kingdom(self, attendees: Iterable[Attendee]) -> list[Violation]:
-        return [Violation("in_kingdom", NCPO_74_CL1,
-                          f"ผู้ร่วมประชุม {a.member} อยู่นอกราชอาณาจักรขณะประชุม",
-                          f"attendee {a.member} is outside the Kingdom during the meeting")
-                for a in attendees if not a.in_kingdom]
+        return [
+            Violation(
+                "in_kingdom",
+                NCPO_74_CL1,
+                f"ผู้ร่วมประชุม {a.member} อยู่นอกราชอาณาจักรขณะประชุม",
+                f"attendee {a.member} is outside the Kingdom during the meeting",
+            )
+            for a in attendees
+            if not a.in_kingdom
+        ]
 
     def _recording(self, facts: MeetingFacts) -> list[Violation]:
         if facts.recording != "none":
             return []
-        return [Violation("recording", MICT_2557_CL4,
-                          "ต้องบันทึกเสียง หรือทั้งเสียงและภาพ ของผู้ร่วมประชุมทุกคนตลอดการประชุม",
-                          "audio, or audio and video, of every attendee must be recorded for "
-                          "the whole meeting")]
+        return [
+            Violation(
+                "recording",
+                MICT_2557_CL4,
+                "ต้องบันทึกเสียง หรือทั้งเสียงและภาพ ของผู้ร่วมประชุมทุกคนตลอดการประชุม",
+                "audio, or audio and video, of every attendee must be recorded for "
+                "the whole meeting",
+            )
+        ]
 
 
 class RuleSet(Protocol):
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def check(self, facts: MeetingFacts) -> CheckResult: ...
 

@@ -71,4 +71,3 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None
         help=f"comma-separated meeting kinds the cabinet excluded (default: ${CABINET_KINDS_ENV})",
     )
     q.set_defaults(func=_check)
-

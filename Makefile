@@ -1,0 +1,41 @@
+# Two commands for a newcomer: `make run` and `make test`. Everything else is here too.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: install run up down test bench lint contracts clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: install        ## embedded stack + every service + demo data; Ctrl-C stops all
+	$(VENV)/bin/telework run
+
+up: install         ## NATS and Temporal only
+	$(VENV)/bin/telework stack up
+
+down:               ## stop what `make up` / `make run` started
+	$(VENV)/bin/telework stack down
+
+test: install       ## the whole suite against real NATS, PostgreSQL, SQLite and Temporal
+	$(PY) -m pytest
+
+bench: install      ## benchmarks; each prints one JSON line with its ratio to a baseline
+	$(PY) -m pytest tests/bench -s -q -o addopts="" -p no:randomly
+
+lint: install
+	$(VENV)/bin/ruff check contracts services workflows infra tests
+	$(VENV)/bin/mypy contracts services workflows infra
+
+contracts: install  ## regenerate contracts/schemas and docs/events.md
+	$(VENV)/bin/telework contracts export
+
+clean:
+	rm -rf .data test-output

@@ -1,0 +1,71 @@
+"""Relay throughput on PostgreSQL against raw nats-py JetStream publishing of the same payloads,
+in the same run. Goal: ratio ≥ 0.7 and ≥ 5,000 events/s."""
+
+import asyncio
+import os
+import time
+import uuid
+
+import nats
+import pytest
+from sqlalchemy import select, text
+
+from services.shared.db import create_schema, make_engine, outbox, sessionmaker
+from services.shared.eventlog import EventLog
+from services.shared.jetstream import ensure_streams
+from services.shared.relay import OutboxRelay
+from tests.bench.conftest import report
+from tests.support.events import sample_event
+
+N = int(os.environ.get("BENCH_RELAY_EVENTS", "20000"))
+STREAMS = 1000
+IN_FLIGHT = int(os.environ.get("BENCH_IN_FLIGHT", "512"))
+
+
+@pytest.mark.bench
+async def test_relay_against_raw_jetstream(postgres_url: str, nats_url: str) -> None:
+    schema = "bench_" + uuid.uuid4().hex[:8]
+    engine = make_engine(postgres_url, schema)
+    await create_schema(engine, [], schema)
+    sessions = sessionmaker(engine)
+    log = EventLog("/telework/bench")
+    agency_ours, agency_raw = "BENCHRELAY", "BENCHRAW"
+    per_stream = N // STREAMS
+    for k in range(STREAMS):
+        async with sessions.begin() as s:
+            await log.append(
+                s, f"s-{k}", [sample_event(f"s-{k}", n, agency_ours) for n in range(per_stream)], 0
+            )
+    async with sessions() as s:
+        rows = (await s.execute(select(outbox.c.subject, outbox.c.envelope))).all()
+
+    # Baseline: the same envelopes, published straight to JetStream with the same headers.
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream()
+    await ensure_streams(js)
+    payloads = [
+        (r.subject.replace(agency_ours, agency_raw), r.envelope.encode(), str(uuid.uuid4()))
+        for r in rows
+    ]
+    t0 = time.perf_counter()
+    for k in range(0, N, IN_FLIGHT):
+        await asyncio.gather(
+            *(
+                js.publish(subj, body, headers={"Nats-Msg-Id": mid})
+                for subj, body, mid in payloads[k : k + IN_FLIGHT]
+            )
+        )
+    raw_rate = N / (time.perf_counter() - t0)
+    await nc.close()
+
+    relay = OutboxRelay(sessions, nats_url, batch_size=IN_FLIGHT)
+    await relay.connect()  # connect and declare streams outside the timing
+    t0 = time.perf_counter()
+    await relay.publish_pending()
+    ours_rate = relay.published_total / (time.perf_counter() - t0)
+    await relay.close()
+    async with engine.begin() as conn:
+        await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    await engine.dispose()
+    report("relay_throughput_postgres", ours_rate, "events/s", raw_rate, events=N)
+    assert relay.published_total == N

@@ -1,0 +1,163 @@
+"""Consumers: inbox de-duplication, dead letters with their cause, one trace end to end."""
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import nats
+import pytest
+from nats.aio.client import Client
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.envelope import CloudEvent
+from contracts.subjects import DEAD_LETTER_STREAM, dead_letter_subject
+from services.shared import telemetry
+from services.shared.consumer import EventConsumer, PermanentFailure
+from services.shared.eventlog import EventLog
+from services.shared.relay import OutboxRelay
+from tests.conftest import Database
+from tests.support.events import new_id, sample_event
+
+pytestmark = pytest.mark.integration
+LOG = EventLog("/telework/test")
+
+applied_md = MetaData()
+applied = Table(
+    "applied",
+    applied_md,
+    Column("n", Integer, primary_key=True, autoincrement=True),
+    Column("event_id", String(200)),
+)
+
+EXPORTER = InMemorySpanExporter()
+telemetry.configure("telework-tests", SimpleSpanProcessor(EXPORTER))
+
+
+@pytest.fixture
+async def nc(nats_url: str) -> AsyncIterator[Client]:
+    client = await nats.connect(nats_url)
+    yield client
+    await client.close()
+
+
+async def count_applied(db: Database) -> int:
+    async with db.sessions() as s:
+        return int((await s.execute(select(func.count()).select_from(applied))).scalar_one())
+
+
+async def record(session: AsyncSession, event: CloudEvent) -> None:
+    await session.execute(insert(applied).values(event_id=event.id))
+
+
+async def consume(consumer: EventConsumer, nc: Client, until: Any, timeout: float = 15) -> None:
+    stop = asyncio.Event()
+    task = asyncio.create_task(consumer.run(nc, stop))
+    try:
+        async with asyncio.timeout(timeout):
+            while not until():
+                await asyncio.sleep(0.05)
+    finally:
+        stop.set()
+        await task
+
+
+class TestInbox:
+    async def test_redelivered_event_changes_nothing(
+        self, db: Database, nc: Client, agency: str
+    ) -> None:
+        await db.create(applied_md)
+        js = nc.jetstream()
+        async with db.sessions.begin() as s:
+            [rec] = await LOG.append(s, "m-1", [sample_event("m-1", 1, agency)], 0)
+        subject = f"telework.v1.{agency}.meeting.recording_registered"
+        raw = rec.envelope.to_json_bytes()
+        # Two copies with different Msg-Ids get past JetStream's de-duplication, as a copy
+        # re-sent after the duplicate window would.
+        await js.publish(subject, raw, headers={"Nats-Msg-Id": new_id()})
+        await js.publish(subject, raw, headers={"Nats-Msg-Id": new_id()})
+        consumer = EventConsumer(
+            f"c-{agency}", db.sessions, record, filter_subject=f"telework.v1.{agency}.>"
+        )
+        await consume(consumer, nc, lambda: consumer.processed >= 2)
+        assert await count_applied(db) == 1
+
+
+class TestDeadLetter:
+    async def dead_letters(self, nc: Client, consumer: str) -> list[Any]:
+        js = nc.jetstream()
+        sub = await js.pull_subscribe(dead_letter_subject(consumer), stream=DEAD_LETTER_STREAM)
+        msgs = await sub.fetch(10, timeout=2)
+        return list(msgs)
+
+    async def test_malformed_message_goes_to_dead_letter_with_its_cause(
+        self, db: Database, nc: Client, agency: str
+    ) -> None:
+        await db.create(applied_md)
+        js = nc.jetstream()
+        subject = f"telework.v1.{agency}.meeting.recording_registered"
+        await js.publish(subject, b'{"id": "x", "not": "a cloud event"}')
+        name = f"c-{agency}"
+        consumer = EventConsumer(
+            name, db.sessions, record, filter_subject=f"telework.v1.{agency}.>"
+        )
+        await consume(consumer, nc, lambda: consumer.dead_lettered >= 1)
+        [dead] = await self.dead_letters(nc, name)
+        assert dead.headers["Telework-Dead-Letter-Cause"].startswith("invalid CloudEvent: ")
+        assert dead.headers["Telework-Original-Subject"] == subject
+        assert json.loads(dead.data)["not"] == "a cloud event"  # the message itself is kept
+        assert await count_applied(db) == 0
+
+    async def test_event_the_handler_can_never_apply_is_dead_lettered(
+        self, db: Database, nc: Client, agency: str
+    ) -> None:
+        async def refuse(session: AsyncSession, event: CloudEvent) -> None:
+            raise PermanentFailure("meeting m-1 is unknown here")
+
+        async with db.sessions.begin() as s:
+            [rec] = await LOG.append(s, "m-1", [sample_event("m-1", 1, agency)], 0)
+        await nc.jetstream().publish(
+            f"telework.v1.{agency}.meeting.recording_registered", rec.envelope.to_json_bytes()
+        )
+        name = f"c-{agency}"
+        consumer = EventConsumer(
+            name, db.sessions, refuse, filter_subject=f"telework.v1.{agency}.>"
+        )
+        await consume(consumer, nc, lambda: consumer.dead_lettered >= 1)
+        [dead] = await self.dead_letters(nc, name)
+        assert "meeting m-1 is unknown here" in dead.headers["Telework-Dead-Letter-Cause"]
+
+
+class TestTracing:
+    async def test_producer_and_consumer_spans_share_one_trace(
+        self, db: Database, nc: Client, nats_url: str, agency: str
+    ) -> None:
+        await db.create(applied_md)
+        tracer = telemetry.tracer("test.producer")
+        with tracer.start_as_current_span("record meeting") as producer:
+            async with db.sessions.begin() as s:
+                [rec] = await LOG.append(s, "m-1", [sample_event("m-1", 1, agency)], 0)
+        stop = asyncio.Event()
+        relay = OutboxRelay(db.sessions, nats_url)
+        relay_task = asyncio.create_task(relay.run(stop))
+        consumer = EventConsumer(
+            f"c-{agency}", db.sessions, record, filter_subject=f"telework.v1.{agency}.>"
+        )
+        await consume(consumer, nc, lambda: consumer.processed >= 1)
+        stop.set()
+        await relay_task
+        trace_id = producer.get_span_context().trace_id
+        consumed = [
+            s
+            for s in EXPORTER.get_finished_spans()
+            if s.name == f"consume {rec.envelope.type}"
+            and s.attributes
+            and s.attributes.get("messaging.message.id") == rec.envelope.id
+        ]
+        assert consumed, "the consumer recorded no span"
+        assert consumed[0].context.trace_id == trace_id
+        assert consumed[0].parent is not None
+        assert consumed[0].parent.span_id == producer.get_span_context().span_id
