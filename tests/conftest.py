@@ -75,3 +75,16 @@ async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Da
         async with engine.begin() as conn:
             await conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
     await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def private_nats_url() -> Iterator[str]:
+    """A NATS of the test session's own, for request/reply services whose subjects a running
+    `make run` on the same machine would otherwise answer too."""
+    server = NatsServer()
+    try:
+        server.start()
+    except Exception as exc:  # pragma: no cover
+        unavailable(f"nats-server ({exc})")
+    yield server.url
+    server.cleanup()

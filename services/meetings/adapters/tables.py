@@ -1,0 +1,42 @@
+"""The meetings service's own tables."""
+
+from sqlalchemy import JSON, Boolean, Column, DateTime, Integer, MetaData, String, Table
+
+from services.shared.db import Position
+
+MEETINGS = MetaData()
+
+meetings = Table(
+    "meetings",
+    MEETINGS,
+    Column("meeting_id", String(100), primary_key=True),
+    Column("agency", String(64), nullable=False, index=True),
+    Column("title", String(500), nullable=False),
+    Column("starts_at", DateTime(timezone=True), nullable=False),
+    Column("facts", JSON, nullable=False),  # the planned meeting, in the CLI's JSON shape
+    Column("created_by", String(100), nullable=False),
+)
+
+attendance = Table(
+    "meeting_attendance",
+    MEETINGS,
+    Column("id", Position, primary_key=True, autoincrement=True),
+    Column("meeting_id", String(100), nullable=False, index=True),
+    Column("member", String(100), nullable=False),
+    Column("action", String(10), nullable=False),
+    Column("mode", String(20), nullable=False),
+    Column("venue", String(200)),
+    Column("in_kingdom", Boolean, nullable=False),
+    Column("av_continuous", Boolean, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+
+recordings = Table(
+    "meeting_recordings",
+    MEETINGS,
+    Column("meeting_id", String(100), primary_key=True),
+    Column("recording", String(20), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("size_bytes", Integer, nullable=False),
+    Column("location", String(1000), nullable=False),
+)

@@ -1,0 +1,147 @@
+"""Authentication: signed tokens (JWT) verified at every entry point.
+
+Development and tests use a local issuer whose Ed25519 key lives in `.data/dev-issuer.pem`
+(`telework token issue --as EMAIL`). Production verifies tokens of the agency's OIDC issuer
+against its JWKS: set `TELEWORK_OIDC_ISSUER`, `TELEWORK_OIDC_JWKS_URL` and
+`TELEWORK_TOKEN_AUDIENCE`. A refused token always comes with the reason.
+"""
+
+import os
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from services.shared import clock
+from services.shared.authz import Actor, Grant, Role
+
+DEV_ISSUER = "telework-dev"
+DEFAULT_AUDIENCE = "telework"
+
+
+class AuthError(Exception):
+    """The caller is not authenticated; the message says why (never the token itself)."""
+
+
+@dataclass(frozen=True)
+class DevIssuer:
+    key: Ed25519PrivateKey
+    issuer: str = DEV_ISSUER
+    audience: str = DEFAULT_AUDIENCE
+
+    @classmethod
+    def load_or_create(cls, path: Path) -> "DevIssuer":
+        if path.exists():
+            key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+            assert isinstance(key, Ed25519PrivateKey)
+            return cls(key)
+        key = Ed25519PrivateKey.generate()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
+        path.chmod(0o600)
+        return cls(key)
+
+    def issue(
+        self,
+        actor: Actor,
+        ttl: timedelta = timedelta(hours=8),
+        now: datetime | None = None,
+        audience: str | None = None,
+    ) -> str:
+        issued = now or clock.now()
+        claims = {
+            "iss": self.issuer,
+            "aud": audience or self.audience,
+            "sub": actor.subject,
+            "email": actor.email,
+            "iat": int(issued.timestamp()),
+            "exp": int((issued + ttl).timestamp()),
+            "jti": uuid.uuid4().hex,
+            "grants": [_grant_claim(g) for g in actor.grants],
+        }
+        return jwt.encode(claims, self.key, algorithm="EdDSA")
+
+    def verifier(self) -> "TokenVerifier":
+        return TokenVerifier(self.key.public_key(), self.issuer, self.audience)
+
+
+def _grant_claim(g: Grant) -> dict[str, Any]:
+    claim: dict[str, Any] = {"role": g.role.value, "agency": g.agency}
+    if g.valid_from:
+        claim["from"] = g.valid_from.isoformat()
+    if g.valid_to:
+        claim["to"] = g.valid_to.isoformat()
+    if g.acting:
+        claim["acting"] = True
+    return claim
+
+
+def _grant(claim: dict[str, Any]) -> Grant:
+    try:
+        return Grant(
+            role=Role(claim["role"]),
+            agency=str(claim["agency"]),
+            valid_from=datetime.fromisoformat(claim["from"]) if claim.get("from") else None,
+            valid_to=datetime.fromisoformat(claim["to"]) if claim.get("to") else None,
+            acting=bool(claim.get("acting", False)),
+        )
+    except (KeyError, ValueError) as exc:
+        raise AuthError(f"token has a malformed grant: {exc}") from None
+
+
+class TokenVerifier:
+    def __init__(
+        self, key: Ed25519PublicKey | None, issuer: str, audience: str, jwks_url: str | None = None
+    ) -> None:
+        self._key = key
+        self._issuer = issuer
+        self._audience = audience
+        self._jwks = jwt.PyJWKClient(jwks_url) if jwks_url else None
+
+    def verify(self, token: str) -> Actor:
+        if not token:
+            raise AuthError("no token: send 'Authorization: Bearer <token>'")
+        try:
+            key: Any = self._jwks.get_signing_key_from_jwt(token).key if self._jwks else self._key
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=["EdDSA", "RS256", "ES256"],
+                audience=self._audience,
+                issuer=self._issuer,
+                options={"require": ["exp", "iat", "sub", "aud", "iss"]},
+            )
+        except jwt.ExpiredSignatureError:
+            raise AuthError("token expired") from None
+        except jwt.InvalidAudienceError:
+            raise AuthError(f"token is not for audience {self._audience!r}") from None
+        except jwt.InvalidIssuerError:
+            raise AuthError(f"token is not from issuer {self._issuer!r}") from None
+        except jwt.InvalidSignatureError:
+            raise AuthError("token signature does not verify (tampered or foreign key)") from None
+        except jwt.PyJWTError as exc:
+            raise AuthError(f"token refused: {exc}") from None
+        grants = tuple(_grant(g) for g in claims.get("grants", []))
+        return Actor(subject=str(claims["sub"]), grants=grants, email=claims.get("email"))
+
+
+def verifier_from_env(data_dir: Path) -> TokenVerifier:
+    issuer = os.environ.get("TELEWORK_OIDC_ISSUER")
+    audience = os.environ.get("TELEWORK_TOKEN_AUDIENCE", DEFAULT_AUDIENCE)
+    if issuer:
+        jwks = os.environ.get("TELEWORK_OIDC_JWKS_URL")
+        if not jwks:
+            raise AuthError("TELEWORK_OIDC_ISSUER is set but TELEWORK_OIDC_JWKS_URL is not")
+        return TokenVerifier(None, issuer, audience, jwks_url=jwks)
+    return DevIssuer.load_or_create(data_dir / "dev-issuer.pem").verifier()

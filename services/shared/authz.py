@@ -1,0 +1,153 @@
+"""Who may do what: one `can(actor, action, resource)` for every service (R-INT-4).
+
+Roles are granted over an agency subtree; a grant may hold for a period only, which is how an
+acting head (รักษาราชการแทน) holds the head's powers while delegated and not after. An official
+acts on their own records; a supervisor only on officials whose supervisor chain they are in.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    OFFICIAL = "official"
+    SUPERVISOR = "supervisor"
+    HEAD_OF_AGENCY = "head_of_agency"
+    HR_OFFICER = "hr_officer"
+    IT_SUPPORT = "it_support"
+    AUDITOR = "auditor"
+    SYSTEM_ADMIN = "system_admin"
+
+
+@dataclass(frozen=True)
+class Grant:
+    role: Role
+    agency: str
+    valid_from: datetime | None = None
+    valid_to: datetime | None = None  # exclusive
+    acting: bool = False
+
+    def holds_at(self, at: datetime) -> bool:
+        if self.valid_from is not None and at < self.valid_from:
+            return False
+        return not (self.valid_to is not None and at >= self.valid_to)
+
+
+@dataclass(frozen=True)
+class Actor:
+    subject: str  # official id
+    grants: tuple[Grant, ...] = ()
+    email: str | None = None
+
+
+@dataclass(frozen=True)
+class Resource:
+    """What an action touches, with just the facts authorization needs."""
+
+    kind: str
+    agency_path: tuple[str, ...]  # root ministry … the resource's own agency
+    owner: str | None = None  # the official the record is about
+    supervisors: tuple[str, ...] | None = None  # the owner's supervisor chain, nearest first
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+@dataclass(frozen=True)
+class Rule:
+    roles: frozenset[Role]
+    own_only: frozenset[Role] = field(default_factory=frozenset)  # roles acting on own records
+    chain_only: frozenset[Role] = field(default_factory=frozenset)  # roles bound to the chain
+
+
+def _rule(*roles: Role, own: tuple[Role, ...] = (), chain: tuple[Role, ...] = ()) -> Rule:
+    return Rule(frozenset(roles) | frozenset(own), frozenset(own), frozenset(chain))
+
+
+OF, S, H, HR, IT, A, ADM = (
+    Role.OFFICIAL,
+    Role.SUPERVISOR,
+    Role.HEAD_OF_AGENCY,
+    Role.HR_OFFICER,
+    Role.IT_SUPPORT,
+    Role.AUDITOR,
+    Role.SYSTEM_ADMIN,
+)
+
+# The one table. SPEC ids say where each line comes from.
+POLICY: Mapping[str, Rule] = {
+    # engagement (R-SEL, R-AGR, R-ORD, R-MON, R-TRM, R-EVA)
+    "engagement.apply": _rule(own=(OF,)),
+    "engagement.select": _rule(S, chain=(S,)),
+    "engagement.draft_agreement": _rule(S, chain=(S,)),
+    "engagement.request_changes": _rule(S, own=(OF,), chain=(S,)),
+    "engagement.accept_agreement": _rule(S, own=(OF,), chain=(S,)),
+    "engagement.propose": _rule(S, chain=(S,)),
+    "engagement.decide_order": _rule(H),
+    "engagement.submit_report": _rule(own=(OF,)),
+    "engagement.review_report": _rule(S, chain=(S,)),
+    "engagement.propose_termination": _rule(S, chain=(S,)),
+    "engagement.decide_termination": _rule(H),
+    "engagement.assess": _rule(S, chain=(S,)),
+    "engagement.read": _rule(S, H, HR, A, own=(OF,), chain=(S,)),
+    # attendance (R-ATT)
+    "attendance.check_in": _rule(own=(OF,)),
+    "attendance.read_ledger": _rule(S, H, HR, A, own=(OF,)),
+    # identity and policy (R-POL, R-ELIG)
+    "identity.import": _rule(HR, ADM),
+    "identity.manage": _rule(HR, ADM),
+    "identity.read": _rule(S, H, HR, ADM, own=(OF,)),
+    "policy.publish": _rule(H, HR),
+    # audit (R-INT-2): auditors only, and read-only
+    "audit.read": _rule(A),
+    "audit.verify": _rule(A),
+    "audit.export": _rule(A),
+    # electronic meetings (R-MTG)
+    "meeting.manage": _rule(S, H, HR),
+    "meeting.read": _rule(S, H, HR, A),
+    # support and notifications (R-MON-3)
+    "support.request": _rule(own=(OF,)),
+    "support.handle": _rule(IT),
+    "notification.read": _rule(own=(OF, S, H, HR, IT, A, ADM)),
+    "system.operate": _rule(ADM, IT),
+}
+
+
+def can(actor: Actor, action: str, resource: Resource, at: datetime | None = None) -> Decision:
+    """Allowed when some grant of the actor, in force at `at`, covers the resource's agency and
+    the action's rule admits its role."""
+    from services.shared.clock import now
+
+    rule = POLICY.get(action)
+    if rule is None:
+        return Decision(False, f"unknown action {action!r}")
+    when = at or now()
+    for grant in actor.grants:
+        if grant.role not in rule.roles or not grant.holds_at(when):
+            continue
+        if grant.agency not in resource.agency_path:
+            continue
+        if grant.role in rule.own_only and resource.owner != actor.subject:
+            continue
+        if (
+            grant.role in rule.chain_only
+            and resource.supervisors is not None
+            and actor.subject not in resource.supervisors
+        ):
+            continue
+        return Decision(True, f"{grant.role} of {grant.agency}")
+    roles = ", ".join(sorted(rule.roles))
+    return Decision(
+        False,
+        f"{action} needs one of [{roles}] over agency {resource.agency_path[-1]}"
+        if resource.agency_path
+        else f"{action} needs one of [{roles}]",
+    )

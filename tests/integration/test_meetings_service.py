@@ -1,0 +1,207 @@
+"""Meetings service over real NATS and both databases: plan, check before, attendance,
+recording, check after; every refusal has its reason (R-MTG, R-INT-4)."""
+
+import hashlib
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import nats
+import pytest
+from faststream.nats import NatsBroker
+from nats.aio.client import Client
+
+from services.meetings.adapters.tables import MEETINGS
+from services.meetings.entrypoints.app import wire
+from services.meetings.service_layer.handlers import LOG, MeetingsService
+from services.shared.auth import DevIssuer
+from services.shared.authz import Actor, Grant, Role
+from tests.conftest import Database
+from tests.support.rpc import call
+from tests.unit.test_meeting_rules import lawful
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+async def issuer(tmp_path: Path) -> DevIssuer:
+    return DevIssuer.load_or_create(tmp_path / "key.pem")
+
+
+@pytest.fixture
+async def client(db: Database, private_nats_url: str, issuer: DevIssuer) -> AsyncIterator[Client]:
+    await db.create(MEETINGS)
+    broker = NatsBroker(private_nats_url)
+    wire(broker, MeetingsService(db.sessions), issuer.verifier())
+    await broker.start()
+    nc = await nats.connect(private_nats_url)
+    yield nc
+    await nc.close()
+    await broker.stop()
+
+
+def token(issuer: DevIssuer, role: Role, agency: str = "ONDE") -> str:
+    return issuer.issue(Actor(f"u-{role}", (Grant(role, agency),)))
+
+
+def plan_body(meeting_id: str = "MTG-1") -> dict[str, Any]:
+    return {
+        "meeting_id": meeting_id,
+        "agency": "ONDE",
+        "title": "คณะกรรมการดิจิทัล ครั้งที่ 1",
+        "starts_at": "2026-12-01T09:30:00+07:00",
+        "meeting": lawful(),
+    }
+
+
+class TestMeetingLifecycle:
+    async def test_plan_attend_record_and_check_after(
+        self, client: Client, issuer: DevIssuer, db: Database
+    ) -> None:
+        hr = token(issuer, Role.HR_OFFICER)
+        planned = await call(client, "meetings", "plan", plan_body(), hr)
+        assert planned == {"ok": True, "result": planned["result"]}
+        assert planned["result"]["allowed"] is True
+
+        for m in ("m1", "m2", "m3"):
+            r = await call(
+                client,
+                "meetings",
+                "record_attendance",
+                {
+                    "meeting_id": "MTG-1",
+                    "member": m,
+                    "action": "joined",
+                    "mode": "in_person",
+                    "venue": "room-301",
+                    "in_kingdom": True,
+                },
+                hr,
+            )
+            assert r["ok"], r
+        for i in range(5):
+            await call(
+                client,
+                "meetings",
+                "record_attendance",
+                {
+                    "meeting_id": "MTG-1",
+                    "member": f"r{i}",
+                    "action": "joined",
+                    "mode": "remote",
+                    "in_kingdom": True,
+                    "av_continuous": i != 4,
+                },
+                hr,
+            )
+        after = await call(
+            client, "meetings", "check", {"meeting_id": "MTG-1", "phase": "after"}, hr, lang="en"
+        )
+        result = after["result"]
+        # r4's video dropped, so only 7 count, and no recording was registered yet.
+        assert result["present"] == 7
+        assert [v["rule"] for v in result["violations"]] == ["quorum", "recording"]
+
+        digest = hashlib.sha256(b"recording").hexdigest()
+        reg = await call(
+            client,
+            "meetings",
+            "register_recording",
+            {
+                "meeting_id": "MTG-1",
+                "recording": "audio_video",
+                "sha256": digest,
+                "size_bytes": 9,
+                "location": "nas://meetings/MTG-1.mp4",
+            },
+            hr,
+        )
+        assert reg["ok"], reg
+        again = await call(
+            client,
+            "meetings",
+            "register_recording",
+            {
+                "meeting_id": "MTG-1",
+                "recording": "audio",
+                "sha256": digest,
+                "size_bytes": 9,
+                "location": "x",
+            },
+            hr,
+            lang="en",
+        )
+        assert again["error"]["code"] == "conflict"
+
+        async with db.sessions() as s:
+            events = await LOG.read_stream(s, "meeting-MTG-1")
+        types = [e.envelope.type.split(".")[3:5] for e in events]
+        assert types[0] == ["meeting", "meeting_planned"]
+        assert types[1] == ["meeting", "meeting_checked"]
+        assert types.count(["meeting", "attendance_recorded"]) == 8
+        assert types[-1] == ["meeting", "recording_registered"]
+        assert all(e.envelope.agency == "ONDE" for e in events)
+
+
+class TestRefusals:
+    async def test_auditor_may_not_plan_meetings(self, client: Client, issuer: DevIssuer) -> None:
+        r = await call(client, "meetings", "plan", plan_body(), token(issuer, Role.AUDITOR), "en")
+        assert r["error"]["code"] == "forbidden"
+        assert "meeting.manage needs one of" in r["error"]["reason"]
+
+    async def test_hr_officer_of_another_agency_is_refused(
+        self, client: Client, issuer: DevIssuer
+    ) -> None:
+        r = await call(
+            client, "meetings", "plan", plan_body(), token(issuer, Role.HR_OFFICER, "OTHER")
+        )
+        assert r["error"]["code"] == "forbidden"
+        assert r["error"]["reason"].startswith("ไม่มีสิทธิ์")
+
+    async def test_missing_expired_and_foreign_tokens_are_refused(
+        self, client: Client, issuer: DevIssuer, tmp_path: Path
+    ) -> None:
+        r = await call(client, "meetings", "plan", plan_body(), None, "en")
+        assert r["error"] == {
+            "code": "unauthenticated",
+            "reason": "unauthenticated: no token: send 'Authorization: Bearer <token>'",
+        }
+        old = issuer.issue(
+            Actor("u", (Grant(Role.HR_OFFICER, "ONDE"),)),
+            now=datetime.now().astimezone() - timedelta(days=2),
+        )
+        r = await call(client, "meetings", "plan", plan_body(), old, "en")
+        assert r["error"]["reason"] == "unauthenticated: token expired"
+        foreign = DevIssuer.load_or_create(tmp_path / "other.pem")
+        r = await call(
+            client, "meetings", "plan", plan_body(), token(foreign, Role.HR_OFFICER), "en"
+        )
+        assert "signature does not verify" in r["error"]["reason"]
+
+    async def test_bad_input_is_refused_with_the_reason(
+        self, client: Client, issuer: DevIssuer
+    ) -> None:
+        hr = token(issuer, Role.HR_OFFICER)
+        r = await call(client, "meetings", "plan", b"{not json", hr, "en")
+        assert r["error"]["code"] == "invalid" and "not JSON" in r["error"]["reason"]
+        body = plan_body()
+        body["meeting"]["members_total"] = -1
+        r = await call(client, "meetings", "plan", body, hr, "en")
+        assert r["error"]["reason"] == "invalid request: members_total must be at least 1, got -1"
+        r = await call(client, "meetings", "check", {"meeting_id": "nope", "phase": "after"}, hr)
+        assert r["error"]["code"] == "not_found"
+        r = await call(
+            client, "meetings", "check", {"meeting_id": "x", "phase": "during"}, hr, "en"
+        )
+        assert r["error"]["code"] == "invalid" and "phase" in r["error"]["reason"]
+
+    async def test_planning_the_same_meeting_twice_is_a_conflict_that_keeps_the_first(
+        self, client: Client, issuer: DevIssuer, db: Database
+    ) -> None:
+        hr = token(issuer, Role.HR_OFFICER)
+        assert (await call(client, "meetings", "plan", plan_body("MTG-2"), hr))["ok"]
+        r = await call(client, "meetings", "plan", plan_body("MTG-2"), hr)
+        assert r["error"]["code"] == "conflict"
+        async with db.sessions() as s:
+            assert len(await LOG.read_stream(s, "meeting-MTG-2")) == 2
