@@ -1,1 +1,1 @@
-"""The engagement workflow (deterministic, no I/O), its activities, the working-day calendar, the worker."""
+"""The engagement workflow (no I/O), its activities, the working-day calendar, the worker."""
