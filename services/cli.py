@@ -100,8 +100,10 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--catalogue", default="docs/events.md")
     q.set_defaults(func=_contracts_export)
 
+    from services.identity.entrypoints.cli import register as register_identity
     from services.meetings.entrypoints.cli import register as register_meeting
 
+    register_identity(sub)
     register_meeting(sub)
     return parser
 

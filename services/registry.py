@@ -7,6 +7,7 @@ from services.shared.runtime import ServiceSpec
 # name -> "module:attribute" of its ServiceSpec; imported lazily so one service's
 # dependencies never slow another's start.
 SERVICES: dict[str, str] = {
+    "identity": "services.identity.entrypoints.app:SPEC",
     "meetings": "services.meetings.entrypoints.app:SPEC",
 }
 

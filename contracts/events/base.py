@@ -17,7 +17,7 @@ class DomainEvent(BaseModel):
 
     context: ClassVar[str]
     name: ClassVar[str]
-    version: ClassVar[int] = 1
+    contract_version: ClassVar[int] = 1
     # The field naming the aggregate the event belongs to; it becomes the CloudEvent subject.
     resource_field: ClassVar[str]
     summary_th: ClassVar[str] = ""
@@ -34,11 +34,11 @@ class DomainEvent(BaseModel):
 
     @classmethod
     def type_name(cls) -> str:
-        return f"th.go.telework.{cls.context}.{cls.name}.v{cls.version}"
+        return f"th.go.telework.{cls.context}.{cls.name}.v{cls.contract_version}"
 
     @classmethod
     def schema_name(cls) -> str:
-        return f"{cls.context}.{cls.name}.v{cls.version}"
+        return f"{cls.context}.{cls.name}.v{cls.contract_version}"
 
     def resource(self) -> str:
         return f"{self.context}/{getattr(self, self.resource_field)}"

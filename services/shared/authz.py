@@ -19,6 +19,10 @@ class Role(StrEnum):
     IT_SUPPORT = "it_support"
     AUDITOR = "auditor"
     SYSTEM_ADMIN = "system_admin"
+    SERVICE = "service"  # another service of the platform, asking on behalf of a user
+
+
+ALL_AGENCIES = "*"  # only a service grant may span every agency
 
 
 @dataclass(frozen=True)
@@ -72,7 +76,7 @@ def _rule(*roles: Role, own: tuple[Role, ...] = (), chain: tuple[Role, ...] = ()
     return Rule(frozenset(roles) | frozenset(own), frozenset(own), frozenset(chain))
 
 
-OF, S, H, HR, IT, A, ADM = (
+OF, S, H, HR, IT, A, ADM, SVC = (
     Role.OFFICIAL,
     Role.SUPERVISOR,
     Role.HEAD_OF_AGENCY,
@@ -80,6 +84,7 @@ OF, S, H, HR, IT, A, ADM = (
     Role.IT_SUPPORT,
     Role.AUDITOR,
     Role.SYSTEM_ADMIN,
+    Role.SERVICE,
 )
 
 # The one table. SPEC ids say where each line comes from.
@@ -97,7 +102,7 @@ POLICY: Mapping[str, Rule] = {
     "engagement.propose_termination": _rule(S, chain=(S,)),
     "engagement.decide_termination": _rule(H),
     "engagement.assess": _rule(S, chain=(S,)),
-    "engagement.read": _rule(S, H, HR, A, own=(OF,), chain=(S,)),
+    "engagement.read": _rule(S, H, HR, A, SVC, own=(OF,), chain=(S,)),
     # attendance (R-ATT)
     "attendance.check_in": _rule(own=(OF,)),
     "attendance.read_ledger": _rule(S, H, HR, A, own=(OF,)),
@@ -105,6 +110,7 @@ POLICY: Mapping[str, Rule] = {
     "identity.import": _rule(HR, ADM),
     "identity.manage": _rule(HR, ADM),
     "identity.read": _rule(S, H, HR, ADM, own=(OF,)),
+    "identity.query": _rule(SVC, S, H, HR, A, ADM),
     "policy.publish": _rule(H, HR),
     # audit (R-INT-2): auditors only, and read-only
     "audit.read": _rule(A),
@@ -133,7 +139,8 @@ def can(actor: Actor, action: str, resource: Resource, at: datetime | None = Non
     for grant in actor.grants:
         if grant.role not in rule.roles or not grant.holds_at(when):
             continue
-        if grant.agency not in resource.agency_path:
+        spans_all = grant.role is Role.SERVICE and grant.agency == ALL_AGENCIES
+        if not spans_all and grant.agency not in resource.agency_path:
             continue
         if grant.role in rule.own_only and resource.owner != actor.subject:
             continue

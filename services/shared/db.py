@@ -6,6 +6,7 @@ service can read another's tables by accident.
 """
 
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -17,11 +18,34 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    TypeDecorator,
     UniqueConstraint,
     event,
     text,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+
+
+class AwareDateTime(TypeDecorator[datetime]):
+    """Instants with their offset on every database: SQLite keeps no offset, so values are
+    stored in UTC and come back as aware UTC datetimes; PostgreSQL keeps timestamptz."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: instants must carry their offset")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
 
 # SQLite only makes an autoincrementing rowid alias of a column typed exactly INTEGER.
 Position = BigInteger().with_variant(Integer(), "sqlite")
@@ -38,7 +62,7 @@ event_log = Table(
     Column("type", String(200), nullable=False),
     Column("agency", String(64), nullable=False),
     Column("subject", String(300), nullable=False),
-    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("recorded_at", AwareDateTime, nullable=False),
     Column("envelope", Text, nullable=False),
     UniqueConstraint("stream_id", "version", name="uq_event_log_stream_version"),
 )
@@ -61,7 +85,7 @@ inbox = Table(
     PLUMBING,
     Column("consumer", String(100), primary_key=True),
     Column("event_id", String(200), primary_key=True),
-    Column("processed_at", DateTime(timezone=True), nullable=False),
+    Column("processed_at", AwareDateTime, nullable=False),
 )
 
 

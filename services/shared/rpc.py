@@ -8,11 +8,11 @@ Nothing is left unanswered: bad input, a refused token and a refused action all 
 
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from faststream.nats import NatsBroker, NatsMessage
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from services.shared.auth import AuthError, TokenVerifier
 from services.shared.authz import Actor
@@ -85,3 +85,23 @@ def register(
             return RpcError("internal", "ระบบขัดข้อง กรุณาลองใหม่", "internal error; retry").reply(lang)
 
     broker.subscriber(subject, queue=service)(entry)
+
+
+def register_routes(
+    broker: NatsBroker,
+    service: str,
+    verifier: TokenVerifier,
+    routes: Iterable[tuple[str, type[BaseModel], Callable[..., Awaitable[Any]]]],
+) -> None:
+    """Each route: command name, its request model, and the handler `(actor, request)`."""
+    for command, model, method in routes:
+
+        async def handler(
+            actor: Actor,
+            body: dict[str, Any],
+            model: type[BaseModel] = model,
+            method: Callable[..., Awaitable[Any]] = method,
+        ) -> Any:
+            return await method(actor, model.model_validate(body))
+
+        register(broker, service, command, verifier, handler)

@@ -1,8 +1,8 @@
 """The meetings service's own tables."""
 
-from sqlalchemy import JSON, Boolean, Column, DateTime, Integer, MetaData, String, Table
+from sqlalchemy import JSON, Boolean, Column, Integer, MetaData, String, Table
 
-from services.shared.db import Position
+from services.shared.db import AwareDateTime, Position
 
 MEETINGS = MetaData()
 
@@ -12,7 +12,7 @@ meetings = Table(
     Column("meeting_id", String(100), primary_key=True),
     Column("agency", String(64), nullable=False, index=True),
     Column("title", String(500), nullable=False),
-    Column("starts_at", DateTime(timezone=True), nullable=False),
+    Column("starts_at", AwareDateTime, nullable=False),
     Column("facts", JSON, nullable=False),  # the planned meeting, in the CLI's JSON shape
     Column("created_by", String(100), nullable=False),
 )
@@ -28,7 +28,7 @@ attendance = Table(
     Column("venue", String(200)),
     Column("in_kingdom", Boolean, nullable=False),
     Column("av_continuous", Boolean, nullable=False),
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", AwareDateTime, nullable=False),
 )
 
 recordings = Table(

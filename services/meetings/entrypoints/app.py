@@ -1,7 +1,6 @@
 """`telework serve meetings`: request/reply commands over NATS, events through the outbox."""
 
 import asyncio
-from typing import Any
 
 from faststream.nats import NatsBroker
 from faststream.nats.opentelemetry import NatsTelemetryMiddleware
@@ -12,23 +11,23 @@ from services.meetings.service_layer import commands as c
 from services.meetings.service_layer.handlers import MeetingsService
 from services.shared import rpc
 from services.shared.auth import TokenVerifier, verifier_from_env
-from services.shared.authz import Actor
 from services.shared.runtime import ServiceContext, ServiceSpec
 
 NAME = "meetings"
 
 
 def wire(broker: NatsBroker, service: MeetingsService, verifier: TokenVerifier) -> None:
-    def route(command: str, model: type[Any], method: Any) -> None:
-        async def handler(actor: Actor, body: dict[str, Any]) -> Any:
-            return await method(actor, model.model_validate(body))
-
-        rpc.register(broker, NAME, command, verifier, handler)
-
-    route("plan", c.PlanMeeting, service.plan)
-    route("record_attendance", c.RecordAttendance, service.record_attendance)
-    route("register_recording", c.RegisterRecording, service.register_recording)
-    route("check", c.CheckMeeting, service.check)
+    rpc.register_routes(
+        broker,
+        NAME,
+        verifier,
+        [
+            ("plan", c.PlanMeeting, service.plan),
+            ("record_attendance", c.RecordAttendance, service.record_attendance),
+            ("register_recording", c.RegisterRecording, service.register_recording),
+            ("check", c.CheckMeeting, service.check),
+        ],
+    )
 
 
 async def serve_requests(ctx: ServiceContext) -> None:

@@ -1,0 +1,34 @@
+"""`telework serve identity`: commands and queries over NATS request/reply."""
+
+from faststream.nats import NatsBroker
+from faststream.nats.opentelemetry import NatsTelemetryMiddleware
+
+from services.identity.adapters.tables import IDENTITY
+from services.identity.service_layer.handlers import IdentityService, routes
+from services.shared import rpc
+from services.shared.auth import TokenVerifier, verifier_from_env
+from services.shared.runtime import ServiceContext, ServiceSpec
+
+NAME = "identity"
+
+
+def wire(broker: NatsBroker, service: IdentityService, verifier: TokenVerifier) -> None:
+    rpc.register_routes(broker, NAME, verifier, routes(service))
+
+
+async def serve_requests(ctx: ServiceContext) -> None:
+    broker = NatsBroker(ctx.settings.nats_url, middlewares=[NatsTelemetryMiddleware()])
+    wire(broker, IdentityService(ctx.sessions), verifier_from_env(ctx.settings.data_dir))
+    await broker.start()
+    try:
+        await ctx.stop.wait()
+    finally:
+        await broker.stop()
+
+
+SPEC = ServiceSpec(
+    name=NAME,
+    description="Agencies, officials, supervisor chains, roles, policies, eligibility",
+    metadatas=(IDENTITY,),
+    tasks=(serve_requests,),
+)

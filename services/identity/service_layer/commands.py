@@ -1,0 +1,54 @@
+"""Commands and queries the identity service takes."""
+
+from datetime import date
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from services.identity.domain.policy import PolicyDocument
+from services.shared.authz import Role
+
+
+class _Message(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class GrantRole(_Message):
+    official_id: str
+    role: Role
+    agency_code: str
+    valid_from: AwareDatetime | None = None
+    valid_to: AwareDatetime | None = None
+
+
+class RevokeRole(_Message):
+    grant_id: str
+
+
+class AppointActingHead(_Message):
+    official_id: str
+    agency_code: str
+    valid_from: AwareDatetime
+    valid_to: AwareDatetime
+
+
+class EndActingHead(_Message):
+    grant_id: str
+
+
+class PublishPolicy(_Message):
+    agency_code: str
+    document: PolicyDocument
+
+
+class AssignSupervisor(_Message):
+    official_id: str
+    supervisor_id: str
+
+
+class OfficialQuery(_Message):
+    official_id: str
+
+
+class AgencyQuery(_Message):
+    agency_code: str
+    on: date | None = Field(default=None, description="Default: today (Asia/Bangkok)")

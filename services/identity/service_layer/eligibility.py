@@ -1,0 +1,100 @@
+"""Eligibility of every official, not only applicants (R-ELIG): recomputed when a position,
+category, policy or official changes, and announced as an event when it changes."""
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.events.identity import EligibilityDetermined
+from services.identity.adapters.tables import eligibility, officials, positions
+from services.identity.domain.eligibility import determine
+from services.identity.domain.policy import PublishedPolicy, in_force
+from services.identity.service_layer.directory import load_policies, load_tree
+from services.shared import clock
+from services.shared.eventlog import EventLog, NewEvent
+
+CHUNK = 5000
+
+
+def official_stream(official_id: str) -> str:
+    return f"official-{official_id}"
+
+
+async def recompute(
+    s: AsyncSession, log: EventLog, official_ids: Sequence[str] | None = None
+) -> int:
+    """Recompute for the given officials (all when None); returns how many changed."""
+    tree = await load_tree(s)
+    published = await load_policies(s)
+    today = clock.today()
+    policy_cache: dict[str, PublishedPolicy | None] = {}
+    query = select(
+        officials.c.official_id, officials.c.agency_code, positions.c.category, positions.c.partly
+    ).join(
+        positions,
+        (positions.c.agency_code == officials.c.agency_code)
+        & (positions.c.position_code == officials.c.position_code),
+    )
+    rows: list[Any] = []
+    if official_ids is None:
+        rows = list((await s.execute(query)).all())
+    else:
+        for k in range(0, len(official_ids), CHUNK):
+            chunk = official_ids[k : k + CHUNK]
+            rows += (await s.execute(query.where(officials.c.official_id.in_(chunk)))).all()
+    ids = [r.official_id for r in rows]
+    current: dict[str, tuple[str, str, str | None, int | None]] = {}
+    for k in range(0, len(ids), CHUNK):
+        for e in (
+            await s.execute(
+                select(eligibility).where(eligibility.c.official_id.in_(ids[k : k + CHUNK]))
+            )
+        ).all():
+            current[e.official_id] = (e.status, e.rule, e.policy_agency, e.policy_version)
+    changed: list[dict[str, Any]] = []
+    agency_of: dict[str, str] = {}
+    for r in rows:
+        if r.agency_code not in policy_cache:
+            policy_cache[r.agency_code] = in_force(tree.path(r.agency_code), today, published)
+        policy = policy_cache[r.agency_code]
+        result = determine(r.category, bool(r.partly), policy)
+        new = (
+            result.status,
+            result.rule,
+            policy.agency if policy else None,
+            policy.version if policy else None,
+        )
+        if current.get(r.official_id) != new:
+            changed.append(
+                {
+                    "official_id": r.official_id,
+                    "status": new[0],
+                    "rule": new[1],
+                    "policy_agency": new[2],
+                    "policy_version": new[3],
+                }
+            )
+            agency_of[r.official_id] = r.agency_code
+    if not changed:
+        return 0
+    changed_ids = [c["official_id"] for c in changed]
+    for k in range(0, len(changed_ids), CHUNK):
+        await s.execute(
+            delete(eligibility).where(eligibility.c.official_id.in_(changed_ids[k : k + CHUNK]))
+        )
+    await s.execute(insert(eligibility), changed)
+    versions = await log.versions(s, [official_stream(i) for i in changed_ids])
+    await log.append_batch(
+        s,
+        [
+            (
+                official_stream(c["official_id"]),
+                versions[official_stream(c["official_id"])],
+                [NewEvent(EligibilityDetermined(**c), agency_of[c["official_id"]])],
+            )
+            for c in changed
+        ],
+    )
+    return len(changed)

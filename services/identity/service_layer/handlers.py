@@ -1,0 +1,313 @@
+"""Use cases of the identity service: roles, acting heads, policies, supervisors, and the
+queries other services ask. Every command is authorized by `can` and writes its events in the
+same transaction as its change."""
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from contracts.events.identity import (
+    ActingHeadAppointed,
+    ActingHeadEnded,
+    PolicyPublished,
+    RoleGranted,
+    RoleRevoked,
+    SupervisorAssigned,
+)
+from services.identity.adapters.tables import grants, officials, policies
+from services.identity.domain.org import HEAD_LEVELS
+from services.identity.service_layer import commands as c
+from services.identity.service_layer import directory as d
+from services.identity.service_layer.eligibility import official_stream, recompute
+from services.shared import clock
+from services.shared.authz import Actor, Resource, Role, can
+from services.shared.eventlog import EventLog, NewEvent
+from services.shared.rpc import RpcError, forbidden, invalid
+
+LOG = EventLog("/telework/identity")
+
+
+def not_found(what: str) -> RpcError:
+    return RpcError("not_found", f"ไม่พบ {what}", f"not found: {what}")
+
+
+class IdentityService:
+    def __init__(self, sessions: async_sessionmaker[Any]) -> None:
+        self._sessions = sessions
+
+    async def _authorize(
+        self, s: AsyncSession, actor: Actor, action: str, agency: str, owner: str | None = None
+    ) -> d.Tree:
+        tree = await d.load_tree(s)
+        if agency not in tree.parents:
+            raise not_found(f"agency {agency}")
+        decision = can(actor, action, Resource("identity", tree.path(agency), owner=owner))
+        if not decision:
+            raise forbidden(decision.reason)
+        return tree
+
+    async def _emit(self, s: AsyncSession, stream: str, agency: str, *events: Any) -> None:
+        await LOG.append(s, stream, [NewEvent(e, agency) for e in events], None)
+
+    async def grant_role(self, actor: Actor, cmd: c.GrantRole) -> dict[str, Any]:
+        async with self._sessions.begin() as s:
+            tree = await self._authorize(s, actor, "identity.manage", cmd.agency_code)
+            await self._official(s, cmd.official_id)
+            if cmd.role is Role.HEAD_OF_AGENCY and tree.levels[cmd.agency_code] not in HEAD_LEVELS:
+                raise invalid("only a ministry or department has a head of agency (§5)")
+            if cmd.role is Role.SERVICE:
+                raise invalid("service grants are issued to services, not officials")
+            grant_id = uuid.uuid4().hex
+            await s.execute(
+                insert(grants).values(
+                    grant_id=grant_id,
+                    official_id=cmd.official_id,
+                    role=cmd.role.value,
+                    agency_code=cmd.agency_code,
+                    valid_from=cmd.valid_from,
+                    valid_to=cmd.valid_to,
+                    acting=False,
+                )
+            )
+            await self._emit(
+                s,
+                official_stream(cmd.official_id),
+                cmd.agency_code,
+                RoleGranted(
+                    official_id=cmd.official_id,
+                    grant_id=grant_id,
+                    role=cmd.role.value,
+                    agency_code=cmd.agency_code,
+                    valid_from=cmd.valid_from,
+                    valid_to=cmd.valid_to,
+                ),
+            )
+        return {"grant_id": grant_id}
+
+    async def revoke_role(self, actor: Actor, cmd: c.RevokeRole) -> dict[str, Any]:
+        async with self._sessions.begin() as s:
+            g = await self._grant(s, cmd.grant_id)
+            await self._authorize(s, actor, "identity.manage", g.agency_code)
+            await s.execute(
+                update(grants)
+                .where(grants.c.grant_id == cmd.grant_id)
+                .values(revoked_at=clock.now())
+            )
+            await self._emit(
+                s,
+                official_stream(g.official_id),
+                g.agency_code,
+                RoleRevoked(
+                    official_id=g.official_id,
+                    grant_id=g.grant_id,
+                    role=g.role,
+                    agency_code=g.agency_code,
+                ),
+            )
+        return {"revoked": True}
+
+    async def appoint_acting_head(self, actor: Actor, cmd: c.AppointActingHead) -> dict[str, Any]:
+        """รักษาราชการแทน: the head's powers for [valid_from, valid_to) only."""
+        if cmd.valid_to <= cmd.valid_from:
+            raise invalid("valid_to must be after valid_from")
+        async with self._sessions.begin() as s:
+            tree = await self._authorize(s, actor, "identity.manage", cmd.agency_code)
+            await self._official(s, cmd.official_id)
+            if tree.levels[cmd.agency_code] not in HEAD_LEVELS:
+                raise invalid("only a ministry or department has a head of agency (§5)")
+            grant_id = uuid.uuid4().hex
+            await s.execute(
+                insert(grants).values(
+                    grant_id=grant_id,
+                    official_id=cmd.official_id,
+                    role=Role.HEAD_OF_AGENCY.value,
+                    agency_code=cmd.agency_code,
+                    valid_from=cmd.valid_from,
+                    valid_to=cmd.valid_to,
+                    acting=True,
+                )
+            )
+            await self._emit(
+                s,
+                official_stream(cmd.official_id),
+                cmd.agency_code,
+                ActingHeadAppointed(
+                    official_id=cmd.official_id,
+                    grant_id=grant_id,
+                    agency_code=cmd.agency_code,
+                    valid_from=cmd.valid_from,
+                    valid_to=cmd.valid_to,
+                ),
+            )
+        return {"grant_id": grant_id}
+
+    async def end_acting_head(self, actor: Actor, cmd: c.EndActingHead) -> dict[str, Any]:
+        async with self._sessions.begin() as s:
+            g = await self._grant(s, cmd.grant_id)
+            if not g.acting:
+                raise invalid("this grant is not an acting-head appointment")
+            await self._authorize(s, actor, "identity.manage", g.agency_code)
+            now = clock.now()
+            await s.execute(
+                update(grants).where(grants.c.grant_id == cmd.grant_id).values(valid_to=now)
+            )
+            await self._emit(
+                s,
+                official_stream(g.official_id),
+                g.agency_code,
+                ActingHeadEnded(
+                    official_id=g.official_id,
+                    grant_id=g.grant_id,
+                    agency_code=g.agency_code,
+                    ended_at=now,
+                ),
+            )
+        return {"ended_at": now.isoformat()}
+
+    async def publish_policy(self, actor: Actor, cmd: c.PublishPolicy) -> dict[str, Any]:
+        """R-POL-1: a new version; officials whose policy in force changed are re-determined."""
+        async with self._sessions.begin() as s:
+            tree = await self._authorize(s, actor, "policy.publish", cmd.agency_code)
+            version = (
+                int(
+                    (
+                        await s.execute(
+                            select(func.coalesce(func.max(policies.c.version), 0)).where(
+                                policies.c.agency_code == cmd.agency_code
+                            )
+                        )
+                    ).scalar_one()
+                )
+                + 1
+            )
+            document = cmd.document.model_dump(mode="json")
+            await s.execute(
+                insert(policies).values(
+                    agency_code=cmd.agency_code,
+                    version=version,
+                    effective_from=cmd.document.effective_from,
+                    document=document,
+                    published_by=actor.subject,
+                )
+            )
+            await self._emit(
+                s,
+                f"policy-{cmd.agency_code}",
+                cmd.agency_code,
+                PolicyPublished(
+                    agency_code=cmd.agency_code,
+                    version=version,
+                    effective_from=cmd.document.effective_from,
+                    document=document,
+                ),
+            )
+            affected = tree.subtree(cmd.agency_code)
+            ids = list(
+                (
+                    await s.execute(
+                        select(officials.c.official_id).where(officials.c.agency_code.in_(affected))
+                    )
+                ).scalars()
+            )
+            changed = await recompute(s, LOG, ids)
+        return {"version": version, "eligibility_changed": changed}
+
+    async def assign_supervisor(self, actor: Actor, cmd: c.AssignSupervisor) -> dict[str, Any]:
+        if cmd.official_id == cmd.supervisor_id:
+            raise invalid("an official cannot supervise themselves")
+        async with self._sessions.begin() as s:
+            row = await self._official(s, cmd.official_id)
+            await self._official(s, cmd.supervisor_id)
+            await self._authorize(s, actor, "identity.manage", row.agency_code)
+            if cmd.official_id in [
+                cmd.supervisor_id,
+                *await d.supervisor_chain(s, cmd.supervisor_id),
+            ]:
+                raise invalid("the supervisor chain would have a cycle")
+            await s.execute(
+                update(officials)
+                .where(officials.c.official_id == cmd.official_id)
+                .values(supervisor_id=cmd.supervisor_id)
+            )
+            await self._emit(
+                s,
+                official_stream(cmd.official_id),
+                row.agency_code,
+                SupervisorAssigned(
+                    official_id=cmd.official_id,
+                    supervisor_id=cmd.supervisor_id,
+                    previous_supervisor_id=row.supervisor_id,
+                ),
+            )
+        return {"assigned": True}
+
+    # Queries ----------------------------------------------------------------------------------
+
+    async def supervisor_chain(self, actor: Actor, q: c.OfficialQuery) -> dict[str, Any]:
+        async with self._sessions() as s:
+            row = await self._official(s, q.official_id)
+            await self._authorize(s, actor, "identity.query", row.agency_code)
+            chain = await d.supervisor_chain(s, q.official_id)
+            tree = await d.load_tree(s)
+        return {
+            "official_id": q.official_id,
+            "agency_code": row.agency_code,
+            "agency_path": list(tree.path(row.agency_code)),
+            "chain": chain,
+        }
+
+    async def head_of_agency(self, actor: Actor, q: c.AgencyQuery) -> dict[str, Any]:
+        async with self._sessions() as s:
+            await self._authorize(s, actor, "identity.query", q.agency_code)
+            return await d.heads_of(s, q.agency_code, q.on or clock.today())
+
+    async def eligibility(self, actor: Actor, q: c.OfficialQuery) -> dict[str, Any]:
+        async with self._sessions() as s:
+            row = await self._official(s, q.official_id)
+            await self._authorize(s, actor, "identity.query", row.agency_code)
+            return await d.eligibility_of(s, q.official_id)
+
+    async def policy_in_force(self, actor: Actor, q: c.AgencyQuery) -> dict[str, Any]:
+        async with self._sessions() as s:
+            await self._authorize(s, actor, "identity.query", q.agency_code)
+            p = await d.policy_in_force(s, q.agency_code, q.on or clock.today())
+        if p is None:
+            raise not_found(f"policy in force for {q.agency_code}")
+        return {
+            "agency_code": p.agency,
+            "version": p.version,
+            "document": p.document.model_dump(mode="json"),
+        }
+
+    async def _official(self, s: AsyncSession, official_id: str) -> Any:
+        try:
+            return await d.official_row(s, official_id)
+        except d.NotFound:
+            raise not_found(f"official {official_id}") from None
+
+    async def _grant(self, s: AsyncSession, grant_id: str) -> Any:
+        row = (await s.execute(select(grants).where(grants.c.grant_id == grant_id))).first()
+        if row is None:
+            raise not_found(f"grant {grant_id}")
+        return row
+
+
+Route = tuple[str, type[Any], Callable[..., Any]]
+
+
+def routes(service: IdentityService) -> list[Route]:
+    return [
+        ("grant_role", c.GrantRole, service.grant_role),
+        ("revoke_role", c.RevokeRole, service.revoke_role),
+        ("appoint_acting_head", c.AppointActingHead, service.appoint_acting_head),
+        ("end_acting_head", c.EndActingHead, service.end_acting_head),
+        ("publish_policy", c.PublishPolicy, service.publish_policy),
+        ("assign_supervisor", c.AssignSupervisor, service.assign_supervisor),
+        ("supervisor_chain", c.OfficialQuery, service.supervisor_chain),
+        ("head_of_agency", c.AgencyQuery, service.head_of_agency),
+        ("eligibility", c.OfficialQuery, service.eligibility),
+        ("policy_in_force", c.AgencyQuery, service.policy_in_force),
+    ]

@@ -1,0 +1,473 @@
+"""Bulk import from an HR export (R-INT-3): validate everything first, import nothing on error
+unless asked to import the valid part, and change nothing when the same files come again."""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from contracts.events.identity import (
+    AgencyRegistered,
+    OfficialMoved,
+    OfficialRegistered,
+    OfficialUpdated,
+    PositionClassified,
+    SupervisorAssigned,
+)
+from services.identity.adapters.tables import agencies, officials, positions
+from services.identity.domain import citizen_id
+from services.identity.domain.categories import CATEGORIES
+from services.identity.domain.org import Level, OrgError, path
+from services.identity.service_layer.csv_format import CODE, EMAIL, ID, Row, parse_bool, read
+from services.identity.service_layer.eligibility import official_stream, recompute
+from services.shared.eventlog import EventLog, NewEvent
+
+LEVELS = {lv.value for lv in Level}
+OFFICIAL_FIELDS = (
+    "agency_code",
+    "position_code",
+    "name_th",
+    "name_en",
+    "email",
+    "citizen_id_hash",
+    "citizen_id_masked",
+    "lang",
+)
+
+
+@dataclass(frozen=True)
+class RowError:
+    where: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.reason}"
+
+
+@dataclass
+class ImportReport:
+    errors: list[RowError] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    applied: bool = False
+
+    def count(self, key: str, n: int = 1) -> None:
+        self.counts[key] = self.counts.get(key, 0) + n
+
+
+@dataclass
+class Plan:
+    agencies: dict[str, dict[str, Any]] = field(default_factory=dict)
+    positions: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    officials: dict[str, dict[str, Any]] = field(default_factory=dict)
+    supervisors: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Existing:
+    agencies: dict[str, Any]
+    positions: dict[tuple[str, str], Any]
+    officials: dict[str, Any]
+
+    @classmethod
+    async def load(cls, s: AsyncSession) -> "Existing":
+        a = {r.code: r for r in (await s.execute(select(agencies))).all()}
+        p = {
+            (r.agency_code, r.position_code): r for r in (await s.execute(select(positions))).all()
+        }
+        o = {r.official_id: r for r in (await s.execute(select(officials))).all()}
+        return cls(a, p, o)
+
+
+class Validator:
+    def __init__(self, existing: Existing, citizen_key: bytes) -> None:
+        self.existing = existing
+        self.key = citizen_key
+        self.errors: list[RowError] = []
+        self.plan = Plan()
+
+    def bad(self, row: Row, reason: str) -> None:
+        self.errors.append(RowError(row.where, reason))
+
+    def agencies(self, rows: Sequence[Row]) -> None:
+        seen: dict[str, Row] = {}
+        candidates: dict[str, dict[str, Any]] = {}
+        for row in rows:
+            code, parent, level = row["agency_code"], row["parent_code"] or None, row["level"]
+            if not CODE.match(code):
+                self.bad(row, f"agency_code {code!r} must be letters, digits, '-' or '_'")
+            elif code in seen:
+                self.bad(row, f"agency {code} appears twice (first at line {seen[code].line})")
+            elif level not in LEVELS:
+                self.bad(row, f"level {level!r} is not one of {', '.join(sorted(LEVELS))}")
+            elif not row["name_th"]:
+                self.bad(row, "name_th is empty")
+            elif parent == code:
+                self.bad(row, "an agency cannot be its own parent")
+            else:
+                seen[code] = row
+                candidates[code] = {
+                    "code": code,
+                    "parent_code": parent,
+                    "level": level,
+                    "name_th": row["name_th"],
+                    "name_en": row["name_en"],
+                }
+                continue
+            seen.setdefault(code, row)
+        # Parents may come later in the file, or already be in the database: settle by fixpoint.
+        known = {c: r.parent_code for c, r in self.existing.agencies.items()}
+        accepted = dict(known)
+        pending = dict(candidates)
+        progress = True
+        while pending and progress:
+            progress = False
+            for code, values in list(pending.items()):
+                parent = values["parent_code"]
+                if parent is None or (parent in accepted and parent not in pending):
+                    accepted[code] = parent
+                    self.plan.agencies[code] = values
+                    del pending[code]
+                    progress = True
+        for code, values in pending.items():
+            parent = values["parent_code"]
+            reason = (
+                f"parent agency {parent} is unknown"
+                if parent not in candidates and parent not in known
+                else f"parent agency {parent} is not importable (rejected, or a cycle)"
+            )
+            self.bad(seen[code], reason)
+        if values_with_cycle := self._cycles(accepted):
+            for code in values_with_cycle:
+                if code in seen:
+                    self.bad(seen[code], "agency tree would have a cycle")
+                    self.plan.agencies.pop(code, None)
+
+    @staticmethod
+    def _cycles(parents: dict[str, str | None]) -> list[str]:
+        bad = []
+        for code in parents:
+            try:
+                path(code, parents)
+            except OrgError:
+                bad.append(code)
+        return bad
+
+    def known_agency(self, code: str) -> bool:
+        return code in self.plan.agencies or code in self.existing.agencies
+
+    def positions(self, rows: Sequence[Row]) -> None:
+        seen: set[tuple[str, str]] = set()
+        for row in rows:
+            agency, code = row["agency_code"], row["position_code"]
+            category = row["category"].removeprefix("§")
+            partly = parse_bool(row["partly"])
+            if not self.known_agency(agency):
+                self.bad(row, f"agency {agency!r} is unknown or was rejected")
+            elif not ID.match(code):
+                self.bad(row, f"position_code {code!r} is not a valid code")
+            elif (agency, code) in seen:
+                self.bad(row, f"position {agency}/{code} appears twice")
+            elif not row["title_th"]:
+                self.bad(row, "title_th is empty")
+            elif category and category not in CATEGORIES:
+                self.bad(row, f"category {row['category']!r} is not one of {', '.join(CATEGORIES)}")
+            elif partly is None:
+                self.bad(row, f"partly {row['partly']!r} must be yes or no")
+            else:
+                seen.add((agency, code))
+                self.plan.positions[(agency, code)] = {
+                    "agency_code": agency,
+                    "position_code": code,
+                    "title_th": row["title_th"],
+                    "title_en": row["title_en"],
+                    "category": category or None,
+                    "partly": partly,
+                }
+
+    def officials(self, rows: Sequence[Row]) -> None:
+        emails = {r.email: oid for oid, r in self.existing.officials.items()}
+        hashes = {
+            r.citizen_id_hash: oid
+            for oid, r in self.existing.officials.items()
+            if r.citizen_id_hash
+        }
+        seen: set[str] = set()
+        for row in rows:
+            oid, agency, pos = row["official_id"], row["agency_code"], row["position_code"]
+            email, lang = row["email"].lower(), row["lang"] or "th"
+            hashed = masked = None
+            reason = None
+            if not ID.match(oid):
+                reason = f"official_id {oid!r} is not a valid id"
+            elif oid in seen:
+                reason = f"official {oid} appears twice"
+            elif not self.known_agency(agency):
+                reason = f"agency {agency!r} is unknown or was rejected"
+            elif (agency, pos) not in self.plan.positions and (
+                agency,
+                pos,
+            ) not in self.existing.positions:
+                reason = f"position {agency}/{pos} is unknown or was rejected"
+            elif not row["name_th"]:
+                reason = "name_th is empty"
+            elif not EMAIL.match(email):
+                reason = "email is not an e-mail address"
+            elif emails.get(email, oid) != oid:
+                reason = "email already belongs to another official"
+            elif lang not in ("th", "en"):
+                reason = f"lang {lang!r} must be th or en"
+            elif row["citizen_id"]:
+                try:
+                    digits = citizen_id.validate(row["citizen_id"])
+                except citizen_id.InvalidCitizenId as exc:
+                    reason = str(exc)  # the id itself is never echoed back
+                else:
+                    hashed = citizen_id.keyed_hash(digits, self.key)
+                    masked = citizen_id.masked(digits)
+                    if hashes.get(hashed, oid) != oid:
+                        reason = "citizen id already belongs to another official"
+            if reason:
+                self.bad(row, reason)
+                continue
+            seen.add(oid)
+            emails[email] = oid
+            if hashed:
+                hashes[hashed] = oid
+            self.plan.officials[oid] = {
+                "official_id": oid,
+                "agency_code": agency,
+                "position_code": pos,
+                "name_th": row["name_th"],
+                "name_en": row["name_en"],
+                "email": email,
+                "citizen_id_hash": hashed,
+                "citizen_id_masked": masked,
+                "lang": lang,
+            }
+
+    def supervisors(self, rows: Sequence[Row]) -> None:
+        current = {oid: r.supervisor_id for oid, r in self.existing.officials.items()}
+        known = set(current) | set(self.plan.officials)
+        seen: set[str] = set()
+        for row in rows:
+            oid, sup = row["official_id"], row["supervisor_id"]
+            if oid not in known:
+                self.bad(row, f"official {oid!r} is unknown or was rejected")
+            elif sup not in known:
+                self.bad(row, f"supervisor {sup!r} is unknown or was rejected")
+            elif oid == sup:
+                self.bad(row, "an official cannot supervise themselves")
+            elif oid in seen:
+                self.bad(row, f"official {oid} has two supervisor rows")
+            else:
+                seen.add(oid)
+                current[oid] = sup
+                self.plan.supervisors[oid] = sup
+                continue
+        for oid in self._supervisor_cycles(current):
+            if oid in self.plan.supervisors:
+                row = next(r for r in rows if r["official_id"] == oid)
+                self.bad(row, "supervisor chain would have a cycle")
+                del self.plan.supervisors[oid]
+
+    @staticmethod
+    def _supervisor_cycles(sup: dict[str, str | None]) -> set[str]:
+        on_cycle: set[str] = set()
+        state: dict[str, int] = {}
+        for start in sup:
+            trail: list[str] = []
+            node: str | None = start
+            while node is not None and state.get(node, 0) == 0:
+                state[node] = 1
+                trail.append(node)
+                node = sup.get(node)
+            if node is not None and state.get(node) == 1:
+                on_cycle.update(trail[trail.index(node) :])
+            for n in trail:
+                state[n] = 2
+        return on_cycle
+
+
+async def import_files(
+    sessions: async_sessionmaker[Any],
+    log: EventLog,
+    paths: Iterable[Path],
+    *,
+    partial: bool,
+    citizen_key: bytes,
+) -> ImportReport:
+    parsed = read(paths)
+    report = ImportReport([RowError(f"{f}:{line}", r) for f, line, r in parsed.errors])
+    async with sessions.begin() as s:
+        existing = await Existing.load(s)
+        v = Validator(existing, citizen_key)
+        v.agencies(parsed.rows["agencies"])
+        v.positions(parsed.rows["positions"])
+        v.officials(parsed.rows["officials"])
+        v.supervisors(parsed.rows["supervisors"])
+        report.errors += v.errors
+        report.errors.sort(key=lambda e: e.where)
+        if report.errors and not partial:
+            return report
+        await _apply(s, log, v.plan, existing, report)
+    report.applied = True
+    return report
+
+
+async def _apply(
+    s: AsyncSession, log: EventLog, plan: Plan, existing: Existing, report: ImportReport
+) -> None:
+    events: dict[str, list[NewEvent]] = {}
+
+    def emit(stream: str, event: Any, agency: str) -> None:
+        events.setdefault(stream, []).append(NewEvent(event, agency))
+
+    new_agencies: list[dict[str, Any]] = []
+    changed_agencies: list[dict[str, Any]] = []
+    for code, a in plan.agencies.items():
+        old = existing.agencies.get(code)
+        if old is None or (old.parent_code, old.level, old.name_th, old.name_en) != (
+            a["parent_code"],
+            a["level"],
+            a["name_th"],
+            a["name_en"],
+        ):
+            (new_agencies if old is None else changed_agencies).append(a)
+            emit(
+                f"agency-{code}",
+                AgencyRegistered(agency_code=code, parent_code=a["parent_code"], level=a["level"]),
+                code,
+            )
+    await _upsert(s, agencies, new_agencies, changed_agencies, ["code"])
+    report.count("agencies_changed", len(new_agencies) + len(changed_agencies))
+
+    new_pos: list[dict[str, Any]] = []
+    changed_pos: list[dict[str, Any]] = []
+    reclassified: set[tuple[str, str]] = set()
+    for key, p in plan.positions.items():
+        old = existing.positions.get(key)
+        if old is None or (old.title_th, old.title_en, old.category, old.partly) != (
+            p["title_th"],
+            p["title_en"],
+            p["category"],
+            p["partly"],
+        ):
+            (new_pos if old is None else changed_pos).append(p)
+            if old is None or (old.category, old.partly) != (p["category"], p["partly"]):
+                reclassified.add(key)
+                emit(
+                    f"position-{key[0]}-{key[1]}",
+                    PositionClassified(
+                        agency_code=key[0],
+                        position_code=key[1],
+                        category=p["category"] or "",
+                        partly=p["partly"],
+                    ),
+                    key[0],
+                )
+    await _upsert(s, positions, new_pos, changed_pos, ["agency_code", "position_code"])
+    report.count("positions_changed", len(new_pos) + len(changed_pos))
+
+    new_off, changed_off, recheck = [], [], []
+    for oid, o in plan.officials.items():
+        old = existing.officials.get(oid)
+        if old is None:
+            new_off.append(o)
+            recheck.append(oid)
+            emit(
+                official_stream(oid),
+                OfficialRegistered(
+                    official_id=oid, agency_code=o["agency_code"], position_code=o["position_code"]
+                ),
+                o["agency_code"],
+            )
+            continue
+        if o["citizen_id_hash"] is None:  # an export without ids keeps the ids already known
+            o["citizen_id_hash"], o["citizen_id_masked"] = (
+                old.citizen_id_hash,
+                old.citizen_id_masked,
+            )
+        diff = [f for f in OFFICIAL_FIELDS if getattr(old, f) != o[f]]
+        if not diff:
+            if (o["agency_code"], o["position_code"]) in reclassified:
+                recheck.append(oid)
+            continue
+        changed_off.append(o)
+        recheck.append(oid)
+        if "agency_code" in diff:
+            emit(
+                official_stream(oid),
+                OfficialMoved(
+                    official_id=oid, from_agency=old.agency_code, to_agency=o["agency_code"]
+                ),
+                o["agency_code"],
+            )
+        emit(
+            official_stream(oid),
+            OfficialUpdated(official_id=oid, changed=diff, position_code=o["position_code"]),
+            o["agency_code"],
+        )
+    # Officials of reclassified positions who are not in this file need their eligibility too.
+    for oid, old in existing.officials.items():
+        if oid not in plan.officials and (old.agency_code, old.position_code) in reclassified:
+            recheck.append(oid)
+    await _upsert(s, officials, new_off, changed_off, ["official_id"])
+    report.count("officials_registered", len(new_off))
+    report.count("officials_updated", len(changed_off))
+
+    moves = []
+    for oid, sup in plan.supervisors.items():
+        old = existing.officials.get(oid)
+        previous = old.supervisor_id if old is not None else None
+        if previous != sup:
+            moves.append({"b_id": oid, "supervisor_id": sup})
+            if oid in plan.officials:
+                agency = plan.officials[oid]["agency_code"]
+            else:
+                assert old is not None  # validation admits only known officials
+                agency = old.agency_code
+            emit(
+                official_stream(oid),
+                SupervisorAssigned(
+                    official_id=oid, supervisor_id=sup, previous_supervisor_id=previous
+                ),
+                agency,
+            )
+    if moves:
+        await s.execute(
+            update(officials)
+            .where(officials.c.official_id == bindparam("b_id"))
+            .values(supervisor_id=bindparam("supervisor_id")),
+            moves,
+        )
+    report.count("supervisors_assigned", len(moves))
+
+    if events:
+        streams = list(events)
+        versions = await log.versions(s, streams)
+        await log.append_batch(s, [(st, versions[st], events[st]) for st in streams])
+    report.count("eligibility_changed", await recompute(s, log, recheck) if recheck else 0)
+    report.count("events", sum(len(v) for v in events.values()))
+
+
+async def _upsert(
+    s: AsyncSession,
+    table: Any,
+    new: list[dict[str, Any]],
+    changed: list[dict[str, Any]],
+    keys: list[str],
+) -> None:
+    if new:
+        for k in range(0, len(new), 5000):
+            await s.execute(insert(table), new[k : k + 5000])
+    if changed:
+        # bindparam names may not collide with column names in an UPDATE … SET.
+        stmt = (
+            update(table)
+            .where(*[table.c[k] == bindparam(f"b_{k}") for k in keys])
+            .values({c: bindparam(c) for c in changed[0] if c not in keys})
+        )
+        await s.execute(stmt, [{**row, **{f"b_{k}": row[k] for k in keys}} for row in changed])

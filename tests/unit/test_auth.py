@@ -1,0 +1,48 @@
+"""Tokens: expired, tampered, wrong-audience and foreign tokens are refused with a reason."""
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from services.shared.auth import AuthError, DevIssuer, TokenVerifier
+from services.shared.authz import Actor, Grant, Role
+from services.shared.clock import now
+
+ACTOR = Actor("D0102", (Grant(Role.OFFICIAL, "ONDE-STRAT"),), "official1@onde.example.go.th")
+
+
+@pytest.fixture
+def issuer(tmp_path: Path) -> DevIssuer:
+    return DevIssuer.load_or_create(tmp_path / "k.pem")
+
+
+def test_round_trip_keeps_subject_and_grants(issuer: DevIssuer) -> None:
+    actor = issuer.verifier().verify(issuer.issue(ACTOR))
+    assert actor == ACTOR
+
+
+def test_the_key_survives_a_restart(issuer: DevIssuer, tmp_path: Path) -> None:
+    again = DevIssuer.load_or_create(tmp_path / "k.pem")
+    assert again.verifier().verify(issuer.issue(ACTOR)).subject == "D0102"
+
+
+@pytest.mark.parametrize(
+    ("mangle", "reason"),
+    [
+        (lambda i: i.issue(ACTOR, now=now() - timedelta(hours=9)), "token expired"),
+        (lambda i: i.issue(ACTOR, audience="someone-else"), "not for audience 'telework'"),
+        (lambda i: i.issue(ACTOR)[:-4] + "AAAA", "signature does not verify"),
+        (lambda i: "not.a.jwt", "token refused"),
+        (lambda i: "", "no token"),
+    ],
+)
+def test_bad_tokens_are_refused_with_a_reason(issuer: DevIssuer, mangle, reason: str) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(AuthError, match=reason):
+        issuer.verifier().verify(mangle(issuer))
+
+
+def test_token_from_another_issuer_is_refused(issuer: DevIssuer) -> None:
+    other = TokenVerifier(issuer.key.public_key(), "https://sso.example.go.th", "telework")
+    with pytest.raises(AuthError, match="not from issuer"):
+        other.verify(issuer.issue(ACTOR))
