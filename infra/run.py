@@ -29,6 +29,7 @@ def run_all(data_dir: Path) -> int:
     env = {**os.environ, "TELEWORK_DATA_DIR": str(data_dir)}
     python = sys.executable
     subprocess.run([python, "-m", "services.cli", "db", "init"], check=True, env=env)
+    subprocess.run([python, "-m", "services.cli", "identity", "seed-demo"], check=True, env=env)
     procs: list[subprocess.Popen[bytes]] = []
     width = max(len(n) for n in SERVICES)
     for i, name in enumerate(SERVICES):
@@ -47,6 +48,7 @@ def run_all(data_dir: Path) -> int:
         f"  NATS (JetStream)  nats://{stack.NATS.host}:{stack.NATS.port}\n"
         f"  Services          {', '.join(SERVICES)}\n"
         f"  Data and logs     {data_dir}\n"
+        "  A token for API use: .venv/bin/telework token issue --as hr@onde.example.go.th\n"
         "กด Ctrl-C เพื่อหยุด / Press Ctrl-C to stop.\n",
         flush=True,
     )

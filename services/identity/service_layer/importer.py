@@ -445,11 +445,20 @@ async def _apply(
         )
     report.count("supervisors_assigned", len(moves))
 
+    written: dict[str, int] = {}
     if events:
+        # Streams of records this import creates are new (version 0): only ask the log about
+        # records that existed before.
+        new_streams = {f"agency-{a['code']}" for a in new_agencies}
+        new_streams |= {f"position-{p['agency_code']}-{p['position_code']}" for p in new_pos}
+        new_streams |= {official_stream(o["official_id"]) for o in new_off}
         streams = list(events)
-        versions = await log.versions(s, streams)
+        versions = dict.fromkeys(new_streams & set(streams), 0)
+        versions.update(await log.versions(s, [st for st in streams if st not in new_streams]))
         await log.append_batch(s, [(st, versions[st], events[st]) for st in streams])
-    report.count("eligibility_changed", await recompute(s, log, recheck) if recheck else 0)
+        written = {st: versions[st] + len(events[st]) for st in streams}
+    changed = await recompute(s, log, recheck, written) if recheck else 0
+    report.count("eligibility_changed", changed)
     report.count("events", sum(len(v) for v in events.values()))
 
 
