@@ -102,9 +102,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     from services.identity.entrypoints.cli import register as register_identity
     from services.meetings.entrypoints.cli import register as register_meeting
+    from workflows.schedule_cli import register as register_schedule
 
     register_identity(sub)
     register_meeting(sub)
+    register_schedule(sub)
     return parser
 
 

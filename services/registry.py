@@ -8,6 +8,7 @@ from services.shared.runtime import ServiceSpec
 # dependencies never slow another's start.
 SERVICES: dict[str, str] = {
     "identity": "services.identity.entrypoints.app:SPEC",
+    "engagement": "workflows.engagement.worker:SPEC",
     "meetings": "services.meetings.entrypoints.app:SPEC",
 }
 

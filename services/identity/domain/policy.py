@@ -38,17 +38,19 @@ class PolicyDocument(BaseModel):
         description="Overrides per job category (e.g. {'3.1.3': 'partly'}); others follow §3",
     )
     report_cadence_days: int = Field(default=7, ge=1, le=31)
-    grace_period_days: int = Field(default=2, ge=0, le=14)
-    escalate_after_days: int = Field(
-        default=3,
+    grace_period_days: int = Field(
+        default=2,
         ge=0,
-        le=31,
-        description="After the grace period, escalate to the "
-        "higher supervisor this many days later",
+        le=14,
+        description="After a report's due time: reminder at once, escalation to the higher "
+        "supervisor when this many days more have passed (R-MON-2)",
     )
     work_day_start: time = time(8, 30)
     late_tolerance_minutes: int = Field(default=15, ge=0, le=240)
     keep_client_location: bool = False
+    extra_holidays: list[date] = Field(
+        default_factory=list, description="Non-working days the agency declared (R-MODE-4)"
+    )
     selection_guideline: str = "คัดเลือกโดยคำนึงถึงลักษณะงานและคุณลักษณะตามคู่มือฯ ข้อ 4"
     monitoring_guideline: str = "รายงานความก้าวหน้าต่อผู้บังคับบัญชาชั้นต้นตามรอบที่กำหนด"
     termination_guideline: str = (

@@ -1,0 +1,517 @@
+"""The engagement workflow on Temporal's time-skipping server: every path of SPEC, a wrong
+actor refused at every step (R-SEL, R-ELIG-3, R-AGR, R-ORD, R-MON-1/2, R-TRM, R-EVA-1)."""
+
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.testing import WorkflowEnvironment
+
+from contracts.events.engagement import GoalAssessment, ScheduleSpec
+from tests.conftest import Database
+from tests.support.engagement import (
+    DEPUTY,
+    GOALS,
+    HEAD,
+    OFFICIAL,
+    OFFICIAL_SOC,
+    STRANGER,
+    SUPERVISOR,
+    begin,
+    directory,
+    engagement_worker,
+    keep_history,
+    next_monday,
+    six_months_mon_thu,
+)
+from workflows.engagement.activities import LOG, engagement_stream
+from workflows.engagement.client import issue_batch_order
+from workflows.engagement.models import (
+    AcceptAgreement,
+    Assess,
+    DecideOrder,
+    DecideTermination,
+    DraftAgreement,
+    Propose,
+    ProposeTermination,
+    ReportToHead,
+    RequestChanges,
+    ReviewReport,
+    Revise,
+    Select,
+    State,
+    SubmitFinalReport,
+    SubmitReport,
+)
+from workflows.engagement.workflow import EngagementWorkflow as W
+
+pytestmark = pytest.mark.integration
+
+Handle = WorkflowHandle[Any, Any]
+
+
+async def refused(handle: Handle, update: Any, arg: Any, reason: str) -> None:
+    with pytest.raises(WorkflowUpdateFailedError) as exc:
+        await handle.execute_update(update, arg)
+    assert reason in str(exc.value.cause)
+
+
+async def today(env: WorkflowEnvironment) -> date:
+    return (await env.get_current_time()).astimezone().date()
+
+
+async def agree(handle: Handle, schedule: ScheduleSpec) -> int:
+    ack = await handle.execute_update(
+        W.draft_agreement, DraftAgreement(by=SUPERVISOR, goals=GOALS, schedule=schedule)
+    )
+    version = ack.detail["agreement_version"]
+    await handle.execute_update(
+        W.accept_agreement,
+        AcceptAgreement(
+            by=OFFICIAL,
+            agreement_version=version,
+            ethics_acknowledged=True,
+            security_acknowledged=True,
+        ),
+    )
+    await handle.execute_update(
+        W.accept_agreement, AcceptAgreement(by=SUPERVISOR, agreement_version=version)
+    )
+    return int(version)
+
+
+async def ordered(
+    env: WorkflowEnvironment, queue: str, schedule: ScheduleSpec | None = None, decider: str = HEAD
+) -> Handle:
+    handle = await begin(env, queue, by=SUPERVISOR, selection="necessity")
+    await agree(handle, schedule or six_months_mon_thu(await today(env)))
+    await handle.execute_update(W.propose, Propose(by=SUPERVISOR))
+    ack = await handle.execute_update(W.decide_order, DecideOrder(by=decider, issue=True))
+    assert ack.detail["order_number"].startswith("ที่ ")
+    return handle
+
+
+async def state(handle: Handle) -> State:
+    return (await handle.query(W.summary)).state
+
+
+async def events(db: Database, handle: Handle) -> list[str]:
+    async with db.sessions() as s:
+        return [
+            e.envelope.type.split(".")[4]
+            for e in await LOG.read_stream(s, engagement_stream(handle.id))
+        ]
+
+
+async def finish(handle: Handle) -> None:
+    await handle.execute_update(
+        W.submit_final_report, SubmitFinalReport(by=OFFICIAL, summary="ส่งมอบระบบแล้ว")
+    )
+    await handle.execute_update(
+        W.assess,
+        Assess(
+            by=SUPERVISOR,
+            assessments=[
+                GoalAssessment(goal_id="G1", result="achieved"),
+                GoalAssessment(goal_id="G2", result="partly", comment="ล่าช้า 2 สัปดาห์"),
+            ],
+        ),
+    )
+    await handle.execute_update(W.report_to_head, ReportToHead(by=SUPERVISOR))
+
+
+class TestNormalEnd:
+    async def test_six_months_with_a_missed_report_reminder_and_escalation(
+        self, workflow_env: WorkflowEnvironment, db: Database
+    ) -> None:
+        env = workflow_env
+        async with engagement_worker(env, db) as queue:
+            handle = await begin(env, queue)  # the official applies (R-SEL-1, voluntary)
+            assert await state(handle) == State.AWAITING_SELECTION
+            await handle.execute_update(
+                W.select,
+                Select(
+                    by=SUPERVISOR,
+                    traits=["รับผิดชอบสูง", "มีวินัย"],
+                    readiness=["internet", "camera+headset", "agency apps"],
+                ),
+            )
+            schedule = six_months_mon_thu(await today(env))
+            v1 = await handle.execute_update(
+                W.draft_agreement, DraftAgreement(by=SUPERVISOR, goals=GOALS, schedule=schedule)
+            )
+            assert v1.detail["telework_days"] > 40
+            await handle.execute_update(
+                W.request_changes, RequestChanges(by=OFFICIAL, comment="ขอปรับกำหนดส่ง G2")
+            )
+            version = await agree(handle, schedule)
+            assert version == 2
+            await handle.execute_update(W.propose, Propose(by=DEPUTY))  # higher supervisor
+            ack = await handle.execute_update(W.decide_order, DecideOrder(by=HEAD, issue=True))
+            assert ack.detail["order_number"].endswith(f"/{schedule.start.year + 543}")
+
+            await env.sleep(schedule.start - await today(env) + timedelta(days=1))
+            assert await state(handle) == State.ACTIVE
+            first = await handle.execute_update(
+                W.submit_report, SubmitReport(by=OFFICIAL, summary="ออกแบบฐานข้อมูลเสร็จ")
+            )
+            assert first.detail == {"report_no": 1, "late": False}
+            await handle.execute_update(
+                W.review_report, ReviewReport(by=SUPERVISOR, report_no=1, comment="ดี")
+            )
+            await env.sleep(timedelta(days=14 + 14 + 3))  # report 2 missed past the grace
+            summary = await handle.query(W.summary)
+            assert summary.reports.get(2) == "missing", summary
+            late = await handle.execute_update(
+                W.submit_report, SubmitReport(by=OFFICIAL, summary="ล่าช้าเพราะป่วย")
+            )
+            assert late.detail == {"report_no": 2, "late": True}
+
+            await env.sleep(timedelta(days=190))
+            assert await state(handle) == State.FINAL_REPORT_DUE
+            await finish(handle)
+            result = await handle.result()
+            if db.kind == "sqlite":
+                await keep_history(handle, "normal_end")
+        assert result.state == State.CLOSED
+        names = await events(db, handle)
+        assert names[:5] == [
+            "official_selected",
+            "eligibility_checked",
+            "agreement_drafted",
+            "agreement_changes_requested",
+            "agreement_drafted",
+        ]
+        assert names.count("agreement_accepted") == 2
+        assert "report_reminder_sent" in names and "report_escalated" in names
+        assert names.index("report_reminder_sent") < names.index("report_escalated")
+        assert names[-5:] == [
+            "engagement_ended",
+            "final_report_submitted",
+            "goals_assessed",
+            "reported_to_head",
+            "engagement_closed",
+        ]
+
+
+class TestRefusals:
+    async def test_ineligible_work_is_refused_with_its_rule(
+        self, workflow_env: WorkflowEnvironment, sqlite_db: Database
+    ) -> None:
+        """R-ELIG-3."""
+        async with engagement_worker(workflow_env, sqlite_db) as queue:
+            handle = await begin(
+                workflow_env, queue, official=OFFICIAL_SOC, by=SUPERVISOR, selection="necessity"
+            )
+            result = await handle.result()
+            await keep_history(handle, "ineligible")
+        assert result.state == State.CLOSED
+        async with sqlite_db.sessions() as s:
+            stream = await LOG.read_stream(s, engagement_stream(handle.id))
+        refusal = next(e for e in stream if e.envelope.type.endswith("engagement_refused.v1"))
+        assert refusal.envelope.data["rule"] == "§3.2.1"
+
+    async def test_head_refuses_the_order(
+        self, workflow_env: WorkflowEnvironment, sqlite_db: Database
+    ) -> None:
+        async with engagement_worker(workflow_env, sqlite_db) as queue:
+            handle = await begin(workflow_env, queue, by=SUPERVISOR, selection="necessity")
+            await agree(handle, six_months_mon_thu(await today(workflow_env)))
+            await handle.execute_update(W.propose, Propose(by=SUPERVISOR))
+            await refused(
+                handle,
+                W.decide_order,
+                DecideOrder(by=HEAD, issue=False),
+                "a refusal must give its reasons",
+            )
+            await handle.execute_update(
+                W.decide_order,
+                DecideOrder(by=HEAD, issue=False, reasons="ภารกิจเร่งด่วนต้องอยู่ที่สำนักงาน"),
+            )
+            result = await handle.result()
+            await keep_history(handle, "head_refuses")
+        assert result.state == State.CLOSED
+        assert (await events(sqlite_db, handle))[-2:] == ["order_refused", "engagement_closed"]
+
+    async def test_schedule_outside_policy_is_refused(
+        self, workflow_env: WorkflowEnvironment, sqlite_db: Database
+    ) -> None:
+        async with engagement_worker(workflow_env, sqlite_db) as queue:
+            handle = await begin(workflow_env, queue, by=SUPERVISOR, selection="necessity")
+            start = next_monday(await today(workflow_env))
+            three_days = ScheduleSpec(
+                kind="regular_weekdays", start=start, months=6, weekdays=[0, 2, 4]
+            )
+            await refused(
+                handle,
+                W.draft_agreement,
+                DraftAgreement(by=SUPERVISOR, goals=GOALS, schedule=three_days),
+                "3 days a week exceed the policy ONDE v1 limit of 2",
+            )
+            long_run = ScheduleSpec(kind="occasional", start=start, days=15)
+            await refused(
+                handle,
+                W.draft_agreement,
+                DraftAgreement(by=SUPERVISOR, goals=GOALS, schedule=long_run),
+                "15 working days exceed the policy ONDE v1 limit of 10",
+            )
+            past = ScheduleSpec(kind="occasional", start=start - timedelta(days=30), days=5)
+            await refused(
+                handle,
+                W.draft_agreement,
+                DraftAgreement(by=SUPERVISOR, goals=GOALS, schedule=past),
+                "before today",
+            )
+            assert (await handle.query(W.summary)).agreement_version == 0
+
+    async def test_wrong_actor_is_refused_at_every_step(
+        self, workflow_env: WorkflowEnvironment, sqlite_db: Database
+    ) -> None:
+        env = workflow_env
+        async with engagement_worker(env, sqlite_db) as queue:
+            h = await begin(env, queue)
+            await refused(h, W.select, Select(by=STRANGER), "is not a supervisor of D0202")
+            await refused(h, W.select, Select(by=OFFICIAL), "is not a supervisor")
+            await h.execute_update(W.select, Select(by=SUPERVISOR))
+            schedule = six_months_mon_thu(await today(env))
+            draft = DraftAgreement(by=OFFICIAL, goals=GOALS, schedule=schedule)
+            await refused(h, W.draft_agreement, draft, "is not a supervisor")
+            await refused(h, W.propose, Propose(by=SUPERVISOR), "both parties must accept")
+            await h.execute_update(
+                W.draft_agreement, DraftAgreement(by=SUPERVISOR, goals=GOALS, schedule=schedule)
+            )
+            await refused(
+                h,
+                W.accept_agreement,
+                AcceptAgreement(by=DEPUTY, agreement_version=1),
+                "only the official and the first-level supervisor",
+            )
+            await refused(
+                h,
+                W.accept_agreement,
+                AcceptAgreement(by=OFFICIAL, agreement_version=1),
+                "must acknowledge the ethics guideline",
+            )
+            await refused(
+                h,
+                W.accept_agreement,
+                AcceptAgreement(
+                    by=OFFICIAL,
+                    agreement_version=2,
+                    ethics_acknowledged=True,
+                    security_acknowledged=True,
+                ),
+                "is not the current draft",
+            )
+            await agree(h, schedule)
+            await refused(h, W.propose, Propose(by=STRANGER), "is not a supervisor")
+            await h.execute_update(W.propose, Propose(by=SUPERVISOR))
+            await refused(
+                h,
+                W.decide_order,
+                DecideOrder(by=SUPERVISOR, issue=True),
+                "D0201 is not the head of agency ONDE",
+            )
+            await h.execute_update(W.decide_order, DecideOrder(by=HEAD, issue=True))
+            await env.sleep(schedule.start - await today(env) + timedelta(days=1))
+            await refused(
+                h,
+                W.submit_report,
+                SubmitReport(by=SUPERVISOR, summary="x"),
+                "only the official D0202",
+            )
+            await refused(
+                h,
+                W.propose_termination,
+                ProposeTermination(by=OFFICIAL, reasons="x", evidence=["y"]),
+                "is not a supervisor",
+            )
+            await h.execute_update(
+                W.propose_termination,
+                ProposeTermination(by=SUPERVISOR, reasons="ไม่ส่งงาน", evidence=["บันทึก 1"]),
+            )
+            await refused(
+                h,
+                W.decide_termination,
+                DecideTermination(by=DEPUTY, withdraw=True, reasons="x"),
+                "is not the head of agency",
+            )
+            await h.execute_update(
+                W.decide_termination,
+                DecideTermination(by=HEAD, withdraw=True, reasons="ไม่ปฏิบัติตามข้อตกลง"),
+            )
+            await env.sleep(timedelta(days=1))
+            await refused(
+                h,
+                W.submit_final_report,
+                SubmitFinalReport(by=SUPERVISOR, summary="x"),
+                "only the official",
+            )
+            await h.execute_update(
+                W.submit_final_report, SubmitFinalReport(by=OFFICIAL, summary="x")
+            )
+            await refused(
+                h,
+                W.assess,
+                Assess(
+                    by=DEPUTY,
+                    assessments=[
+                        GoalAssessment(goal_id="G1", result="achieved"),
+                        GoalAssessment(goal_id="G2", result="achieved"),
+                    ],
+                ),
+                "the first-level supervisor assesses",
+            )
+            await refused(
+                h,
+                W.assess,
+                Assess(
+                    by=SUPERVISOR, assessments=[GoalAssessment(goal_id="G1", result="achieved")]
+                ),
+                "assess each goal",
+            )
+            await refused(h, W.report_to_head, ReportToHead(by=SUPERVISOR), "not possible while")
+            await keep_history(h, "wrong_actors")
+
+
+class TestTermination:
+    async def test_head_withdraws_permission_and_the_official_is_told_why(
+        self, workflow_env: WorkflowEnvironment, sqlite_db: Database
+    ) -> None:
+        """R-TRM-1, R-TRM-2."""
+        env = workflow_env
+        async with engagement_worker(env, sqlite_db) as queue:
+            h = await ordered(env, queue)
+            start = (await h.query(W.summary)).start
+            await env.sleep(start - await today(env) + timedelta(days=3))
+            await h.execute_update(
+                W.propose_termination,
+                ProposeTermination(
+                    by=SUPERVISOR,
+                    reasons="ไม่รายงานความก้าวหน้าและติดต่อไม่ได้",
+                    evidence=["บันทึกข้อความ 12/2570", "log ระบบ"],
+                ),
+            )
+            back = await today(env) + timedelta(days=2)
+            ack = await h.execute_update(
+                W.decide_termination,
+                DecideTermination(
+                    by=HEAD, withdraw=True, reasons="ไม่ปฏิบัติตามข้อตกลง", effective_date=back
+                ),
+            )
+            assert ack.detail["effective_date"] == back.isoformat()
+            await env.sleep(timedelta(days=3))
+            assert await state(h) == State.FINAL_REPORT_DUE
+            await finish(h)
+            result = await h.result()
+            await keep_history(h, "termination")
+        assert result.state == State.CLOSED
+        async with sqlite_db.sessions() as s:
+            stream = await LOG.read_stream(s, engagement_stream(h.id))
+        withdrawn = next(e for e in stream if e.envelope.type.endswith("permission_withdrawn.v1"))
+        assert withdrawn.envelope.data["reasons"] == "ไม่ปฏิบัติตามข้อตกลง"
+        ended = next(e for e in stream if e.envelope.type.endswith("engagement_ended.v1"))
+        assert ended.envelope.data == {
+            **ended.envelope.data,
+            "cause": "withdrawn",
+            "ended_on": back.isoformat(),
+        }
+
+    async def test_head_may_keep_the_permission(
+        self, workflow_env: WorkflowEnvironment, sqlite_db: Database
+    ) -> None:
+        env = workflow_env
+        async with engagement_worker(env, sqlite_db) as queue:
+            h = await ordered(env, queue)
+            await h.execute_update(
+                W.propose_termination,
+                ProposeTermination(by=SUPERVISOR, reasons="x", evidence=["y"]),
+            )
+            await h.execute_update(
+                W.decide_termination,
+                DecideTermination(by=HEAD, withdraw=False, reasons="ให้โอกาสปรับปรุง"),
+            )
+            assert (await h.query(W.summary)).pending is None
+            assert (await events(sqlite_db, h))[-1] == "termination_rejected"
+
+
+class TestActingHead:
+    async def test_acting_head_issues_the_order_and_the_head_may_not(
+        self, workflow_env: WorkflowEnvironment, sqlite_db: Database
+    ) -> None:
+        """R-ORD-2: while an acting head is in office, the acting head decides."""
+        env = workflow_env
+        async with engagement_worker(env, sqlite_db, directory(acting=DEPUTY)) as queue:
+            h = await begin(env, queue, by=SUPERVISOR, selection="necessity")
+            await agree(h, six_months_mon_thu(await today(env)))
+            await h.execute_update(W.propose, Propose(by=SUPERVISOR))
+            await refused(
+                h, W.decide_order, DecideOrder(by=HEAD, issue=True), "(acting head: D0002)"
+            )
+            await h.execute_update(W.decide_order, DecideOrder(by=DEPUTY, issue=True))
+        async with sqlite_db.sessions() as s:
+            stream = await LOG.read_stream(s, engagement_stream(h.id))
+        order = next(e for e in stream if e.envelope.type.endswith("order_issued.v1"))
+        assert order.envelope.data["acting"] is True
+
+
+class TestRenewalAndBatch:
+    async def test_renewal_extends_the_period_without_losing_history(
+        self, workflow_env: WorkflowEnvironment, sqlite_db: Database
+    ) -> None:
+        env = workflow_env
+        async with engagement_worker(env, sqlite_db) as queue:
+            h = await ordered(env, queue)
+            first = await h.query(W.summary)
+            await env.sleep(first.start - await today(env) + timedelta(days=1))
+            longer = ScheduleSpec(
+                kind="regular_weekdays",
+                start=next_monday(await today(env)),
+                months=9,
+                weekdays=[0, 3],
+            )
+            await h.execute_update(
+                W.revise, Revise(by=SUPERVISOR, kind="renewal", goals=GOALS, schedule=longer)
+            )
+            await agree_amendment(h)
+            await h.execute_update(W.propose, Propose(by=SUPERVISOR))
+            await h.execute_update(W.decide_order, DecideOrder(by=HEAD, issue=True))
+            renewed = await h.query(W.summary)
+            await keep_history(h, "renewal")
+        assert renewed.state == State.ACTIVE and renewed.end > first.end
+        assert renewed.start == first.start and renewed.order_number != first.order_number
+        assert renewed.history.count("order_issued") == 2
+
+    async def test_batch_order_gives_many_engagements_one_number(
+        self, workflow_env: WorkflowEnvironment, sqlite_db: Database
+    ) -> None:
+        env = workflow_env
+        async with engagement_worker(env, sqlite_db) as queue:
+            handles = []
+            for _ in range(3):
+                h = await begin(env, queue, by=SUPERVISOR, selection="necessity")
+                await agree(h, six_months_mon_thu(await today(env)))
+                await h.execute_update(W.propose, Propose(by=SUPERVISOR))
+                handles.append(h)
+            answers = await issue_batch_order(env.client, HEAD, [h.id for h in handles])
+            wrong = await issue_batch_order(env.client, SUPERVISOR, [handles[0].id])
+        numbers = {a.detail["order_number"] for a in answers.values()}  # type: ignore[union-attr]
+        assert len(numbers) == 1
+        assert "nothing has been proposed" in str(wrong[handles[0].id])
+
+
+async def agree_amendment(h: Handle) -> None:
+    version = (await h.query(W.summary)).agreement_version
+    await h.execute_update(
+        W.accept_agreement,
+        AcceptAgreement(
+            by=OFFICIAL,
+            agreement_version=version,
+            ethics_acknowledged=True,
+            security_acknowledged=True,
+        ),
+    )
+    await h.execute_update(
+        W.accept_agreement, AcceptAgreement(by=SUPERVISOR, agreement_version=version)
+    )

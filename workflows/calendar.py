@@ -1,0 +1,182 @@
+"""Official working days and telework schedules (R-MODE-1..4). Pure: no I/O, no clock.
+
+A working day is Monday–Friday that is not a Thai public holiday, a substitution day for one
+(both from the `holidays` package), or an extra day the cabinet or the agency declared.
+"""
+
+import calendar as cal
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import lru_cache
+from typing import Literal
+
+import holidays
+
+WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
+THAI_MONTHS = [
+    "มกราคม",
+    "กุมภาพันธ์",
+    "มีนาคม",
+    "เมษายน",
+    "พฤษภาคม",
+    "มิถุนายน",
+    "กรกฎาคม",
+    "สิงหาคม",
+    "กันยายน",
+    "ตุลาคม",
+    "พฤศจิกายน",
+    "ธันวาคม",
+]
+THAI_MONTHS_SHORT = [
+    "ม.ค.",
+    "ก.พ.",
+    "มี.ค.",
+    "เม.ย.",
+    "พ.ค.",
+    "มิ.ย.",
+    "ก.ค.",
+    "ส.ค.",
+    "ก.ย.",
+    "ต.ค.",
+    "พ.ย.",
+    "ธ.ค.",
+]
+
+
+class InvalidSchedule(ValueError):
+    """A schedule that cannot be turned into dates; the message says why."""
+
+
+@lru_cache(maxsize=64)
+def _public_holidays(year: int) -> frozenset[date]:
+    return frozenset(holidays.country_holidays("TH", years=year))
+
+
+def holiday_name(day: date, lang: str = "th") -> str | None:
+    names = holidays.country_holidays(
+        "TH", years=day.year, language="th" if lang == "th" else "en_US"
+    )
+    return names.get(day)
+
+
+@dataclass(frozen=True)
+class WorkingCalendar:
+    extra_holidays: frozenset[date] = field(default_factory=frozenset)
+
+    def is_working_day(self, day: date) -> bool:
+        return (
+            day.weekday() < 5
+            and day not in _public_holidays(day.year)
+            and day not in self.extra_holidays
+        )
+
+    def working_days(self, start: date, end: date) -> Iterator[date]:
+        """Working days in [start, end)."""
+        day = start
+        while day < end:
+            if self.is_working_day(day):
+                yield day
+            day += timedelta(days=1)
+
+
+def add_months(day: date, months: int) -> date:
+    month0 = day.month - 1 + months
+    year, month = day.year + month0 // 12, month0 % 12 + 1
+    return date(year, month, min(day.day, cal.monthrange(year, month)[1]))
+
+
+Kind = Literal["regular_weekdays", "regular_days_per_week", "regular_days_per_month", "occasional"]
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A mode of telework (§2.1): regular over a period, or an occasional run of working days."""
+
+    kind: Kind
+    start: date
+    months: int = 0
+    weekdays: tuple[int, ...] = ()
+    days: int = 0  # per week, per month, or the occasional run
+
+    def __post_init__(self) -> None:
+        limits = {
+            "regular_days_per_week": (1, 5),
+            "regular_days_per_month": (1, 23),
+            "occasional": (1, 60),
+        }
+        if self.kind != "occasional" and not 1 <= self.months <= 24:
+            raise InvalidSchedule(f"months must be 1–24, got {self.months}")
+        if self.kind == "regular_weekdays":
+            if not self.weekdays:
+                raise InvalidSchedule("name at least one weekday")
+            if any(not 0 <= w <= 4 for w in self.weekdays):
+                raise InvalidSchedule("telework days must be Monday to Friday")
+        elif self.kind in limits:
+            low, high = limits[self.kind]
+            if not low <= self.days <= high:
+                raise InvalidSchedule(f"days must be {low}–{high} for {self.kind}, got {self.days}")
+        else:
+            raise InvalidSchedule(f"unknown schedule kind {self.kind!r}")
+
+    @property
+    def end(self) -> date:
+        """Exclusive end of a regular schedule's period."""
+        return add_months(self.start, self.months)
+
+    def dates(self, calendar: WorkingCalendar) -> list[date]:
+        if self.kind == "regular_weekdays":
+            wanted = set(self.weekdays)
+            return [d for d in calendar.working_days(self.start, self.end) if d.weekday() in wanted]
+        if self.kind == "regular_days_per_week":
+            # Without named weekdays, the first N working days of each week (Mon–Sun).
+            return _first_n_per(
+                calendar.working_days(self.start, self.end),
+                self.days,
+                lambda d: d.isocalendar()[:2],
+            )
+        if self.kind == "regular_days_per_month":
+            return _first_n_per(
+                calendar.working_days(self.start, self.end), self.days, lambda d: (d.year, d.month)
+            )
+        run: list[date] = []
+        day = self.start
+        while len(run) < self.days:
+            if calendar.is_working_day(day):
+                run.append(day)
+            day += timedelta(days=1)
+        return run
+
+
+def _first_n_per(days: Iterable[date], n: int, bucket: object) -> list[date]:
+    counts: dict[object, int] = {}
+    out = []
+    for d in days:
+        key = bucket(d)  # type: ignore[operator]
+        if counts.get(key, 0) < n:
+            counts[key] = counts.get(key, 0) + 1
+            out.append(d)
+    return out
+
+
+def parse_weekdays(text: str) -> tuple[int, ...]:
+    out = []
+    for part in text.split(","):
+        key = part.strip().lower()[:3]
+        if key not in WEEKDAYS:
+            raise InvalidSchedule(f"unknown weekday {part.strip()!r}; use mon,tue,wed,thu,fri")
+        out.append(WEEKDAYS[key])
+    return tuple(sorted(set(out)))
+
+
+def thai_date(day: date, short: bool = False) -> str:
+    """๕ ธันวาคม ๒๕๖๙ style, in Buddhist Era (R-MODE-4); Arabic digits unless asked."""
+    months = THAI_MONTHS_SHORT if short else THAI_MONTHS
+    return f"{day.day} {months[day.month - 1]} {day.year + 543}"
+
+
+THAI_DIGITS = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
+
+
+def thai_numerals(text: str) -> str:
+    return text.translate(THAI_DIGITS)

@@ -1,0 +1,158 @@
+"""Activities of the engagement workflow: every I/O the workflow needs, and nothing else.
+
+Events are appended with deterministic ids (engagement id + the workflow's step number), so a
+retried activity never appends twice.
+"""
+
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio import activity
+
+from contracts.events.base import event_class
+from services.shared import clock
+from services.shared.eventlog import EventLog, NewEvent
+from workflows.calendar import Schedule, WorkingCalendar
+from workflows.engagement.directory import IdentityDirectory
+from workflows.engagement.models import (
+    Chain,
+    EligibilityResult,
+    HeadQuery,
+    Heads,
+    OfficialRef,
+    OrderNumberRequest,
+    Planned,
+    PlanSchedule,
+    Policy,
+    PolicyQuery,
+    RecordEvent,
+)
+from workflows.engagement.rules import order_number
+from workflows.engagement.tables import engagements, order_counters, order_numbers
+
+LOG = EventLog("/telework/engagement")
+
+
+def engagement_stream(engagement_id: str) -> str:
+    return f"engagement-{engagement_id}"
+
+
+class EngagementActivities:
+    def __init__(self, sessions: async_sessionmaker[Any], directory: IdentityDirectory) -> None:
+        self._sessions = sessions
+        self._directory = directory
+
+    @activity.defn(name="supervisor_chain")
+    async def supervisor_chain(self, ref: OfficialRef) -> Chain:
+        return await self._directory.chain(ref.official_id)
+
+    @activity.defn(name="eligibility")
+    async def eligibility(self, ref: OfficialRef) -> EligibilityResult:
+        return await self._directory.eligibility(ref.official_id)
+
+    @activity.defn(name="deciding_head")
+    async def deciding_head(self, q: HeadQuery) -> Heads:
+        return await self._directory.heads(q.agency_code, q.on)
+
+    @activity.defn(name="policy_in_force")
+    async def policy_in_force(self, q: PolicyQuery) -> Policy:
+        return await self._directory.policy(q.agency_code, q.on)
+
+    @activity.defn(name="plan_schedule")
+    async def plan_schedule(self, p: PlanSchedule) -> Planned:
+        s = p.schedule
+        schedule = Schedule(s.kind, s.start, s.months, tuple(s.weekdays), s.days)
+        dates = schedule.dates(WorkingCalendar(frozenset(p.extra_holidays)))
+        end = schedule.end if s.kind != "occasional" else dates[-1]
+        return Planned(dates=dates, start=dates[0] if dates else s.start, end=end)
+
+    @activity.defn(name="allocate_order_number")
+    async def allocate_order_number(self, r: OrderNumberRequest) -> str:
+        async with self._sessions.begin() as s:
+            found = await self._number_for(s, r.key)
+            if found:
+                return found
+            year = r.order_date.year + 543
+            row = (
+                await s.execute(
+                    select(order_counters.c.last_number)
+                    .where(
+                        order_counters.c.head_agency == r.head_agency,
+                        order_counters.c.be_year == year,
+                    )
+                    .with_for_update()
+                )
+            ).first()
+            number = (row.last_number if row else 0) + 1
+            if row:
+                await s.execute(
+                    update(order_counters)
+                    .where(
+                        order_counters.c.head_agency == r.head_agency,
+                        order_counters.c.be_year == year,
+                    )
+                    .values(last_number=number)
+                )
+            else:
+                await s.execute(
+                    insert(order_counters).values(
+                        head_agency=r.head_agency, be_year=year, last_number=number
+                    )
+                )
+            text = order_number(number, r.order_date)
+            await s.execute(
+                insert(order_numbers).values(
+                    key=r.key, head_agency=r.head_agency, order_number=text, order_date=r.order_date
+                )
+            )
+        return text
+
+    async def _number_for(self, s: AsyncSession, key: str) -> str | None:
+        return (
+            await s.execute(select(order_numbers.c.order_number).where(order_numbers.c.key == key))
+        ).scalar()
+
+    @activity.defn(name="record_event")
+    async def record_event(self, r: RecordEvent) -> int:
+        """Append one engagement event (idempotent on its id) and update the read model."""
+        event = event_class(r.event_type).model_validate(r.data)
+        stream = engagement_stream(r.engagement_id)
+        event_id = f"{r.engagement_id}:{r.seq}"
+        try:
+            async with self._sessions.begin() as s:
+                [recorded] = await LOG.append(
+                    s, stream, [NewEvent(event, r.agency, event_id=event_id)], None
+                )
+                await s.execute(
+                    delete(engagements).where(engagements.c.engagement_id == r.engagement_id)
+                )
+                await s.execute(
+                    insert(engagements).values(
+                        engagement_id=r.engagement_id,
+                        official_id=r.official_id,
+                        agency=r.agency,
+                        state=r.state.value,
+                        last_event=event.name,
+                        updated_at=clock.now(),
+                    )
+                )
+        except IntegrityError:
+            # A concurrent retry of this very activity committed first: the event is there.
+            async with self._sessions() as s:
+                [recorded] = await LOG.append(
+                    s, stream, [NewEvent(event, r.agency, event_id=event_id)], None
+                )
+        return recorded.position
+
+    def all(self) -> list[Any]:
+        return [
+            self.supervisor_chain,
+            self.eligibility,
+            self.deciding_head,
+            self.policy_in_force,
+            self.plan_schedule,
+            self.allocate_order_number,
+            self.record_event,
+        ]

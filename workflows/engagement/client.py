@@ -1,0 +1,44 @@
+"""How callers (portal, CLI) drive engagements: start one, and issue one order for many."""
+
+import asyncio
+import uuid
+from collections.abc import Sequence
+
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+
+from workflows.engagement import TASK_QUEUE
+from workflows.engagement.models import Ack, DecideOrder, StartEngagement, Summary
+from workflows.engagement.workflow import EngagementWorkflow
+
+
+async def start_engagement(
+    client: Client, start: StartEngagement, task_queue: str = TASK_QUEUE
+) -> WorkflowHandle[EngagementWorkflow, Summary]:
+    handle = await client.start_workflow(
+        EngagementWorkflow.run, start, id=start.engagement_id, task_queue=task_queue
+    )
+    # Its set-up (supervisor chain, eligibility, policy) runs first: return when it is done,
+    # so the caller's next step meets the engagement in a state a person can act on.
+    await handle.execute_update(EngagementWorkflow.settled)
+    return handle
+
+
+async def issue_batch_order(
+    client: Client, head: str, engagement_ids: Sequence[str], batch_id: str | None = None
+) -> dict[str, Ack | str]:
+    """One order number for many engagements (e.g. a whole unit assigned for an epidemic);
+    each engagement still decides in its own workflow. Returns each engagement's answer, or the
+    reason it refused."""
+    batch = batch_id or f"batch-{uuid.uuid4().hex[:12]}"
+    decision = DecideOrder(by=head, issue=True, batch_id=batch)
+
+    async def one(eid: str) -> Ack | str:
+        try:
+            return await client.get_workflow_handle(eid).execute_update(
+                EngagementWorkflow.decide_order, decision
+            )
+        except WorkflowUpdateFailedError as exc:
+            return str(exc.cause) if exc.cause else str(exc)
+
+    answers = await asyncio.gather(*(one(e) for e in engagement_ids))
+    return dict(zip(engagement_ids, answers, strict=True))

@@ -1,0 +1,94 @@
+"""What the engagement workflow asks the identity service, behind one small interface.
+
+In production the answers come over NATS request/reply (`NatsIdentityDirectory`); tests of the
+workflow's own logic may use `StaticDirectory` with the same answers.
+"""
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Protocol
+
+from nats.aio.client import Client
+
+from services.shared.rpc import rpc_subject
+from workflows.engagement.models import Chain, EligibilityResult, Heads, Policy
+
+
+class DirectoryError(Exception):
+    """The identity service refused or could not answer."""
+
+
+class IdentityDirectory(Protocol):
+    async def chain(self, official_id: str) -> Chain: ...
+    async def eligibility(self, official_id: str) -> EligibilityResult: ...
+    async def heads(self, agency_code: str, on: date) -> Heads: ...
+    async def policy(self, agency_code: str, on: date) -> Policy: ...
+
+
+def _policy(result: dict[str, Any]) -> Policy:
+    doc = result["document"]
+    return Policy(
+        agency_code=result["agency_code"],
+        version=result["version"],
+        **{k: doc[k] for k in Policy.model_fields if k in doc},
+    )
+
+
+class NatsIdentityDirectory:
+    def __init__(self, nc: Client, token: str, timeout: float = 5.0) -> None:
+        self._nc = nc
+        self._token = token
+        self._timeout = timeout
+
+    async def _ask(self, command: str, body: dict[str, Any]) -> dict[str, Any]:
+        reply = await self._nc.request(
+            rpc_subject("identity", command),
+            json.dumps(body).encode(),
+            headers={"Authorization": f"Bearer {self._token}", "Accept-Language": "en"},
+            timeout=self._timeout,
+        )
+        answer = json.loads(reply.data)
+        if not answer.get("ok"):
+            raise DirectoryError(answer.get("error", {}).get("reason", "identity refused"))
+        result: dict[str, Any] = answer["result"]
+        return result
+
+    async def chain(self, official_id: str) -> Chain:
+        r = await self._ask("supervisor_chain", {"official_id": official_id})
+        return Chain(agency_code=r["agency_code"], agency_path=r["agency_path"], chain=r["chain"])
+
+    async def eligibility(self, official_id: str) -> EligibilityResult:
+        r = await self._ask("eligibility", {"official_id": official_id})
+        return EligibilityResult(status=r["status"], rule=r["rule"])
+
+    async def heads(self, agency_code: str, on: date) -> Heads:
+        r = await self._ask("head_of_agency", {"agency_code": agency_code, "on": on.isoformat()})
+        return Heads(**r)
+
+    async def policy(self, agency_code: str, on: date) -> Policy:
+        return _policy(
+            await self._ask("policy_in_force", {"agency_code": agency_code, "on": on.isoformat()})
+        )
+
+
+@dataclass
+class StaticDirectory:
+    """Fixed answers, for tests of the workflow's own logic and for benchmarks."""
+
+    chains: dict[str, Chain] = field(default_factory=dict)
+    eligibilities: dict[str, EligibilityResult] = field(default_factory=dict)
+    head_by_agency: dict[str, Heads] = field(default_factory=dict)
+    policies: dict[str, Policy] = field(default_factory=dict)
+
+    async def chain(self, official_id: str) -> Chain:
+        return self.chains[official_id]
+
+    async def eligibility(self, official_id: str) -> EligibilityResult:
+        return self.eligibilities[official_id]
+
+    async def heads(self, agency_code: str, on: date) -> Heads:
+        return self.head_by_agency[agency_code]
+
+    async def policy(self, agency_code: str, on: date) -> Policy:
+        return self.policies[agency_code]

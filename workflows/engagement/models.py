@@ -1,0 +1,216 @@
+"""Inputs, updates and the state of the engagement workflow.
+
+Every workflow, update and activity takes one model, so fields with defaults can be added later
+without breaking recorded histories.
+"""
+
+from datetime import date
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from contracts.events.engagement import Goal, GoalAssessment, ScheduleSpec
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class State(StrEnum):
+    AWAITING_SELECTION = "awaiting_selection"
+    CHECKING_ELIGIBILITY = "checking_eligibility"
+    DRAFTING = "drafting"
+    AGREED = "agreed"
+    PROPOSED = "proposed"
+    ORDERED = "ordered"
+    ACTIVE = "active"
+    FINAL_REPORT_DUE = "final_report_due"
+    ASSESSMENT = "assessment"
+    ASSESSED = "assessed"
+    CLOSED = "closed"
+
+
+class StartEngagement(_Model):
+    engagement_id: str
+    official_id: str
+    started_by: str  # the official (voluntary application) or the supervisor (assignment)
+    selection: Literal["voluntary", "necessity"] = "voluntary"
+    necessity_reason: str | None = None
+    traits: list[str] = Field(default_factory=list)
+    readiness: list[str] = Field(default_factory=list)
+
+
+class Select(_Model):
+    by: str
+    traits: list[str] = Field(default_factory=list)
+    readiness: list[str] = Field(default_factory=list)
+
+
+class DraftAgreement(_Model):
+    by: str
+    goals: list[Goal] = Field(min_length=1)
+    schedule: ScheduleSpec
+
+
+class RequestChanges(_Model):
+    by: str
+    comment: str = Field(min_length=1)
+
+
+class AcceptAgreement(_Model):
+    by: str
+    agreement_version: int
+    ethics_acknowledged: bool = False
+    security_acknowledged: bool = False
+
+
+class Propose(_Model):
+    by: str
+
+
+class DecideOrder(_Model):
+    by: str
+    issue: bool
+    reasons: str = ""
+    batch_id: str | None = None  # engagements of one batch share one order number
+
+
+class SubmitReport(_Model):
+    by: str
+    summary: str = Field(min_length=1)
+
+
+class ReviewReport(_Model):
+    by: str
+    report_no: int
+    comment: str = ""
+
+
+class ProposeTermination(_Model):
+    by: str
+    reasons: str = Field(min_length=1)
+    evidence: list[str] = Field(min_length=1)
+
+
+class DecideTermination(_Model):
+    by: str
+    withdraw: bool
+    reasons: str = Field(min_length=1)
+    effective_date: date | None = None
+
+
+class Revise(_Model):
+    by: str
+    kind: Literal["revision", "renewal"]
+    goals: list[Goal] = Field(min_length=1)
+    schedule: ScheduleSpec
+
+
+class SubmitFinalReport(_Model):
+    by: str
+    summary: str = Field(min_length=1)
+
+
+class Assess(_Model):
+    by: str
+    assessments: list[GoalAssessment] = Field(min_length=1)
+
+
+class ReportToHead(_Model):
+    by: str
+
+
+class Ack(_Model):
+    """What every update returns: where the engagement stands now."""
+
+    state: State
+    detail: dict[str, Any] = Field(default_factory=dict)
+
+
+class Summary(_Model):
+    engagement_id: str
+    official_id: str
+    state: State
+    agreement_version: int = 0
+    order_number: str | None = None
+    start: date | None = None
+    end: date | None = None
+    reports: dict[int, str] = Field(default_factory=dict)  # report_no -> submitted|late|missing
+    pending: str | None = None
+    history: list[str] = Field(default_factory=list)  # event names in order
+
+
+# Activity inputs and results --------------------------------------------------------------
+
+
+class OfficialRef(_Model):
+    official_id: str
+
+
+class Chain(_Model):
+    agency_code: str
+    agency_path: list[str]
+    chain: list[str]  # first-level supervisor first
+
+
+class EligibilityResult(_Model):
+    status: Literal["may", "partly", "may_not"]
+    rule: str
+
+
+class HeadQuery(_Model):
+    agency_code: str
+    on: date
+
+
+class Heads(_Model):
+    agency: str
+    head: str | None
+    acting_head: str | None
+    deciding: str | None
+
+
+class PolicyQuery(_Model):
+    agency_code: str
+    on: date
+
+
+class Policy(_Model):
+    agency_code: str
+    version: int
+    allowed_modes: list[str]
+    max_days_per_week: int
+    max_days_per_month: int
+    max_period_months: int
+    max_occasional_working_days: int
+    report_cadence_days: int
+    grace_period_days: int
+    extra_holidays: list[date] = Field(default_factory=list)
+
+
+class PlanSchedule(_Model):
+    schedule: ScheduleSpec
+    extra_holidays: list[date] = Field(default_factory=list)
+
+
+class Planned(_Model):
+    dates: list[date]
+    start: date
+    end: date
+
+
+class OrderNumberRequest(_Model):
+    head_agency: str
+    order_date: date
+    key: str  # the batch id, or the engagement id for a single order: retries reuse the number
+
+
+class RecordEvent(_Model):
+    engagement_id: str
+    official_id: str
+    agency: str
+    seq: int
+    event_type: str
+    data: dict[str, Any]
+    state: State

@@ -1,0 +1,43 @@
+"""Pure checks the workflow applies before it records anything."""
+
+from datetime import date
+
+from contracts.events.engagement import ScheduleSpec
+from workflows.engagement.models import Policy
+
+
+def schedule_refusal(schedule: ScheduleSpec, policy: Policy, today: date) -> str | None:
+    """Why `schedule` is outside the agency's policy (R-POL-1, R-MODE), or None."""
+    where = f"policy {policy.agency_code} v{policy.version}"
+    if schedule.start < today:
+        return f"the schedule starts on {schedule.start}, before today ({today})"
+    if schedule.kind == "occasional":
+        if "occasional" not in policy.allowed_modes:
+            return f"{where} does not allow occasional telework"
+        if schedule.days > policy.max_occasional_working_days:
+            return (
+                f"{schedule.days} working days exceed the {where} limit of "
+                f"{policy.max_occasional_working_days}"
+            )
+        return None
+    if "regular" not in policy.allowed_modes:
+        return f"{where} does not allow regular telework"
+    if schedule.months > policy.max_period_months:
+        return f"{schedule.months} months exceed the {where} limit of {policy.max_period_months}"
+    per_week = (
+        len(schedule.weekdays)
+        if schedule.kind == "regular_weekdays"
+        else (schedule.days if schedule.kind == "regular_days_per_week" else 0)
+    )
+    if per_week > policy.max_days_per_week:
+        return f"{per_week} days a week exceed the {where} limit of {policy.max_days_per_week}"
+    if schedule.kind == "regular_days_per_month" and schedule.days > policy.max_days_per_month:
+        return (
+            f"{schedule.days} days a month exceed the {where} limit of {policy.max_days_per_month}"
+        )
+    return None
+
+
+def order_number(number: int, order_date: date) -> str:
+    """`ที่ 123/2570`: numbered per agency and Buddhist-Era year."""
+    return f"ที่ {number}/{order_date.year + 543}"

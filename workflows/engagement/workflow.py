@@ -1,0 +1,673 @@
+"""The engagement workflow: one per engagement, id = engagement id (SPEC's whole story).
+
+The workflow does no I/O: identity questions, the calendar, order numbers and every event go
+through activities. Updates are validated before anything is recorded, so a wrong actor, a
+wrong state, ineligible work or a schedule outside policy is refused with a reason the caller
+sees, and the history stays clean.
+"""
+
+import asyncio
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+from temporalio import workflow
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from contracts.events import engagement as ev
+    from workflows.engagement.models import (
+        AcceptAgreement,
+        Ack,
+        Assess,
+        Chain,
+        DecideOrder,
+        DecideTermination,
+        DraftAgreement,
+        EligibilityResult,
+        HeadQuery,
+        Heads,
+        OfficialRef,
+        OrderNumberRequest,
+        Planned,
+        PlanSchedule,
+        Policy,
+        PolicyQuery,
+        Propose,
+        ProposeTermination,
+        RecordEvent,
+        ReportToHead,
+        RequestChanges,
+        ReviewReport,
+        Revise,
+        Select,
+        StartEngagement,
+        State,
+        SubmitFinalReport,
+        SubmitReport,
+        Summary,
+    )
+    from workflows.engagement.rules import schedule_refusal
+
+# Thailand keeps no daylight saving: a fixed +07:00 is exact and needs no tz database.
+BANGKOK = timezone(timedelta(hours=7))
+IO = timedelta(seconds=30)
+
+
+def refuse(reason: str) -> ApplicationError:
+    # non_retryable: an update refused for cause must not be retried by the SDK.
+    return ApplicationError(reason, type="Refused", non_retryable=True)
+
+
+@workflow.defn
+class EngagementWorkflow:
+    @workflow.init
+    def __init__(self, start: StartEngagement) -> None:
+        self.start_input = start
+        self.state = State.AWAITING_SELECTION
+        self.seq = 0
+        self.history: list[str] = []
+        self.record_lock = asyncio.Lock()
+        self.chain: Chain | None = None
+        self.policy: Policy | None = None
+        self.selected = False
+        self.version = 0
+        self.draft: DraftAgreement | None = None
+        self.planned: Planned | None = None
+        self.accepted: dict[str, int] = {}  # role -> version
+        self.amendment: str | None = None  # revision | renewal while active
+        self.order_number: str | None = None
+        self.order_pending = False
+        self.order_decided = False
+        self.order_refused = False
+        self.start_date: date | None = None
+        self.end_date: date | None = None
+        self.reports: dict[int, str] = {}
+        self.report_reviewed: set[int] = set()
+        self.termination_pending: ProposeTermination | None = None
+        self.withdrawal: date | None = None
+        self.returned_to_office = False
+        self.final_report = False
+        self.assessed = False
+        self.reported = False
+        self.assessments: list[Any] = []
+
+    # The story ---------------------------------------------------------------------------------
+
+    @workflow.run
+    async def run(self, start: StartEngagement) -> Summary:
+        self.chain = await workflow.execute_activity(
+            "supervisor_chain",
+            OfficialRef(official_id=start.official_id),
+            result_type=Chain,
+            start_to_close_timeout=IO,
+        )
+        if start.started_by == start.official_id and start.selection == "voluntary":
+            await workflow.wait_condition(lambda: self.selected)  # R-SEL-1: supervisor selects
+        else:
+            self._require_supervisor(start.started_by)
+            self.selected = True
+            await self._record(
+                ev.OfficialSelected,
+                selection=start.selection,
+                selected_by=start.started_by,
+                necessity_reason=start.necessity_reason,
+                traits=start.traits,
+                readiness=start.readiness,
+            )
+        self.state = State.CHECKING_ELIGIBILITY
+        eligibility = await workflow.execute_activity(
+            "eligibility",
+            OfficialRef(official_id=start.official_id),
+            result_type=EligibilityResult,
+            start_to_close_timeout=IO,
+        )
+        await self._record(ev.EligibilityChecked, status=eligibility.status, rule=eligibility.rule)
+        if eligibility.status == "may_not":  # R-ELIG-3: refused with the rule that refused it
+            await self._record(
+                ev.EngagementRefused,
+                rule=eligibility.rule,
+                reason=f"work under {eligibility.rule} may not be done away from the office",
+            )
+            return await self._close("ineligible")
+        self.policy = await workflow.execute_activity(
+            "policy_in_force",
+            PolicyQuery(agency_code=self._agency, on=self._today()),
+            result_type=Policy,
+            start_to_close_timeout=IO,
+        )
+
+        self.state = State.DRAFTING
+        await workflow.wait_condition(lambda: self.order_decided)
+        if self.order_refused:
+            return await self._close("refused")
+
+        self.state = State.ORDERED
+        await self._sleep_until(self.start_date, self._ending)
+        if not self._ending():
+            self.state = State.ACTIVE
+            await self._record(ev.EngagementStarted, start=self._today())
+            await self._monitor()
+        ended_on = self.withdrawal or self.end_date or self._today()
+        await self._record(
+            ev.EngagementEnded,
+            ended_on=ended_on,
+            cause="withdrawn" if self.withdrawal else "completed",
+        )
+
+        self.state = State.FINAL_REPORT_DUE
+        await workflow.wait_condition(lambda: self.final_report)
+        self.state = State.ASSESSMENT
+        await workflow.wait_condition(lambda: self.assessed)
+        self.state = State.ASSESSED
+        await workflow.wait_condition(lambda: self.reported)
+        return await self._close("withdrawn" if self.withdrawal else "completed")
+
+    async def _monitor(self) -> None:
+        """R-MON-1/2: a report per cadence; missing at its due time → reminder; still missing
+        after the grace period → escalation to the higher supervisor."""
+        assert self.policy is not None
+        report_no = 0
+        while not self._ending():
+            report_no += 1
+            assert self.start_date is not None and self.end_date is not None
+            due = self.start_date + timedelta(days=self.policy.report_cadence_days * report_no)
+            if due > self.end_date:
+                break
+            self.reports.setdefault(report_no, "due")
+            n = report_no
+            await self._sleep_until(due, lambda n=n: self._settled(n))
+            if self._ending():
+                break
+            if self.reports[n] != "due":
+                continue  # in on time
+            await self._record(ev.ReportReminderSent, report_no=n, due=due)
+            escalate_at = due + timedelta(days=self.policy.grace_period_days)
+            await self._sleep_until(escalate_at, lambda n=n: self._settled(n))
+            if self._ending():
+                break
+            if self.reports[n] == "due":
+                assert self.chain is not None
+                higher = self.chain.chain[1] if len(self.chain.chain) > 1 else None
+                self.reports[n] = "missing"
+                await self._record(ev.ReportEscalated, report_no=n, due=due, escalated_to=higher)
+        await self._sleep_until(self.end_date, self._ending)
+
+    def _settled(self, n: int) -> bool:
+        return self._ending() or self.reports[n] != "due"
+
+    def _ending(self) -> bool:
+        # A flag set by a timer, not a date comparison: wait conditions are re-evaluated only
+        # when something happens, and the passing of time alone is not such a thing.
+        return self.returned_to_office
+
+    async def _return_to_office_on(self, day: date) -> None:
+        await self._sleep_until(day, lambda: False)
+        self.returned_to_office = True
+
+    # Updates -----------------------------------------------------------------------------------
+
+    @workflow.update
+    async def settled(self) -> Ack:
+        """Returns once the engagement waits for a person again (its set-up steps — supervisor
+        chain, eligibility, policy — are activities that run on their own)."""
+        await workflow.wait_condition(self._idle)
+        return self._ack()
+
+    def _idle(self) -> bool:
+        if self.chain is None or self.state is State.CHECKING_ELIGIBILITY:
+            return False
+        return not (self.state is State.AWAITING_SELECTION and self.selected)
+
+    @workflow.update
+    async def select(self, u: Select) -> Ack:
+        await self._record(
+            ev.OfficialSelected,
+            selection="voluntary",
+            selected_by=u.by,
+            traits=u.traits,
+            readiness=u.readiness,
+        )
+        self.selected = True
+        await workflow.wait_condition(lambda: self.state is not State.AWAITING_SELECTION)
+        await workflow.wait_condition(self._idle)
+        return self._ack()
+
+    @select.validator
+    def _v_select(self, u: Select) -> None:
+        self._require_state(State.AWAITING_SELECTION)
+        if self.selected:
+            raise refuse("already selected")
+        self._require_supervisor(u.by)
+
+    @workflow.update
+    async def draft_agreement(self, u: DraftAgreement) -> Ack:
+        return await self._draft(u)
+
+    async def _draft(self, u: DraftAgreement) -> Ack:
+        planned = await self._plan(u)
+        self.version += 1
+        self.draft, self.planned, self.accepted = u, planned, {}
+        await self._record(
+            ev.AgreementDrafted,
+            agreement_version=self.version,
+            drafted_by=u.by,
+            goals=u.goals,
+            schedule=u.schedule,
+            telework_days=len(planned.dates),
+            start=planned.start,
+            end=planned.end,
+        )
+        return self._ack(agreement_version=self.version, telework_days=len(planned.dates))
+
+    @draft_agreement.validator
+    def _v_draft(self, u: DraftAgreement) -> None:
+        self._require_drafting()
+        self._require_supervisor(u.by)
+        self._require_schedule(u.schedule)
+
+    @workflow.update
+    async def revise(self, u: Revise) -> Ack:
+        """An active engagement gets a new agreement version (revision) or another period
+        (renewal); it runs on under the old order until the head approves the new one."""
+        self.amendment = u.kind
+        return await self._draft(DraftAgreement(by=u.by, goals=u.goals, schedule=u.schedule))
+
+    @revise.validator
+    def _v_revise(self, u: Revise) -> None:
+        self._require_state(State.ACTIVE, State.ORDERED)
+        if self.amendment is not None:
+            raise refuse(f"a {self.amendment} is already under way")
+        self._require_supervisor(u.by)
+        self._require_schedule(u.schedule)
+
+    @workflow.update
+    async def request_changes(self, u: RequestChanges) -> Ack:
+        role = self._party(u.by)
+        self.accepted = {}
+        await self._record(
+            ev.AgreementChangesRequested,
+            agreement_version=self.version,
+            requested_by=u.by,
+            role=role,
+            comment=u.comment,
+        )
+        return self._ack()
+
+    @request_changes.validator
+    def _v_changes(self, u: RequestChanges) -> None:
+        self._require_drafting()
+        if self.draft is None:
+            raise refuse("there is no draft to change yet")
+        self._party(u.by)
+
+    @workflow.update
+    async def accept_agreement(self, u: AcceptAgreement) -> Ack:
+        role = self._party(u.by)
+        self.accepted[role] = u.agreement_version
+        await self._record(
+            ev.AgreementAccepted,
+            agreement_version=u.agreement_version,
+            accepted_by=u.by,
+            role=role,
+            ethics_acknowledged=u.ethics_acknowledged,
+            security_acknowledged=u.security_acknowledged,
+        )
+        if self._agreed():
+            self.state = State.AGREED if self.amendment is None else self.state
+        return self._ack(agreed=self._agreed())
+
+    @accept_agreement.validator
+    def _v_accept(self, u: AcceptAgreement) -> None:
+        self._require_drafting()
+        role = self._party(u.by)
+        if self.draft is None:
+            raise refuse("there is no draft to accept yet")
+        if u.agreement_version != self.version:
+            raise refuse(
+                f"version {u.agreement_version} is not the current draft "
+                f"(version {self.version}); any change needs a new acceptance"
+            )
+        if role == "official" and not (u.ethics_acknowledged and u.security_acknowledged):
+            raise refuse(
+                "the official must acknowledge the ethics guideline (§10) and the "
+                "security rules as part of the agreement (R-AGR-3)"
+            )
+        if self.accepted.get(role) == self.version:
+            raise refuse(f"the {role} already accepted version {self.version}")
+
+    @workflow.update
+    async def propose(self, u: Propose) -> Ack:
+        self.state = State.PROPOSED if self.amendment is None else self.state
+        self.order_pending = True
+        await self._record(
+            ev.ProposedToHead,
+            agreement_version=self.version,
+            proposed_by=u.by,
+            head_agency=self._agency,
+            kind=self.amendment or "original",
+        )
+        return self._ack()
+
+    @propose.validator
+    def _v_propose(self, u: Propose) -> None:
+        self._require_supervisor(u.by)  # first-level or higher (R-ORD-1)
+        if not self._agreed():
+            raise refuse("both parties must accept the same agreement version first (R-AGR-2)")
+        if self.order_pending:
+            raise refuse("already proposed to the head of agency")
+        if self.amendment is None:
+            self._require_state(State.AGREED)
+
+    @workflow.update
+    async def decide_order(self, u: DecideOrder) -> Ack:
+        heads = await self._heads()
+        if u.by != heads.deciding:  # R-ORD-2: only the head, or the acting head, of the agency
+            raise refuse(
+                f"{u.by} is not the head of agency {heads.agency} today"
+                + (f" (acting head: {heads.acting_head})" if heads.acting_head else "")
+            )
+        assert self.planned is not None and self.draft is not None
+        self.order_pending = False
+        kind = self.amendment or "original"
+        if not u.issue:
+            await self._record(ev.OrderRefused, decided_by=u.by, reasons=u.reasons)
+            if self.amendment is None:
+                self.order_refused = self.order_decided = True
+            self.amendment = None
+            return self._ack()
+        number = await workflow.execute_activity(
+            "allocate_order_number",
+            OrderNumberRequest(
+                head_agency=heads.agency,
+                order_date=self._today(),
+                key=u.batch_id or f"{workflow.info().workflow_id}:{self.version}",
+            ),
+            result_type=str,
+            start_to_close_timeout=IO,
+        )
+        self.order_number = number
+        if kind == "renewal" or self.start_date is None:
+            self.start_date = self.start_date or self.planned.start
+        self.end_date = self.planned.end
+        await self._record(
+            ev.OrderIssued,
+            order_number=number,
+            order_date=self._today(),
+            decided_by=u.by,
+            acting=u.by == heads.acting_head,
+            head_agency=heads.agency,
+            agreement_version=self.version,
+            kind=kind,
+            batch_id=u.batch_id,
+            start=self.planned.start,
+            end=self.planned.end,
+            telework_dates=self.planned.dates,
+            goals=self.draft.goals,
+        )
+        self.amendment = None
+        self.order_decided = True
+        return self._ack(order_number=number)
+
+    @decide_order.validator
+    def _v_decide_order(self, u: DecideOrder) -> None:
+        if not self.order_pending:
+            raise refuse("nothing has been proposed to the head of agency")
+        if not u.issue and not u.reasons.strip():
+            raise refuse("a refusal must give its reasons")
+
+    @workflow.update
+    async def submit_report(self, u: SubmitReport) -> Ack:
+        n = next(k for k in sorted(self.reports) if self.reports[k] in ("due", "missing"))
+        late = self.reports[n] == "missing" or self._report_overdue(n)
+        self.reports[n] = "late" if late else "submitted"
+        await self._record(ev.ProgressReportSubmitted, report_no=n, summary=u.summary, late=late)
+        return self._ack(report_no=n, late=late)
+
+    @submit_report.validator
+    def _v_report(self, u: SubmitReport) -> None:
+        self._require_state(State.ACTIVE)
+        self._require_official(u.by)
+        if not any(v in ("due", "missing") for v in self.reports.values()):
+            raise refuse("no progress report is due yet")
+
+    def _report_overdue(self, n: int) -> bool:
+        assert self.start_date is not None and self.policy is not None
+        return self._today() > self.start_date + timedelta(days=self.policy.report_cadence_days * n)
+
+    @workflow.update
+    async def review_report(self, u: ReviewReport) -> Ack:
+        self.report_reviewed.add(u.report_no)
+        await self._record(
+            ev.ProgressReportReviewed, report_no=u.report_no, reviewed_by=u.by, comment=u.comment
+        )
+        return self._ack()
+
+    @review_report.validator
+    def _v_review(self, u: ReviewReport) -> None:
+        self._require_supervisor(u.by)
+        if self.reports.get(u.report_no) not in ("submitted", "late"):
+            raise refuse(f"report {u.report_no} has not been submitted")
+        if u.report_no in self.report_reviewed:
+            raise refuse(f"report {u.report_no} was already reviewed")
+
+    @workflow.update
+    async def propose_termination(self, u: ProposeTermination) -> Ack:
+        self.termination_pending = u
+        await self._record(
+            ev.TerminationProposed, proposed_by=u.by, reasons=u.reasons, evidence=u.evidence
+        )
+        return self._ack()
+
+    @propose_termination.validator
+    def _v_propose_termination(self, u: ProposeTermination) -> None:
+        self._require_state(State.ACTIVE, State.ORDERED)
+        self._require_supervisor(u.by)
+        if self.termination_pending is not None or self.withdrawal is not None:
+            raise refuse("a termination is already pending or decided")
+
+    @workflow.update
+    async def decide_termination(self, u: DecideTermination) -> Ack:
+        heads = await self._heads()
+        if u.by != heads.deciding:
+            raise refuse(f"{u.by} is not the head of agency {heads.agency} today")
+        self.termination_pending = None
+        if not u.withdraw:
+            await self._record(ev.TerminationRejected, decided_by=u.by, reasons=u.reasons)
+            return self._ack()
+        effective = u.effective_date or self._today()
+        await self._record(
+            ev.PermissionWithdrawn, decided_by=u.by, effective_date=effective, reasons=u.reasons
+        )
+        self.withdrawal = effective
+        # Keep a reference: the task must live as long as the workflow.
+        self.return_timer = asyncio.create_task(self._return_to_office_on(effective))
+        return self._ack(effective_date=effective.isoformat())
+
+    @decide_termination.validator
+    def _v_decide_termination(self, u: DecideTermination) -> None:
+        if self.termination_pending is None:
+            raise refuse("no termination has been proposed")
+        if u.effective_date is not None and u.effective_date < self._today():
+            raise refuse("the return to the office cannot be dated in the past")
+
+    @workflow.update
+    async def submit_final_report(self, u: SubmitFinalReport) -> Ack:
+        self.final_report = True
+        await self._record(ev.FinalReportSubmitted, summary=u.summary)
+        return self._ack()
+
+    @submit_final_report.validator
+    def _v_final(self, u: SubmitFinalReport) -> None:
+        self._require_state(State.FINAL_REPORT_DUE)
+        self._require_official(u.by)
+
+    @workflow.update
+    async def assess(self, u: Assess) -> Ack:
+        self.assessed = True
+        self.assessments = u.assessments
+        await self._record(ev.GoalsAssessed, assessed_by=u.by, assessments=u.assessments)
+        return self._ack()
+
+    @assess.validator
+    def _v_assess(self, u: Assess) -> None:
+        self._require_state(State.ASSESSMENT)
+        assert self.chain is not None and self.draft is not None
+        if not self.chain.chain or u.by != self.chain.chain[0]:
+            raise refuse("the first-level supervisor assesses the goals (R-EVA-1)")
+        goals = {g.goal_id for g in self.draft.goals}
+        given = [a.goal_id for a in u.assessments]
+        if sorted(given) != sorted(goals):
+            raise refuse(f"assess each goal exactly once: {', '.join(sorted(goals))}")
+
+    @workflow.update
+    async def report_to_head(self, u: ReportToHead) -> Ack:
+        results = [a.result for a in self.assessments]
+        self.reported = True
+        await self._record(
+            ev.ReportedToHead,
+            reported_by=u.by,
+            achieved=results.count("achieved"),
+            partly=results.count("partly"),
+            not_achieved=results.count("not_achieved"),
+        )
+        return self._ack()
+
+    @report_to_head.validator
+    def _v_report_to_head(self, u: ReportToHead) -> None:
+        self._require_state(State.ASSESSED)
+        self._require_supervisor(u.by)
+
+    @workflow.query
+    def summary(self) -> Summary:
+        return Summary(
+            engagement_id=self.start_input.engagement_id,
+            official_id=self._official,
+            state=self.state,
+            agreement_version=self.version,
+            order_number=self.order_number,
+            start=self.start_date,
+            end=self.end_date,
+            reports=dict(self.reports),
+            pending=("termination" if self.termination_pending else self.amendment),
+            history=list(self.history),
+        )
+
+    # Helpers -----------------------------------------------------------------------------------
+
+    @property
+    def _official(self) -> str:
+        return self.start_input.official_id
+
+    @property
+    def _agency(self) -> str:
+        assert self.chain is not None
+        return self.chain.agency_code
+
+    def _today(self) -> date:
+        return workflow.now().astimezone(BANGKOK).date()
+
+    def _ack(self, **detail: Any) -> Ack:
+        return Ack(state=self.state, detail=detail)
+
+    def _agreed(self) -> bool:
+        return (
+            self.version > 0
+            and self.accepted.get("official") == self.version
+            and self.accepted.get("supervisor") == self.version
+        )
+
+    def _require_state(self, *states: State) -> None:
+        if self.state not in states:
+            raise refuse(f"not possible while the engagement is {self.state.value}")
+
+    def _require_drafting(self) -> None:
+        if self.amendment is None:
+            self._require_state(State.DRAFTING)
+        elif self.order_pending:
+            raise refuse(f"the {self.amendment} is with the head of agency")
+
+    def _require_official(self, by: str) -> None:
+        if by != self._official:
+            raise refuse(f"only the official {self._official} may do this")
+
+    def _require_supervisor(self, by: str) -> None:
+        if self.chain is None or by not in self.chain.chain:
+            raise refuse(f"{by} is not a supervisor of {self._official}")
+
+    def _party(self, by: str) -> str:
+        if by == self._official:
+            return "official"
+        if self.chain is not None and self.chain.chain and by == self.chain.chain[0]:
+            return "supervisor"
+        raise refuse(
+            "only the official and the first-level supervisor are parties to the "
+            "agreement (R-AGR-1)"
+        )
+
+    def _require_schedule(self, schedule: Any) -> None:
+        if self.policy is None:
+            raise refuse("the policy in force is not known yet")
+        reason = schedule_refusal(schedule, self.policy, self._today())
+        if reason:
+            raise refuse(reason)
+
+    async def _plan(self, u: DraftAgreement) -> Planned:
+        assert self.policy is not None
+        planned: Planned = await workflow.execute_activity(
+            "plan_schedule",
+            PlanSchedule(schedule=u.schedule, extra_holidays=self.policy.extra_holidays),
+            result_type=Planned,
+            start_to_close_timeout=IO,
+        )
+        return planned
+
+    async def _heads(self) -> Heads:
+        heads: Heads = await workflow.execute_activity(
+            "deciding_head",
+            HeadQuery(agency_code=self._agency, on=self._today()),
+            result_type=Heads,
+            start_to_close_timeout=IO,
+        )
+        return heads
+
+    async def _sleep_until(self, day: date | None, wake: Any) -> bool:
+        """Sleep until the start of `day` in Bangkok, or until `wake()`; True if woken."""
+        if day is None:
+            return bool(wake())
+        at = datetime(day.year, day.month, day.day, tzinfo=BANGKOK)
+        seconds = (at - workflow.now()).total_seconds()
+        if seconds <= 0:
+            return bool(wake())
+        try:
+            await workflow.wait_condition(wake, timeout=seconds)
+            return True
+        except TimeoutError:
+            return False
+
+    async def _record(self, event: type[Any], **data: Any) -> None:
+        # One at a time, so the stream's order is the order the workflow meant.
+        async with self.record_lock:
+            self.seq += 1
+            payload = event(
+                engagement_id=self.start_input.engagement_id, official_id=self._official, **data
+            ).model_dump(mode="json")
+            self.history.append(event.name)
+            await workflow.execute_activity(
+                "record_event",
+                RecordEvent(
+                    engagement_id=self.start_input.engagement_id,
+                    official_id=self._official,
+                    agency=self._agency,
+                    seq=self.seq,
+                    event_type=event.type_name(),
+                    data=payload,
+                    state=self.state,
+                ),
+                result_type=int,
+                start_to_close_timeout=IO,
+            )
+
+    async def _close(self, outcome: str) -> Summary:
+        self.state = State.CLOSED
+        await self._record(ev.EngagementClosed, outcome=outcome)
+        return self.summary()
