@@ -404,6 +404,8 @@ class EngagementWorkflow:
             telework_dates=self.planned.dates,
             goals=self.draft.goals,
         )
+        if self.amendment is None:
+            self.state = State.ORDERED
         self.amendment = None
         self.order_decided = True
         return self._ack(order_number=number)

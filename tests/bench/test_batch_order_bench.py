@@ -1,0 +1,146 @@
+"""A batch order of N engagements (default 1,000) from proposal to active, on the Temporal dev
+server, against a trivial one-activity workflow run N times on the same server in the same run.
+"""
+
+import asyncio
+import os
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Worker
+
+from contracts.events.engagement import ScheduleSpec
+from infra.stack import free_port, start_temporal
+from services.shared.db import create_schema, make_engine, sessionmaker
+from tests.bench.conftest import report
+from tests.support.engagement import GOALS, HEAD, OFFICIAL, SUPERVISOR, directory
+from tests.support.trivial_workflow import Trivial, noop
+from workflows.engagement.client import issue_batch_order
+from workflows.engagement.models import (
+    AcceptAgreement,
+    DraftAgreement,
+    Propose,
+    StartEngagement,
+    State,
+)
+from workflows.engagement.tables import ENGAGEMENT
+from workflows.engagement.worker import build_worker
+from workflows.engagement.workflow import EngagementWorkflow as W
+
+N = int(os.environ.get("BENCH_ENGAGEMENTS", "1000"))
+CONCURRENCY = 50
+
+
+@pytest.fixture
+async def temporal() -> AsyncIterator[Client]:
+    data = Path(tempfile.mkdtemp(prefix="temporal-bench-"))
+    port, ui = free_port(), free_port()
+    proc = start_temporal(data, port=port, ui_port=ui)
+    try:
+        yield await Client.connect(f"127.0.0.1:{port}", data_converter=pydantic_data_converter)
+    finally:
+        proc.terminate()
+        proc.wait(20)
+
+
+async def bounded(coros: list, limit: int = CONCURRENCY) -> list:  # type: ignore[type-arg]
+    sem = asyncio.Semaphore(limit)
+
+    async def one(c):  # type: ignore[no-untyped-def]
+        async with sem:
+            return await c
+
+    return await asyncio.gather(*(one(c) for c in coros))
+
+
+async def to_proposed(client: Client, queue: str, eid: str, today) -> None:  # type: ignore[no-untyped-def]
+    h = await client.start_workflow(
+        W.run,
+        StartEngagement(
+            engagement_id=eid, official_id=OFFICIAL, started_by=SUPERVISOR, selection="necessity"
+        ),
+        id=eid,
+        task_queue=queue,
+    )
+    await h.execute_update(W.settled)
+    schedule = ScheduleSpec(kind="occasional", start=today, days=5)
+    ack = await h.execute_update(
+        W.draft_agreement, DraftAgreement(by=SUPERVISOR, goals=GOALS, schedule=schedule)
+    )
+    v = ack.detail["agreement_version"]
+    await h.execute_update(
+        W.accept_agreement,
+        AcceptAgreement(
+            by=OFFICIAL, agreement_version=v, ethics_acknowledged=True, security_acknowledged=True
+        ),
+    )
+    await h.execute_update(W.accept_agreement, AcceptAgreement(by=SUPERVISOR, agreement_version=v))
+    await h.execute_update(W.propose, Propose(by=SUPERVISOR))
+
+
+@pytest.mark.bench
+async def test_batch_order_against_trivial_workflow(temporal: Client, postgres_url: str) -> None:
+    client = temporal
+    schema = "bench_" + uuid.uuid4().hex[:8]
+    engine = make_engine(postgres_url, schema)
+    await create_schema(engine, [ENGAGEMENT], schema)
+    queue = "bench-engagement"
+    trivial_queue = "bench-trivial"
+    worker = build_worker(
+        client, sessionmaker(engine), directory(), task_queue=queue, max_concurrent_activities=100
+    )
+    trivial = Worker(client, task_queue=trivial_queue, workflows=[Trivial], activities=[noop])
+    async with worker, trivial:
+        t0 = time.perf_counter()
+        await bounded(
+            [
+                client.execute_workflow(
+                    Trivial.run, i, id=f"t-{uuid.uuid4().hex}", task_queue=trivial_queue
+                )
+                for i in range(N)
+            ]
+        )
+        baseline = N / (time.perf_counter() - t0)
+
+        today = _today()
+        ids = [f"B-{uuid.uuid4().hex[:10]}" for _ in range(N)]
+        await bounded([to_proposed(client, queue, eid, today) for eid in ids])
+
+        t0 = time.perf_counter()
+        answers = await issue_batch_order(client, HEAD, ids)
+
+        async def active(eid: str) -> None:
+            h = client.get_workflow_handle(eid)
+            while (await h.query(W.summary)).state != State.ACTIVE:
+                await asyncio.sleep(0.05)
+
+        await bounded([active(e) for e in ids])
+        ours = N / (time.perf_counter() - t0)
+        for eid in ids:
+            await client.get_workflow_handle(eid).terminate("bench over")
+    async with engine.begin() as conn:
+        await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    await engine.dispose()
+    numbers = {a.detail["order_number"] for a in answers.values()}  # type: ignore[union-attr]
+    assert len(numbers) == 1
+    report(
+        "batch_order_to_active",
+        ours,
+        "engagements/s",
+        baseline,
+        engagements=N,
+        baseline_unit="trivial workflows/s",
+    )
+
+
+def _today():  # type: ignore[no-untyped-def]
+    from services.shared.clock import today
+
+    return today()

@@ -1,0 +1,69 @@
+"""The engagement workflow asking the real identity service over NATS (R-ELIG-3, R-ORD-2):
+the demo agency's acting head issues the order; §3.2.1 work is refused."""
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import nats
+import pytest
+from faststream.nats import NatsBroker
+from temporalio.testing import WorkflowEnvironment
+
+from services.identity.adapters.tables import IDENTITY
+from services.identity.demo.seed import seed_demo, service_actor
+from services.identity.entrypoints.app import wire
+from services.identity.service_layer.handlers import IdentityService
+from services.shared.auth import DevIssuer
+from tests.conftest import Database
+from tests.support.engagement import GOALS, begin, engagement_worker, six_months_mon_thu
+from workflows.engagement.directory import NatsIdentityDirectory
+from workflows.engagement.models import AcceptAgreement, DecideOrder, DraftAgreement, Propose, State
+from workflows.engagement.workflow import EngagementWorkflow as W
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+async def directory(
+    sqlite_db: Database, private_nats_url: str, tmp_path: Path
+) -> AsyncIterator[NatsIdentityDirectory]:
+    await sqlite_db.create(IDENTITY)
+    assert not (await seed_demo(sqlite_db.sessions, b"k" * 32)).errors
+    issuer = DevIssuer.load_or_create(tmp_path / "issuer.pem")
+    broker = NatsBroker(private_nats_url)
+    wire(broker, IdentityService(sqlite_db.sessions), issuer.verifier())
+    await broker.start()
+    nc = await nats.connect(private_nats_url)
+    yield NatsIdentityDirectory(nc, issuer.issue(service_actor("engagement")))
+    await nc.close()
+    await broker.stop()
+
+
+async def test_acting_head_of_the_demo_agency_orders_telework(
+    workflow_env: WorkflowEnvironment, sqlite_db: Database, directory: NatsIdentityDirectory
+) -> None:
+    env = workflow_env
+    async with engagement_worker(env, sqlite_db, directory) as queue:  # type: ignore[arg-type]
+        h = await begin(env, queue, official="D0202", by="D0201", selection="necessity")
+        today = (await env.get_current_time()).astimezone().date()
+        ack = await h.execute_update(
+            W.draft_agreement,
+            DraftAgreement(by="D0201", goals=GOALS, schedule=six_months_mon_thu(today)),
+        )
+        v = ack.detail["agreement_version"]
+        await h.execute_update(
+            W.accept_agreement,
+            AcceptAgreement(
+                by="D0202",
+                agreement_version=v,
+                ethics_acknowledged=True,
+                security_acknowledged=True,
+            ),
+        )
+        await h.execute_update(W.accept_agreement, AcceptAgreement(by="D0201", agreement_version=v))
+        await h.execute_update(W.propose, Propose(by="D0201"))
+        done = await h.execute_update(W.decide_order, DecideOrder(by="D0002", issue=True))
+        assert done.state == State.ORDERED
+
+        refused = await begin(env, queue, official="D0203", by="D0201", selection="necessity")
+        assert (await refused.result()).state == State.CLOSED
