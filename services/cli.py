@@ -100,10 +100,12 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--catalogue", default="docs/events.md")
     q.set_defaults(func=_contracts_export)
 
+    from services.attendance.entrypoints.cli import register as register_attendance
     from services.identity.entrypoints.cli import register as register_identity
     from services.meetings.entrypoints.cli import register as register_meeting
     from workflows.schedule_cli import register as register_schedule
 
+    register_attendance(sub)
     register_identity(sub)
     register_meeting(sub)
     register_schedule(sub)

@@ -9,6 +9,7 @@ from services.shared.runtime import ServiceSpec
 SERVICES: dict[str, str] = {
     "identity": "services.identity.entrypoints.app:SPEC",
     "engagement": "workflows.engagement.worker:SPEC",
+    "attendance": "services.attendance.entrypoints.app:SPEC",
     "meetings": "services.meetings.entrypoints.app:SPEC",
 }
 

@@ -100,6 +100,12 @@ def make_engine(url: str, schema: str | None = None, **kwargs: Any) -> AsyncEngi
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            # The sqlite3 module's own transaction handling starts a transaction only at the
+            # first write, so a SAVEPOINT after some reads opened a transaction of its own and
+            # its RELEASE committed it: half of a check-in survived a crash without its events
+            # (found by the SIGKILL test). Take transactions into our hands, as SQLAlchemy's
+            # documentation prescribes for pysqlite.
+            dbapi_conn.isolation_level = None
             # WAL lets the relay read while a service writes; the timeout makes concurrent
             # writers wait for each other instead of failing at once.
             cur = dbapi_conn.cursor()
@@ -107,6 +113,12 @@ def make_engine(url: str, schema: str | None = None, **kwargs: Any) -> AsyncEngi
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA busy_timeout=10000")
             cur.close()
+
+        @event.listens_for(engine.sync_engine, "begin")
+        def _sqlite_begin(conn: Any) -> None:
+            # IMMEDIATE takes the write lock up front: two writers that both read a stream's
+            # version then append wait for each other instead of failing on a stale snapshot.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     kwargs.setdefault("pool_size", 10)

@@ -8,7 +8,6 @@ harmless.
 """
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -18,6 +17,7 @@ from nats.js import JetStreamContext
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from services.shared import clock
 from services.shared.db import outbox
 from services.shared.jetstream import connect, ensure_streams
 
@@ -59,7 +59,7 @@ class OutboxRelay:
                     backoff = 0.1
                 except Exception as exc:  # NATS or database away: keep rows, retry later
                     log.warning("relay %s: %s; retrying in %.1fs", self._name, exc, backoff)
-                    await _wait(stop, backoff)
+                    await clock.pause(stop, backoff)
                     backoff = min(backoff * 2, 5.0)
                     continue
                 await _wait_any(stop, self._wake, self._idle_wait)
@@ -174,11 +174,6 @@ class OutboxRelay:
         ]
         errors = [res for res in results if isinstance(res, BaseException)]
         return acked, (errors[0] if errors else None)
-
-
-async def _wait(stop: asyncio.Event, seconds: float) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
 
 
 async def _wait_any(stop: asyncio.Event, wake: asyncio.Event, seconds: float) -> None:

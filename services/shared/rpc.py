@@ -52,7 +52,12 @@ def rpc_subject(service: str, command: str) -> str:
 
 
 def register(
-    broker: NatsBroker, service: str, command: str, verifier: TokenVerifier, handler: Handler
+    broker: NatsBroker,
+    service: str,
+    command: str,
+    verifier: TokenVerifier,
+    handler: Handler,
+    max_workers: int = 1,
 ) -> None:
     subject = rpc_subject(service, command)
 
@@ -84,7 +89,8 @@ def register(
             log.exception("%s failed", subject)
             return RpcError("internal", "ระบบขัดข้อง กรุณาลองใหม่", "internal error; retry").reply(lang)
 
-    broker.subscriber(subject, queue=service)(entry)
+    # max_workers: requests are answered concurrently, each in its own transaction.
+    broker.subscriber(subject, queue=service, max_workers=max_workers)(entry)
 
 
 def register_routes(
@@ -92,6 +98,7 @@ def register_routes(
     service: str,
     verifier: TokenVerifier,
     routes: Iterable[tuple[str, type[BaseModel], Callable[..., Awaitable[Any]]]],
+    max_workers: int = 1,
 ) -> None:
     """Each route: command name, its request model, and the handler `(actor, request)`."""
     for command, model, method in routes:
@@ -104,4 +111,4 @@ def register_routes(
         ) -> Any:
             return await method(actor, model.model_validate(body))
 
-        register(broker, service, command, verifier, handler)
+        register(broker, service, command, verifier, handler, max_workers)

@@ -8,6 +8,7 @@ runs it here, so all services start, log and stop the same way.
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
@@ -43,7 +44,9 @@ class ServiceSpec:
 
     @property
     def schema(self) -> str:
-        return f"telework_{self.name}"
+        # A prefix other than the default lets tests and side-by-side installations share one
+        # PostgreSQL database without sharing tables.
+        return f"{os.environ.get('TELEWORK_SCHEMA_PREFIX', 'telework_')}{self.name}"
 
 
 def configure_logging(service: str) -> None:

@@ -1,0 +1,1 @@
+"""Attendance evidence on telework days (R-ATT; Leave Regulation 2555 clause 11)."""

@@ -1,0 +1,80 @@
+"""`telework serve attendance`: check-in/out over NATS, the projection consumer, day closing."""
+
+import asyncio
+import logging
+from datetime import timedelta
+
+from faststream.nats import NatsBroker
+from faststream.nats.opentelemetry import NatsTelemetryMiddleware
+
+from services.attendance.adapters.tables import ATTENDANCE
+from services.attendance.service_layer.commands import CheckIn, CheckOut
+from services.attendance.service_layer.handlers import AttendanceService
+from services.shared import clock, rpc
+from services.shared.auth import TokenVerifier, verifier_from_env
+from services.shared.consumer import EventConsumer
+from services.shared.jetstream import connect
+from services.shared.runtime import ServiceContext, ServiceSpec
+
+NAME = "attendance"
+CONSUMER = "attendance"
+log = logging.getLogger(__name__)
+
+
+def wire(
+    broker: NatsBroker, service: AttendanceService, verifier: TokenVerifier, max_workers: int = 32
+) -> None:
+    rpc.register_routes(
+        broker,
+        NAME,
+        verifier,
+        [
+            ("check_in", CheckIn, service.check_in),
+            ("check_out", CheckOut, service.check_out),
+        ],
+        max_workers=max_workers,
+    )
+
+
+async def run(ctx: ServiceContext) -> None:
+    service = AttendanceService(ctx.sessions)
+    broker = NatsBroker(ctx.settings.nats_url, middlewares=[NatsTelemetryMiddleware()])
+    wire(broker, service, verifier_from_env(ctx.settings.data_dir))
+    nc = await connect(ctx.settings.nats_url, name="telework-attendance-consumer")
+    consumer = EventConsumer(CONSUMER, ctx.sessions, service.apply_event)
+    await broker.start()
+    tasks = [
+        asyncio.create_task(consumer.run(nc, ctx.stop)),
+        asyncio.create_task(close_days(service, ctx.stop)),
+    ]
+    try:
+        await ctx.stop.wait()
+    finally:
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await broker.stop()
+        await nc.close()
+
+
+async def close_days(
+    service: AttendanceService, stop: asyncio.Event, every: float = 60.0, back: int = 7
+) -> None:
+    """Close each of the last `back` days once it has ended (R-ATT-2)."""
+    while not stop.is_set():
+        today = clock.today()
+        for n in range(back, 0, -1):
+            try:
+                closed = await service.close_day(today - timedelta(days=n))
+            except Exception:
+                log.exception("closing day failed; will retry")
+                break
+            if closed:
+                log.info("closed %s: %d flags", today - timedelta(days=n), sum(closed.values()))
+        await clock.pause(stop, every)
+
+
+SPEC = ServiceSpec(
+    name=NAME,
+    description="Check-in/check-out evidence on telework days, flags, ledger",
+    metadatas=(ATTENDANCE,),
+    tasks=(run,),
+)

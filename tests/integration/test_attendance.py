@@ -1,0 +1,223 @@
+"""Attendance evidence (R-ATT-1..3): projection of telework days, check-in and check-out with
+server time and idempotency, every flag, closing a day, the ledger; SQLite and PostgreSQL."""
+
+from datetime import date, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from contracts.envelope import CloudEvent
+from services.attendance.adapters.tables import ATTENDANCE, attendance_days, scheduled_days
+from services.attendance.domain.ledger import to_csv
+from services.attendance.service_layer.commands import CheckIn, CheckOut, ClientEvidence
+from services.attendance.service_layer.handlers import LOG, AttendanceService, day_stream
+from services.attendance.service_layer.ledger import ledger
+from services.shared.authz import Actor, Grant, Role
+from services.shared.rpc import RpcError
+from tests.conftest import Database
+from tests.support.attendance import at, identity_events, order, withdrawn
+
+pytestmark = pytest.mark.integration
+
+DAY = date(2026, 12, 8)  # a Tuesday, a working day
+ME = "D0202"
+
+
+def official(who: str = ME) -> Actor:
+    return Actor(who, (Grant(Role.OFFICIAL, "ONDE-DGT"),))
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+async def service(db: Database, clock: Clock, events: list[CloudEvent]) -> AttendanceService:
+    await db.create(ATTENDANCE)
+    svc = AttendanceService(db.sessions, now=clock)
+    for e in events:
+        async with db.sessions.begin() as s:
+            await svc.apply_event(s, e)
+    return svc
+
+
+def key(n: int = 0) -> str:
+    return f"key-{n:08d}"
+
+
+async def flags_of(db: Database, who: str, day: date) -> list[str]:
+    async with db.sessions() as s:
+        return sorted(
+            e.envelope.data["flag"]
+            for e in await LOG.read_stream(s, day_stream(who, day))
+            if e.envelope.type.endswith("attendance_flagged.v1")
+        )
+
+
+class TestProjection:
+    async def test_orders_give_days_and_withdrawal_takes_them_back(self, db: Database) -> None:
+        """R-ATT-1, R-TRM-2: the projection knows each official's telework days."""
+        days = [DAY + timedelta(days=7 * i) for i in range(4)]
+        await service(
+            db,
+            Clock(at(DAY, 9)),
+            [
+                *identity_events([ME]),
+                order(ME, "E1", days, DAY - timedelta(days=3)),
+                withdrawn(ME, "E1", days[2]),
+            ],
+        )
+        async with db.sessions() as s:
+            got = sorted((await s.execute(select(scheduled_days.c.day))).scalars())
+        assert got == days[:2]
+
+    async def test_a_renewal_replaces_only_the_future(self, db: Database) -> None:
+        old = [DAY, DAY + timedelta(days=7), DAY + timedelta(days=14)]
+        new = [DAY + timedelta(days=8), DAY + timedelta(days=15)]
+        await service(
+            db,
+            Clock(at(DAY, 9)),
+            [
+                *identity_events([ME]),
+                order(ME, "E1", old, DAY),
+                order(ME, "E1", new, DAY + timedelta(days=1), "renewal"),
+            ],
+        )
+        async with db.sessions() as s:
+            got = sorted((await s.execute(select(scheduled_days.c.day))).scalars())
+        assert got == [DAY, *new]
+
+
+class TestCheckIn:
+    async def test_on_a_scheduled_day_in_time(self, db: Database) -> None:
+        svc = await service(
+            db, Clock(at(DAY, 8, 40)), [*identity_events([ME]), order(ME, "E1", [DAY], DAY)]
+        )
+        reply = await svc.check_in(official(), CheckIn(channel="web", idempotency_key=key()))
+        assert reply["scheduled"] is True and reply["flags"] == []
+        assert reply["at"] == at(DAY, 8, 40).isoformat()
+
+    async def test_late_check_in_is_flagged_with_minutes(self, db: Database) -> None:
+        """R-ATT-2: policy start 08:30, tolerance 15 minutes."""
+        svc = await service(
+            db, Clock(at(DAY, 9, 5)), [*identity_events([ME]), order(ME, "E1", [DAY], DAY)]
+        )
+        reply = await svc.check_in(official(), CheckIn(channel="mobile", idempotency_key=key()))
+        assert reply["flags"] == ["late_check_in"]
+        assert await flags_of(db, ME, DAY) == ["late_check_in"]
+
+    async def test_unscheduled_day_is_accepted_and_flagged(self, db: Database) -> None:
+        """R-ATT-2: never silently dropped."""
+        svc = await service(db, Clock(at(DAY, 8)), identity_events([ME]))
+        reply = await svc.check_in(official(), CheckIn(channel="api", idempotency_key=key()))
+        assert reply["scheduled"] is False and reply["flags"] == ["unscheduled_check_in"]
+        async with db.sessions() as s:
+            assert (
+                await s.execute(select(func.count()).select_from(attendance_days))
+            ).scalar() == 1
+
+    async def test_same_key_returns_the_first_answer_and_another_key_is_refused(
+        self, db: Database
+    ) -> None:
+        clock = Clock(at(DAY, 8))
+        svc = await service(db, clock, [*identity_events([ME]), order(ME, "E1", [DAY], DAY)])
+        first = await svc.check_in(official(), CheckIn(channel="web", idempotency_key=key(1)))
+        clock.now = at(DAY, 10)
+        again = await svc.check_in(official(), CheckIn(channel="web", idempotency_key=key(1)))
+        assert again == first
+        with pytest.raises(RpcError) as exc:
+            await svc.check_in(official(), CheckIn(channel="web", idempotency_key=key(2)))
+        assert exc.value.code == "conflict" and "08:00" in exc.value.reason_th
+        async with db.sessions() as s:
+            assert len(await LOG.read_stream(s, day_stream(ME, DAY))) == 1
+
+    async def test_unknown_official_and_foreign_roles_are_refused(self, db: Database) -> None:
+        svc = await service(db, Clock(at(DAY, 8)), identity_events([ME]))
+        with pytest.raises(RpcError) as exc:
+            await svc.check_in(official("D9999"), CheckIn(channel="web", idempotency_key=key()))
+        assert exc.value.code == "not_found"
+        auditor = Actor(ME, (Grant(Role.AUDITOR, "ONDE"),))
+        with pytest.raises(RpcError) as exc:
+            await svc.check_in(auditor, CheckIn(channel="web", idempotency_key=key()))
+        assert exc.value.code == "forbidden"
+
+    async def test_client_location_is_kept_only_when_the_policy_allows(self, db: Database) -> None:
+        evidence = ClientEvidence(ip="203.0.113.9", latitude=13.7563, longitude=100.5018)
+        for keep, expected in ((False, None), (True, "13.75630,100.50180")):
+            svc = await service(db, Clock(at(DAY, 8)), identity_events([ME], keep_location=keep))
+            who = f"D0{int(keep)}"
+            async with db.sessions.begin() as s:
+                for e in identity_events([who], keep_location=keep)[-1:]:
+                    await svc.apply_event(s, e)
+            await svc.check_in(
+                official(who), CheckIn(channel="mobile", idempotency_key=key(), client=evidence)
+            )
+            async with db.sessions() as s:
+                row = (
+                    await s.execute(
+                        select(attendance_days).where(attendance_days.c.official_id == who)
+                    )
+                ).one()
+            assert row.client_location == expected
+
+
+class TestDayClose:
+    async def test_missing_check_in_and_missing_check_out(self, db: Database) -> None:
+        """R-ATT-2: after the day closes."""
+        others = ["D0300", "D0301"]
+        svc = await service(
+            db,
+            Clock(at(DAY, 8)),
+            [
+                *identity_events([ME, *others]),
+                order(ME, "E1", [DAY], DAY),
+                order("D0300", "E2", [DAY], DAY),
+                order("D0301", "E3", [DAY], DAY),
+            ],
+        )
+        await svc.check_in(official(), CheckIn(channel="web", idempotency_key=key()))
+        await svc.check_in(official("D0301"), CheckIn(channel="web", idempotency_key=key()))
+        await svc.check_out(official("D0301"), CheckOut(channel="web", idempotency_key=key(9)))
+        closed = await svc.close_day(DAY)
+        assert closed == {"ONDE-DGT": 2}
+        assert await svc.close_day(DAY) is None  # idempotent
+        assert await flags_of(db, "D0300", DAY) == ["no_check_in"]
+        assert await flags_of(db, ME, DAY) == ["auto_checked_out"]
+        assert await flags_of(db, "D0301", DAY) == []
+        async with db.sessions() as s:
+            closing = (await LOG.read_stream(s, f"attendance-day-ONDE-DGT-{DAY}"))[0].envelope
+        assert closing.data == {**closing.data, "scheduled": 3, "checked_in": 2, "flagged": 2}
+
+
+class TestLedger:
+    async def test_one_row_per_official_per_scheduled_or_worked_day(self, db: Database) -> None:
+        """R-ATT-3: Thai headers and B.E. dates; English on request."""
+        svc = await service(
+            db,
+            Clock(at(DAY, 8, 31)),
+            [
+                *identity_events([ME, "D0300"]),
+                order(ME, "E1", [DAY], DAY),
+                order("D0300", "E2", [DAY], DAY),
+            ],
+        )
+        await svc.check_in(official(), CheckIn(channel="web", idempotency_key=key()))
+        await svc.close_day(DAY)
+        async with db.sessions() as s:
+            rows = await ledger(s, "ONDE", DAY, DAY)
+            mine = await ledger(s, "ONDE", DAY, DAY, official=ME)
+            none = await ledger(s, "MOPH", DAY, DAY)
+        assert [(r.official_id, r.scheduled, r.flags) for r in rows] == [
+            ("D0202", True, ("auto_checked_out",)),
+            ("D0300", True, ("no_check_in",)),
+        ]
+        assert len(mine) == 1 and none == []
+        thai = to_csv(rows, "th").splitlines()
+        assert thai[0].startswith("วันที่,รหัสข้าราชการ")
+        assert thai[1].startswith("8 ธันวาคม 2569,D0202,ONDE-DGT,ใช่,08:31:00,23:59:59,web")
+        assert to_csv(rows, "en").splitlines()[2] == (
+            "2026-12-08,D0300,ONDE-DGT,yes,,,,no check-in"
+        )
