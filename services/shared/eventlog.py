@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from contracts.envelope import CloudEvent, to_cloud_event
 from contracts.events.base import DomainEvent
@@ -22,14 +22,17 @@ from services.shared.db import event_log, outbox
 
 ANY_VERSION = None
 
+# Callers pass their ORM session, or on hot paths a Core connection (less overhead per
+# statement); both run the same statements in the caller's transaction.
+Executor = AsyncSession | AsyncConnection
+
 
 class ConcurrencyConflict(Exception):
     """The stream moved on since the caller read it; reload and decide again."""
 
-    def __init__(self, stream_id: str, expected: int | None, actual: int) -> None:
-        super().__init__(
-            f"stream {stream_id!r} is at version {actual}, but the append expected {expected}"
-        )
+    def __init__(self, stream_id: str, expected: int | None, actual: int | None) -> None:
+        where = f"is at version {actual}" if actual is not None else "moved on"
+        super().__init__(f"stream {stream_id!r} {where}, but the append expected {expected}")
         self.stream_id = stream_id
         self.expected = expected
         self.actual = actual
@@ -55,7 +58,7 @@ class EventLog:
     def __init__(self, source: str) -> None:
         self.source = source
 
-    async def version(self, session: AsyncSession, stream_id: str) -> int:
+    async def version(self, session: Executor, stream_id: str) -> int:
         result = await session.execute(
             select(func.coalesce(func.max(event_log.c.version), 0)).where(
                 event_log.c.stream_id == stream_id
@@ -63,7 +66,7 @@ class EventLog:
         )
         return int(result.scalar_one())
 
-    async def versions(self, session: AsyncSession, stream_ids: Sequence[str]) -> dict[str, int]:
+    async def versions(self, session: Executor, stream_ids: Sequence[str]) -> dict[str, int]:
         """Current version of many streams (absent streams are at 0), in chunks."""
         found: dict[str, int] = {}
         for k in range(0, len(stream_ids), 5000):
@@ -78,10 +81,11 @@ class EventLog:
 
     async def append(
         self,
-        session: AsyncSession,
+        session: Executor,
         stream_id: str,
         events: Sequence[NewEvent],
         expected_version: int | None,
+        savepoint: bool = True,
     ) -> list[RecordedEvent]:
         """Append in the caller's transaction. Events whose ids are all already in the log are
         taken as a retry of the same append and change nothing."""
@@ -94,21 +98,31 @@ class EventLog:
                 return existing
             if existing:
                 raise ConcurrencyConflict(stream_id, expected_version, existing[-1].version)
-        actual = await self.version(session, stream_id)
-        if expected_version is not None and actual != expected_version:
-            raise ConcurrencyConflict(stream_id, expected_version, actual)
-        return await self.append_batch(session, [(stream_id, actual, events)])
+        if expected_version == 0:
+            # A new stream: nothing to read, the unique (stream, version) constraint catches a
+            # writer that got there first.
+            actual = 0
+        else:
+            actual = await self.version(session, stream_id)
+            if expected_version is not None and actual != expected_version:
+                raise ConcurrencyConflict(stream_id, expected_version, actual)
+        return await self.append_batch(session, [(stream_id, actual, events)], savepoint)
 
     async def append_batch(
         self,
-        session: AsyncSession,
+        session: Executor,
         batch: Sequence[tuple[str, int, Sequence[NewEvent]]],
+        savepoint: bool = True,
     ) -> list[RecordedEvent]:
         """Append to many streams at once, each at the version the caller read (0 for a new
         stream), in one round trip: bulk imports of a hundred thousand officials use this.
 
         The unique (stream, version) constraint catches a stale version; the caller must not
-        pass one beyond the stream's real version (that would leave a gap)."""
+        pass one beyond the stream's real version (that would leave a gap).
+
+        Without `savepoint` a conflict leaves the caller's transaction unusable (PostgreSQL
+        aborts it), which is fine for a caller that gives up on conflict anyway and saves two
+        round trips on a hot path."""
         now = clock.now()
         traceparent = telemetry.current_traceparent()
         rows: list[dict[str, object]] = []
@@ -128,33 +142,40 @@ class EventLog:
         if not rows:
             return []
         try:
-            async with session.begin_nested():
-                result = await session.execute(
-                    insert(event_log).returning(event_log.c.position, sort_by_parameter_order=True),
-                    rows,
-                )
-                positions = [int(p) for p in result.scalars()]
-                await session.execute(
-                    insert(outbox),
-                    [
-                        {
-                            "position": pos,
-                            "event_id": row["event_id"],
-                            "stream_id": row["stream_id"],
-                            "subject": row["subject"],
-                            "envelope": row["envelope"],
-                        }
-                        for pos, row in zip(positions, rows, strict=True)
-                    ],
-                )
+            if savepoint:
+                async with session.begin_nested():
+                    positions = await self._insert(session, rows)
+            else:
+                positions = await self._insert(session, rows)
         except IntegrityError as exc:
             stream_id, expected, _ = batch[0]
-            actual = await self.version(session, stream_id)
+            actual = await self.version(session, stream_id) if savepoint else None
             raise ConcurrencyConflict(stream_id, expected, actual) from exc
         return [
             RecordedEvent(pos, stream_id, version, env)
             for pos, (stream_id, version, env) in zip(positions, meta, strict=True)
         ]
+
+    @staticmethod
+    async def _insert(session: Executor, rows: list[dict[str, object]]) -> list[int]:
+        result = await session.execute(
+            insert(event_log).returning(event_log.c.position, sort_by_parameter_order=True), rows
+        )
+        positions = [int(p) for p in result.scalars()]
+        await session.execute(
+            insert(outbox),
+            [
+                {
+                    "position": pos,
+                    "event_id": row["event_id"],
+                    "stream_id": row["stream_id"],
+                    "subject": row["subject"],
+                    "envelope": row["envelope"],
+                }
+                for pos, row in zip(positions, rows, strict=True)
+            ],
+        )
+        return positions
 
     @staticmethod
     def _row(
@@ -172,7 +193,7 @@ class EventLog:
             "envelope": envelope.to_json_bytes().decode(),
         }
 
-    async def _existing(self, session: AsyncSession, ids: Sequence[str]) -> list[RecordedEvent]:
+    async def _existing(self, session: Executor, ids: Sequence[str]) -> list[RecordedEvent]:
         result = await session.execute(
             select(
                 event_log.c.position,
@@ -190,7 +211,7 @@ class EventLog:
             for r in result
         ]
 
-    async def read_stream(self, session: AsyncSession, stream_id: str) -> list[RecordedEvent]:
+    async def read_stream(self, session: Executor, stream_id: str) -> list[RecordedEvent]:
         result = await session.execute(
             select(
                 event_log.c.position,

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from faststream.nats import NatsBroker, NatsMessage
+from faststream.nats.opentelemetry import NatsTelemetryMiddleware
 from pydantic import BaseModel, ValidationError
 
 from services.shared.auth import AuthError, TokenVerifier
@@ -45,6 +46,13 @@ def invalid(reason: str) -> RpcError:
 
 
 Handler = Callable[[Actor, dict[str, Any]], Awaitable[Any]]
+
+
+def make_broker(nats_url: str) -> NatsBroker:
+    """The broker every service answers requests on. FastStream's per-message access log is
+    off: it cost 40% of a check-in's CPU, and services log what matters themselves (without
+    personal data)."""
+    return NatsBroker(nats_url, middlewares=[NatsTelemetryMiddleware()], logger=None)
 
 
 def rpc_subject(service: str, command: str) -> str:

@@ -5,7 +5,6 @@ import logging
 from datetime import timedelta
 
 from faststream.nats import NatsBroker
-from faststream.nats.opentelemetry import NatsTelemetryMiddleware
 
 from services.attendance.adapters.tables import ATTENDANCE
 from services.attendance.service_layer.commands import CheckIn, CheckOut
@@ -38,7 +37,7 @@ def wire(
 
 async def run(ctx: ServiceContext) -> None:
     service = AttendanceService(ctx.sessions)
-    broker = NatsBroker(ctx.settings.nats_url, middlewares=[NatsTelemetryMiddleware()])
+    broker = rpc.make_broker(ctx.settings.nats_url)
     wire(broker, service, verifier_from_env(ctx.settings.data_dir))
     nc = await connect(ctx.settings.nats_url, name="telework-attendance-consumer")
     consumer = EventConsumer(CONSUMER, ctx.sessions, service.apply_event)

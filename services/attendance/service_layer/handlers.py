@@ -27,7 +27,7 @@ from services.attendance.service_layer import projection
 from services.attendance.service_layer.commands import CheckIn, CheckOut
 from services.shared import clock
 from services.shared.authz import Actor, Resource, can
-from services.shared.eventlog import EventLog, NewEvent
+from services.shared.eventlog import ConcurrencyConflict, EventLog, Executor, NewEvent
 from services.shared.rpc import RpcError, forbidden
 
 LOG = EventLog("/telework/attendance")
@@ -42,6 +42,7 @@ class AttendanceService:
         self, sessions: async_sessionmaker[Any], now: Callable[[], datetime] = clock.now
     ) -> None:
         self._sessions = sessions
+        self._engine = sessions.kw["bind"]
         self._now = now  # tests pin the clock; the service uses server time
         self._rules: dict[tuple[str, date], DayRules] = {}
         self._paths: dict[str, tuple[str, ...]] = {}
@@ -76,93 +77,136 @@ class AttendanceService:
             raise forbidden(decision.reason)
         return official, agency
 
-    async def _day_rules(self, s: AsyncSession, agency: str, day: date) -> DayRules:
+    async def _day_rules(self, s: Executor, agency: str, day: date) -> DayRules:
         key = (agency, day)
         if key not in self._rules:
             self._rules[key] = await projection.day_rules(s, agency, day)
         return self._rules[key]
 
     async def check_in(self, actor: Actor, cmd: CheckIn) -> dict[str, Any]:
-        async with self._sessions.begin() as s:
-            official, agency = await self._context(s, actor, "attendance.check_in")
-            if (first := await self._replay(s, official, cmd.idempotency_key)) is not None:
-                return first
-            now = self._now()
-            day = now.date()
-            open_row = (
-                await s.execute(
-                    select(attendance_days.c.check_in_at).where(
-                        attendance_days.c.official_id == official, attendance_days.c.day == day
+        """The hot path: one read and four writes on a Core connection, no savepoints."""
+        official = actor.subject
+        now = self._now()
+        day = now.astimezone(clock.BANGKOK).date()
+        try:
+            async with self._engine.begin() as c:
+                facts = await self._check_in_facts(c, official, cmd.idempotency_key, day)
+                agency = await self._authorize(c, actor, facts, "attendance.check_in")
+                if facts.replay is not None:
+                    return dict(facts.replay)
+                if facts.open_at is not None:
+                    at = facts.open_at.astimezone(clock.BANGKOK).strftime("%H:%M")
+                    raise RpcError(
+                        "conflict",
+                        f"ลงเวลาเริ่มงานวันนี้แล้วเมื่อ {at} น.",
+                        f"already checked in today at {at}",
+                    )
+                scheduled = facts.engagement
+                rules = await self._day_rules(c, agency, day)
+                ip, location = self._evidence(cmd, rules)
+                await c.execute(
+                    insert(attendance_days).values(
+                        official_id=official,
+                        day=day,
+                        agency_code=agency,
+                        scheduled=scheduled is not None,
+                        engagement_id=scheduled,
+                        check_in_at=now,
+                        check_in_channel=cmd.channel,
+                        client_ip=ip,
+                        client_location=location,
                     )
                 )
-            ).first()
-            if open_row is not None:
-                at = open_row.check_in_at.astimezone(clock.BANGKOK).strftime("%H:%M")
-                raise RpcError(
-                    "conflict",
-                    f"ลงเวลาเริ่มงานวันนี้แล้วเมื่อ {at} น.",
-                    f"already checked in today at {at}",
-                )
-            scheduled = (
-                await s.execute(
-                    select(scheduled_days.c.engagement_id).where(
-                        scheduled_days.c.official_id == official, scheduled_days.c.day == day
+                events: list[Any] = [
+                    CheckedIn(
+                        official_id=official,
+                        day=day,
+                        at=now,
+                        channel=cmd.channel,
+                        scheduled=scheduled is not None,
+                        engagement_id=scheduled,
                     )
-                )
-            ).scalar()
-            rules = await self._day_rules(s, agency, day)
-            ip, location = self._evidence(cmd, rules)
-            try:
-                async with s.begin_nested():
-                    await s.execute(
-                        insert(attendance_days).values(
-                            official_id=official,
-                            day=day,
-                            agency_code=agency,
-                            scheduled=scheduled is not None,
-                            engagement_id=scheduled,
-                            check_in_at=now,
-                            check_in_channel=cmd.channel,
-                            client_ip=ip,
-                            client_location=location,
+                ]
+                flags = []
+                if scheduled is None:
+                    flags.append(
+                        ("unscheduled_check_in", "ลงเวลาในวันที่ไม่ได้กำหนดให้ปฏิบัติราชการนอกสถานที่")
+                    )
+                if rules.is_late(now):
+                    flags.append(
+                        (
+                            "late_check_in",
+                            f"ลงเวลาช้า {minutes_late(now, rules)} นาที (เกินเวลาที่ยอมให้)",
                         )
                     )
-            except IntegrityError:  # a concurrent check-in of the same official won
-                raise RpcError(
-                    "conflict", "ลงเวลาเริ่มงานวันนี้แล้ว", "already checked in today"
-                ) from None
-            events: list[Any] = [
-                CheckedIn(
-                    official_id=official,
-                    day=day,
-                    at=now,
-                    channel=cmd.channel,
-                    scheduled=scheduled is not None,
-                    engagement_id=scheduled,
+                events += await self._flag(c, official, day, flags)
+                await LOG.append(
+                    c,
+                    day_stream(official, day),
+                    [NewEvent(e, agency) for e in events],
+                    0,
+                    savepoint=False,
                 )
-            ]
-            flags = []
-            if scheduled is None:
-                flags.append(("unscheduled_check_in", "ลงเวลาในวันที่ไม่ได้กำหนดให้ปฏิบัติราชการนอกสถานที่"))
-            if rules.is_late(now):
-                flags.append(
-                    ("late_check_in", f"ลงเวลาช้า {minutes_late(now, rules)} นาที (เกินเวลาที่ยอมให้)")
+                reply = {
+                    "official_id": official,
+                    "day": day.isoformat(),
+                    "at": now.isoformat(),
+                    "scheduled": scheduled is not None,
+                    "flags": [f for f, _ in flags],
+                }
+                await c.execute(
+                    insert(idempotency).values(
+                        official_id=official, key=cmd.idempotency_key, response=reply
+                    )
                 )
-            events += await self._flag(s, official, day, flags)
-            await LOG.append(s, day_stream(official, day), [NewEvent(e, agency) for e in events], 0)
-            reply = {
-                "official_id": official,
-                "day": day.isoformat(),
-                "at": now.isoformat(),
-                "scheduled": scheduled is not None,
-                "flags": [f for f, _ in flags],
-            }
-            await s.execute(
-                insert(idempotency).values(
-                    official_id=official, key=cmd.idempotency_key, response=reply
-                )
-            )
+        except (IntegrityError, ConcurrencyConflict):
+            # A concurrent request for the same official and day committed first.
+            raise RpcError("conflict", "ลงเวลาเริ่มงานวันนี้แล้ว", "already checked in today") from None
         return reply
+
+    async def _check_in_facts(self, c: Executor, official: str, key: str, day: date) -> Any:
+        """Everything a check-in needs to know, in one round trip."""
+        replay = (
+            select(idempotency.c.response)
+            .where(idempotency.c.official_id == official, idempotency.c.key == key)
+            .scalar_subquery()
+        )
+        open_at = (
+            select(attendance_days.c.check_in_at)
+            .where(attendance_days.c.official_id == official, attendance_days.c.day == day)
+            .scalar_subquery()
+        )
+        engagement = (
+            select(scheduled_days.c.engagement_id)
+            .where(scheduled_days.c.official_id == official, scheduled_days.c.day == day)
+            .scalar_subquery()
+        )
+        row = (
+            await c.execute(
+                select(
+                    known_officials.c.agency_code,
+                    replay.label("replay"),
+                    open_at.label("open_at"),
+                    engagement.label("engagement"),
+                ).where(known_officials.c.official_id == official)
+            )
+        ).first()
+        if row is None:
+            raise RpcError(
+                "not_found", f"ไม่พบข้าราชการ {official} ในระบบลงเวลา", f"unknown official {official}"
+            )
+        return row
+
+    async def _authorize(self, c: Executor, actor: Actor, facts: Any, action: str) -> str:
+        agency: str = facts.agency_code
+        if agency not in self._paths:
+            self._paths[agency] = await projection.agency_path(c, agency)
+        decision = can(
+            actor, action, Resource("attendance", self._paths[agency], owner=actor.subject)
+        )
+        if not decision:
+            raise forbidden(decision.reason)
+        return agency
 
     async def check_out(self, actor: Actor, cmd: CheckOut) -> dict[str, Any]:
         async with self._sessions.begin() as s:
@@ -325,7 +369,7 @@ class AttendanceService:
         }
 
     async def _flag(
-        self, s: AsyncSession, official: str, day: date, flags: list[tuple[str, str]]
+        self, s: Executor, official: str, day: date, flags: list[tuple[str, str]]
     ) -> list[Any]:
         if not flags:
             return []

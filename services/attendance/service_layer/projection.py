@@ -18,6 +18,7 @@ from services.attendance.adapters.tables import (
 from services.attendance.domain.rules import DayRules
 from services.identity.domain.org import OrgError, path
 from services.identity.domain.policy import PolicyDocument, PublishedPolicy, in_force
+from services.shared.eventlog import Executor
 
 PREFIX = "th.go.telework."
 
@@ -123,7 +124,7 @@ HANDLERS = {
 PROJECTION_TABLES = (known_officials, known_agencies, known_policies, scheduled_days)
 
 
-async def agency_path(s: AsyncSession, agency: str) -> tuple[str, ...]:
+async def agency_path(s: Executor, agency: str) -> tuple[str, ...]:
     parents = {r.code: r.parent_code for r in (await s.execute(select(known_agencies))).all()}
     try:
         return path(agency, parents)
@@ -131,7 +132,7 @@ async def agency_path(s: AsyncSession, agency: str) -> tuple[str, ...]:
         return (agency,)  # tree not (yet) known here: the agency alone
 
 
-async def day_rules(s: AsyncSession, agency: str, on: date) -> DayRules:
+async def day_rules(s: Executor, agency: str, on: date) -> DayRules:
     published = [
         PublishedPolicy(r.agency_code, r.version, PolicyDocument.model_validate(r.document))
         for r in (await s.execute(select(known_policies))).all()

@@ -1,7 +1,6 @@
 """`telework serve identity`: commands and queries over NATS request/reply."""
 
 from faststream.nats import NatsBroker
-from faststream.nats.opentelemetry import NatsTelemetryMiddleware
 
 from services.identity.adapters.tables import IDENTITY
 from services.identity.service_layer.handlers import IdentityService, routes
@@ -17,7 +16,7 @@ def wire(broker: NatsBroker, service: IdentityService, verifier: TokenVerifier) 
 
 
 async def serve_requests(ctx: ServiceContext) -> None:
-    broker = NatsBroker(ctx.settings.nats_url, middlewares=[NatsTelemetryMiddleware()])
+    broker = rpc.make_broker(ctx.settings.nats_url)
     wire(broker, IdentityService(ctx.sessions), verifier_from_env(ctx.settings.data_dir))
     await broker.start()
     try:

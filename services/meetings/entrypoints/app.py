@@ -3,7 +3,6 @@
 import asyncio
 
 from faststream.nats import NatsBroker
-from faststream.nats.opentelemetry import NatsTelemetryMiddleware
 
 from services.meetings.adapters.tables import MEETINGS
 from services.meetings.entrypoints.cli import cabinet_named_kinds
@@ -31,7 +30,7 @@ def wire(broker: NatsBroker, service: MeetingsService, verifier: TokenVerifier) 
 
 
 async def serve_requests(ctx: ServiceContext) -> None:
-    broker = NatsBroker(ctx.settings.nats_url, middlewares=[NatsTelemetryMiddleware()])
+    broker = rpc.make_broker(ctx.settings.nats_url)
     service = MeetingsService(ctx.sessions, tuple(cabinet_named_kinds(None)))
     wire(broker, service, verifier_from_env(ctx.settings.data_dir))
     await broker.start()
