@@ -101,11 +101,13 @@ def build_parser() -> argparse.ArgumentParser:
     q.set_defaults(func=_contracts_export)
 
     from services.attendance.entrypoints.cli import register as register_attendance
+    from services.audit.entrypoints.cli import register as register_audit
     from services.identity.entrypoints.cli import register as register_identity
     from services.meetings.entrypoints.cli import register as register_meeting
     from workflows.schedule_cli import register as register_schedule
 
     register_attendance(sub)
+    register_audit(sub)
     register_identity(sub)
     register_meeting(sub)
     register_schedule(sub)

@@ -10,6 +10,7 @@ SERVICES: dict[str, str] = {
     "identity": "services.identity.entrypoints.app:SPEC",
     "engagement": "workflows.engagement.worker:SPEC",
     "attendance": "services.attendance.entrypoints.app:SPEC",
+    "audit": "services.audit.entrypoints.app:SPEC",
     "meetings": "services.meetings.entrypoints.app:SPEC",
 }
 

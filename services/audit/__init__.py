@@ -1,0 +1,2 @@
+"""Audit: a tamper-evident hash chain of every event, signed checkpoints, verify, replay,
+rebuild (R-INT-2)."""

@@ -1,0 +1,233 @@
+"""`telework audit …` for auditors: verify, replay, export, rebuild, public-key (R-INT-2).
+
+Every command but `public-key` needs an auditor's token (`--token` or `TELEWORK_TOKEN`), is
+read-only, and is itself recorded in the chain."""
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from services.shared.settings import Settings
+
+
+async def _context() -> Any:
+    from services.registry import spec
+    from services.shared.runtime import open_context
+
+    return await open_context(spec("audit"), Settings.from_env("audit"), asyncio.Event())
+
+
+def _auditor(args: argparse.Namespace) -> Any:
+    from services.cli import UsageError
+    from services.shared.auth import AuthError, verifier_from_env
+
+    token = args.token or os.environ.get("TELEWORK_TOKEN", "")
+    try:
+        return verifier_from_env(Settings.from_env("audit").data_dir).verify(token)
+    except AuthError as exc:
+        raise UsageError(f"auditor token refused: {exc}") from None
+
+
+async def _authorized(
+    ctx: Any, actor: Any, command: str, params: dict[str, Any], agency: str | None = None
+) -> set[str]:
+    from services.audit.service_layer.history import AuditDenied, authorize
+    from services.cli import UsageError
+
+    action = {"verify": "audit.verify", "export": "audit.export"}.get(command, "audit.read")
+    try:
+        return await authorize(ctx.sessions, actor, action, command, params, agency)
+    except AuditDenied as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from services.audit.entrypoints.app import signing_key
+    from services.audit.service_layer.store import verify
+
+    actor = _auditor(args)
+
+    async def run() -> Any:
+        ctx = await _context()
+        try:
+            await _authorized(ctx, actor, "verify", {"from": args.from_})
+            public = signing_key(ctx.settings.data_dir).public_key()
+            return await verify(ctx.sessions, public, args.from_)
+        finally:
+            await ctx.engine.dispose()
+
+    problem, checked = asyncio.run(run())
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "ok": problem is None,
+                    "checked": checked,
+                    "problem": problem.__dict__ if problem else None,
+                }
+            )
+        )
+    elif problem is None:
+        print(f"ห่วงโซ่ถูกต้อง / chain holds: {checked} records and every checkpoint verified")
+    else:
+        print(
+            f"ห่วงโซ่ถูกแก้ไข / chain BROKEN at position {problem.position}: "
+            f"{problem.kind} — {problem.detail}"
+        )
+    return 0 if problem is None else 1
+
+
+def _when(text: str | None, name: str) -> datetime | None:
+    from services.cli import UsageError
+    from services.shared.clock import BANGKOK
+
+    if text is None:
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"{name} {text!r} is not an ISO date or time") from None
+    return value if value.tzinfo else value.replace(tzinfo=BANGKOK)
+
+
+def _replay(args: argparse.Namespace) -> int:
+    from services.audit.service_layer.history import replay
+    from services.cli import UsageError
+
+    if not (args.engagement or args.official or args.agency):
+        raise UsageError("give --engagement ID, --official ID or --agency CODE")
+    actor = _auditor(args)
+    start, end = _when(args.from_, "--from"), _when(args.to, "--to")
+
+    async def run() -> int:
+        ctx = await _context()
+        shown = 0
+        try:
+            params = {
+                k: v
+                for k, v in (
+                    ("engagement", args.engagement),
+                    ("official", args.official),
+                    ("agency", args.agency),
+                    ("from", args.from_),
+                    ("to", args.to),
+                )
+                if v
+            }
+            visible = await _authorized(ctx, actor, "replay", params, args.agency)
+            async for item in replay(
+                ctx.sessions,
+                visible,
+                engagement=args.engagement,
+                official=args.official,
+                agency=args.agency,
+                start=start,
+                end=end,
+            ):
+                shown += 1
+                if shown % 10_000 == 0:  # a progress line for long runs, on stderr
+                    print(f"… {shown} events", file=sys.stderr, flush=True)
+                e = item["event"]
+                if args.format == "table":
+                    print(
+                        f"{item['position']:>8}  {e['time'][:19]}  {e['agency']:<12} "
+                        f"{e['type'].split('.')[3]}.{e['type'].split('.')[4]:<28} "
+                        f"{e.get('subject', '')}"
+                    )
+                else:
+                    print(json.dumps(item, ensure_ascii=False))
+        finally:
+            await ctx.engine.dispose()
+        return shown
+
+    asyncio.run(run())
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from services.audit.entrypoints.app import signing_key
+    from services.audit.service_layer.history import export_bundle
+
+    actor = _auditor(args)
+
+    async def run() -> int:
+        ctx = await _context()
+        try:
+            await _authorized(ctx, actor, "export", {"out": str(args.out), "from": args.from_})
+            return await export_bundle(
+                ctx.sessions, signing_key(ctx.settings.data_dir), Path(args.out), args.from_
+            )
+        finally:
+            await ctx.engine.dispose()
+
+    n = asyncio.run(run())
+    print(
+        f"exported {n} events to {args.out}; check offline with: "
+        f"python {Path(args.out) / 'verify_bundle.py'} {args.out}"
+    )
+    return 0
+
+
+def _rebuild(args: argparse.Namespace) -> int:
+    from services.audit.entrypoints.rebuild import compare
+
+    actor = _auditor(args)
+    as_of = _when(args.as_of, "--as-of")
+
+    async def run() -> list[str]:
+        ctx = await _context()
+        try:
+            await _authorized(ctx, actor, "rebuild", {"as_of": args.as_of})
+            return await compare(ctx.sessions, as_of)
+        finally:
+            await ctx.engine.dispose()
+
+    lines = asyncio.run(run())
+    for line in lines:
+        print(line)
+    print(f"{len(lines)} differences" if lines else "ตรงกัน / the live read models match history")
+    return 1 if lines else 0
+
+
+def _public_key(args: argparse.Namespace) -> int:
+    from services.audit.domain.signing import public_pem
+    from services.audit.entrypoints.app import signing_key
+
+    print(public_pem(signing_key(Settings.from_env("audit").data_dir)), end="")
+    return 0
+
+
+def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    p = sub.add_parser("audit", help="hash chain: verify, replay, export, rebuild (R-INT-2)")
+    a = p.add_subparsers(dest="audit_command", required=True)
+
+    def with_token(q: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        q.add_argument("--token", help="auditor's token (default $TELEWORK_TOKEN)")
+        return q
+
+    q = with_token(a.add_parser("verify", help="check the chain and every checkpoint"))
+    q.add_argument("--from", dest="from_", type=int, default=1, metavar="POS")
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(func=_verify)
+    q = with_token(a.add_parser("replay", help="the events of an engagement, official or agency"))
+    q.add_argument("--engagement")
+    q.add_argument("--official")
+    q.add_argument("--agency")
+    q.add_argument("--from", dest="from_", metavar="TIME")
+    q.add_argument("--to", metavar="TIME")
+    q.add_argument("--format", choices=["jsonl", "table"], default="jsonl")
+    q.set_defaults(func=_replay)
+    q = with_token(a.add_parser("export", help="a bundle an external auditor verifies offline"))
+    q.add_argument("--out", required=True)
+    q.add_argument("--from", dest="from_", type=int, default=1, metavar="POS")
+    q.set_defaults(func=_export)
+    q = with_token(a.add_parser("rebuild", help="rebuild read models from history and diff"))
+    q.add_argument("--as-of", metavar="TIME")
+    q.set_defaults(func=_rebuild)
+    q = a.add_parser("public-key", help="the key that signs checkpoints (PEM)")
+    q.set_defaults(func=_public_key)

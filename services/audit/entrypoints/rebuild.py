@@ -1,0 +1,93 @@
+"""Rebuilding engagement states and the attendance ledger from the chain, compared with the
+live read models of the engagement and attendance services."""
+
+import asyncio
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from services.audit.adapters.tables import chain
+from services.audit.domain.rebuild import diff, rebuild
+from services.shared.settings import Settings
+
+
+async def history(sessions: async_sessionmaker[Any], as_of: datetime | None) -> Any:
+    events = []
+    pos = 0
+    while True:
+        query = select(chain.c.position, chain.c.canonical).where(chain.c.position > pos)
+        if as_of is not None:
+            query = query.where(chain.c.time <= as_of)
+        async with sessions() as s:
+            rows = (await s.execute(query.order_by(chain.c.position).limit(20_000))).all()
+        if not rows:
+            break
+        events += [json.loads(r.canonical) for r in rows]
+        pos = rows[-1].position
+    return rebuild(events)
+
+
+async def live_models() -> tuple[dict[str, str], dict[tuple[str, str], dict[str, Any]]]:
+    """The live read models, read with each owning service's own settings (an operator's
+    comparison, not a service reading another's tables)."""
+    from services.attendance.adapters.tables import attendance_days, attendance_flags
+    from services.registry import spec
+    from services.shared.runtime import open_context
+    from workflows.engagement.tables import engagements
+
+    eng_ctx = await open_context(
+        spec("engagement"), Settings.from_env("engagement"), asyncio.Event()
+    )
+    att_ctx = await open_context(
+        spec("attendance"), Settings.from_env("attendance"), asyncio.Event()
+    )
+    try:
+        async with eng_ctx.sessions() as s:
+            states = {
+                r.engagement_id: r.last_event for r in (await s.execute(select(engagements))).all()
+            }
+        async with att_ctx.sessions() as s:
+            days = (await s.execute(select(attendance_days))).all()
+            flags: dict[tuple[str, str], list[str]] = {}
+            for f in (await s.execute(select(attendance_flags))).all():
+                flags.setdefault((f.official_id, f.day.isoformat()), []).append(f.flag)
+        ledger = {
+            (d.official_id, d.day.isoformat()): {
+                "check_in": d.check_in_at.isoformat() if d.check_in_at else None,
+                "check_out": d.check_out_at.isoformat() if d.check_out_at else None,
+                "flags": sorted(flags.get((d.official_id, d.day.isoformat()), [])),
+            }
+            for d in days
+        }
+        for key, fl in flags.items():  # flagged days without a check-in (no_check_in)
+            ledger.setdefault(key, {"check_in": None, "check_out": None, "flags": sorted(fl)})
+        return states, ledger
+    finally:
+        await eng_ctx.engine.dispose()
+        await att_ctx.engine.dispose()
+
+
+async def compare(sessions: async_sessionmaker[Any], as_of: datetime | None) -> list[str]:
+    rebuilt = await history(sessions, as_of)
+    states, ledger = await live_models()
+    return diff("engagement", rebuilt.engagements, states) + diff(
+        "attendance", _in_utc(rebuilt.attendance), _in_utc(ledger)
+    )
+
+
+def _in_utc(ledger: dict[tuple[str, str], dict[str, Any]]) -> dict[tuple[str, str], Any]:
+    """Instants compared as instants: one side may carry +07:00, the other UTC."""
+    return {
+        key: {
+            k: (
+                datetime.fromisoformat(v).astimezone(UTC).isoformat()
+                if k in ("check_in", "check_out") and v
+                else v
+            )
+            for k, v in row.items()
+        }
+        for key, row in ledger.items()
+    }

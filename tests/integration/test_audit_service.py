@@ -1,0 +1,88 @@
+"""The audit service's consumer takes every event of the stream into the chain once, even when
+JetStream delivers twice; the CLI answers auditors only (R-INT-2, R-INT-4)."""
+
+import asyncio
+import json
+from pathlib import Path
+
+import nats
+import pytest
+from sqlalchemy import func, select
+
+from services.audit.adapters.tables import AUDIT, chain
+from services.audit.domain.signing import load_or_create_key
+from services.audit.service_layer.store import Chain, verify
+from services.cli import main
+from services.shared.auth import DevIssuer
+from services.shared.authz import Actor, Grant, Role
+from services.shared.consumer import EventConsumer
+from services.shared.eventlog import EventLog
+from services.shared.relay import OutboxRelay
+from tests.conftest import Database
+from tests.support.events import new_id, sample_event
+
+pytestmark = pytest.mark.integration
+LOG = EventLog("/telework/test")
+
+
+async def test_every_event_once_even_when_delivered_twice(
+    db: Database, nats_url: str, agency: str, tmp_path: Path
+) -> None:
+    await db.create(AUDIT)
+    async with db.sessions.begin() as s:
+        recs = [
+            r
+            for i in range(10)
+            for r in await LOG.append(s, f"m-{i}", [sample_event(f"m-{i}", i, agency)], 0)
+        ]
+    relay = OutboxRelay(db.sessions, nats_url)
+    assert await relay.publish_pending() == 10
+    await relay.close()
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream()
+    # The same event again under another Msg-Id: JetStream keeps both, the chain one.
+    await js.publish(
+        f"telework.v1.{agency}.meeting.recording_registered",
+        recs[3].envelope.to_json_bytes(),
+        headers={"Nats-Msg-Id": new_id()},
+    )
+    store = Chain(load_or_create_key(tmp_path / "k.pem"), checkpoint_every=5)
+
+    async def append(s, event):  # type: ignore[no-untyped-def]
+        await store.append(s, event)
+
+    consumer = EventConsumer(
+        f"audit-{agency}", db.sessions, append, filter_subject=f"telework.v1.{agency}.>"
+    )
+    stop = asyncio.Event()
+    task = asyncio.create_task(consumer.run(nc, stop))
+    async with asyncio.timeout(15):
+        while consumer.processed < 11:
+            await asyncio.sleep(0.05)
+    stop.set()
+    await task
+    await nc.close()
+    async with db.sessions() as s:
+        assert (await s.execute(select(func.count()).select_from(chain))).scalar() == 10
+    problem, checked = await verify(
+        db.sessions, load_or_create_key(tmp_path / "k.pem").public_key()
+    )
+    assert problem is None and checked == 10
+
+
+def test_cli_answers_auditors_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("TELEWORK_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    issuer = DevIssuer.load_or_create(tmp_path / "dev-issuer.pem")
+    auditor = issuer.issue(Actor("D0304", (Grant(Role.AUDITOR, "ONDE"),)))
+    hr = issuer.issue(Actor("D0301", (Grant(Role.HR_OFFICER, "ONDE"),)))
+    assert main(["audit", "verify", "--token", hr]) == 2
+    assert "for auditors only" in capsys.readouterr().err
+    assert main(["audit", "verify", "--token", "garbage"]) == 2
+    assert main(["audit", "verify", "--token", auditor, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["ok"] is True
+    assert main(["audit", "replay", "--token", auditor]) == 2
+    assert main(["audit", "public-key"]) == 0
+    assert capsys.readouterr().out.startswith("-----BEGIN PUBLIC KEY-----")
