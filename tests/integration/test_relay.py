@@ -113,7 +113,9 @@ class TestRelay:
             timeout=60,
         )
         assert proc.returncode == -9  # it died by SIGKILL after its third batch
-        assert await unpublished(db) == len(ids) - 200  # batches 1–2 marked, 3 published only
+        # Batch 1 is surely marked; batch 2's mark runs beside batch 3's publish, so it may or
+        # may not have landed; batch 3 was published and never marked.
+        assert len(ids) - 200 <= await unpublished(db) <= len(ids) - 100
 
         _, stop, task = await run_relay(db, private_nats.url, batch_size=100)
         await wait_until_published(db)
