@@ -104,10 +104,12 @@ def build_parser() -> argparse.ArgumentParser:
     from services.audit.entrypoints.cli import register as register_audit
     from services.identity.entrypoints.cli import register as register_identity
     from services.meetings.entrypoints.cli import register as register_meeting
+    from services.notification.entrypoints.cli import register as register_notify
     from workflows.schedule_cli import register as register_schedule
 
     register_attendance(sub)
     register_audit(sub)
+    register_notify(sub)
     register_identity(sub)
     register_meeting(sub)
     register_schedule(sub)

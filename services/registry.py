@@ -11,6 +11,7 @@ SERVICES: dict[str, str] = {
     "engagement": "workflows.engagement.worker:SPEC",
     "attendance": "services.attendance.entrypoints.app:SPEC",
     "audit": "services.audit.entrypoints.app:SPEC",
+    "notification": "services.notification.entrypoints.app:SPEC",
     "meetings": "services.meetings.entrypoints.app:SPEC",
 }
 

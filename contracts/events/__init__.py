@@ -6,6 +6,7 @@ from contracts.events import (  # noqa: F401  (registers)
     engagement,
     identity,
     meeting,
+    notification,
 )
 from contracts.events.base import DomainEvent, event_types
 

@@ -111,6 +111,7 @@ POLICY: Mapping[str, Rule] = {
     "identity.manage": _rule(HR, ADM),
     "identity.read": _rule(S, H, HR, ADM, own=(OF,)),
     "identity.query": _rule(SVC, S, H, HR, A, ADM),
+    "identity.contact": _rule(SVC),  # e-mail and language: services that notify, nobody else
     "policy.publish": _rule(H, HR),
     # audit (R-INT-2): auditors only, and read-only
     "audit.read": _rule(A),

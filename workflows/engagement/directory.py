@@ -66,6 +66,13 @@ class NatsIdentityDirectory:
         r = await self._ask("head_of_agency", {"agency_code": agency_code, "on": on.isoformat()})
         return Heads(**r)
 
+    async def contact(self, official_id: str) -> dict[str, Any]:
+        return await self._ask("contact", {"official_id": official_id})
+
+    async def role_holders(self, agency_code: str, role: str) -> list[str]:
+        r = await self._ask("role_holders", {"agency_code": agency_code, "role": role})
+        return list(r["holders"])
+
     async def policy(self, agency_code: str, on: date) -> Policy:
         return _policy(
             await self._ask("policy_in_force", {"agency_code": agency_code, "on": on.isoformat()})

@@ -49,6 +49,11 @@ class OfficialQuery(_Message):
     official_id: str
 
 
+class RoleQuery(_Message):
+    agency_code: str
+    role: Role
+
+
 class AgencyQuery(_Message):
     agency_code: str
     on: date | None = Field(default=None, description="Default: today (Asia/Bangkok)")

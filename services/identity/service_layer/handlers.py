@@ -282,6 +282,35 @@ class IdentityService:
             "document": p.document.model_dump(mode="json"),
         }
 
+    async def contact(self, actor: Actor, q: c.OfficialQuery) -> dict[str, Any]:
+        """How to reach an official: for the notification service only (R-INT-4)."""
+        async with self._sessions() as s:
+            row = await self._official(s, q.official_id)
+            await self._authorize(s, actor, "identity.contact", row.agency_code)
+        return {
+            "official_id": row.official_id,
+            "email": row.email,
+            "lang": row.lang,
+            "name": row.name_th if row.lang == "th" else (row.name_en or row.name_th),
+        }
+
+    async def role_holders(self, actor: Actor, q: c.RoleQuery) -> dict[str, Any]:
+        """Who holds `role` over the agency (a grant on it or on an ancestor), today."""
+        async with self._sessions() as s:
+            tree = await self._authorize(s, actor, "identity.query", q.agency_code)
+            rows = (
+                await s.execute(
+                    select(grants).where(
+                        grants.c.role == q.role.value,
+                        grants.c.revoked_at.is_(None),
+                        grants.c.agency_code.in_(tree.path(q.agency_code)),
+                    )
+                )
+            ).all()
+        now = clock.now()
+        holders = sorted({r.official_id for r in rows if d._grant(r).holds_at(now)})
+        return {"agency_code": q.agency_code, "role": q.role.value, "holders": holders}
+
     async def _official(self, s: AsyncSession, official_id: str) -> Any:
         try:
             return await d.official_row(s, official_id)
@@ -310,4 +339,6 @@ def routes(service: IdentityService) -> list[Route]:
         ("head_of_agency", c.AgencyQuery, service.head_of_agency),
         ("eligibility", c.OfficialQuery, service.eligibility),
         ("policy_in_force", c.AgencyQuery, service.policy_in_force),
+        ("contact", c.OfficialQuery, service.contact),
+        ("role_holders", c.RoleQuery, service.role_holders),
     ]

@@ -1,0 +1,103 @@
+"""Routing rules: from an event to the people who must know, each rule named by the SPEC
+requirement it serves. Pure data; `services/notification/service_layer` resolves the people."""
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Literal
+
+from services.shared.clock import BANGKOK
+
+Recipient = Literal[
+    "official",
+    "first_supervisor",
+    "higher_supervisor",
+    "escalated_to",
+    "head",
+    "it_support",
+    "proposer",
+]
+
+
+@dataclass(frozen=True)
+class Route:
+    rule: str  # e.g. "R-MON-2 reminder"
+    recipient: Recipient
+    template: str
+    quiet: bool = False  # held back during quiet hours
+    digestible: bool = False  # may go into a supervisor's daily digest
+
+
+ROUTES: dict[str, tuple[Route, ...]] = {
+    "engagement.official_selected": (Route("R-SEL-1 selected", "official", "selected"),),
+    "engagement.engagement_refused": (
+        Route("R-ELIG-3 refused with its rule", "official", "refused"),
+    ),
+    "engagement.agreement_drafted": (
+        Route("R-AGR-2 agreement to accept", "official", "agreement_drafted"),
+    ),
+    "engagement.agreement_changes_requested": (
+        Route("R-AGR-2 changes requested", "first_supervisor", "changes_requested"),
+    ),
+    "engagement.proposed_to_head": (Route("R-ORD-1 proposal to decide", "head", "proposed"),),
+    "engagement.order_issued": (
+        Route("R-ORD-2 order issued", "official", "order_issued"),
+        Route("R-ORD-2 order issued", "first_supervisor", "order_issued"),
+    ),
+    "engagement.order_refused": (
+        Route("R-ORD-2 order refused", "official", "order_refused"),
+        Route("R-ORD-2 order refused", "first_supervisor", "order_refused"),
+    ),
+    "engagement.progress_report_submitted": (
+        Route("R-MON-1 report to review", "first_supervisor", "report_submitted", digestible=True),
+    ),
+    "engagement.report_reminder_sent": (
+        Route("R-MON-2 reminder", "official", "report_reminder", quiet=True),
+    ),
+    "engagement.report_escalated": (
+        Route("R-MON-2 escalation", "escalated_to", "report_escalated", quiet=True),
+    ),
+    "engagement.termination_proposed": (
+        Route("R-TRM-1 termination to decide", "head", "termination_proposed"),
+    ),
+    "engagement.permission_withdrawn": (
+        Route("R-TRM-2 reasons told", "official", "permission_withdrawn"),
+        Route("R-TRM-2 decision", "first_supervisor", "permission_withdrawn"),
+    ),
+    "engagement.termination_rejected": (
+        Route("R-TRM-2 decision", "first_supervisor", "termination_rejected"),
+    ),
+    "engagement.engagement_ended": (
+        Route("R-EVA-1 final report due", "official", "final_report_due"),
+    ),
+    "engagement.final_report_submitted": (
+        Route("R-EVA-1 goals to assess", "first_supervisor", "final_report_submitted"),
+    ),
+    "engagement.reported_to_head": (Route("R-EVA-1 result reported", "head", "reported"),),
+    "attendance.attendance_flagged": (
+        Route("R-ATT-2 attendance flag", "official", "attendance_flagged", quiet=True),
+    ),
+    "support.help_requested": (Route("R-MON-3 help request", "it_support", "help_requested"),),
+}
+
+QUIET_FROM, QUIET_UNTIL = time(20, 0), time(7, 0)
+
+
+def routes_for(event_type: str) -> tuple[Route, ...]:
+    """`th.go.telework.<context>.<name>.v1` → its routes (none for most events)."""
+    parts = event_type.split(".")
+    return ROUTES.get(f"{parts[3]}.{parts[4]}", ()) if len(parts) == 6 else ()
+
+
+def after_quiet_hours(now: datetime) -> datetime:
+    """When a quiet notification may go: now, or 07:00 Bangkok after a night."""
+    local = now.astimezone(BANGKOK)
+    if QUIET_UNTIL <= local.time() < QUIET_FROM:
+        return now
+    day = local.date() if local.time() < QUIET_UNTIL else local.date() + timedelta(days=1)
+    return datetime.combine(day, QUIET_UNTIL, BANGKOK)
+
+
+def backoff(attempt: int, base: float = 30.0, cap: float = 3600.0, jitter: float = 0.0) -> float:
+    """Seconds before try number `attempt + 1`: exponential, capped, with jitter in [0, 1)
+    stretching it by up to a half, so that failed deliveries do not retry in lockstep."""
+    return float(min(cap, base * 2.0 ** (attempt - 1)) * (1 + jitter / 2))

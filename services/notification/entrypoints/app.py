@@ -1,0 +1,99 @@
+"""`telework serve notification`: routes events to people and delivers them."""
+
+import asyncio
+import logging
+import os
+from datetime import time
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.envelope import CloudEvent
+from services.notification.adapters.channels import SmtpSettings
+from services.notification.adapters.tables import NOTIFICATION
+from services.notification.service_layer.notifier import Notifier
+from services.shared import clock
+from services.shared.clock import BANGKOK
+from services.shared.consumer import EventConsumer
+from services.shared.jetstream import connect
+from services.shared.runtime import ServiceContext, ServiceSpec
+from workflows.engagement.directory import NatsIdentityDirectory
+
+NAME = "notification"
+log = logging.getLogger(__name__)
+DIGEST_AT = time(8, 0)
+
+
+def smtp_from_env() -> SmtpSettings:
+    return SmtpSettings(
+        host=os.environ.get("TELEWORK_SMTP_HOST", "127.0.0.1"),
+        port=int(os.environ.get("TELEWORK_SMTP_PORT", "1025")),
+        sender=os.environ.get("TELEWORK_SMTP_FROM", "telework@localhost"),
+    )
+
+
+def webhook_secret(data_dir: Path) -> bytes:
+    env = os.environ.get("TELEWORK_WEBHOOK_SECRET")
+    if env:
+        return env.encode()
+    path = data_dir / "webhook-secret"
+    if not path.exists():
+        path.write_text(os.urandom(32).hex())
+        path.chmod(0o600)
+    return path.read_text().strip().encode()
+
+
+def service_token(ctx: ServiceContext) -> str:
+    from services.identity.demo.seed import service_actor
+    from services.shared.auth import DevIssuer
+
+    return os.environ.get("TELEWORK_SERVICE_TOKEN") or DevIssuer.load_or_create(
+        ctx.settings.data_dir / "dev-issuer.pem"
+    ).issue(service_actor(NAME))
+
+
+async def run(ctx: ServiceContext) -> None:
+    nc = await connect(ctx.settings.nats_url, name="telework-notification")
+    people = NatsIdentityDirectory(nc, service_token(ctx))
+    notifier = Notifier(
+        ctx.sessions, people, smtp_from_env(), webhook_secret(ctx.settings.data_dir)
+    )
+
+    async def route(s: AsyncSession, event: CloudEvent) -> None:
+        await notifier.route(s, event)
+
+    consumer = EventConsumer(NAME, ctx.sessions, route)
+    tasks = [
+        asyncio.create_task(consumer.run(nc, ctx.stop)),
+        asyncio.create_task(deliver(notifier, ctx.stop)),
+    ]
+    try:
+        await ctx.stop.wait()
+    finally:
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await nc.close()
+
+
+async def deliver(notifier: Notifier, stop: asyncio.Event) -> None:
+    last_digest: Any = None
+    while not stop.is_set():
+        try:
+            sent = await notifier.deliver_due()
+            now = clock.now().astimezone(BANGKOK)
+            if now.time() >= DIGEST_AT and last_digest != now.date():
+                last_digest = now.date()
+                await notifier.send_digests()
+        except Exception:
+            log.exception("delivery round failed; will retry")
+            sent = 0
+        if not sent:
+            await clock.pause(stop, 1.0)
+
+
+SPEC = ServiceSpec(
+    name=NAME,
+    description="Notifications by e-mail, signed webhook and inbox",
+    metadatas=(NOTIFICATION,),
+    tasks=(run,),
+)

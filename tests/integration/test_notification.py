@@ -1,0 +1,272 @@
+"""Notifications through real receivers: an SMTP server (aiosmtpd) and an HTTP receiver that
+checks the HMAC signature; routing, both languages, retries, dead letter, de-duplication on
+redelivery, quiet hours, digests, inbox (issue #6)."""
+
+import email
+import json
+import threading
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from email.header import decode_header, make_header
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import select
+
+from contracts.envelope import CloudEvent
+from infra.stack import free_port
+from services.notification.adapters.channels import SmtpSettings, signature
+from services.notification.adapters.tables import NOTIFICATION, deliveries, preferences
+from services.notification.service_layer.notifier import LOG, Notifier
+from tests.conftest import Database
+from tests.support.attendance import at
+from tests.support.notification import DAY, StaticPeople, example_event
+
+pytestmark = pytest.mark.integration
+SECRET = b"webhook-secret"
+
+
+class Mailbox:
+    def __init__(self) -> None:
+        self.messages: list[email.message.Message] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(email.message_from_bytes(envelope.content))
+        return "250 OK"
+
+    def subjects(self) -> list[str]:
+        return [str(make_header(decode_header(m["Subject"]))) for m in self.messages]
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Mailbox, SmtpSettings]]:
+    box = Mailbox()
+    port = free_port()
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield box, SmtpSettings(port=port)
+    controller.stop()
+
+
+class Receiver(BaseHTTPRequestHandler):
+    received: list[dict[str, Any]] = []
+    fail_first = 0
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        ts = self.headers["X-Telework-Timestamp"]
+        good = self.headers["X-Telework-Signature"] == f"sha256={signature(SECRET, ts, body)}"
+        if not good or Receiver.fail_first > 0:
+            Receiver.fail_first -= 1
+            self.send_response(401 if not good else 503)
+            self.end_headers()
+            return
+        Receiver.received.append(json.loads(body))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def webhook() -> Iterator[str]:
+    Receiver.received, Receiver.fail_first = [], 0
+    server = HTTPServer(("127.0.0.1", free_port()), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/hook"
+    server.shutdown()
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+async def notifier(
+    db: Database, smtp: SmtpSettings, clock: Clock, people: StaticPeople | None = None
+) -> Notifier:
+    await db.create(NOTIFICATION)
+    return Notifier(
+        db.sessions,
+        people or StaticPeople(),
+        smtp,
+        SECRET,
+        max_attempts=3,
+        base_delay=10,
+        now=clock,
+        jitter=lambda: 0.0,
+    )
+
+
+async def route(db: Database, n: Notifier, key: str) -> CloudEvent:
+    event = CloudEvent.model_validate(example_event(key))
+    async with db.sessions.begin() as s:
+        await n.route(s, event)
+    return event
+
+
+async def statuses(db: Database) -> list[tuple[str, str, str]]:
+    async with db.sessions() as s:
+        return [
+            (r.recipient_id, r.channel, r.status)
+            for r in (await s.execute(select(deliveries).order_by(deliveries.c.id))).all()
+        ]
+
+
+class TestRoutingAndChannels:
+    async def test_order_reaches_official_and_supervisor_in_their_languages(
+        self, db: Database, smtp: tuple[Mailbox, SmtpSettings]
+    ) -> None:
+        box, settings = smtp
+        people = StaticPeople(
+            {"D0201": {"email": "s@example.go.th", "lang": "en", "name": "Prasert"}}
+        )
+        n = await notifier(db, settings, Clock(at(DAY, 10)), people)
+        await route(db, n, "engagement.order_issued")
+        assert await n.deliver_due() == 4  # e-mail and inbox, for each of two people
+        assert sorted(box.subjects()) == [
+            "Telework order ที่ 12/2570",
+            "คำสั่งให้ปฏิบัติราชการนอกสถานที่ ที่ 12/2570",
+        ]
+        inbox = await n.inbox("D0202")
+        assert inbox["unread"] == 1 and "2569" in inbox["items"][0]["body"]
+        assert await n.mark_read("D0202", inbox["items"][0]["id"])
+        assert (await n.inbox("D0202"))["unread"] == 0
+        async with db.sessions() as s:
+            sent = [
+                e.envelope.type
+                for r in range(1, 5)
+                for e in await LOG.read_stream(s, f"notification-{r}")
+            ]
+        assert sent.count("th.go.telework.notification.notification_sent.v1") == 4
+
+    async def test_reasons_of_a_withdrawal_are_told_to_the_official(
+        self, db: Database, smtp: tuple[Mailbox, SmtpSettings]
+    ) -> None:
+        box, settings = smtp
+        n = await notifier(db, settings, Clock(at(DAY, 10)))
+        await route(db, n, "engagement.permission_withdrawn")
+        await n.deliver_due()
+        official = next(m for m in box.messages if m["To"] == "d0202@example.go.th")
+        assert "ไม่ปฏิบัติตามข้อตกลง" in official.get_payload(decode=True).decode()
+
+    async def test_signed_webhook_for_a_recipient_who_asked_for_one(
+        self, db: Database, smtp: tuple[Mailbox, SmtpSettings], webhook: str
+    ) -> None:
+        n = await notifier(db, smtp[1], Clock(at(DAY, 10)))
+        async with db.sessions.begin() as s:
+            await s.execute(
+                preferences.insert().values(
+                    official_id="D0303",
+                    email=False,
+                    inbox=False,
+                    webhook_url=webhook,
+                    daily_digest=False,
+                )
+            )
+        await route(db, n, "support.help_requested")  # R-MON-3 → IT support
+        await n.deliver_due()
+        assert [r["rule"] for r in Receiver.received] == ["R-MON-3 help request"]
+
+
+class TestDelivery:
+    async def test_redelivered_event_is_not_notified_twice(
+        self, db: Database, smtp: tuple[Mailbox, SmtpSettings]
+    ) -> None:
+        box, settings = smtp
+        n = await notifier(db, settings, Clock(at(DAY, 10)))
+        event = await route(db, n, "engagement.report_escalated")
+        async with db.sessions.begin() as s:
+            assert await n.route(s, event) == 0
+        await n.deliver_due()
+        assert len(box.messages) == 1 and box.messages[0]["To"] == "d0002@example.go.th"
+
+    async def test_retries_with_backoff_then_dead_letter_then_operator_retry(
+        self, db: Database, smtp: tuple[Mailbox, SmtpSettings]
+    ) -> None:
+        box, good = smtp
+        clock = Clock(at(DAY, 10))
+        n = await notifier(db, SmtpSettings(port=free_port(), timeout=1), clock)
+        await route(db, n, "engagement.engagement_ended")
+        for wait in (0, 10, 20):  # backoff 10 s, then 20 s
+            clock.now += timedelta(seconds=wait)
+            assert await n.deliver_due() >= 1
+            clock.now += timedelta(seconds=1)
+            assert await n.deliver_due() == 0  # not due yet
+        failed = await n.failed()
+        assert [(r.channel, r.attempts) for r in failed] == [("email", 3)]
+        assert "smtp" in failed[0].last_error
+        async with db.sessions() as s:
+            [dead] = await LOG.read_stream(s, f"notification-{failed[0].id}")
+        assert dead.envelope.type.endswith("notification_failed.v1")
+        n._smtp = good  # the mail server is back
+        assert await n.retry(failed[0].id)
+        await n.deliver_due()
+        assert len(box.messages) == 1 and await n.failed() == []
+
+    async def test_webhook_failures_are_retried(
+        self, db: Database, smtp: tuple[Mailbox, SmtpSettings], webhook: str
+    ) -> None:
+        clock = Clock(at(DAY, 10))
+        n = await notifier(db, smtp[1], clock)
+        async with db.sessions.begin() as s:
+            await s.execute(
+                preferences.insert().values(
+                    official_id="D0303",
+                    email=False,
+                    inbox=False,
+                    webhook_url=webhook,
+                    daily_digest=False,
+                )
+            )
+        Receiver.fail_first = 1
+        await route(db, n, "support.help_requested")
+        await n.deliver_due()
+        assert Receiver.received == []
+        clock.now += timedelta(seconds=11)
+        await n.deliver_due()
+        assert len(Receiver.received) == 1
+
+    async def test_reminders_wait_for_the_morning(
+        self, db: Database, smtp: tuple[Mailbox, SmtpSettings]
+    ) -> None:
+        box, settings = smtp
+        clock = Clock(at(DAY, 22))
+        n = await notifier(db, settings, clock)
+        await route(db, n, "engagement.report_reminder_sent")
+        assert await n.deliver_due() == 0
+        clock.now = at(DAY + timedelta(days=1), 7, 1)
+        assert await n.deliver_due() == 2 and len(box.messages) == 1
+
+    async def test_daily_digest_for_a_supervisor_who_wants_one(
+        self, db: Database, smtp: tuple[Mailbox, SmtpSettings]
+    ) -> None:
+        box, settings = smtp
+        n = await notifier(db, settings, Clock(at(DAY, 10)))
+        async with db.sessions.begin() as s:
+            await s.execute(
+                preferences.insert().values(
+                    official_id="D0201",
+                    email=True,
+                    inbox=False,
+                    webhook_url=None,
+                    daily_digest=True,
+                )
+            )
+        for official in ("D0202", "D0203", "D0102"):
+            event = CloudEvent.model_validate(
+                example_event("engagement.progress_report_submitted", official=official)
+            )
+            async with db.sessions.begin() as s:
+                await n.route(s, event)
+        assert await n.deliver_due() == 0
+        assert await n.send_digests() == 1
+        await n.deliver_due()
+        assert box.subjects() == ["สรุปประจำวัน / daily digest (3)"]
+        assert ("D0201", "email", "digested") in await statuses(db)
