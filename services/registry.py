@@ -12,6 +12,7 @@ SERVICES: dict[str, str] = {
     "attendance": "services.attendance.entrypoints.app:SPEC",
     "audit": "services.audit.entrypoints.app:SPEC",
     "notification": "services.notification.entrypoints.app:SPEC",
+    "portal": "services.portal.server:SPEC",
     "meetings": "services.meetings.entrypoints.app:SPEC",
 }
 

@@ -45,6 +45,10 @@ class AssignSupervisor(_Message):
     supervisor_id: str
 
 
+class EmailQuery(_Message):
+    email: str
+
+
 class OfficialQuery(_Message):
     official_id: str
 

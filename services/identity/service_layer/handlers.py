@@ -294,6 +294,39 @@ class IdentityService:
             "name": row.name_th if row.lang == "th" else (row.name_en or row.name_th),
         }
 
+    async def actor_by_email(self, actor: Actor, q: c.EmailQuery) -> dict[str, Any]:
+        """An official's grants, for the portal's sign-in (service tokens only)."""
+        async with self._sessions() as s:
+            oid = (
+                await s.execute(
+                    select(officials.c.official_id).where(
+                        officials.c.email == q.email.strip().lower()
+                    )
+                )
+            ).scalar()
+            if oid is None:
+                raise not_found("an official with that e-mail")
+            row = await self._official(s, oid)
+            await self._authorize(s, actor, "identity.contact", row.agency_code)
+            who = await d.actor_for(s, oid)
+        return {
+            "official_id": oid,
+            "email": row.email,
+            "lang": row.lang,
+            "name": row.name_th if row.lang == "th" else (row.name_en or row.name_th),
+            "agency_code": row.agency_code,
+            "grants": [
+                {
+                    "role": g.role.value,
+                    "agency": g.agency,
+                    "from": g.valid_from.isoformat() if g.valid_from else None,
+                    "to": g.valid_to.isoformat() if g.valid_to else None,
+                    "acting": g.acting,
+                }
+                for g in who.grants
+            ],
+        }
+
     async def role_holders(self, actor: Actor, q: c.RoleQuery) -> dict[str, Any]:
         """Who holds `role` over the agency (a grant on it or on an ancestor), today."""
         async with self._sessions() as s:
@@ -340,5 +373,6 @@ def routes(service: IdentityService) -> list[Route]:
         ("eligibility", c.OfficialQuery, service.eligibility),
         ("policy_in_force", c.AgencyQuery, service.policy_in_force),
         ("contact", c.OfficialQuery, service.contact),
+        ("actor_by_email", c.EmailQuery, service.actor_by_email),
         ("role_holders", c.RoleQuery, service.role_holders),
     ]

@@ -1,0 +1,1 @@
+"""Portal: the Thai-first web UI for every role and the public HTTP API (issue #9)."""

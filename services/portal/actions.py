@@ -1,0 +1,258 @@
+"""Portal use cases shared by the HTTP API and the web pages: who may do what (`can`), then the
+engagement workflow, attendance or identity does it."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import Column, MetaData, String, Table, insert, select
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.service import RPCError
+
+from contracts.events.notification import HelpRequested
+from services.portal.deps import BackendError, Backends
+from services.shared.authz import Actor, Grant, Resource, Role, can
+from services.shared.db import AwareDateTime
+from services.shared.eventlog import EventLog, NewEvent
+from workflows.engagement import models as m
+from workflows.engagement.workflow import EngagementWorkflow as W
+
+PORTAL = MetaData()
+started = Table(
+    "portal_engagements",
+    PORTAL,
+    Column("engagement_id", String(100), primary_key=True),
+    Column("official_id", String(64), nullable=False, index=True),
+    Column("agency", String(64), nullable=False),
+    Column("created_at", AwareDateTime, nullable=False),
+)
+LOG = EventLog("/telework/portal")
+
+
+class Refused(Exception):
+    """A refusal the caller sees, with its HTTP status and reason."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Action:
+    update: Any
+    model: type[BaseModel]
+    permission: str
+
+
+ACTIONS: dict[str, Action] = {
+    "select": Action(W.select, m.Select, "engagement.select"),
+    "draft": Action(W.draft_agreement, m.DraftAgreement, "engagement.draft_agreement"),
+    "request_changes": Action(W.request_changes, m.RequestChanges, "engagement.request_changes"),
+    "accept": Action(W.accept_agreement, m.AcceptAgreement, "engagement.accept_agreement"),
+    "propose": Action(W.propose, m.Propose, "engagement.propose"),
+    "decide_order": Action(W.decide_order, m.DecideOrder, "engagement.decide_order"),
+    "report": Action(W.submit_report, m.SubmitReport, "engagement.submit_report"),
+    "review": Action(W.review_report, m.ReviewReport, "engagement.review_report"),
+    "propose_termination": Action(
+        W.propose_termination, m.ProposeTermination, "engagement.propose_termination"
+    ),
+    "decide_termination": Action(
+        W.decide_termination, m.DecideTermination, "engagement.decide_termination"
+    ),
+    "revise": Action(W.revise, m.Revise, "engagement.draft_agreement"),
+    "final_report": Action(W.submit_final_report, m.SubmitFinalReport, "engagement.submit_report"),
+    "assess": Action(W.assess, m.Assess, "engagement.assess"),
+    "report_to_head": Action(W.report_to_head, m.ReportToHead, "engagement.assess"),
+}
+
+
+def actor_from_claims(result: dict[str, Any]) -> Actor:
+    grants = tuple(
+        Grant(
+            Role(g["role"]),
+            g["agency"],
+            datetime.fromisoformat(g["from"]) if g.get("from") else None,
+            datetime.fromisoformat(g["to"]) if g.get("to") else None,
+            bool(g.get("acting")),
+        )
+        for g in result["grants"]
+    )
+    return Actor(result["official_id"], grants, result["email"])
+
+
+class Portal:
+    def __init__(self, b: Backends) -> None:
+        self.b = b
+
+    async def sign_in(self, email: str, password: str) -> tuple[str, dict[str, Any]]:
+        if not self.b.demo_login or password != "demo":
+            raise Refused(401, "อีเมลหรือรหัสผ่านไม่ถูกต้อง / wrong e-mail or password")
+        try:
+            who = await self.b.ask("identity", "actor_by_email", {"email": email})
+        except BackendError:
+            raise Refused(401, "อีเมลหรือรหัสผ่านไม่ถูกต้อง / wrong e-mail or password") from None
+        return self.b.issuer.issue(actor_from_claims(who)), who
+
+    async def resource(self, official_id: str) -> Resource:
+        try:
+            chain = await self.b.ask("identity", "supervisor_chain", {"official_id": official_id})
+        except BackendError as exc:
+            raise Refused(404, exc.reason) from None
+        return Resource(
+            "engagement",
+            tuple(chain["agency_path"]),
+            owner=official_id,
+            supervisors=tuple(chain["chain"]),
+        )
+
+    async def authorize(self, actor: Actor, permission: str, official_id: str) -> Resource:
+        res = await self.resource(official_id)
+        decision = can(actor, permission, res)
+        if not decision:
+            raise Refused(403, f"ไม่มีสิทธิ์ / forbidden: {decision.reason}")
+        return res
+
+    async def start(
+        self,
+        actor: Actor,
+        official_id: str | None,
+        selection: str,
+        necessity_reason: str | None = None,
+    ) -> dict[str, Any]:
+        official = official_id or actor.subject
+        permission = "engagement.apply" if official == actor.subject else "engagement.select"
+        res = await self.authorize(actor, permission, official)
+        engagement_id = f"ENG-{uuid.uuid4().hex[:10].upper()}"
+        start = m.StartEngagement(
+            engagement_id=engagement_id,
+            official_id=official,
+            started_by=actor.subject,
+            selection=selection,
+            necessity_reason=necessity_reason,
+        )
+        from workflows.engagement.client import start_engagement
+
+        try:
+            await start_engagement(self.b.temporal, start, task_queue=self.b.task_queue)
+        except WorkflowUpdateFailedError as exc:
+            raise Refused(409, str(exc.cause or exc)) from None
+        async with self.b.sessions.begin() as s:
+            await s.execute(
+                insert(started).values(
+                    engagement_id=engagement_id,
+                    official_id=official,
+                    agency=res.agency_path[-1],
+                    created_at=datetime.now().astimezone(),
+                )
+            )
+        return {"engagement_id": engagement_id}
+
+    async def official_of(self, engagement_id: str) -> str:
+        async with self.b.sessions() as s:
+            official = (
+                await s.execute(
+                    select(started.c.official_id).where(started.c.engagement_id == engagement_id)
+                )
+            ).scalar()
+        if official is None:
+            raise Refused(404, f"ไม่พบเรื่อง / no engagement {engagement_id}")
+        return str(official)
+
+    async def summary(self, actor: Actor, engagement_id: str) -> m.Summary:
+        await self.authorize(actor, "engagement.read", await self.official_of(engagement_id))
+        summary: m.Summary = await self.b.temporal.get_workflow_handle(engagement_id).query(
+            W.summary
+        )
+        return summary
+
+    async def act(
+        self, actor: Actor, engagement_id: str, action: str, body: dict[str, Any]
+    ) -> m.Ack:
+        spec = ACTIONS.get(action)
+        if spec is None:
+            raise Refused(404, f"unknown action {action!r}")
+        await self.authorize(actor, spec.permission, await self.official_of(engagement_id))
+        arg = spec.model.model_validate({**body, "by": actor.subject})
+        try:
+            ack: m.Ack = await self.b.temporal.get_workflow_handle(engagement_id).execute_update(
+                spec.update, arg
+            )
+        except WorkflowUpdateFailedError as exc:
+            raise Refused(409, str(exc.cause or exc).removeprefix("Refused: ")) from None
+        except RPCError as exc:
+            raise Refused(409, exc.message) from None
+        return ack
+
+    async def visible(self, actor: Actor) -> list[dict[str, Any]]:
+        async with self.b.sessions() as s:
+            rows = (
+                await s.execute(select(started).order_by(started.c.created_at.desc()).limit(200))
+            ).all()
+        out = []
+        for r in rows:
+            try:
+                res = await self.resource(r.official_id)
+            except Refused:
+                continue
+            if not can(actor, "engagement.read", res):
+                continue
+            summary = await self.b.temporal.get_workflow_handle(r.engagement_id).query(W.summary)
+            out.append(
+                {
+                    "summary": summary,
+                    "official_id": r.official_id,
+                    "mine": r.official_id == actor.subject,
+                    "supervisor": actor.subject in (res.supervisors or ()),
+                    "head": bool(can(actor, "engagement.decide_order", res)),
+                }
+            )
+        return out
+
+    async def check(
+        self, actor: Actor, token: str, direction: str, channel: str, key: str | None, lang: str
+    ) -> dict[str, Any]:
+        try:
+            result: dict[str, Any] = await self.b.ask(
+                "attendance",
+                "check_in" if direction == "in" else "check_out",
+                {"channel": channel, "idempotency_key": key or uuid.uuid4().hex},
+                token=token,
+                lang=lang,
+            )
+            return result
+        except BackendError as exc:
+            raise Refused(
+                {"forbidden": 403, "not_found": 404, "invalid": 422}.get(exc.code, 409), exc.reason
+            ) from None
+
+    async def ask_for_help(self, actor: Actor, agency: str, topic: str, detail: str) -> str:
+        """R-MON-3: the request becomes an event; the notification service tells IT support."""
+        request_id = f"HELP-{uuid.uuid4().hex[:8].upper()}"
+        async with self.b.sessions.begin() as s:
+            await LOG.append(
+                s,
+                f"help-{request_id}",
+                [
+                    NewEvent(
+                        HelpRequested(
+                            request_id=request_id,
+                            official_id=actor.subject,
+                            topic=topic,
+                            detail=detail,
+                        ),
+                        agency,
+                    )
+                ],
+                0,
+            )
+        return request_id
+
+
+def parse_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise Refused(422, f"{text!r} is not a date YYYY-MM-DD") from None

@@ -1,0 +1,324 @@
+"""The portal: public HTTP API (`/api`, OpenAPI at `/docs`) and Thai-first web pages.
+
+Every route authenticates by bearer token or session cookie and authorizes with the shared
+`can(...)`; errors are 4xx with a reason in the caller's language."""
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, FastAPI, Form, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from pydantic import BaseModel, Field
+
+from services.portal.actions import Portal, Refused, parse_day
+from services.portal.deps import Backends
+from services.portal.i18n import show_date, state_name, t
+from services.shared.auth import AuthError
+from services.shared.authz import Actor
+
+HERE = Path(__file__).parent
+COOKIE = "telework_session"
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+
+
+def lang_of(request: Request) -> str:
+    chosen = request.query_params.get("lang") or request.cookies.get("lang")
+    if chosen in ("th", "en"):
+        return chosen
+    return "en" if request.headers.get("accept-language", "th").startswith("en") else "th"
+
+
+class Caller:
+    def __init__(self, actor: Actor, token: str, lang: str) -> None:
+        self.actor, self.token, self.lang = actor, token, lang
+
+
+def create_app(backends: Backends) -> FastAPI:
+    portal = Portal(backends)
+    app = FastAPI(
+        title="Telework portal API",
+        version="1",
+        description="ระบบปฏิบัติราชการนอกสถานที่ — public API. Authenticate with "
+        "`Authorization: Bearer <token>` (POST /api/login).",
+    )
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+
+    def caller(request: Request) -> Caller:
+        header = request.headers.get("authorization", "")
+        token = (
+            header.removeprefix("Bearer ").strip()
+            if header.startswith("Bearer ")
+            else request.cookies.get(COOKIE, "")
+        )
+        try:
+            actor = backends.verifier.verify(token)
+        except AuthError as exc:
+            raise Refused(401, f"ยืนยันตัวตนไม่สำเร็จ / unauthenticated: {exc}") from None
+        return Caller(actor, token, lang_of(request))
+
+    Authed = Annotated[Caller, Depends(caller)]
+
+    @app.exception_handler(Refused)
+    async def refused(request: Request, exc: Refused) -> Response:
+        if request.url.path.startswith("/api") or exc.status != 401:
+            if not request.url.path.startswith("/api"):
+                return RedirectResponse(f"/home?error={exc.reason}", status_code=303)
+            return JSONResponse({"detail": exc.reason}, status_code=exc.status)
+        return RedirectResponse("/login", status_code=303)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        reason = f"{where}: {first.get('msg', 'invalid')}"
+        th = lang_of(request) == "th"
+        return JSONResponse(
+            {"detail": ("ข้อมูลไม่ถูกต้อง: " if th else "invalid: ") + reason}, status_code=422
+        )
+
+    api = APIRouter(prefix="/api")
+
+    class Login(BaseModel):
+        email: str = Field(max_length=320)
+        password: str = Field(max_length=200)
+
+    @api.post("/login", summary="Sign in (demo accounts: password demo)")
+    async def login(body: Login) -> dict[str, Any]:
+        token, who = await portal.sign_in(body.email, body.password)
+        return {"token": token, "official_id": who["official_id"]}
+
+    @api.get("/me")
+    async def me(c: Authed) -> dict[str, Any]:
+        return {
+            "official_id": c.actor.subject,
+            "grants": [{"role": g.role.value, "agency": g.agency} for g in c.actor.grants],
+        }
+
+    class Start(BaseModel):
+        official_id: str | None = Field(default=None, max_length=64)
+        selection: Literal["voluntary", "necessity"] = "voluntary"
+        necessity_reason: str | None = Field(default=None, max_length=500)
+
+    @api.post("/engagements", status_code=201)
+    async def start(body: Start, c: Authed) -> dict[str, Any]:
+        return await portal.start(c.actor, body.official_id, body.selection, body.necessity_reason)
+
+    @api.get("/engagements")
+    async def list_engagements(c: Authed) -> list[dict[str, Any]]:
+        return [
+            {**e["summary"].model_dump(mode="json"), "mine": e["mine"]}
+            for e in await portal.visible(c.actor)
+        ]
+
+    @api.get("/engagements/{engagement_id}")
+    async def get_engagement(engagement_id: str, c: Authed) -> dict[str, Any]:
+        return (await portal.summary(c.actor, engagement_id)).model_dump(mode="json")
+
+    @api.post("/engagements/{engagement_id}/actions/{action}")
+    async def act(
+        engagement_id: str, action: str, body: dict[str, Any], c: Authed
+    ) -> dict[str, Any]:
+        from pydantic import ValidationError
+
+        try:
+            ack = await portal.act(c.actor, engagement_id, action, body)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            raise Refused(422, f"{'.'.join(map(str, err['loc']))}: {err['msg']}") from None
+        return ack.model_dump(mode="json")
+
+    class Check(BaseModel):
+        channel: Literal["web", "mobile", "api"] = "api"
+        idempotency_key: str | None = Field(default=None, min_length=8, max_length=100)
+
+    @api.post("/attendance/check-in")
+    async def check_in(body: Check, c: Authed) -> dict[str, Any]:
+        return await portal.check(
+            c.actor, c.token, "in", body.channel, body.idempotency_key, c.lang
+        )
+
+    @api.post("/attendance/check-out")
+    async def check_out(body: Check, c: Authed) -> dict[str, Any]:
+        return await portal.check(
+            c.actor, c.token, "out", body.channel, body.idempotency_key, c.lang
+        )
+
+    class Help(BaseModel):
+        topic: str = Field(min_length=1, max_length=200)
+        detail: str = Field(min_length=1, max_length=4000)
+
+    @api.post("/support", status_code=201)
+    async def support(body: Help, c: Authed) -> dict[str, Any]:
+        agency = next((g.agency for g in c.actor.grants if g.role.value == "official"), None)
+        if agency is None:
+            raise Refused(403, "only officials ask for help here")
+        return {"request_id": await portal.ask_for_help(c.actor, agency, body.topic, body.detail)}
+
+    app.include_router(api)
+    add_pages(app, portal, caller, backends)
+    return app
+
+
+def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> None:
+    def page(request: Request, name: str, **ctx: Any) -> HTMLResponse:
+        lang = lang_of(request)
+        return templates.TemplateResponse(
+            request,
+            name,
+            {
+                "lang": lang,
+                "t": lambda k: t(k, lang),
+                "state_name": lambda s: state_name(s, lang),
+                "show_date": lambda d: show_date(d, lang),
+                **ctx,
+            },
+        )
+
+    @app.get("/", include_in_schema=False)
+    async def root() -> RedirectResponse:
+        return RedirectResponse("/home", status_code=303)
+
+    @app.get("/login", include_in_schema=False)
+    async def login_page(request: Request) -> HTMLResponse:
+        return page(request, "login.html", error=request.query_params.get("error"))
+
+    @app.post("/login", include_in_schema=False)
+    async def login_form(
+        request: Request, email: Annotated[str, Form()], password: Annotated[str, Form()]
+    ) -> Response:
+        try:
+            token, _ = await portal.sign_in(email, password)
+        except Refused as exc:
+            return page(request, "login.html", error=exc.reason)
+        response = RedirectResponse("/home", status_code=303)
+        response.set_cookie(
+            COOKIE,
+            token,
+            httponly=True,
+            samesite="lax",
+            secure=backends.secure_cookies,
+            max_age=8 * 3600,
+        )
+        return response
+
+    @app.post("/logout", include_in_schema=False)
+    async def logout() -> Response:
+        response = RedirectResponse("/login", status_code=303)
+        response.delete_cookie(COOKIE)
+        return response
+
+    @app.get("/lang/{lang}", include_in_schema=False)
+    async def switch(lang: Literal["th", "en"]) -> Response:
+        response = RedirectResponse("/home", status_code=303)
+        response.set_cookie("lang", lang, samesite="lax", max_age=365 * 86400)
+        return response
+
+    @app.get("/home", include_in_schema=False)
+    async def home(request: Request) -> Response:
+        c = caller(request)
+        items = await portal.visible(c.actor)
+        roles = {g.role.value for g in c.actor.grants}
+        return page(
+            request,
+            "home.html",
+            me=c.actor,
+            roles=roles,
+            items=items,
+            today=date.today(),
+            msg=request.query_params.get("msg"),
+            error=request.query_params.get("error"),
+        )
+
+    @app.post("/ui/start", include_in_schema=False)
+    async def ui_start(request: Request) -> Response:
+        c = caller(request)
+        form = await request.form()
+        official = str(form.get("official_id") or "") or None
+        selection = "necessity" if official and official != c.actor.subject else "voluntary"
+        result = await portal.start(
+            c.actor, official, selection, str(form.get("reason") or "") or None
+        )
+        return RedirectResponse(f"/home?msg={result['engagement_id']}", status_code=303)
+
+    @app.post("/ui/check/{direction}", include_in_schema=False)
+    async def ui_check(request: Request, direction: Literal["in", "out"]) -> Response:
+        c = caller(request)
+        result = await portal.check(c.actor, c.token, direction, "web", None, c.lang)
+        return RedirectResponse(
+            f"/home?msg={t('checked_in_at', c.lang)} {result['at'][11:16]}", status_code=303
+        )
+
+    @app.post("/ui/engagements/{engagement_id}/{action}", include_in_schema=False)
+    async def ui_act(request: Request, engagement_id: str, action: str) -> Response:
+        c = caller(request)
+        form = dict(await request.form())
+        body = form_to_body(action, form)
+        ack = await portal.act(c.actor, engagement_id, action, body)
+        return RedirectResponse(f"/home?msg={state_name(ack.state.value, c.lang)}", status_code=303)
+
+
+def form_to_body(action: str, form: dict[str, Any]) -> dict[str, Any]:
+    """The web forms are flat; the workflow takes structured updates."""
+    if action in ("draft", "revise"):
+        start = parse_day(str(form["start"]))
+        weekdays = [
+            ["mon", "tue", "wed", "thu", "fri"].index(w.strip()[:3].lower())
+            for w in str(form.get("weekdays", "mon")).split(",")
+            if w.strip()
+        ]
+        body: dict[str, Any] = {
+            "goals": [
+                {
+                    "goal_id": "G1",
+                    "description": form["goal"],
+                    "indicator": "percent",
+                    "target": form.get("target", "100"),
+                    "due": form["due"],
+                }
+            ],
+            "schedule": {
+                "kind": "regular_weekdays",
+                "start": start.isoformat(),
+                "months": int(form.get("months", 6)),
+                "weekdays": weekdays,
+            },
+        }
+        if action == "revise":
+            body["kind"] = form.get("kind", "renewal")
+        return body
+    if action == "accept":
+        return {
+            "agreement_version": int(form["agreement_version"]),
+            "ethics_acknowledged": form.get("ethics") == "on",
+            "security_acknowledged": form.get("ethics") == "on",
+        }
+    if action in ("decide_order", "decide_termination"):
+        yes = form.get("decision") == "yes"
+        key = "issue" if action == "decide_order" else "withdraw"
+        out: dict[str, Any] = {key: yes, "reasons": form.get("reasons", "")}
+        if action == "decide_termination" and yes and form.get("effective_date"):
+            out["effective_date"] = form["effective_date"]
+        return out
+    if action == "propose_termination":
+        return {"reasons": form["reasons"], "evidence": [form.get("evidence") or "-"]}
+    if action == "review":
+        return {"report_no": int(form["report_no"]), "comment": form.get("comment", "")}
+    if action == "assess":
+        return {
+            "assessments": [
+                {
+                    "goal_id": "G1",
+                    "result": form.get("result", "achieved"),
+                    "comment": form.get("comment", ""),
+                }
+            ]
+        }
+    if action in ("report", "final_report"):
+        return {"summary": form["summary"]}
+    if action == "request_changes":
+        return {"comment": form["comment"]}
+    return {}

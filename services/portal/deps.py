@@ -1,0 +1,56 @@
+"""What the portal talks to: identity and attendance over NATS, engagements on Temporal, its
+own small store (the engagements it started, help requests as events)."""
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from nats.aio.client import Client as Nats
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from temporalio.client import Client as Temporal
+
+from services.shared.auth import DevIssuer, TokenVerifier
+from services.shared.rpc import rpc_subject
+
+
+class BackendError(Exception):
+    def __init__(self, code: str, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+@dataclass
+class Backends:
+    nats: Nats
+    temporal: Temporal
+    sessions: async_sessionmaker[Any]
+    issuer: DevIssuer
+    verifier: TokenVerifier
+    service_token: str
+    task_queue: str = "engagement"
+    demo_login: bool = True
+    secure_cookies: bool = False
+
+    async def ask(
+        self,
+        service: str,
+        command: str,
+        body: dict[str, Any],
+        token: str | None = None,
+        lang: str = "th",
+    ) -> Any:
+        reply = await self.nats.request(
+            rpc_subject(service, command),
+            json.dumps(body).encode(),
+            headers={
+                "Authorization": f"Bearer {token or self.service_token}",
+                "Accept-Language": lang,
+            },
+            timeout=10,
+        )
+        answer = json.loads(reply.data)
+        if not answer.get("ok"):
+            err = answer.get("error", {})
+            raise BackendError(err.get("code", "internal"), err.get("reason", "refused"))
+        return answer["result"]

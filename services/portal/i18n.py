@@ -1,0 +1,95 @@
+"""User-facing words, Thai first with English available."""
+
+from datetime import date
+
+from workflows.calendar import thai_date
+
+WORDS: dict[str, dict[str, str]] = {
+    "app": {"th": "ระบบปฏิบัติราชการนอกสถานที่", "en": "Telework"},
+    "login": {"th": "เข้าสู่ระบบ", "en": "Sign in"},
+    "logout": {"th": "ออกจากระบบ", "en": "Sign out"},
+    "email": {"th": "อีเมล", "en": "E-mail"},
+    "password": {"th": "รหัสผ่าน", "en": "Password"},
+    "demo_hint": {"th": "บัญชีทดลอง: รหัสผ่าน demo", "en": "Demo accounts: password demo"},
+    "my_engagements": {"th": "เรื่องของฉัน", "en": "My engagements"},
+    "to_act": {"th": "เรื่องที่รอดำเนินการ", "en": "Waiting for you"},
+    "apply": {"th": "สมัครปฏิบัติราชการนอกสถานที่", "en": "Apply to telework"},
+    "assign": {"th": "มอบหมายให้ปฏิบัติราชการนอกสถานที่ (เหตุจำเป็น)", "en": "Assign telework (necessity)"},
+    "check_in": {"th": "ลงเวลาเริ่มงาน", "en": "Check in"},
+    "check_out": {"th": "ลงเวลาเลิกงาน", "en": "Check out"},
+    "state": {"th": "สถานะ", "en": "State"},
+    "official": {"th": "ข้าราชการ", "en": "Official"},
+    "order": {"th": "คำสั่ง", "en": "Order"},
+    "period": {"th": "ระยะเวลา", "en": "Period"},
+    "submit": {"th": "บันทึก", "en": "Submit"},
+    "help": {"th": "ขอความช่วยเหลือด้านไอที", "en": "Ask IT support"},
+    "inbox": {"th": "การแจ้งเตือน", "en": "Notifications"},
+    "history": {"th": "ประวัติ", "en": "History"},
+    "select": {"th": "คัดเลือก", "en": "Select"},
+    "draft": {"th": "จัดทำร่างข้อตกลง", "en": "Draft the agreement"},
+    "accept": {"th": "ยอมรับข้อตกลง", "en": "Accept the agreement"},
+    "request_changes": {"th": "ขอแก้ไข", "en": "Request changes"},
+    "propose": {"th": "เสนอหัวหน้าส่วนราชการ", "en": "Propose to the head"},
+    "issue_order": {"th": "ออกคำสั่ง", "en": "Issue the order"},
+    "refuse_order": {"th": "ไม่อนุญาต", "en": "Refuse"},
+    "report": {"th": "รายงานความก้าวหน้า", "en": "Report progress"},
+    "review": {"th": "ตรวจรายงาน", "en": "Review report"},
+    "propose_termination": {"th": "เสนอยุติการปฏิบัติราชการนอกสถานที่", "en": "Propose termination"},
+    "withdraw": {"th": "ยุติการอนุญาต", "en": "Withdraw permission"},
+    "keep": {"th": "ไม่ยุติ", "en": "Keep permission"},
+    "final_report": {"th": "รายงานผลการปฏิบัติงาน", "en": "Final report"},
+    "assess": {"th": "ประเมินผลตามเป้าหมาย", "en": "Assess goals"},
+    "report_to_head": {"th": "รายงานผลต่อหัวหน้าส่วนราชการ", "en": "Report to the head"},
+    "reasons": {"th": "เหตุผล", "en": "Reasons"},
+    "evidence": {"th": "หลักฐาน", "en": "Evidence"},
+    "ethics": {
+        "th": "ข้าพเจ้ารับทราบแนวทางจริยธรรม (ข้อ 10) และมาตรการรักษาความปลอดภัย",
+        "en": "I acknowledge the ethics guideline (§10) and the security rules",
+    },
+    "goal": {"th": "เป้าหมาย", "en": "Goal"},
+    "target": {"th": "ค่าเป้าหมาย", "en": "Target"},
+    "due": {"th": "กำหนดเสร็จ", "en": "Due"},
+    "weekdays": {"th": "วันปฏิบัติงานนอกสถานที่ (เช่น mon,thu)", "en": "Weekdays (e.g. mon,thu)"},
+    "months": {"th": "จำนวนเดือน", "en": "Months"},
+    "start": {"th": "วันเริ่ม", "en": "Start"},
+    "comment": {"th": "ความเห็น", "en": "Comment"},
+    "summary": {"th": "สรุปผลงาน", "en": "Summary"},
+    "achieved": {"th": "บรรลุ", "en": "achieved"},
+    "partly": {"th": "บรรลุบางส่วน", "en": "partly"},
+    "not_achieved": {"th": "ไม่บรรลุ", "en": "not achieved"},
+    "chain": {"th": "ความถูกต้องของห่วงโซ่เหตุการณ์", "en": "Audit chain"},
+    "eligibility": {"th": "สิทธิปฏิบัติราชการนอกสถานที่", "en": "Eligibility"},
+    "nothing": {"th": "ไม่มีรายการ", "en": "Nothing here"},
+    "checked_in_at": {"th": "ลงเวลาแล้วเมื่อ", "en": "Checked in at"},
+}
+
+STATES = {
+    "awaiting_selection": ("รอผู้บังคับบัญชาคัดเลือก", "awaiting selection"),
+    "checking_eligibility": ("กำลังตรวจสอบลักษณะงาน", "checking eligibility"),
+    "drafting": ("จัดทำข้อตกลง", "drafting the agreement"),
+    "agreed": ("ตกลงแล้ว รอเสนอ", "agreed, to propose"),
+    "proposed": ("รอหัวหน้าส่วนราชการพิจารณา", "with the head of agency"),
+    "ordered": ("มีคำสั่งแล้ว รอวันเริ่ม", "ordered, not started"),
+    "active": ("กำลังปฏิบัติราชการนอกสถานที่", "teleworking"),
+    "final_report_due": ("รอรายงานผล", "final report due"),
+    "assessment": ("รอประเมินผล", "to assess"),
+    "assessed": ("ประเมินแล้ว รอรายงานหัวหน้า", "assessed, to report"),
+    "closed": ("ปิดเรื่อง", "closed"),
+}
+
+
+def t(key: str, lang: str) -> str:
+    return WORDS.get(key, {}).get(lang) or WORDS.get(key, {}).get("th", key)
+
+
+def state_name(state: str, lang: str) -> str:
+    th, en = STATES.get(state, (state, state))
+    return th if lang == "th" else en
+
+
+def show_date(day: date | str | None, lang: str) -> str:
+    if day is None:
+        return "-"
+    if isinstance(day, str):
+        day = date.fromisoformat(day)
+    return thai_date(day) if lang == "th" else day.isoformat()

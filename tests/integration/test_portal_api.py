@@ -1,0 +1,113 @@
+"""The public HTTP API (issue #9): bearer tokens, `can(...)` on every route, 4xx with a reason
+in the caller's language, the engagement story through HTTP."""
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from temporalio.testing import WorkflowEnvironment
+
+from tests.support.stack import Stack, platform
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+async def stack(
+    workflow_env: WorkflowEnvironment, private_nats_url: str, tmp_path: Path
+) -> AsyncIterator[Stack]:
+    async with platform(workflow_env, private_nats_url, tmp_path) as s:
+        yield s
+
+
+async def login(client: httpx.AsyncClient, email: str) -> dict[str, str]:
+    r = await client.post("/api/login", json={"email": email, "password": "demo"})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['token']}"}
+
+
+async def test_story_over_http_with_refusals(stack: Stack) -> None:
+    async with httpx.AsyncClient(base_url=stack.url, timeout=30) as c:
+        assert (await c.get("/api/me")).status_code == 401
+        bad = await c.post("/api/login", json={"email": "head@onde.example.go.th", "password": "x"})
+        assert bad.status_code == 401 and "รหัสผ่าน" in bad.json()["detail"]
+        official = await login(c, "official1@onde.example.go.th")
+        sup = await login(c, "supervisor1@onde.example.go.th")
+        other_sup = await login(c, "supervisor2@onde.example.go.th")
+        acting = await login(c, "deputy@onde.example.go.th")
+
+        r = await c.post("/api/engagements", json={}, headers=official)
+        assert r.status_code == 201
+        eid = r.json()["engagement_id"]
+        r = await c.post(f"/api/engagements/{eid}/actions/select", json={}, headers=other_sup)
+        assert r.status_code == 403 and "forbidden" in r.json()["detail"]
+        r = await c.post(f"/api/engagements/{eid}/actions/select", json={}, headers=sup)
+        assert r.json()["state"] == "drafting"
+        today = (await stack.env.get_current_time()).astimezone().date()
+        draft = {
+            "goals": [
+                {
+                    "goal_id": "G1",
+                    "description": "วิเคราะห์นโยบาย",
+                    "indicator": "percent",
+                    "target": "100",
+                    "due": today.replace(year=today.year + 1).isoformat(),
+                }
+            ],
+            "schedule": {
+                "kind": "regular_weekdays",
+                "start": today.isoformat(),
+                "months": 6,
+                "weekdays": [0, 1, 2],
+            },
+        }
+        r = await c.post(f"/api/engagements/{eid}/actions/draft", json=draft, headers=sup)
+        assert r.status_code == 409 and "exceed" in r.json()["detail"]  # 3 days > policy's 2
+        draft["schedule"]["weekdays"] = [0, 3]
+        r = await c.post(
+            f"/api/engagements/{eid}/actions/draft",
+            json=draft,
+            headers={**sup, "Accept-Language": "en"},
+        )
+        assert r.status_code == 200
+        r = await c.post(
+            f"/api/engagements/{eid}/actions/accept",
+            json={"agreement_version": "one"},
+            headers=official,
+        )
+        assert r.status_code == 422
+        await c.post(
+            f"/api/engagements/{eid}/actions/accept",
+            json={
+                "agreement_version": 1,
+                "ethics_acknowledged": True,
+                "security_acknowledged": True,
+            },
+            headers=official,
+        )
+        await c.post(
+            f"/api/engagements/{eid}/actions/accept", json={"agreement_version": 1}, headers=sup
+        )
+        await c.post(f"/api/engagements/{eid}/actions/propose", json={}, headers=sup)
+        r = await c.post(
+            f"/api/engagements/{eid}/actions/decide_order", json={"issue": True}, headers=sup
+        )
+        assert r.status_code == 403
+        r = await c.post(
+            f"/api/engagements/{eid}/actions/decide_order", json={"issue": True}, headers=acting
+        )
+        assert r.json()["detail"]["order_number"].startswith("ที่ ")
+        r = await c.get(f"/api/engagements/{eid}", headers=official)
+        assert r.json()["state"] in ("ordered", "active")
+        r = await c.post("/api/attendance/check-in", json={"channel": "mobile"}, headers=official)
+        assert r.status_code == 200, r.text
+        again = await c.post("/api/attendance/check-in", json={}, headers=official)
+        assert again.status_code == 409
+        r = await c.post(
+            "/api/support", json={"topic": "VPN", "detail": "ต่อไม่ได้"}, headers=official
+        )
+        assert r.status_code == 201 and r.json()["request_id"].startswith("HELP-")
+        listed = await c.get("/api/engagements", headers=sup)
+        assert [e["engagement_id"] for e in listed.json()] == [eid]
+        assert (await c.get("/api/engagements", headers=other_sup)).json() == []

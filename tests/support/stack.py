@@ -1,0 +1,110 @@
+"""The whole platform in one test process: identity, attendance, engagement worker (on the
+time-skipping server), relays and consumers on a private NATS, and the portal on a free port."""
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nats
+import uvicorn
+from temporalio.testing import WorkflowEnvironment
+
+from infra.stack import free_port
+from services.attendance.adapters.tables import ATTENDANCE
+from services.attendance.entrypoints.app import wire as wire_attendance
+from services.attendance.service_layer.handlers import AttendanceService
+from services.identity.adapters.tables import IDENTITY
+from services.identity.demo.seed import seed_demo, service_actor
+from services.identity.entrypoints.app import wire as wire_identity
+from services.identity.service_layer.handlers import IdentityService
+from services.portal.actions import PORTAL
+from services.portal.app import create_app
+from services.portal.deps import Backends
+from services.shared import rpc
+from services.shared.auth import DevIssuer
+from services.shared.consumer import EventConsumer
+from services.shared.db import create_schema, make_engine, sessionmaker
+from services.shared.relay import OutboxRelay
+from workflows.engagement.directory import NatsIdentityDirectory
+from workflows.engagement.tables import ENGAGEMENT
+from workflows.engagement.worker import build_worker
+
+
+@dataclass
+class Stack:
+    url: str
+    env: WorkflowEnvironment
+    issuer: DevIssuer
+
+
+@contextlib.asynccontextmanager
+async def platform(env: WorkflowEnvironment, nats_url: str, tmp: Path) -> AsyncIterator[Stack]:
+    async def db(name: str, md: Any) -> Any:
+        engine = make_engine(f"sqlite+aiosqlite:///{tmp / (name + '.db')}")
+        await create_schema(engine, [md], None)
+        return engine, sessionmaker(engine)
+
+    (ie, identity), (ee, engagement), (ae, attendance), (pe, portal) = [
+        await db(n, md)
+        for n, md in (
+            ("identity", IDENTITY),
+            ("engagement", ENGAGEMENT),
+            ("attendance", ATTENDANCE),
+            ("portal", PORTAL),
+        )
+    ]
+    assert not (await seed_demo(identity, b"k" * 32)).errors
+    issuer = DevIssuer.load_or_create(tmp / "dev-issuer.pem")
+    stop = asyncio.Event()
+    broker = rpc.make_broker(nats_url)
+    wire_identity(broker, IdentityService(identity), issuer.verifier())
+    att = AttendanceService(attendance)
+    wire_attendance(broker, att, issuer.verifier())
+    await broker.start()
+    nc = await nats.connect(nats_url)
+    tasks = [
+        asyncio.create_task(OutboxRelay(s, nats_url, name=n).run(stop))
+        for n, s in (
+            ("identity", identity),
+            ("engagement", engagement),
+            ("attendance", attendance),
+            ("portal", portal),
+        )
+    ]
+    consumer = EventConsumer(f"attendance-{uuid.uuid4().hex[:8]}", attendance, att.apply_event)
+    tasks.append(asyncio.create_task(consumer.run(nc, stop)))
+    directory = NatsIdentityDirectory(nc, issuer.issue(service_actor("engagement")))
+    queue = f"engagement-{uuid.uuid4().hex[:8]}"
+    backends = Backends(
+        nats=nc,
+        temporal=env.client,
+        sessions=portal,
+        issuer=issuer,
+        verifier=issuer.verifier(),
+        service_token=issuer.issue(service_actor("portal")),
+        task_queue=queue,
+    )
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(backends), host="127.0.0.1", port=port, log_level="warning", access_log=False
+        )
+    )
+    tasks.append(asyncio.create_task(server.serve()))
+    async with build_worker(env.client, engagement, directory, task_queue=queue):
+        while not server.started:
+            await asyncio.sleep(0.05)
+        try:
+            yield Stack(f"http://127.0.0.1:{port}", env, issuer)
+        finally:
+            server.should_exit = True
+            stop.set()
+            await asyncio.gather(*tasks, return_exceptions=True)
+    await broker.stop()
+    await nc.close()
+    for engine in (ie, ee, ae, pe):
+        await engine.dispose()
