@@ -1,0 +1,173 @@
+"""The portal in a real browser (Debian's Chromium driven by Playwright), in Thai: the happy
+path across roles and the termination path; a screenshot of each step under
+test-output/browser/ (issue #9)."""
+
+import os
+import re
+import shutil
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from temporalio.testing import WorkflowEnvironment
+
+from tests.support.servers import unavailable
+from tests.support.stack import Stack, platform
+
+pytestmark = pytest.mark.integration
+CHROMIUM = os.environ.get("TELEWORK_CHROMIUM", "/usr/bin/chromium")
+OUT = Path(__file__).parents[2] / "test-output" / "browser"
+
+
+@pytest.fixture
+async def stack(
+    workflow_env: WorkflowEnvironment, private_nats_url: str, tmp_path: Path
+) -> AsyncIterator[Stack]:
+    async with platform(workflow_env, private_nats_url, tmp_path) as s:
+        yield s
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Any]:
+    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+        unavailable("Chromium (apt-get install chromium)")
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as p:
+        b = await p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield b
+        await b.close()
+
+
+class Person:
+    def __init__(self, page: Any, stack: Stack, folder: Path) -> None:
+        self.page, self.stack, self.folder = page, stack, folder
+        self.step = 0
+
+    async def login(self, email: str) -> None:
+        await self.page.context.clear_cookies()
+        await self.page.goto(f"{self.stack.url}/login")
+        await self.page.fill("input[name=email]", email)
+        await self.page.fill("input[name=password]", "demo")
+        await self.page.click("#login")
+        await self.page.wait_for_url(re.compile(r".*/home.*"))
+        await self.shot(f"login-{email.split('@')[0]}")
+
+    async def shot(self, name: str) -> None:
+        await self.page.evaluate("document.fonts.ready")
+        assert await self.page.evaluate("document.fonts.check('16px Sarabun')"), (
+            "the Sarabun web font did not load"
+        )
+        self.step += 1
+        await self.page.screenshot(
+            path=str(self.folder / f"{self.step:02d}-{name}.png"), full_page=True
+        )
+
+    async def click(self, selector: str, name: str) -> None:
+        await self.page.click(selector)
+        await self.page.wait_for_load_state()
+        error = await self.page.query_selector("#error")
+        assert error is None, await error.inner_text()
+        await self.shot(name)
+
+    async def state(self) -> str:
+        return str(await self.page.inner_text(".engagement .state"))
+
+
+async def open_person(browser: Any, stack: Stack, name: str) -> Person:
+    folder = OUT / name
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    context = await browser.new_context(
+        viewport={"width": 412, "height": 915}, locale="th-TH"
+    )  # a phone, for check-in
+    return Person(await context.new_page(), stack, folder)
+
+
+async def deciding_head(stack: Stack) -> str:
+    """The demo seed appoints the deputy acting head for this (real) month; the tests share the
+    time-skipping server's clock, which may have moved past it."""
+    from services.shared.clock import today as real_today
+
+    now = (await stack.env.get_current_time()).astimezone().date()
+    start = real_today().replace(day=1)
+    return "deputy" if start <= now < start + timedelta(days=31) else "head"
+
+
+async def agree_and_order(p: Person, official: str, supervisor: str) -> None:
+    await p.login(f"{supervisor}@onde.example.go.th")
+    # The time-skipping server keeps its own clock; the form defaults to the real today.
+    today = (await p.stack.env.get_current_time()).astimezone().date()
+    await p.page.fill("input[name=start]", today.isoformat())
+    await p.page.fill("input[name=due]", (today + timedelta(days=365)).isoformat())
+    await p.click(".act-draft", "supervisor-drafts-agreement")
+    await p.click(".act-accept", "supervisor-accepts")
+    await p.login(f"{official}@onde.example.go.th")
+    await p.page.check(".ethics")
+    await p.click(".act-accept", "official-accepts-with-ethics")
+    await p.login(f"{supervisor}@onde.example.go.th")
+    await p.click(".act-propose", "supervisor-proposes-to-head")
+    assert "รอหัวหน้าส่วนราชการพิจารณา" in await p.state()
+    head = await deciding_head(p.stack)
+    await p.login(f"{head}@onde.example.go.th")
+    await p.click(".act-order", f"{head}-issues-order")
+    assert "คำสั่ง ที่ " in await p.page.inner_text(".engagement")
+
+
+async def test_happy_path_across_roles(stack: Stack, browser: Any) -> None:
+    p = await open_person(browser, stack, "happy-path")
+    await p.login("official1@onde.example.go.th")
+    await p.click("#apply", "official-applies")
+    assert "รอผู้บังคับบัญชาคัดเลือก" in await p.state()
+    await p.login("supervisor1@onde.example.go.th")
+    await p.click(".act-select", "supervisor-selects")
+    await agree_and_order(p, "official1", "supervisor1")
+    await p.login("official1@onde.example.go.th")
+    assert "กำลังปฏิบัติราชการนอกสถานที่" in await p.state()
+    await p.click("#check-in", "official-checks-in-on-phone")
+    assert "ลงเวลาแล้วเมื่อ" in await p.page.inner_text("#msg")
+    await p.click(".act-report", "official-reports-progress")
+    await p.login("supervisor1@onde.example.go.th")
+    await p.click(".act-review", "supervisor-reviews-report")
+    await stack.env.sleep(timedelta(days=200))  # six months later
+    await p.login("official1@onde.example.go.th")
+    assert "รอรายงานผล" in await p.state()
+    await p.click(".act-final", "official-final-report")
+    await p.login("supervisor1@onde.example.go.th")
+    await p.click(".act-assess", "supervisor-assesses-goals")
+    await p.click(".act-report-head", "supervisor-reports-to-head")
+    assert "ปิดเรื่อง" in await p.state()
+
+
+async def test_termination_path(stack: Stack, browser: Any) -> None:
+    p = await open_person(browser, stack, "termination")
+    await p.login("supervisor2@onde.example.go.th")
+    await p.page.fill("input[name=official_id]", "D0202")
+    await p.click("#assign", "supervisor-assigns-for-necessity")
+    await agree_and_order(p, "official3", "supervisor2")
+    await p.login("supervisor2@onde.example.go.th")
+    await p.page.click(".engagement details:has(.act-propose-termination) summary")
+    await p.page.fill(".termination-reasons", "ไม่ส่งงานตามข้อตกลงสามครั้ง")
+    await p.click(".act-propose-termination", "supervisor-proposes-termination")
+    head = await deciding_head(p.stack)
+    await p.login(f"{head}@onde.example.go.th")
+    await p.click(".act-withdraw", f"{head}-withdraws-permission")
+    await stack.env.sleep(timedelta(days=1))
+    await p.login("official3@onde.example.go.th")
+    assert "รอรายงานผล" in await p.state()
+    await p.page.click(".engagement details:last-of-type summary")
+    assert "permission_withdrawn" in await p.page.inner_text(".engagement")
+    await p.shot("official-sees-withdrawal")
