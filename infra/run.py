@@ -11,6 +11,7 @@ from typing import IO
 
 from infra import stack
 
+PORTAL_PORT = int(os.environ.get("TELEWORK_PORTAL_PORT", "8000"))
 COLOURS = ["36", "33", "35", "32", "34", "31"]
 
 
@@ -31,6 +32,25 @@ def run_all(data_dir: Path) -> int:
     subprocess.run([python, "-m", "services.cli", "db", "init"], check=True, env=env)
     subprocess.run([python, "-m", "services.cli", "identity", "seed-demo"], check=True, env=env)
     procs: list[subprocess.Popen[bytes]] = []
+    if not stack.port_open("127.0.0.1", 1025):
+        # A local mail sink so notifications are delivered in the demo (mails are discarded,
+        # never printed: they hold names).
+        procs.append(
+            subprocess.Popen(
+                [
+                    python,
+                    "-m",
+                    "aiosmtpd",
+                    "-n",
+                    "-l",
+                    "127.0.0.1:1025",
+                    "-c",
+                    "aiosmtpd.handlers.Sink",
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
     width = max(len(n) for n in SERVICES)
     for i, name in enumerate(SERVICES):
         proc = subprocess.Popen(
@@ -44,10 +64,14 @@ def run_all(data_dir: Path) -> int:
         procs.append(proc)
     print(
         "\nระบบพร้อมใช้งาน / The platform is up:\n"
+        f"  Portal (web UI)   http://127.0.0.1:{PORTAL_PORT}   API docs /docs\n"
         f"  Temporal Web UI   http://127.0.0.1:{stack.TEMPORAL_UI_PORT}\n"
         f"  NATS (JetStream)  nats://{stack.NATS.host}:{stack.NATS.port}\n"
         f"  Services          {', '.join(SERVICES)}\n"
         f"  Data and logs     {data_dir}\n"
+        "  Demo accounts (password: demo): official1@, official3@, official4@, supervisor1@,\n"
+        "    supervisor2@, deputy@ (acting head this month), head@, hr@, itsupport@, auditor@\n"
+        "    — all @onde.example.go.th\n"
         "  A token for API use: .venv/bin/telework token issue --as hr@onde.example.go.th\n"
         "กด Ctrl-C เพื่อหยุด / Press Ctrl-C to stop.\n",
         flush=True,

@@ -1,8 +1,10 @@
 """`telework serve portal`: the web UI and the public API on http://127.0.0.1:8000."""
 
 import asyncio
+import contextlib
 import logging
 import os
+from collections.abc import Iterator
 
 import uvicorn
 
@@ -45,9 +47,17 @@ async def backends(ctx: ServiceContext) -> Backends:
     )
 
 
+class QuietServer(uvicorn.Server):
+    """The service runtime owns SIGINT/SIGTERM; uvicorn must not take them over."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
 async def run(ctx: ServiceContext) -> None:
     app = create_app(await backends(ctx))
-    server = uvicorn.Server(
+    server = QuietServer(
         uvicorn.Config(app, host="127.0.0.1", port=PORT, log_level="warning", access_log=False)
     )
     task = asyncio.create_task(server.serve())

@@ -14,7 +14,7 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from tests.support.servers import unavailable
-from tests.support.stack import Stack, platform
+from tests.support.stack import Stack, deciding_head, platform
 
 pytestmark = pytest.mark.integration
 CHROMIUM = os.environ.get("TELEWORK_CHROMIUM", "/usr/bin/chromium")
@@ -97,16 +97,6 @@ async def open_person(browser: Any, stack: Stack, name: str) -> Person:
     return Person(await context.new_page(), stack, folder)
 
 
-async def deciding_head(stack: Stack) -> str:
-    """The demo seed appoints the deputy acting head for this (real) month; the tests share the
-    time-skipping server's clock, which may have moved past it."""
-    from services.shared.clock import today as real_today
-
-    now = (await stack.env.get_current_time()).astimezone().date()
-    start = real_today().replace(day=1)
-    return "deputy" if start <= now < start + timedelta(days=31) else "head"
-
-
 async def agree_and_order(p: Person, official: str, supervisor: str) -> None:
     await p.login(f"{supervisor}@onde.example.go.th")
     # The time-skipping server keeps its own clock; the form defaults to the real today.
@@ -121,7 +111,7 @@ async def agree_and_order(p: Person, official: str, supervisor: str) -> None:
     await p.login(f"{supervisor}@onde.example.go.th")
     await p.click(".act-propose", "supervisor-proposes-to-head")
     assert "รอหัวหน้าส่วนราชการพิจารณา" in await p.state()
-    head = await deciding_head(p.stack)
+    head, _ = await deciding_head(p.stack.env)
     await p.login(f"{head}@onde.example.go.th")
     await p.click(".act-order", f"{head}-issues-order")
     assert "คำสั่ง ที่ " in await p.page.inner_text(".engagement")
@@ -162,7 +152,7 @@ async def test_termination_path(stack: Stack, browser: Any) -> None:
     await p.page.click(".engagement details:has(.act-propose-termination) summary")
     await p.page.fill(".termination-reasons", "ไม่ส่งงานตามข้อตกลงสามครั้ง")
     await p.click(".act-propose-termination", "supervisor-proposes-termination")
-    head = await deciding_head(p.stack)
+    head, _ = await deciding_head(p.stack.env)
     await p.login(f"{head}@onde.example.go.th")
     await p.click(".act-withdraw", f"{head}-withdraws-permission")
     await stack.env.sleep(timedelta(days=1))

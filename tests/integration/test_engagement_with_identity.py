@@ -16,6 +16,7 @@ from services.identity.service_layer.handlers import IdentityService
 from services.shared.auth import DevIssuer
 from tests.conftest import Database
 from tests.support.engagement import GOALS, begin, engagement_worker, six_months_mon_thu
+from tests.support.stack import deciding_head
 from workflows.engagement.directory import NatsIdentityDirectory
 from workflows.engagement.models import AcceptAgreement, DecideOrder, DraftAgreement, Propose, State
 from workflows.engagement.workflow import EngagementWorkflow as W
@@ -62,7 +63,8 @@ async def test_acting_head_of_the_demo_agency_orders_telework(
         )
         await h.execute_update(W.accept_agreement, AcceptAgreement(by="D0201", agreement_version=v))
         await h.execute_update(W.propose, Propose(by="D0201"))
-        done = await h.execute_update(W.decide_order, DecideOrder(by="D0002", issue=True))
+        _, decider = await deciding_head(env)  # the acting head while in office, else the head
+        done = await h.execute_update(W.decide_order, DecideOrder(by=decider, issue=True))
         assert done.state == State.ORDERED
 
         refused = await begin(env, queue, official="D0203", by="D0201", selection="necessity")

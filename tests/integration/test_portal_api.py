@@ -8,7 +8,7 @@ import httpx
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from tests.support.stack import Stack, platform
+from tests.support.stack import Stack, deciding_head, platform
 
 pytestmark = pytest.mark.integration
 
@@ -35,7 +35,8 @@ async def test_story_over_http_with_refusals(stack: Stack) -> None:
         official = await login(c, "official1@onde.example.go.th")
         sup = await login(c, "supervisor1@onde.example.go.th")
         other_sup = await login(c, "supervisor2@onde.example.go.th")
-        acting = await login(c, "deputy@onde.example.go.th")
+        account, _ = await deciding_head(stack.env)
+        acting = await login(c, f"{account}@onde.example.go.th")
 
         r = await c.post("/api/engagements", json={}, headers=official)
         assert r.status_code == 201

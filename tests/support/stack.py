@@ -108,3 +108,18 @@ async def platform(env: WorkflowEnvironment, nats_url: str, tmp: Path) -> AsyncI
     await nc.close()
     for engine in (ie, ee, ae, pe):
         await engine.dispose()
+
+
+async def deciding_head(env: WorkflowEnvironment) -> tuple[str, str]:
+    """(account, official id) of whoever decides for ONDE at the test server's time. The demo
+    seed appoints the deputy acting head for the real current month; tests share the
+    time-skipping server's clock, which earlier tests may have moved past it."""
+    from datetime import timedelta
+
+    from services.shared.clock import today as real_today
+
+    now = (await env.get_current_time()).astimezone().date()
+    start = real_today().replace(day=1)
+    if start <= now < start + timedelta(days=31):
+        return "deputy", "D0002"
+    return "head", "D0001"
