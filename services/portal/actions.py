@@ -100,7 +100,7 @@ class Portal:
         try:
             chain = await self.b.ask("identity", "supervisor_chain", {"official_id": official_id})
         except BackendError as exc:
-            raise Refused(404, exc.reason) from None
+            raise refusal(exc) from None
         return Resource(
             "engagement",
             tuple(chain["agency_path"]),
@@ -224,9 +224,23 @@ class Portal:
             )
             return result
         except BackendError as exc:
-            raise Refused(
-                {"forbidden": 403, "not_found": 404, "invalid": 422}.get(exc.code, 409), exc.reason
-            ) from None
+            raise refusal(exc) from None
+
+    async def inbox(self, token: str, lang: str) -> dict[str, Any]:
+        try:
+            result: dict[str, Any] = await self.b.ask("notification", "inbox", {}, token, lang)
+        except BackendError as exc:
+            raise refusal(exc) from None
+        return result
+
+    async def mark_read(self, token: str, item_id: int, lang: str) -> dict[str, Any]:
+        try:
+            result: dict[str, Any] = await self.b.ask(
+                "notification", "mark_read", {"item_id": item_id}, token, lang
+            )
+        except BackendError as exc:
+            raise refusal(exc) from None
+        return result
 
     async def ask_for_help(self, actor: Actor, agency: str, topic: str, detail: str) -> str:
         """R-MON-3: the request becomes an event; the notification service tells IT support."""
@@ -249,6 +263,17 @@ class Portal:
                 0,
             )
         return request_id
+
+
+def refusal(exc: BackendError) -> Refused:
+    status = {
+        "forbidden": 403,
+        "not_found": 404,
+        "invalid": 422,
+        "unauthenticated": 401,
+        "unavailable": 503,
+    }.get(exc.code, 409)
+    return Refused(status, exc.reason)
 
 
 def parse_day(text: str) -> date:

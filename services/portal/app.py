@@ -147,6 +147,14 @@ def create_app(backends: Backends) -> FastAPI:
             c.actor, c.token, "out", body.channel, body.idempotency_key, c.lang
         )
 
+    @api.get("/inbox")
+    async def inbox(c: Authed) -> dict[str, Any]:
+        return await portal.inbox(c.token, c.lang)
+
+    @api.post("/inbox/{item_id}/read")
+    async def read(item_id: int, c: Authed) -> dict[str, Any]:
+        return await portal.mark_read(c.token, item_id, c.lang)
+
     class Help(BaseModel):
         topic: str = Field(min_length=1, max_length=200)
         detail: str = Field(min_length=1, max_length=4000)

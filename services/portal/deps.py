@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from nats.aio.client import Client as Nats
+from nats.errors import Error as NatsError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from temporalio.client import Client as Temporal
 
@@ -40,15 +41,21 @@ class Backends:
         token: str | None = None,
         lang: str = "th",
     ) -> Any:
-        reply = await self.nats.request(
-            rpc_subject(service, command),
-            json.dumps(body).encode(),
-            headers={
-                "Authorization": f"Bearer {token or self.service_token}",
-                "Accept-Language": lang,
-            },
-            timeout=10,
-        )
+        try:
+            reply = await self.nats.request(
+                rpc_subject(service, command),
+                json.dumps(body).encode(),
+                headers={
+                    "Authorization": f"Bearer {token or self.service_token}",
+                    "Accept-Language": lang,
+                },
+                timeout=10,
+            )
+        except (NatsError, TimeoutError):
+            raise BackendError(
+                "unavailable",
+                f"บริการ {service} ไม่พร้อมใช้งาน / the {service} service is not answering; try again",
+            ) from None
         answer = json.loads(reply.data)
         if not answer.get("ok"):
             err = answer.get("error", {})

@@ -1,6 +1,7 @@
 """The public HTTP API (issue #9): bearer tokens, `can(...)` on every route, 4xx with a reason
 in the caller's language, the engagement story through HTTP."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -109,6 +110,13 @@ async def test_story_over_http_with_refusals(stack: Stack) -> None:
             "/api/support", json={"topic": "VPN", "detail": "ต่อไม่ได้"}, headers=official
         )
         assert r.status_code == 201 and r.json()["request_id"].startswith("HELP-")
+        async with asyncio.timeout(20):  # the order reaches the official's inbox (R-ORD-2)
+            while not (await c.get("/api/inbox", headers=official)).json()["unread"]:
+                await asyncio.sleep(0.2)
+        box = (await c.get("/api/inbox", headers=official)).json()
+        assert any("ที่ " in item["subject"] for item in box["items"])
+        first = box["items"][0]["id"]
+        assert (await c.post(f"/api/inbox/{first}/read", headers=official)).json()["marked"]
         listed = await c.get("/api/engagements", headers=sup)
         assert [e["engagement_id"] for e in listed.json()] == [eid]
         assert (await c.get("/api/engagements", headers=other_sup)).json() == []

@@ -21,6 +21,11 @@ from services.identity.adapters.tables import IDENTITY
 from services.identity.demo.seed import seed_demo, service_actor
 from services.identity.entrypoints.app import wire as wire_identity
 from services.identity.service_layer.handlers import IdentityService
+from services.notification.adapters.channels import SmtpSettings
+from services.notification.adapters.tables import NOTIFICATION
+from services.notification.entrypoints.app import deliver
+from services.notification.entrypoints.app import wire as wire_notification
+from services.notification.service_layer.notifier import Notifier
 from services.portal.actions import PORTAL
 from services.portal.app import create_app
 from services.portal.deps import Backends
@@ -48,13 +53,14 @@ async def platform(env: WorkflowEnvironment, nats_url: str, tmp: Path) -> AsyncI
         await create_schema(engine, [md], None)
         return engine, sessionmaker(engine)
 
-    (ie, identity), (ee, engagement), (ae, attendance), (pe, portal) = [
+    (ie, identity), (ee, engagement), (ae, attendance), (pe, portal), (ne, notification) = [
         await db(n, md)
         for n, md in (
             ("identity", IDENTITY),
             ("engagement", ENGAGEMENT),
             ("attendance", ATTENDANCE),
             ("portal", PORTAL),
+            ("notification", NOTIFICATION),
         )
     ]
     assert not (await seed_demo(identity, b"k" * 32)).errors
@@ -64,8 +70,11 @@ async def platform(env: WorkflowEnvironment, nats_url: str, tmp: Path) -> AsyncI
     wire_identity(broker, IdentityService(identity), issuer.verifier())
     att = AttendanceService(attendance)
     wire_attendance(broker, att, issuer.verifier())
-    await broker.start()
     nc = await nats.connect(nats_url)
+    directory = NatsIdentityDirectory(nc, issuer.issue(service_actor("engagement")))
+    notifier = Notifier(notification, directory, SmtpSettings(port=free_port()), b"s")
+    wire_notification(broker, notifier, issuer.verifier())
+    await broker.start()
     tasks = [
         asyncio.create_task(OutboxRelay(s, nats_url, name=n).run(stop))
         for n, s in (
@@ -77,7 +86,16 @@ async def platform(env: WorkflowEnvironment, nats_url: str, tmp: Path) -> AsyncI
     ]
     consumer = EventConsumer(f"attendance-{uuid.uuid4().hex[:8]}", attendance, att.apply_event)
     tasks.append(asyncio.create_task(consumer.run(nc, stop)))
-    directory = NatsIdentityDirectory(nc, issuer.issue(service_actor("engagement")))
+
+    async def route(s: Any, event: Any) -> None:
+        await notifier.route(s, event)
+
+    tasks.append(
+        asyncio.create_task(
+            EventConsumer(f"notification-{uuid.uuid4().hex[:8]}", notification, route).run(nc, stop)
+        )
+    )
+    tasks.append(asyncio.create_task(deliver(notifier, stop)))
     queue = f"engagement-{uuid.uuid4().hex[:8]}"
     backends = Backends(
         nats=nc,
@@ -106,7 +124,7 @@ async def platform(env: WorkflowEnvironment, nats_url: str, tmp: Path) -> AsyncI
             await asyncio.gather(*tasks, return_exceptions=True)
     await broker.stop()
     await nc.close()
-    for engine in (ie, ee, ae, pe):
+    for engine in (ie, ee, ae, pe, ne):
         await engine.dispose()
 
 

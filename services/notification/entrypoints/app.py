@@ -7,16 +7,21 @@ from datetime import time
 from pathlib import Path
 from typing import Any
 
+from faststream.nats import NatsBroker
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.envelope import CloudEvent
 from services.notification.adapters.channels import SmtpSettings
 from services.notification.adapters.tables import NOTIFICATION
 from services.notification.service_layer.notifier import Notifier
-from services.shared import clock
+from services.shared import clock, rpc
+from services.shared.auth import TokenVerifier, verifier_from_env
+from services.shared.authz import Actor, Resource, can
 from services.shared.clock import BANGKOK
 from services.shared.consumer import EventConsumer
 from services.shared.jetstream import connect
+from services.shared.rpc import forbidden
 from services.shared.runtime import ServiceContext, ServiceSpec
 from workflows.engagement.directory import NatsIdentityDirectory
 
@@ -64,6 +69,9 @@ async def run(ctx: ServiceContext) -> None:
         await notifier.route(s, event)
 
     consumer = EventConsumer(NAME, ctx.sessions, route)
+    broker = rpc.make_broker(ctx.settings.nats_url)
+    wire(broker, notifier, verifier_from_env(ctx.settings.data_dir))
+    await broker.start()
     tasks = [
         asyncio.create_task(consumer.run(nc, ctx.stop)),
         asyncio.create_task(deliver(notifier, ctx.stop)),
@@ -72,7 +80,37 @@ async def run(ctx: ServiceContext) -> None:
         await ctx.stop.wait()
     finally:
         await asyncio.gather(*tasks, return_exceptions=True)
+        await broker.stop()
         await nc.close()
+
+
+class InboxQuery(BaseModel):
+    unread_only: bool = False
+
+
+class MarkRead(BaseModel):
+    item_id: int
+
+
+def wire(broker: NatsBroker, notifier: Notifier, verifier: TokenVerifier) -> None:
+    """Each person reads their own inbox (unread count, mark read), nobody else's."""
+
+    def own(actor: Actor) -> None:
+        scope = tuple(sorted({g.agency for g in actor.grants}))
+        if not can(actor, "notification.read", Resource("inbox", scope, owner=actor.subject)):
+            raise forbidden("an inbox is read by its owner only")
+
+    async def inbox(actor: Actor, q: InboxQuery) -> dict[str, Any]:
+        own(actor)
+        return await notifier.inbox(actor.subject, q.unread_only)
+
+    async def mark_read(actor: Actor, q: MarkRead) -> dict[str, Any]:
+        own(actor)
+        return {"marked": await notifier.mark_read(actor.subject, q.item_id)}
+
+    rpc.register_routes(
+        broker, NAME, verifier, [("inbox", InboxQuery, inbox), ("mark_read", MarkRead, mark_read)]
+    )
 
 
 async def deliver(notifier: Notifier, stop: asyncio.Event) -> None:
