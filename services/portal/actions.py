@@ -226,6 +226,16 @@ class Portal:
         except BackendError as exc:
             raise refusal(exc) from None
 
+    async def ask_as(
+        self, token: str, service: str, command: str, body: dict[str, Any], lang: str
+    ) -> dict[str, Any]:
+        """A question to a service in the caller's own name: the service authorizes it."""
+        try:
+            result: dict[str, Any] = await self.b.ask(service, command, body, token, lang)
+        except BackendError as exc:
+            raise refusal(exc) from None
+        return result
+
     async def inbox(self, token: str, lang: str) -> dict[str, Any]:
         try:
             result: dict[str, Any] = await self.b.ask("notification", "inbox", {}, token, lang)

@@ -3,6 +3,7 @@
 Every route authenticates by bearer token or session cookie and authorizes with the shared
 `can(...)`; errors are 4xx with a reason in the caller's language."""
 
+import contextlib
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -155,6 +156,33 @@ def create_app(backends: Backends) -> FastAPI:
     async def read(item_id: int, c: Authed) -> dict[str, Any]:
         return await portal.mark_read(c.token, item_id, c.lang)
 
+    @api.get("/identity/eligibility")
+    async def eligibility(agency: str, c: Authed) -> dict[str, Any]:
+        return await portal.ask_as(
+            c.token, "identity", "eligibility_list", {"agency_code": agency}, c.lang
+        )
+
+    class PolicyIn(BaseModel):
+        agency_code: str = Field(max_length=64)
+        document: dict[str, Any]
+
+    @api.post("/identity/policies", status_code=201)
+    async def publish_policy(body: PolicyIn, c: Authed) -> dict[str, Any]:
+        return await portal.ask_as(c.token, "identity", "publish_policy", body.model_dump(), c.lang)
+
+    @api.get("/audit/status")
+    async def audit_status(c: Authed) -> dict[str, Any]:
+        return await portal.ask_as(c.token, "audit", "status", {}, c.lang)
+
+    @api.get("/audit/history")
+    async def audit_history(
+        c: Authed, engagement_id: str | None = None, official_id: str | None = None
+    ) -> dict[str, Any]:
+        body = {
+            k: v for k, v in (("engagement_id", engagement_id), ("official_id", official_id)) if v
+        }
+        return await portal.ask_as(c.token, "audit", "history", body, c.lang)
+
     class Help(BaseModel):
         topic: str = Field(min_length=1, max_length=200)
         detail: str = Field(min_length=1, max_length=4000)
@@ -230,6 +258,7 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
         c = caller(request)
         items = await portal.visible(c.actor)
         roles = {g.role.value for g in c.actor.grants}
+        extras = await side_panels(portal, c, roles, request.query_params.get("history"))
         return page(
             request,
             "home.html",
@@ -239,7 +268,43 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
             today=date.today(),
             msg=request.query_params.get("msg"),
             error=request.query_params.get("error"),
+            **extras,
         )
+
+    @app.post("/ui/help", include_in_schema=False)
+    async def ui_help(request: Request) -> Response:
+        c = caller(request)
+        form = await request.form()
+        agency = next((g.agency for g in c.actor.grants if g.role.value == "official"), "")
+        rid = await portal.ask_for_help(
+            c.actor, agency, str(form.get("topic") or "-"), str(form.get("detail") or "-")
+        )
+        return RedirectResponse(f"/home?msg={rid}", status_code=303)
+
+    @app.post("/ui/inbox/{item_id}/read", include_in_schema=False)
+    async def ui_read(request: Request, item_id: int) -> Response:
+        c = caller(request)
+        await portal.mark_read(c.token, item_id, c.lang)
+        return RedirectResponse("/home", status_code=303)
+
+    @app.post("/ui/policy", include_in_schema=False)
+    async def ui_policy(request: Request) -> Response:
+        c = caller(request)
+        form = await request.form()
+        doc = {
+            "effective_from": str(form["effective_from"]),
+            "report_cadence_days": int(str(form.get("cadence", 7))),
+            "grace_period_days": int(str(form.get("grace", 2))),
+            "max_days_per_week": int(str(form.get("per_week", 2))),
+        }
+        result = await portal.ask_as(
+            c.token,
+            "identity",
+            "publish_policy",
+            {"agency_code": str(form["agency_code"]), "document": doc},
+            c.lang,
+        )
+        return RedirectResponse(f"/home?msg=policy v{result['version']}", status_code=303)
 
     @app.post("/ui/start", include_in_schema=False)
     async def ui_start(request: Request) -> Response:
@@ -267,6 +332,36 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
         body = form_to_body(action, form)
         ack = await portal.act(c.actor, engagement_id, action, body)
         return RedirectResponse(f"/home?msg={state_name(ack.state.value, c.lang)}", status_code=303)
+
+
+async def side_panels(
+    portal: Portal, c: Caller, roles: set[str], history_of: str | None
+) -> dict[str, Any]:
+    """Inbox for everyone; eligibility and policy for HR; chain status for auditors. A panel
+    whose service does not answer is left out rather than failing the page."""
+    out: dict[str, Any] = {"inbox": None, "eligible": None, "chain": None, "history": None}
+    with contextlib.suppress(Refused):
+        out["inbox"] = await portal.inbox(c.token, c.lang)
+    if "hr_officer" in roles:
+        agency = next(g.agency for g in c.actor.grants if g.role.value == "hr_officer")
+        out["hr_agency"] = agency
+        with contextlib.suppress(Refused):
+            out["eligible"] = (
+                await portal.ask_as(
+                    c.token, "identity", "eligibility_list", {"agency_code": agency}, c.lang
+                )
+            )["officials"]
+    if "auditor" in roles:
+        with contextlib.suppress(Refused):
+            out["chain"] = await portal.ask_as(c.token, "audit", "status", {}, c.lang)
+        if history_of:
+            with contextlib.suppress(Refused):
+                out["history"] = (
+                    await portal.ask_as(
+                        c.token, "audit", "history", {"engagement_id": history_of}, c.lang
+                    )
+                )["events"]
+    return out
 
 
 def form_to_body(action: str, form: dict[str, Any]) -> dict[str, Any]:

@@ -44,6 +44,7 @@ class EventConsumer:
         filter_subject: str = STREAM_SUBJECTS,
         max_deliver: int = 5,
         batch: int = 100,
+        from_start: bool = True,
     ) -> None:
         self.name = name
         self._sessions = sessions
@@ -51,6 +52,9 @@ class EventConsumer:
         self._filter = filter_subject
         self._max_deliver = max_deliver
         self._batch = batch
+        # A new durable consumer reads the stream from its start (a fresh projection needs the
+        # history); `from_start=False` takes only what arrives from now on.
+        self._deliver = DeliverPolicy.ALL if from_start else DeliverPolicy.NEW
         self._tracer = telemetry.tracer(f"telework.consumer.{name}")
         self.processed = 0
         self.dead_lettered = 0
@@ -64,7 +68,7 @@ class EventConsumer:
             stream=STREAM_NAME,
             config=ConsumerConfig(
                 ack_policy=AckPolicy.EXPLICIT,
-                deliver_policy=DeliverPolicy.ALL,
+                deliver_policy=self._deliver,
                 max_deliver=self._max_deliver + 1,  # the last one is ours, to dead-letter
                 ack_wait=30,
             ),

@@ -110,13 +110,32 @@ async def test_story_over_http_with_refusals(stack: Stack) -> None:
             "/api/support", json={"topic": "VPN", "detail": "ต่อไม่ได้"}, headers=official
         )
         assert r.status_code == 201 and r.json()["request_id"].startswith("HELP-")
-        async with asyncio.timeout(20):  # the order reaches the official's inbox (R-ORD-2)
+        async with asyncio.timeout(60):  # the order reaches the official's inbox (R-ORD-2)
             while not (await c.get("/api/inbox", headers=official)).json()["unread"]:
                 await asyncio.sleep(0.2)
         box = (await c.get("/api/inbox", headers=official)).json()
         assert any("ที่ " in item["subject"] for item in box["items"])
         first = box["items"][0]["id"]
         assert (await c.post(f"/api/inbox/{first}/read", headers=official)).json()["marked"]
+        hr = await login(c, "hr@onde.example.go.th")
+        eligible = (await c.get("/api/identity/eligibility?agency=ONDE", headers=hr)).json()
+        rules = {o["official_id"]: o["rule"] for o in eligible["officials"]}
+        assert rules["D0203"] == "§3.2.1" and len(rules) == 12
+        assert (
+            await c.get("/api/identity/eligibility?agency=ONDE", headers=official)
+        ).status_code == 403
+        auditor = await login(c, "auditor@onde.example.go.th")
+        async with asyncio.timeout(60):
+            while True:
+                history = (
+                    await c.get(f"/api/audit/history?engagement_id={eid}", headers=auditor)
+                ).json()["events"]
+                if any(e["event"]["type"].endswith("order_issued.v1") for e in history):
+                    break
+                await asyncio.sleep(0.2)
+        status = (await c.get("/api/audit/status", headers=auditor)).json()
+        assert status["ok"] is True and status["checked"] > 20
+        assert (await c.get("/api/audit/status", headers=hr)).status_code == 403
         listed = await c.get("/api/engagements", headers=sup)
         assert [e["engagement_id"] for e in listed.json()] == [eid]
         assert (await c.get("/api/engagements", headers=other_sup)).json() == []

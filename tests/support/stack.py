@@ -11,12 +11,17 @@ from typing import Any
 
 import nats
 import uvicorn
+from sqlalchemy import select
 from temporalio.testing import WorkflowEnvironment
 
 from infra.stack import free_port
 from services.attendance.adapters.tables import ATTENDANCE
 from services.attendance.entrypoints.app import wire as wire_attendance
 from services.attendance.service_layer.handlers import AttendanceService
+from services.audit.adapters.tables import AUDIT
+from services.audit.domain.signing import load_or_create_key
+from services.audit.entrypoints.app import wire as wire_audit
+from services.audit.service_layer.store import Chain
 from services.identity.adapters.tables import IDENTITY
 from services.identity.demo.seed import seed_demo, service_actor
 from services.identity.entrypoints.app import wire as wire_identity
@@ -26,7 +31,7 @@ from services.notification.adapters.tables import NOTIFICATION
 from services.notification.entrypoints.app import deliver
 from services.notification.entrypoints.app import wire as wire_notification
 from services.notification.service_layer.notifier import Notifier
-from services.portal.actions import PORTAL
+from services.portal.actions import PORTAL, started
 from services.portal.app import create_app
 from services.portal.deps import Backends
 from services.shared import rpc
@@ -53,7 +58,14 @@ async def platform(env: WorkflowEnvironment, nats_url: str, tmp: Path) -> AsyncI
         await create_schema(engine, [md], None)
         return engine, sessionmaker(engine)
 
-    (ie, identity), (ee, engagement), (ae, attendance), (pe, portal), (ne, notification) = [
+    (
+        (ie, identity),
+        (ee, engagement),
+        (ae, attendance),
+        (pe, portal),
+        (ne, notification),
+        (ue, audit),
+    ) = [
         await db(n, md)
         for n, md in (
             ("identity", IDENTITY),
@@ -61,6 +73,7 @@ async def platform(env: WorkflowEnvironment, nats_url: str, tmp: Path) -> AsyncI
             ("attendance", ATTENDANCE),
             ("portal", PORTAL),
             ("notification", NOTIFICATION),
+            ("audit", AUDIT),
         )
     ]
     assert not (await seed_demo(identity, b"k" * 32)).errors
@@ -74,6 +87,9 @@ async def platform(env: WorkflowEnvironment, nats_url: str, tmp: Path) -> AsyncI
     directory = NatsIdentityDirectory(nc, issuer.issue(service_actor("engagement")))
     notifier = Notifier(notification, directory, SmtpSettings(port=free_port()), b"s")
     wire_notification(broker, notifier, issuer.verifier())
+    audit_key = load_or_create_key(tmp / "audit.pem")
+    wire_audit(broker, audit, audit_key.public_key(), issuer.verifier())
+    chain = Chain(audit_key, checkpoint_every=10)
     await broker.start()
     tasks = [
         asyncio.create_task(OutboxRelay(s, nats_url, name=n).run(stop))
@@ -92,10 +108,23 @@ async def platform(env: WorkflowEnvironment, nats_url: str, tmp: Path) -> AsyncI
 
     tasks.append(
         asyncio.create_task(
-            EventConsumer(f"notification-{uuid.uuid4().hex[:8]}", notification, route).run(nc, stop)
+            EventConsumer(
+                f"notification-{uuid.uuid4().hex[:8]}", notification, route, from_start=False
+            ).run(nc, stop)
         )
     )
     tasks.append(asyncio.create_task(deliver(notifier, stop)))
+
+    async def keep(s: Any, event: Any) -> None:
+        await chain.append(s, event)
+
+    tasks.append(
+        asyncio.create_task(
+            EventConsumer(f"audit-{uuid.uuid4().hex[:8]}", audit, keep, from_start=False).run(
+                nc, stop
+            )
+        )
+    )
     queue = f"engagement-{uuid.uuid4().hex[:8]}"
     backends = Backends(
         nats=nc,
@@ -119,12 +148,18 @@ async def platform(env: WorkflowEnvironment, nats_url: str, tmp: Path) -> AsyncI
         try:
             yield Stack(f"http://127.0.0.1:{port}", env, issuer)
         finally:
+            # Leave no timers behind for the next test's time skipping to fire.
+            async with portal() as s:
+                ids = (await s.execute(select(started.c.engagement_id))).scalars().all()
+            for engagement_id in ids:
+                with contextlib.suppress(Exception):
+                    await env.client.get_workflow_handle(engagement_id).terminate("test over")
             server.should_exit = True
             stop.set()
             await asyncio.gather(*tasks, return_exceptions=True)
     await broker.stop()
     await nc.close()
-    for engine in (ie, ee, ae, pe, ne):
+    for engine in (ie, ee, ae, pe, ne, ue):
         await engine.dispose()
 
 

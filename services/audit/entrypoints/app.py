@@ -5,17 +5,23 @@ import os
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from faststream.nats import NatsBroker
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.envelope import CloudEvent
 from services.audit.adapters.tables import AUDIT, checkpoints
 from services.audit.domain.signing import load_or_create_key
-from services.audit.service_layer.store import Chain
-from services.shared import clock
+from services.audit.service_layer.history import AuditDenied, authorize, replay
+from services.audit.service_layer.store import Chain, verify
+from services.shared import clock, rpc
+from services.shared.auth import TokenVerifier, verifier_from_env
+from services.shared.authz import Actor
 from services.shared.consumer import EventConsumer
 from services.shared.jetstream import connect
+from services.shared.rpc import forbidden, invalid
 from services.shared.runtime import ServiceContext, ServiceSpec
 
 NAME = "audit"
@@ -41,6 +47,14 @@ async def run(ctx: ServiceContext) -> None:
         await store.append(s, event)
 
     nc = await connect(ctx.settings.nats_url, name="telework-audit")
+    broker = rpc.make_broker(ctx.settings.nats_url)
+    wire(
+        broker,
+        ctx.sessions,
+        signing_key(ctx.settings.data_dir).public_key(),
+        verifier_from_env(ctx.settings.data_dir),
+    )
+    await broker.start()
     consumer = EventConsumer(NAME, ctx.sessions, append, batch=500)
     every = float(os.environ.get("TELEWORK_AUDIT_CHECKPOINT_SECONDS", "300"))
     tasks = [
@@ -51,7 +65,55 @@ async def run(ctx: ServiceContext) -> None:
         await ctx.stop.wait()
     finally:
         await asyncio.gather(*tasks, return_exceptions=True)
+        await broker.stop()
         await nc.close()
+
+
+class Status(BaseModel):
+    start: int = 1
+
+
+class History(BaseModel):
+    engagement_id: str | None = None
+    official_id: str | None = None
+
+
+def wire(
+    broker: NatsBroker, sessions: Any, public: Ed25519PublicKey, verifier: TokenVerifier
+) -> None:
+    """Auditors' questions over NATS (the portal's auditor page): read-only, recorded."""
+
+    async def ask(actor: Actor, command: str, params: dict[str, Any]) -> set[str]:
+        action = "audit.verify" if command == "verify" else "audit.read"
+        try:
+            return await authorize(sessions, actor, action, command, params, None)
+        except AuditDenied as exc:
+            raise forbidden(str(exc)) from None
+
+    async def status(actor: Actor, q: Status) -> dict[str, Any]:
+        await ask(actor, "verify", {"from": q.start})
+        problem, checked = await verify(sessions, public, q.start)
+        return {
+            "ok": problem is None,
+            "checked": checked,
+            "problem": problem.__dict__ if problem else None,
+        }
+
+    async def history(actor: Actor, q: History) -> dict[str, Any]:
+        if not (q.engagement_id or q.official_id):
+            raise invalid("give engagement_id or official_id")
+        visible = await ask(actor, "replay", q.model_dump(exclude_none=True))
+        events = [
+            item
+            async for item in replay(
+                sessions, visible, engagement=q.engagement_id, official=q.official_id
+            )
+        ]
+        return {"events": events[:1000]}
+
+    rpc.register_routes(
+        broker, NAME, verifier, [("status", Status, status), ("history", History, history)]
+    )
 
 
 async def sign_periodically(ctx: ServiceContext, store: Chain, every: float) -> None:

@@ -17,7 +17,7 @@ from contracts.events.identity import (
     RoleRevoked,
     SupervisorAssigned,
 )
-from services.identity.adapters.tables import grants, officials, policies
+from services.identity.adapters.tables import eligibility, grants, officials, policies
 from services.identity.domain.org import HEAD_LEVELS
 from services.identity.service_layer import commands as c
 from services.identity.service_layer import directory as d
@@ -294,6 +294,40 @@ class IdentityService:
             "name": row.name_th if row.lang == "th" else (row.name_en or row.name_th),
         }
 
+    async def eligibility_list(self, actor: Actor, q: c.AgencyQuery) -> dict[str, Any]:
+        """Eligibility of every official of an agency and its sub-agencies (R-ELIG), for HR."""
+        async with self._sessions() as s:
+            tree = await self._authorize(s, actor, "identity.read", q.agency_code)
+            rows = (
+                await s.execute(
+                    select(
+                        officials.c.official_id,
+                        officials.c.agency_code,
+                        officials.c.name_th,
+                        officials.c.position_code,
+                        eligibility.c.status,
+                        eligibility.c.rule,
+                    )
+                    .outerjoin(eligibility, eligibility.c.official_id == officials.c.official_id)
+                    .where(officials.c.agency_code.in_(tree.subtree(q.agency_code)))
+                    .order_by(officials.c.agency_code, officials.c.official_id)
+                )
+            ).all()
+        return {
+            "agency_code": q.agency_code,
+            "officials": [
+                {
+                    "official_id": r.official_id,
+                    "agency_code": r.agency_code,
+                    "name": r.name_th,
+                    "position_code": r.position_code,
+                    "status": r.status or "may_not",
+                    "rule": r.rule or "undetermined",
+                }
+                for r in rows
+            ],
+        }
+
     async def actor_by_email(self, actor: Actor, q: c.EmailQuery) -> dict[str, Any]:
         """An official's grants, for the portal's sign-in (service tokens only)."""
         async with self._sessions() as s:
@@ -374,5 +408,6 @@ def routes(service: IdentityService) -> list[Route]:
         ("policy_in_force", c.AgencyQuery, service.policy_in_force),
         ("contact", c.OfficialQuery, service.contact),
         ("actor_by_email", c.EmailQuery, service.actor_by_email),
+        ("eligibility_list", c.AgencyQuery, service.eligibility_list),
         ("role_holders", c.RoleQuery, service.role_holders),
     ]
