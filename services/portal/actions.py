@@ -226,6 +226,18 @@ class Portal:
         except BackendError as exc:
             raise refusal(exc) from None
 
+    async def batch_order(self, actor: Actor, engagement_ids: list[str]) -> dict[str, Any]:
+        """One order number for many engagements (R-ORD-2), each decided in its own workflow."""
+        from workflows.engagement.client import issue_batch_order
+
+        for eid in engagement_ids:
+            await self.authorize(actor, "engagement.decide_order", await self.official_of(eid))
+        answers = await issue_batch_order(self.b.temporal, actor.subject, engagement_ids)
+        return {
+            eid: (a.model_dump(mode="json") if isinstance(a, m.Ack) else {"refused": a})
+            for eid, a in answers.items()
+        }
+
     async def ask_as(
         self, token: str, service: str, command: str, body: dict[str, Any], lang: str
     ) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, FastAPI, Form, Request
+from fastapi import APIRouter, Depends, FastAPI, Form, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -170,6 +170,30 @@ def create_app(backends: Backends) -> FastAPI:
     async def publish_policy(body: PolicyIn, c: Authed) -> dict[str, Any]:
         return await portal.ask_as(c.token, "identity", "publish_policy", body.model_dump(), c.lang)
 
+    @api.post("/identity/import")
+    async def import_hr_file(
+        c: Authed, files: list[UploadFile], partial: bool = False
+    ) -> dict[str, Any]:
+        """The HR export (CSV files, see docs/identity.md); nothing is imported on error
+        unless `partial`."""
+        texts = {}
+        for f in files[:4]:
+            raw = await f.read(5_000_000)
+            try:
+                texts[f.filename or "file.csv"] = raw.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                raise Refused(422, f"{f.filename}: not UTF-8 text") from None
+        return await portal.ask_as(
+            c.token, "identity", "import_csv", {"files": texts, "partial": partial}, c.lang
+        )
+
+    class Batch(BaseModel):
+        engagement_ids: list[str] = Field(min_length=1, max_length=500)
+
+    @api.post("/orders/batch")
+    async def batch(body: Batch, c: Authed) -> dict[str, Any]:
+        return await portal.batch_order(c.actor, body.engagement_ids)
+
     @api.get("/audit/status")
     async def audit_status(c: Authed) -> dict[str, Any]:
         return await portal.ask_as(c.token, "audit", "status", {}, c.lang)
@@ -270,6 +294,33 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
             error=request.query_params.get("error"),
             **extras,
         )
+
+    @app.post("/ui/batch", include_in_schema=False)
+    async def ui_batch(request: Request) -> Response:
+        c = caller(request)
+        ids = [str(v) for v in (await request.form()).getlist("engagement_id")]
+        if not ids:
+            raise Refused(422, "เลือกอย่างน้อยหนึ่งเรื่อง / choose at least one")
+        answers = await portal.batch_order(c.actor, ids)
+        numbers = {a["detail"]["order_number"] for a in answers.values() if "detail" in a}
+        return RedirectResponse(f"/home?msg={', '.join(sorted(numbers)) or '-'}", status_code=303)
+
+    @app.post("/ui/import", include_in_schema=False)
+    async def ui_import(request: Request) -> Response:
+        c = caller(request)
+        form = await request.form()
+        texts = {}
+        for f in form.getlist("files"):
+            if isinstance(f, str) or not f.filename:
+                continue
+            texts[f.filename] = (await f.read(5_000_000)).decode("utf-8-sig", errors="replace")
+        result = await portal.ask_as(
+            c.token, "identity", "import_csv", {"files": texts, "partial": False}, c.lang
+        )
+        if result["errors"]:
+            first = result["errors"][0]
+            raise Refused(422, f"{len(result['errors'])} ✗ — {first['where']}: {first['reason']}")
+        return RedirectResponse(f"/home?msg=imported {result['counts']}", status_code=303)
 
     @app.post("/ui/help", include_in_schema=False)
     async def ui_help(request: Request) -> Response:

@@ -111,10 +111,12 @@ async def test_story_over_http_with_refusals(stack: Stack) -> None:
         )
         assert r.status_code == 201 and r.json()["request_id"].startswith("HELP-")
         async with asyncio.timeout(60):  # the order reaches the official's inbox (R-ORD-2)
-            while not (await c.get("/api/inbox", headers=official)).json()["unread"]:
+            while True:
+                box = (await c.get("/api/inbox", headers=official)).json()
+                if any("ที่ " in item["subject"] for item in box["items"]):
+                    break
                 await asyncio.sleep(0.2)
-        box = (await c.get("/api/inbox", headers=official)).json()
-        assert any("ที่ " in item["subject"] for item in box["items"])
+        assert box["unread"] >= 1
         first = box["items"][0]["id"]
         assert (await c.post(f"/api/inbox/{first}/read", headers=official)).json()["marked"]
         hr = await login(c, "hr@onde.example.go.th")
@@ -124,6 +126,23 @@ async def test_story_over_http_with_refusals(stack: Stack) -> None:
         assert (
             await c.get("/api/identity/eligibility?agency=ONDE", headers=official)
         ).status_code == 403
+        officials_csv = (
+            "official_id,agency_code,position_code,name_th,name_en,email,citizen_id,"
+            "lang\nD0901,ONDE-DGT,COMP,นายใหม่ ใจดี,New,new@onde.example.go.th,,th\n"
+        )
+        r = await c.post(
+            "/api/identity/import",
+            headers=hr,
+            files=[("files", ("officials.csv", officials_csv.encode(), "text/csv"))],
+        )
+        assert r.status_code == 200 and r.json()["counts"]["officials_registered"] == 1
+        outside = "agency_code,parent_code,level,name_th,name_en\nMOPH,,ministry,สธ,MOPH\n"
+        r = await c.post(
+            "/api/identity/import",
+            headers=hr,
+            files=[("files", ("agencies.csv", outside.encode(), "text/csv"))],
+        )
+        assert r.status_code == 403 and "outside your agencies" in r.json()["detail"]
         auditor = await login(c, "auditor@onde.example.go.th")
         async with asyncio.timeout(60):
             while True:
@@ -136,6 +155,42 @@ async def test_story_over_http_with_refusals(stack: Stack) -> None:
         status = (await c.get("/api/audit/status", headers=auditor)).json()
         assert status["ok"] is True and status["checked"] > 20
         assert (await c.get("/api/audit/status", headers=hr)).status_code == 403
+        # A batch: two more proposals, one order number (R-ORD-2).
+        batch_ids = []
+        for official_id in ("D0102", "D0103"):
+            r = await c.post(
+                "/api/engagements",
+                json={
+                    "official_id": official_id,
+                    "selection": "necessity",
+                    "necessity_reason": "โรคระบาด",
+                },
+                headers=sup,
+            )
+            bid = r.json()["engagement_id"]
+            await c.post(f"/api/engagements/{bid}/actions/draft", json=draft, headers=sup)
+            batch_ids.append(bid)
+        other_official = await login(c, "official2@onde.example.go.th")
+        for bid, person in zip(batch_ids, (official, other_official), strict=True):
+            await c.post(
+                f"/api/engagements/{bid}/actions/accept",
+                json={
+                    "agreement_version": 1,
+                    "ethics_acknowledged": True,
+                    "security_acknowledged": True,
+                },
+                headers=person,
+            )
+            await c.post(
+                f"/api/engagements/{bid}/actions/accept", json={"agreement_version": 1}, headers=sup
+            )
+            await c.post(f"/api/engagements/{bid}/actions/propose", json={}, headers=sup)
+        r = await c.post("/api/orders/batch", json={"engagement_ids": batch_ids}, headers=acting)
+        numbers = {a["detail"]["order_number"] for a in r.json().values()}
+        assert len(numbers) == 1, r.json()
+        assert (
+            await c.post("/api/orders/batch", json={"engagement_ids": batch_ids}, headers=sup)
+        ).status_code == 403
         listed = await c.get("/api/engagements", headers=sup)
-        assert [e["engagement_id"] for e in listed.json()] == [eid]
+        assert sorted(e["engagement_id"] for e in listed.json()) == sorted([eid, *batch_ids])
         assert (await c.get("/api/engagements", headers=other_sup)).json() == []

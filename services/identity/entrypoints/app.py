@@ -17,7 +17,10 @@ def wire(broker: NatsBroker, service: IdentityService, verifier: TokenVerifier) 
 
 async def serve_requests(ctx: ServiceContext) -> None:
     broker = rpc.make_broker(ctx.settings.nats_url)
-    wire(broker, IdentityService(ctx.sessions), verifier_from_env(ctx.settings.data_dir))
+    from services.identity.entrypoints.cli import citizen_key
+
+    service = IdentityService(ctx.sessions, citizen_key(ctx.settings.data_dir))
+    wire(broker, service, verifier_from_env(ctx.settings.data_dir))
     await broker.start()
     try:
         await ctx.stop.wait()

@@ -58,6 +58,11 @@ class RoleQuery(_Message):
     role: Role
 
 
+class ImportCsv(_Message):
+    files: dict[str, str] = Field(description="file name -> CSV text (UTF-8)", max_length=4)
+    partial: bool = False
+
+
 class AgencyQuery(_Message):
     agency_code: str
     on: date | None = Field(default=None, description="Default: today (Asia/Bangkok)")

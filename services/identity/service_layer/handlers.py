@@ -35,8 +35,9 @@ def not_found(what: str) -> RpcError:
 
 
 class IdentityService:
-    def __init__(self, sessions: async_sessionmaker[Any]) -> None:
+    def __init__(self, sessions: async_sessionmaker[Any], citizen_key: bytes = b"") -> None:
         self._sessions = sessions
+        self._citizen_key = citizen_key
 
     async def _authorize(
         self, s: AsyncSession, actor: Actor, action: str, agency: str, owner: str | None = None
@@ -328,6 +329,53 @@ class IdentityService:
             ],
         }
 
+    async def import_csv(self, actor: Actor, cmd: c.ImportCsv) -> dict[str, Any]:
+        """The HR import through the portal: only rows of agencies within the HR officer's
+        subtrees (new agencies must hang below one of them)."""
+        import tempfile
+        from pathlib import Path
+
+        from services.identity.service_layer.csv_format import read
+        from services.identity.service_layer.importer import import_files
+
+        async with self._sessions() as s:
+            tree = await d.load_tree(s)
+        allowed: set[str] = set()
+        for g in actor.grants:
+            if g.agency in tree.parents and can(
+                actor, "identity.import", Resource("identity", tree.path(g.agency))
+            ):
+                allowed |= tree.subtree(g.agency)
+        if not allowed:
+            raise forbidden("identity.import needs hr_officer or system_admin")
+        with tempfile.TemporaryDirectory() as folder:
+            paths = []
+            for name, text in cmd.files.items():
+                path = Path(folder) / Path(name).name
+                path.write_text(text, encoding="utf-8")
+                paths.append(path)
+            parsed = read(paths)
+            for row in parsed.rows["agencies"]:
+                if row["agency_code"] not in allowed and row["parent_code"] not in allowed:
+                    raise forbidden(
+                        f"{row.where}: agency {row['agency_code']} is outside your agencies"
+                    )
+                allowed.add(row["agency_code"])
+            for kind in ("positions", "officials"):
+                for row in parsed.rows[kind]:
+                    if row["agency_code"] not in allowed:
+                        raise forbidden(
+                            f"{row.where}: agency {row['agency_code']} is outside your agencies"
+                        )
+            report = await import_files(
+                self._sessions, LOG, paths, partial=cmd.partial, citizen_key=self._citizen_key
+            )
+        return {
+            "applied": report.applied,
+            "counts": report.counts,
+            "errors": [{"where": e.where, "reason": e.reason} for e in report.errors],
+        }
+
     async def actor_by_email(self, actor: Actor, q: c.EmailQuery) -> dict[str, Any]:
         """An official's grants, for the portal's sign-in (service tokens only)."""
         async with self._sessions() as s:
@@ -409,5 +457,6 @@ def routes(service: IdentityService) -> list[Route]:
         ("contact", c.OfficialQuery, service.contact),
         ("actor_by_email", c.EmailQuery, service.actor_by_email),
         ("eligibility_list", c.AgencyQuery, service.eligibility_list),
+        ("import_csv", c.ImportCsv, service.import_csv),
         ("role_holders", c.RoleQuery, service.role_holders),
     ]
