@@ -11,10 +11,10 @@ import uvicorn
 from services.portal.actions import PORTAL
 from services.portal.app import create_app
 from services.portal.deps import Backends
-from services.shared.auth import DevIssuer, verifier_from_env
+from services.shared.auth import DevIssuer, service_token, verifier_from_env
 from services.shared.jetstream import connect
 from services.shared.runtime import ServiceContext, ServiceSpec
-from workflows.engagement.worker import temporal_client
+from workflows.engagement.worker import connect_temporal
 
 NAME = "portal"
 PORT = int(os.environ.get("TELEWORK_PORTAL_PORT", "8000"))
@@ -22,26 +22,17 @@ log = logging.getLogger(__name__)
 
 
 async def backends(ctx: ServiceContext) -> Backends:
-    from services.identity.demo.seed import service_actor
-
     issuer = DevIssuer.load_or_create(ctx.settings.data_dir / "dev-issuer.pem")
     nc = await connect(ctx.settings.nats_url, name="telework-portal")
-    while True:
-        try:
-            temporal = await temporal_client(
-                ctx.settings.temporal_address, ctx.settings.temporal_namespace
-            )
-            break
-        except Exception as exc:
-            log.warning("Temporal not reachable (%s); retrying", type(exc).__name__)
-            await asyncio.sleep(2)
+    temporal = await connect_temporal(ctx)
+    assert temporal is not None, "stopped before Temporal answered"
     return Backends(
         nats=nc,
         temporal=temporal,
         sessions=ctx.sessions,
         issuer=issuer,
         verifier=verifier_from_env(ctx.settings.data_dir),
-        service_token=os.environ.get("TELEWORK_SERVICE_TOKEN") or issuer.issue(service_actor(NAME)),
+        service_token=service_token(NAME, ctx.settings.data_dir),
         demo_login=os.environ.get("TELEWORK_DEMO_LOGIN", "1") == "1",
         secure_cookies=os.environ.get("TELEWORK_SECURE_COOKIES") == "1",
     )

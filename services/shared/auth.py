@@ -136,6 +136,20 @@ class TokenVerifier:
         return Actor(subject=str(claims["sub"]), grants=grants, email=claims.get("email"))
 
 
+def service_actor(name: str) -> Actor:
+    """A service of the platform asking another one (may query every agency, nothing more)."""
+    from services.shared.authz import ALL_AGENCIES
+
+    return Actor(f"svc:{name}", (Grant(Role.SERVICE, ALL_AGENCIES),))
+
+
+def service_token(name: str, data_dir: Path) -> str:
+    """`TELEWORK_SERVICE_TOKEN` in production; a dev-issuer token for the embedded stack."""
+    return os.environ.get("TELEWORK_SERVICE_TOKEN") or DevIssuer.load_or_create(
+        data_dir / "dev-issuer.pem"
+    ).issue(service_actor(name))
+
+
 def verifier_from_env(data_dir: Path) -> TokenVerifier:
     issuer = os.environ.get("TELEWORK_OIDC_ISSUER")
     audience = os.environ.get("TELEWORK_TOKEN_AUDIENCE", DEFAULT_AUDIENCE)

@@ -92,6 +92,9 @@ async def serve(spec: ServiceSpec, settings: Settings | None = None) -> None:
                 log.error("task %s failed: %r", t.get_name(), t.exception())
     finally:
         stop.set()
+        # Each task sees `stop` and winds down (a server drains, a consumer acks what it took);
+        # only what does not finish in time is cancelled.
+        await asyncio.wait(tasks, timeout=10)
         for t in tasks:
             t.cancel()
         for t in tasks:

@@ -10,10 +10,10 @@ from faststream.nats import NatsBroker
 from temporalio.testing import WorkflowEnvironment
 
 from services.identity.adapters.tables import IDENTITY
-from services.identity.demo.seed import seed_demo, service_actor
+from services.identity.demo.seed import seed_demo
 from services.identity.entrypoints.app import wire
 from services.identity.service_layer.handlers import IdentityService
-from services.shared.auth import DevIssuer
+from services.shared.auth import DevIssuer, service_actor
 from tests.conftest import Database
 from tests.support.engagement import GOALS, begin, engagement_worker, six_months_mon_thu
 from tests.support.stack import deciding_head

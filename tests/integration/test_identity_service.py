@@ -12,11 +12,11 @@ from faststream.nats import NatsBroker
 from nats.aio.client import Client
 
 from services.identity.adapters.tables import IDENTITY
-from services.identity.demo.seed import seed_demo, service_actor
+from services.identity.demo.seed import seed_demo
 from services.identity.entrypoints.app import wire
 from services.identity.service_layer.directory import actor_for
 from services.identity.service_layer.handlers import LOG, IdentityService
-from services.shared.auth import DevIssuer
+from services.shared.auth import DevIssuer, service_actor
 from services.shared.clock import today
 from tests.conftest import Database
 from tests.support.rpc import call

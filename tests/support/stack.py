@@ -23,7 +23,7 @@ from services.audit.domain.signing import load_or_create_key
 from services.audit.entrypoints.app import wire as wire_audit
 from services.audit.service_layer.store import Chain
 from services.identity.adapters.tables import IDENTITY
-from services.identity.demo.seed import seed_demo, service_actor
+from services.identity.demo.seed import seed_demo
 from services.identity.entrypoints.app import wire as wire_identity
 from services.identity.service_layer.handlers import IdentityService
 from services.notification.adapters.channels import SmtpSettings
@@ -35,7 +35,7 @@ from services.portal.actions import PORTAL, started
 from services.portal.app import create_app
 from services.portal.deps import Backends
 from services.shared import rpc
-from services.shared.auth import DevIssuer
+from services.shared.auth import DevIssuer, service_actor
 from services.shared.consumer import EventConsumer
 from services.shared.db import create_schema, make_engine, sessionmaker
 from services.shared.relay import OutboxRelay

@@ -1,9 +1,7 @@
 """`telework serve engagement`: the Temporal worker running engagement workflows and their
 activities, plus the engagement service's own outbox relay."""
 
-import asyncio
 import logging
-import os
 from typing import Any
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -12,6 +10,8 @@ from temporalio.contrib.opentelemetry import TracingInterceptor
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Worker
 
+from services.shared import clock
+from services.shared.auth import service_token
 from services.shared.jetstream import connect
 from services.shared.runtime import ServiceContext, ServiceSpec
 from workflows.engagement import TASK_QUEUE
@@ -50,32 +50,29 @@ def build_worker(
     )
 
 
-def service_token(ctx: ServiceContext) -> str:
-    token = os.environ.get("TELEWORK_SERVICE_TOKEN")
-    if token:
-        return token
-    from services.identity.demo.seed import service_actor
-    from services.shared.auth import DevIssuer
-
-    return DevIssuer.load_or_create(ctx.settings.data_dir / "dev-issuer.pem").issue(
-        service_actor("engagement")
-    )
+async def connect_temporal(ctx: ServiceContext) -> Client | None:
+    """The Temporal client, waiting while Temporal starts (None if stopped meanwhile)."""
+    while not ctx.stop.is_set():
+        try:
+            return await temporal_client(
+                ctx.settings.temporal_address, ctx.settings.temporal_namespace
+            )
+        except Exception as exc:
+            log.warning("Temporal not reachable (%s); retrying", type(exc).__name__)
+            await clock.pause(ctx.stop, 2)
+    return None
 
 
 async def run_worker(ctx: ServiceContext) -> None:
     nc = await connect(ctx.settings.nats_url, name="telework-engagement-directory")
-    while True:
-        try:
-            client = await temporal_client(
-                ctx.settings.temporal_address, ctx.settings.temporal_namespace
-            )
-            break
-        except Exception as exc:  # Temporal still starting: keep trying until stopped
-            log.warning("Temporal not reachable (%s); retrying", type(exc).__name__)
-            if ctx.stop.is_set():
-                return
-            await asyncio.sleep(2)
-    worker = build_worker(client, ctx.sessions, NatsIdentityDirectory(nc, service_token(ctx)))
+    client = await connect_temporal(ctx)
+    if client is None:
+        return
+    worker = build_worker(
+        client,
+        ctx.sessions,
+        NatsIdentityDirectory(nc, service_token("engagement", ctx.settings.data_dir)),
+    )
     async with worker:
         await ctx.stop.wait()
     await nc.close()

@@ -15,7 +15,7 @@ from services.identity.domain.policy import PolicyDocument
 from services.identity.service_layer import commands as c
 from services.identity.service_layer.handlers import LOG, IdentityService
 from services.identity.service_layer.importer import ImportReport, import_files
-from services.shared.authz import ALL_AGENCIES, Actor, Grant, Role
+from services.shared.authz import Actor, Grant, Role
 from services.shared.clock import BANGKOK
 
 DEMO_FILES = ("agencies.csv", "positions.csv", "officials.csv", "supervisors.csv")
@@ -90,7 +90,3 @@ async def seed_demo(
             ),
         )
     return report
-
-
-def service_actor(name: str) -> Actor:
-    return Actor(f"svc:{name}", (Grant(Role.SERVICE, ALL_AGENCIES),))

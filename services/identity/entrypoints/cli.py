@@ -111,9 +111,8 @@ def _seed_demo(args: argparse.Namespace) -> int:
 def _token(args: argparse.Namespace) -> int:
     from services.cli import UsageError
     from services.identity.adapters.tables import officials
-    from services.identity.demo.seed import service_actor
     from services.identity.service_layer.directory import actor_for
-    from services.shared.auth import DevIssuer
+    from services.shared.auth import DevIssuer, service_actor
 
     settings = Settings.from_env("identity")
     issuer = DevIssuer.load_or_create(settings.data_dir / "dev-issuer.pem")

@@ -16,7 +16,7 @@ from services.notification.adapters.channels import SmtpSettings
 from services.notification.adapters.tables import NOTIFICATION
 from services.notification.service_layer.notifier import Notifier
 from services.shared import clock, rpc
-from services.shared.auth import TokenVerifier, verifier_from_env
+from services.shared.auth import TokenVerifier, service_token, verifier_from_env
 from services.shared.authz import Actor, Resource, can
 from services.shared.clock import BANGKOK
 from services.shared.consumer import EventConsumer
@@ -49,18 +49,9 @@ def webhook_secret(data_dir: Path) -> bytes:
     return path.read_text().strip().encode()
 
 
-def service_token(ctx: ServiceContext) -> str:
-    from services.identity.demo.seed import service_actor
-    from services.shared.auth import DevIssuer
-
-    return os.environ.get("TELEWORK_SERVICE_TOKEN") or DevIssuer.load_or_create(
-        ctx.settings.data_dir / "dev-issuer.pem"
-    ).issue(service_actor(NAME))
-
-
 async def run(ctx: ServiceContext) -> None:
     nc = await connect(ctx.settings.nats_url, name="telework-notification")
-    people = NatsIdentityDirectory(nc, service_token(ctx))
+    people = NatsIdentityDirectory(nc, service_token(NAME, ctx.settings.data_dir))
     notifier = Notifier(
         ctx.sessions, people, smtp_from_env(), webhook_secret(ctx.settings.data_dir)
     )
