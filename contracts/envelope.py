@@ -44,10 +44,6 @@ class CloudEvent(BaseModel):
     def from_json_bytes(cls, raw: bytes | str) -> "CloudEvent":
         return cls.model_validate_json(raw)
 
-    @property
-    def occurred_at(self) -> datetime:
-        return self.time
-
 
 def to_cloud_event(
     event: "DomainEvent",

@@ -67,3 +67,21 @@ def render_config(
         "  }\n"
         "}\n"
     )
+
+
+# The example checked in as infra/nats/telework.conf (a test keeps it in step): the demo
+# agency's HR and e-saraban systems. Real sites render their own with bcrypt hashes or NKEYs.
+EXAMPLE_SUBSCRIBERS = [
+    Subscriber("hr-ONDE", "change-me-hr", "ONDE"),
+    Subscriber("esaraban-ONDE", "change-me-esaraban", "ONDE"),
+    Subscriber("hr-ONDE-DGT", "change-me-hr-dgt", "ONDE-DGT"),
+]
+
+
+def example_config() -> str:
+    return render_config(port=4222, store_dir=".data/nats", services_password="change-me",
+                         subscribers=EXAMPLE_SUBSCRIBERS, http_port=8222)
+
+
+if __name__ == "__main__":
+    print(example_config(), end="")

@@ -20,8 +20,6 @@ from contracts.subjects import nats_subject
 from services.shared import clock, telemetry
 from services.shared.db import event_log, outbox
 
-ANY_VERSION = None
-
 # Callers pass their ORM session, or on hot paths a Core connection (less overhead per
 # statement); both run the same statements in the caller's transaction.
 Executor = AsyncSession | AsyncConnection

@@ -115,3 +115,11 @@ class TestAgencySubscriber:
                 allow_reconnect=False,
                 connect_timeout=2,
             )
+
+
+def test_checked_in_example_config_is_fresh() -> None:
+    """`python -m infra.nats.accounts > infra/nats/telework.conf` when this fails."""
+    from infra.nats.accounts import example_config
+
+    path = Path(__file__).parents[2] / "infra" / "nats" / "telework.conf"
+    assert path.read_text() == example_config()
