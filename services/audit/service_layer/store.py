@@ -1,11 +1,11 @@
 """Appending to the chain, signing checkpoints, verifying, reading history back."""
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts.envelope import CloudEvent
@@ -86,31 +86,6 @@ class Chain:
         return cp
 
 
-async def records(sessions: async_sessionmaker[Any], start: int = 1) -> AsyncIterator[Record]:
-    """The chain from `start`, read in chunks by position (no server-side cursor needed)."""
-    pos = start
-    while True:
-        async with sessions() as s:
-            rows = (
-                await s.execute(
-                    select(chain.c.position, chain.c.canonical, chain.c.hash, chain.c.prev_hash)
-                    .where(chain.c.position >= pos)
-                    .order_by(chain.c.position)
-                    .limit(CHUNK)
-                )
-            ).all()
-        if not rows:
-            return
-        for r in rows:
-            yield Record(
-                r.position,
-                r.canonical.encode("utf-8"),
-                bytes.fromhex(r.hash),
-                bytes.fromhex(r.prev_hash),
-            )
-        pos = rows[-1].position + 1
-
-
 async def verify(
     sessions: async_sessionmaker[Any], public: Ed25519PublicKey, start: int = 1
 ) -> tuple[Problem | None, int]:
@@ -182,7 +157,3 @@ async def verify_checkpoints(
             )
     return None
 
-
-async def count(sessions: async_sessionmaker[Any]) -> int:
-    async with sessions() as s:
-        return int((await s.execute(select(func.count()).select_from(chain))).scalar_one())
