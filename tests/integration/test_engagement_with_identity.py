@@ -14,6 +14,7 @@ from services.identity.demo.seed import seed_demo
 from services.identity.entrypoints.app import wire
 from services.identity.service_layer.handlers import IdentityService
 from services.shared.auth import DevIssuer, service_actor
+from services.shared.clock import BANGKOK
 from tests.conftest import Database
 from tests.support.engagement import GOALS, begin, engagement_worker, six_months_mon_thu
 from tests.support.stack import deciding_head
@@ -46,7 +47,7 @@ async def test_acting_head_of_the_demo_agency_orders_telework(
     env = workflow_env
     async with engagement_worker(env, sqlite_db, directory) as queue:  # type: ignore[arg-type]
         h = await begin(env, queue, official="D0202", by="D0201", selection="necessity")
-        today = (await env.get_current_time()).astimezone().date()
+        today = (await env.get_current_time()).astimezone(BANGKOK).date()
         ack = await h.execute_update(
             W.draft_agreement,
             DraftAgreement(by="D0201", goals=GOALS, schedule=six_months_mon_thu(today)),

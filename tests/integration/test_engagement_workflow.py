@@ -9,6 +9,7 @@ from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
 from contracts.events.engagement import GoalAssessment, ScheduleSpec
+from services.shared.clock import BANGKOK
 from tests.conftest import Database
 from tests.support.engagement import (
     DEPUTY,
@@ -58,7 +59,7 @@ async def refused(handle: Handle, update: Any, arg: Any, reason: str) -> None:
 
 
 async def today(env: WorkflowEnvironment) -> date:
-    return (await env.get_current_time()).astimezone().date()
+    return (await env.get_current_time()).astimezone(BANGKOK).date()
 
 
 async def agree(handle: Handle, schedule: ScheduleSpec) -> int:

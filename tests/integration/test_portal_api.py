@@ -9,6 +9,7 @@ import httpx
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
+from services.shared.clock import BANGKOK
 from tests.support.stack import Stack, deciding_head, platform
 
 pytestmark = pytest.mark.integration
@@ -46,7 +47,7 @@ async def test_story_over_http_with_refusals(stack: Stack) -> None:
         assert r.status_code == 403 and "forbidden" in r.json()["detail"]
         r = await c.post(f"/api/engagements/{eid}/actions/select", json={}, headers=sup)
         assert r.json()["state"] == "drafting"
-        today = (await stack.env.get_current_time()).astimezone().date()
+        today = (await stack.env.get_current_time()).astimezone(BANGKOK).date()
         draft = {
             "goals": [
                 {

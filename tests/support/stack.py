@@ -36,6 +36,7 @@ from services.portal.app import create_app
 from services.portal.deps import Backends
 from services.shared import rpc
 from services.shared.auth import DevIssuer, service_actor
+from services.shared.clock import BANGKOK
 from services.shared.consumer import EventConsumer
 from services.shared.db import create_schema, make_engine, sessionmaker
 from services.shared.relay import OutboxRelay
@@ -171,7 +172,7 @@ async def deciding_head(env: WorkflowEnvironment) -> tuple[str, str]:
 
     from services.shared.clock import today as real_today
 
-    now = (await env.get_current_time()).astimezone().date()
+    now = (await env.get_current_time()).astimezone(BANGKOK).date()
     start = real_today().replace(day=1)
     if start <= now < start + timedelta(days=31):
         return "deputy", "D0002"
