@@ -128,34 +128,37 @@ async def _link_at(sessions: async_sessionmaker[Any], position: int) -> bytes | 
 async def _first_doubt_in_database(
     sessions: async_sessionmaker[Any], start: int, prev: bytes
 ) -> tuple[int | None, int]:
-    """(first position whose link, predecessor or number is wrong, records from `start`)."""
+    """(first position whose link, predecessor or number is wrong, records from `start`).
+
+    Each record is joined to the one numbered before it (no window function, so PostgreSQL
+    may scan and hash in parallel workers)."""
+    before = chain.alias("before")
     content_ok = func.sha256(
         func.decode(chain.c.prev_hash, "hex").op("||")(func.convert_to(chain.c.canonical, "UTF8"))
     ) == func.decode(chain.c.hash, "hex")
-    link_ok = chain.c.prev_hash == func.lag(chain.c.hash, 1, prev.hex()).over(
-        order_by=chain.c.position
+    follows = case(
+        (chain.c.position == start, chain.c.prev_hash == prev.hex()),
+        else_=and_(before.c.position.is_not(None), chain.c.prev_hash == before.c.hash),
     )
-    number_ok = (
-        chain.c.position
-        == func.lag(chain.c.position, 1, start - 1).over(order_by=chain.c.position) + 1
-    )
-    checks = (
-        select(
-            chain.c.position,
-            content_ok.label("content"),
-            link_ok.label("link"),
-            number_ok.label("number"),
-        )
+    bad = not_(and_(content_ok, follows))
+    query = (
+        select(func.min(case((bad, chain.c.position))), func.count())
+        .select_from(chain.outerjoin(before, before.c.position == chain.c.position - 1))
         .where(chain.c.position >= start)
-        .subquery()
     )
-    bad = not_(and_(checks.c.content, checks.c.link, checks.c.number))
     async with sessions() as s:
-        doubt, count = (
-            await s.execute(
-                select(func.min(case((bad, checks.c.position))), func.count()).select_from(checks)
-            )
-        ).one()
+        doubt, count = (await s.execute(query)).one()
+    if doubt is None and count:
+        async with sessions() as s:
+            first, last = (
+                await s.execute(
+                    select(func.min(chain.c.position), func.max(chain.c.position)).where(
+                        chain.c.position >= start
+                    )
+                )
+            ).one()
+        if first != start or last - first + 1 != count:  # a gap at the very start
+            doubt = start
     return (int(doubt) if doubt is not None else None), int(count)
 
 
