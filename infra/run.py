@@ -77,7 +77,9 @@ def run_all(data_dir: Path) -> int:
         flush=True,
     )
     stopping = threading.Event()
+    # Both, explicitly: a process started in the background inherits an ignored SIGINT.
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    signal.signal(signal.SIGINT, lambda *_: stopping.set())
     try:
         while not stopping.is_set() and all(p.poll() is None for p in procs):
             stopping.wait(0.5)

@@ -144,7 +144,10 @@ def up(data_dir: Path) -> list[str]:
 def down(data_dir: Path) -> list[str]:
     lines = []
     for pidfile in sorted((data_dir / "pids").glob("*.pid")):
-        pid = int(pidfile.read_text())
+        try:
+            pid = int(pidfile.read_text())
+        except (OSError, ValueError):  # another `down` got there first
+            continue
         try:
             os.killpg(pid, signal.SIGTERM)
             for _ in range(100):
@@ -153,6 +156,6 @@ def down(data_dir: Path) -> list[str]:
             os.killpg(pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
-        pidfile.unlink()
+        pidfile.unlink(missing_ok=True)
         lines.append(f"{pidfile.stem}: stopped")
     return lines or ["nothing of ours was running"]

@@ -79,8 +79,13 @@ EXAMPLE_SUBSCRIBERS = [
 
 
 def example_config() -> str:
-    return render_config(port=4222, store_dir=".data/nats", services_password="change-me",
-                         subscribers=EXAMPLE_SUBSCRIBERS, http_port=8222)
+    return render_config(
+        port=4222,
+        store_dir=".data/nats",
+        services_password="change-me",
+        subscribers=EXAMPLE_SUBSCRIBERS,
+        http_port=8222,
+    )
 
 
 if __name__ == "__main__":

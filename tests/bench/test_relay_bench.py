@@ -5,6 +5,7 @@ import asyncio
 import os
 import time
 import uuid
+from pathlib import Path
 
 import nats
 import pytest
@@ -16,6 +17,7 @@ from services.shared.jetstream import ensure_streams
 from services.shared.relay import OutboxRelay
 from tests.bench.conftest import report
 from tests.support.events import sample_event
+from tests.support.servers import NatsServer
 
 N = int(os.environ.get("BENCH_RELAY_EVENTS", "20000"))
 STREAMS = 1000
@@ -23,7 +25,17 @@ IN_FLIGHT = int(os.environ.get("BENCH_IN_FLIGHT", "512"))
 
 
 @pytest.mark.bench
-async def test_relay_against_raw_jetstream(postgres_url: str, nats_url: str) -> None:
+async def test_relay_against_raw_jetstream(postgres_url: str, tmp_path: Path) -> None:
+    # A private server: tens of thousands of bench events must not land in the stream that a
+    # developer's `make run` on this machine reads.
+    server = NatsServer(store=tmp_path / "js").start()
+    try:
+        await run_bench(postgres_url, server.url)
+    finally:
+        server.cleanup()
+
+
+async def run_bench(postgres_url: str, nats_url: str) -> None:
     schema = "bench_" + uuid.uuid4().hex[:8]
     engine = make_engine(postgres_url, schema)
     await create_schema(engine, [], schema)
