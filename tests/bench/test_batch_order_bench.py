@@ -20,11 +20,10 @@ from contracts.events.engagement import ScheduleSpec
 from infra.stack import free_port, start_temporal
 from services.shared.db import create_schema, make_engine, sessionmaker
 from tests.bench.conftest import report
-from tests.support.engagement import GOALS, HEAD, OFFICIAL, SUPERVISOR, directory
+from tests.support.engagement import GOALS, HEAD, OFFICIAL, SUPERVISOR, accept_both, directory
 from tests.support.trivial_workflow import Trivial, noop
 from workflows.engagement.client import issue_batch_order
 from workflows.engagement.models import (
-    AcceptAgreement,
     DraftAgreement,
     Propose,
     StartEngagement,
@@ -74,14 +73,7 @@ async def to_proposed(client: Client, queue: str, eid: str, today) -> None:  # t
     ack = await h.execute_update(
         W.draft_agreement, DraftAgreement(by=SUPERVISOR, goals=GOALS, schedule=schedule)
     )
-    v = ack.detail["agreement_version"]
-    await h.execute_update(
-        W.accept_agreement,
-        AcceptAgreement(
-            by=OFFICIAL, agreement_version=v, ethics_acknowledged=True, security_acknowledged=True
-        ),
-    )
-    await h.execute_update(W.accept_agreement, AcceptAgreement(by=SUPERVISOR, agreement_version=v))
+    await accept_both(h, ack.detail["agreement_version"])
     await h.execute_update(W.propose, Propose(by=SUPERVISOR))
 
 

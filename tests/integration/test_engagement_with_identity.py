@@ -16,10 +16,16 @@ from services.identity.service_layer.handlers import IdentityService
 from services.shared.auth import DevIssuer, service_actor
 from services.shared.clock import BANGKOK
 from tests.conftest import Database
-from tests.support.engagement import GOALS, begin, engagement_worker, six_months_mon_thu
+from tests.support.engagement import (
+    GOALS,
+    accept_both,
+    begin,
+    engagement_worker,
+    six_months_mon_thu,
+)
 from tests.support.stack import deciding_head
 from workflows.engagement.directory import NatsIdentityDirectory
-from workflows.engagement.models import AcceptAgreement, DecideOrder, DraftAgreement, Propose, State
+from workflows.engagement.models import DecideOrder, DraftAgreement, Propose, State
 from workflows.engagement.workflow import EngagementWorkflow as W
 
 pytestmark = pytest.mark.integration
@@ -52,17 +58,7 @@ async def test_acting_head_of_the_demo_agency_orders_telework(
             W.draft_agreement,
             DraftAgreement(by="D0201", goals=GOALS, schedule=six_months_mon_thu(today)),
         )
-        v = ack.detail["agreement_version"]
-        await h.execute_update(
-            W.accept_agreement,
-            AcceptAgreement(
-                by="D0202",
-                agreement_version=v,
-                ethics_acknowledged=True,
-                security_acknowledged=True,
-            ),
-        )
-        await h.execute_update(W.accept_agreement, AcceptAgreement(by="D0201", agreement_version=v))
+        await accept_both(h, ack.detail["agreement_version"], "D0202", "D0201")
         await h.execute_update(W.propose, Propose(by="D0201"))
         _, decider = await deciding_head(env)  # the acting head while in office, else the head
         done = await h.execute_update(W.decide_order, DecideOrder(by=decider, issue=True))

@@ -19,6 +19,7 @@ from tests.support.engagement import (
     OFFICIAL_SOC,
     STRANGER,
     SUPERVISOR,
+    accept_both,
     begin,
     directory,
     engagement_worker,
@@ -66,20 +67,9 @@ async def agree(handle: Handle, schedule: ScheduleSpec) -> int:
     ack = await handle.execute_update(
         W.draft_agreement, DraftAgreement(by=SUPERVISOR, goals=GOALS, schedule=schedule)
     )
-    version = ack.detail["agreement_version"]
-    await handle.execute_update(
-        W.accept_agreement,
-        AcceptAgreement(
-            by=OFFICIAL,
-            agreement_version=version,
-            ethics_acknowledged=True,
-            security_acknowledged=True,
-        ),
-    )
-    await handle.execute_update(
-        W.accept_agreement, AcceptAgreement(by=SUPERVISOR, agreement_version=version)
-    )
-    return int(version)
+    version = int(ack.detail["agreement_version"])
+    await accept_both(handle, version)
+    return version
 
 
 async def ordered(
@@ -503,16 +493,4 @@ class TestRenewalAndBatch:
 
 
 async def agree_amendment(h: Handle) -> None:
-    version = (await h.query(W.summary)).agreement_version
-    await h.execute_update(
-        W.accept_agreement,
-        AcceptAgreement(
-            by=OFFICIAL,
-            agreement_version=version,
-            ethics_acknowledged=True,
-            security_acknowledged=True,
-        ),
-    )
-    await h.execute_update(
-        W.accept_agreement, AcceptAgreement(by=SUPERVISOR, agreement_version=version)
-    )
+    await accept_both(h, (await h.query(W.summary)).agreement_version)

@@ -140,3 +140,29 @@ async def keep_history(handle: WorkflowHandle[Any, Any], path_name: str) -> None
     history = await handle.fetch_history()
     HISTORIES.mkdir(parents=True, exist_ok=True)
     (HISTORIES / f"{path_name}.json").write_text(history.to_json(), encoding="utf-8")
+
+
+async def accept_both(
+    handle: WorkflowHandle[Any, Any],
+    version: int,
+    official: str = OFFICIAL,
+    supervisor: str = SUPERVISOR,
+) -> None:
+    """R-AGR-2/3: the official (with the ethics and security acknowledgement) and the
+    first-level supervisor accept the same version."""
+    from workflows.engagement.models import AcceptAgreement
+    from workflows.engagement.workflow import EngagementWorkflow
+
+    await handle.execute_update(
+        EngagementWorkflow.accept_agreement,
+        AcceptAgreement(
+            by=official,
+            agreement_version=version,
+            ethics_acknowledged=True,
+            security_acknowledged=True,
+        ),
+    )
+    await handle.execute_update(
+        EngagementWorkflow.accept_agreement,
+        AcceptAgreement(by=supervisor, agreement_version=version),
+    )
