@@ -4,6 +4,7 @@ same transaction as its change."""
 
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
@@ -50,6 +51,30 @@ class IdentityService:
             raise forbidden(decision.reason)
         return tree
 
+    @staticmethod
+    async def _new_grant(
+        s: AsyncSession,
+        official_id: str,
+        role: Role,
+        agency: str,
+        valid_from: datetime | None,
+        valid_to: datetime | None,
+        acting: bool,
+    ) -> str:
+        grant_id = uuid.uuid4().hex
+        await s.execute(
+            insert(grants).values(
+                grant_id=grant_id,
+                official_id=official_id,
+                role=role.value,
+                agency_code=agency,
+                valid_from=valid_from,
+                valid_to=valid_to,
+                acting=acting,
+            )
+        )
+        return grant_id
+
     async def _emit(self, s: AsyncSession, stream: str, agency: str, *events: Any) -> None:
         await LOG.append(s, stream, [NewEvent(e, agency) for e in events], None)
 
@@ -61,17 +86,14 @@ class IdentityService:
                 raise invalid("only a ministry or department has a head of agency (§5)")
             if cmd.role is Role.SERVICE:
                 raise invalid("service grants are issued to services, not officials")
-            grant_id = uuid.uuid4().hex
-            await s.execute(
-                insert(grants).values(
-                    grant_id=grant_id,
-                    official_id=cmd.official_id,
-                    role=cmd.role.value,
-                    agency_code=cmd.agency_code,
-                    valid_from=cmd.valid_from,
-                    valid_to=cmd.valid_to,
-                    acting=False,
-                )
+            grant_id = await self._new_grant(
+                s,
+                cmd.official_id,
+                cmd.role,
+                cmd.agency_code,
+                cmd.valid_from,
+                cmd.valid_to,
+                acting=False,
             )
             await self._emit(
                 s,
@@ -119,17 +141,14 @@ class IdentityService:
             await self._official(s, cmd.official_id)
             if tree.levels[cmd.agency_code] not in HEAD_LEVELS:
                 raise invalid("only a ministry or department has a head of agency (§5)")
-            grant_id = uuid.uuid4().hex
-            await s.execute(
-                insert(grants).values(
-                    grant_id=grant_id,
-                    official_id=cmd.official_id,
-                    role=Role.HEAD_OF_AGENCY.value,
-                    agency_code=cmd.agency_code,
-                    valid_from=cmd.valid_from,
-                    valid_to=cmd.valid_to,
-                    acting=True,
-                )
+            grant_id = await self._new_grant(
+                s,
+                cmd.official_id,
+                Role.HEAD_OF_AGENCY,
+                cmd.agency_code,
+                cmd.valid_from,
+                cmd.valid_to,
+                acting=True,
             )
             await self._emit(
                 s,
