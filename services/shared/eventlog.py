@@ -42,6 +42,8 @@ class NewEvent:
     agency: str
     # Deterministic ids (workflow id + step) make a retried append a no-op.
     event_id: str | None = None
+    # Group-committed events carry their own request's trace, not the batch writer's.
+    traceparent: str | None = None
 
 
 @dataclass(frozen=True)
@@ -133,7 +135,7 @@ class EventLog:
                     agency=new.agency,
                     source=self.source,
                     time=now,
-                    traceparent=traceparent,
+                    traceparent=new.traceparent or traceparent,
                 )
                 rows.append(self._row(stream_id, expected + offset, envelope, now))
                 meta.append((stream_id, expected + offset, envelope))

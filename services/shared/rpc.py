@@ -6,21 +6,28 @@ its headers and a JSON body. The reply is always JSON: `{"ok": true, "result": �
 Nothing is left unanswered: bad input, a refused token and a refused action all reply.
 """
 
+import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
 from faststream.nats import NatsBroker, NatsMessage
 from faststream.nats.opentelemetry import NatsTelemetryMiddleware
+from nats.aio.client import Client as NatsClient
+from nats.aio.msg import Msg
+from nats.aio.subscription import Subscription
+from opentelemetry.trace import SpanKind
 from pydantic import BaseModel, ValidationError
 
+from services.shared import telemetry
 from services.shared.auth import AuthError, TokenVerifier
 from services.shared.authz import Actor
 
 log = logging.getLogger(__name__)
 
 RPC_ROOT = "telework.rpc"
+JSON_HEADERS = {"content-type": "application/json"}
 
 
 class RpcError(Exception):
@@ -59,6 +66,41 @@ def rpc_subject(service: str, command: str) -> str:
     return f"{RPC_ROOT}.{service}.{command}"
 
 
+async def answer(
+    subject: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    verifier: TokenVerifier,
+    handler: Handler,
+) -> dict[str, Any]:
+    """One request, whatever carried it: who is asking, what they ask, and the reply."""
+    lang = "en" if headers.get("Accept-Language", "th").startswith("en") else "th"
+    try:
+        auth = headers.get("Authorization", "")
+        actor = verifier.verify(auth.removeprefix("Bearer ").strip())
+        try:
+            parsed = json.loads(body or b"{}")
+        except json.JSONDecodeError as exc:
+            raise invalid(f"body is not JSON ({exc.msg})") from None
+        if not isinstance(parsed, dict):
+            raise invalid("body must be a JSON object")
+        result = await handler(actor, parsed)
+        return {"ok": True, "result": result}
+    except AuthError as exc:
+        return RpcError(
+            "unauthenticated", f"ยืนยันตัวตนไม่สำเร็จ: {exc}", f"unauthenticated: {exc}"
+        ).reply(lang)
+    except RpcError as exc:
+        return exc.reply(lang)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err.get("loc", ())) or "body"
+        return invalid(f"{where}: {err.get('msg')}").reply(lang)
+    except Exception:
+        log.exception("%s failed", subject)
+        return RpcError("internal", "ระบบขัดข้อง กรุณาลองใหม่", "internal error; retry").reply(lang)
+
+
 def register(
     broker: NatsBroker,
     service: str,
@@ -70,53 +112,86 @@ def register(
     subject = rpc_subject(service, command)
 
     async def entry(msg: NatsMessage) -> dict[str, Any]:
-        headers = msg.headers or {}
-        lang = "en" if headers.get("Accept-Language", "th").startswith("en") else "th"
-        try:
-            auth = headers.get("Authorization", "")
-            actor = verifier.verify(auth.removeprefix("Bearer ").strip())
-            try:
-                body = json.loads(msg.body or b"{}")
-            except json.JSONDecodeError as exc:
-                raise invalid(f"body is not JSON ({exc.msg})") from None
-            if not isinstance(body, dict):
-                raise invalid("body must be a JSON object")
-            result = await handler(actor, body)
-            return {"ok": True, "result": result}
-        except AuthError as exc:
-            return RpcError(
-                "unauthenticated", f"ยืนยันตัวตนไม่สำเร็จ: {exc}", f"unauthenticated: {exc}"
-            ).reply(lang)
-        except RpcError as exc:
-            return exc.reply(lang)
-        except ValidationError as exc:
-            err = exc.errors()[0]
-            where = ".".join(str(p) for p in err.get("loc", ())) or "body"
-            return invalid(f"{where}: {err.get('msg')}").reply(lang)
-        except Exception:
-            log.exception("%s failed", subject)
-            return RpcError("internal", "ระบบขัดข้อง กรุณาลองใหม่", "internal error; retry").reply(lang)
+        return await answer(subject, msg.headers or {}, msg.body, verifier, handler)
 
     # max_workers: requests are answered concurrently, each in its own transaction.
     broker.subscriber(subject, queue=service, max_workers=max_workers)(entry)
+
+
+Route = tuple[str, type[BaseModel], Callable[..., Awaitable[Any]]]
+
+
+def validated(model: type[BaseModel], method: Callable[..., Awaitable[Any]]) -> Handler:
+    async def handler(actor: Actor, body: dict[str, Any]) -> Any:
+        return await method(actor, model.model_validate(body))
+
+    return handler
 
 
 def register_routes(
     broker: NatsBroker,
     service: str,
     verifier: TokenVerifier,
-    routes: Iterable[tuple[str, type[BaseModel], Callable[..., Awaitable[Any]]]],
+    routes: Iterable[Route],
     max_workers: int = 1,
 ) -> None:
     """Each route: command name, its request model, and the handler `(actor, request)`."""
     for command, model, method in routes:
+        register(broker, service, command, verifier, validated(model, method), max_workers)
 
-        async def handler(
-            actor: Actor,
-            body: dict[str, Any],
-            model: type[BaseModel] = model,
-            method: Callable[..., Awaitable[Any]] = method,
-        ) -> Any:
-            return await method(actor, model.model_validate(body))
 
-        register(broker, service, command, verifier, handler, max_workers)
+class Responder:
+    """The same request/reply contract served straight on a nats-py connection, for the few
+    hot commands (check-in) where FastStream's per-message machinery cost more CPU than the
+    command itself (docs/decisions/0006). Requests are answered concurrently, at most
+    `max_in_flight` at once; beyond that NATS holds them in the subscription's queue."""
+
+    def __init__(
+        self,
+        service: str,
+        verifier: TokenVerifier,
+        routes: Iterable[Route],
+        max_in_flight: int = 256,
+    ) -> None:
+        self._service = service
+        self._verifier = verifier
+        self._routes = [(rpc_subject(service, c), validated(m, f)) for c, m, f in routes]
+        self._slots = asyncio.Semaphore(max_in_flight)
+        self._subscriptions: list[Subscription] = []
+        self._answering: set[asyncio.Task[None]] = set()
+        self._tracer = telemetry.tracer(__name__)
+
+    async def start(self, nc: NatsClient) -> None:
+        for subject, handler in self._routes:
+
+            async def receive(msg: Msg, subject: str = subject, handler: Handler = handler) -> None:
+                await self._slots.acquire()
+                task = asyncio.create_task(self._answer(nc, msg, subject, handler))
+                self._answering.add(task)
+                task.add_done_callback(self._answering.discard)
+
+            self._subscriptions.append(await nc.subscribe(subject, queue=self._service, cb=receive))
+
+    async def stop(self) -> None:
+        """Take no more requests; answer those already taken."""
+        for sub in self._subscriptions:
+            await sub.unsubscribe()
+        self._subscriptions.clear()
+        if self._answering:
+            await asyncio.gather(*self._answering, return_exceptions=True)
+
+    async def _answer(self, nc: NatsClient, msg: Msg, subject: str, handler: Handler) -> None:
+        try:
+            headers = msg.headers or {}
+            with self._tracer.start_as_current_span(
+                f"{subject} process",
+                context=telemetry.context_from(headers.get("traceparent")),
+                kind=SpanKind.CONSUMER,
+            ):
+                reply = await answer(subject, headers, msg.data, self._verifier, handler)
+            if msg.reply:
+                await nc.publish(
+                    msg.reply, json.dumps(reply, ensure_ascii=False).encode(), headers=JSON_HEADERS
+                )
+        finally:
+            self._slots.release()

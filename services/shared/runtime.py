@@ -7,6 +7,7 @@ runs it here, so all services start, log and stop the same way.
 
 import asyncio
 import contextlib
+import gc
 import logging
 import os
 import signal
@@ -79,6 +80,9 @@ async def serve(spec: ServiceSpec, settings: Settings | None = None) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     ctx = await open_context(spec, settings, stop)
+    # What exists after start-up (modules, tables, compiled statements) lives as long as the
+    # process: keep it out of the collector's way, so collections under load stay short.
+    gc.freeze()
     log = logging.getLogger(spec.name)
     log.info("%s started (database %s)", spec.name, ctx.engine.url.get_backend_name())
     tasks = [asyncio.create_task(ctx.relay.run(stop), name="relay")]

@@ -1,7 +1,9 @@
 """Attendance evidence (R-ATT-1..3): projection of telework days, check-in and check-out with
 server time and idempotency, every flag, closing a day, the ledger; SQLite and PostgreSQL."""
 
+import asyncio
 from datetime import date, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select
@@ -143,6 +145,79 @@ class TestCheckIn:
         with pytest.raises(RpcError) as exc:
             await svc.check_in(auditor, CheckIn(channel="web", idempotency_key=key()))
         assert exc.value.code == "forbidden"
+
+    async def test_check_ins_arriving_together_share_a_transaction_and_keep_their_answers(
+        self, db: Database
+    ) -> None:
+        """Group commit: one batch, yet each request gets its own answer, refusals included,
+        and the same official twice in a batch is decided as if one came after the other."""
+        others = [f"D1{i:03d}" for i in range(40)]
+        svc = await service(
+            db,
+            Clock(at(DAY, 8)),
+            [*identity_events([ME, *others]), order(ME, "E1", [DAY], DAY)],
+        )
+        auditor = Actor(ME, (Grant(Role.AUDITOR, "ONDE"),))
+        requests = [
+            (official(), key(1)),
+            (official(), key(1)),  # the same request again: the same answer
+            (official(), key(2)),  # another check-in by the same official: refused
+            (official("D9999"), key(1)),  # unknown
+            (auditor, key(3)),  # not an official's action
+            *((official(o), key(1)) for o in others),
+        ]
+        outcomes = await asyncio.gather(
+            *(svc.check_in(a, CheckIn(channel="web", idempotency_key=k)) for a, k in requests),
+            return_exceptions=True,
+        )
+        assert outcomes[0] == outcomes[1] and outcomes[0]["flags"] == []  # type: ignore[index]
+        codes = [o.code for o in outcomes[2:5] if isinstance(o, RpcError)]
+        assert codes == ["conflict", "not_found", "forbidden"]
+        assert all(o["flags"] == ["unscheduled_check_in"] for o in outcomes[5:])  # type: ignore[index]
+        assert svc._check_ins.batches < len(requests) / 4  # they did share transactions
+        async with db.sessions() as s:
+            assert (
+                await s.execute(select(func.count()).select_from(attendance_days))
+            ).scalar() == 1 + len(others)
+            assert len(await LOG.read_stream(s, day_stream(ME, DAY))) == 1
+            assert len(await LOG.read_stream(s, day_stream(others[7], DAY))) == 2
+
+    async def test_a_batch_that_races_another_process_still_commits_the_others(
+        self, db: Database
+    ) -> None:
+        """Two service processes (two instances here) write the same official's day: the loser's
+        batch is retried one by one, so only that official is refused."""
+        others = [f"D2{i:03d}" for i in range(5)]
+        clock = Clock(at(DAY, 8))
+        first = await service(db, clock, [*identity_events([ME, *others])])
+        second = AttendanceService(db.sessions, now=clock)
+        await first.check_in(official(), CheckIn(channel="web", idempotency_key=key(1)))
+        # The second instance decided before the first committed: simulate by hiding the row
+        # from its read of what is stored.
+        real = second._check_in_facts
+
+        async def stale(c, requests):  # type: ignore[no-untyped-def]
+            facts = await real(c, requests)
+            for k, row in facts.days.items():
+                if k[0] == ME:
+                    facts.days[k] = SimpleNamespace(**{**row._asdict(), "check_in_at": None})
+            return facts
+
+        second._check_in_facts = stale  # type: ignore[method-assign]
+        outcomes = await asyncio.gather(
+            second.check_in(official(), CheckIn(channel="web", idempotency_key=key(2))),
+            *(
+                second.check_in(official(o), CheckIn(channel="web", idempotency_key=key(1)))
+                for o in others
+            ),
+            return_exceptions=True,
+        )
+        assert isinstance(outcomes[0], RpcError) and outcomes[0].code == "conflict"
+        assert all(isinstance(o, dict) for o in outcomes[1:])
+        async with db.sessions() as s:
+            assert (
+                await s.execute(select(func.count()).select_from(attendance_days))
+            ).scalar() == 1 + len(others)
 
     async def test_client_location_is_kept_only_when_the_policy_allows(self, db: Database) -> None:
         evidence = ClientEvidence(ip="203.0.113.9", latitude=13.7563, longitude=100.5018)

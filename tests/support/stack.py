@@ -16,7 +16,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from infra.stack import free_port
 from services.attendance.adapters.tables import ATTENDANCE
-from services.attendance.entrypoints.app import wire as wire_attendance
+from services.attendance.entrypoints.app import responder as attendance_responder
 from services.attendance.service_layer.handlers import AttendanceService
 from services.audit.adapters.tables import AUDIT
 from services.audit.domain.signing import load_or_create_key
@@ -83,8 +83,9 @@ async def platform(env: WorkflowEnvironment, nats_url: str, tmp: Path) -> AsyncI
     broker = rpc.make_broker(nats_url)
     wire_identity(broker, IdentityService(identity), issuer.verifier())
     att = AttendanceService(attendance)
-    wire_attendance(broker, att, issuer.verifier())
     nc = await nats.connect(nats_url)
+    answering = attendance_responder(att, issuer.verifier())
+    await answering.start(nc)
     directory = NatsIdentityDirectory(nc, issuer.issue(service_actor("engagement")))
     notifier = Notifier(notification, directory, SmtpSettings(port=free_port()), b"s")
     wire_notification(broker, notifier, issuer.verifier())
@@ -159,6 +160,7 @@ async def platform(env: WorkflowEnvironment, nats_url: str, tmp: Path) -> AsyncI
             stop.set()
             await asyncio.gather(*tasks, return_exceptions=True)
     await broker.stop()
+    await answering.stop()
     await nc.close()
     for engine in (ie, ee, ae, pe, ne, ue):
         await engine.dispose()

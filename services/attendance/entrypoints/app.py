@@ -4,8 +4,6 @@ import asyncio
 import logging
 from datetime import timedelta
 
-from faststream.nats import NatsBroker
-
 from services.attendance.adapters.tables import ATTENDANCE
 from services.attendance.service_layer.commands import CheckIn, CheckOut
 from services.attendance.service_layer.handlers import AttendanceService
@@ -20,28 +18,26 @@ CONSUMER = "attendance"
 log = logging.getLogger(__name__)
 
 
-def wire(
-    broker: NatsBroker, service: AttendanceService, verifier: TokenVerifier, max_workers: int = 32
-) -> None:
-    rpc.register_routes(
-        broker,
+def responder(service: AttendanceService, verifier: TokenVerifier) -> rpc.Responder:
+    """Check-in and check-out are the platform's hottest requests (every official, every
+    morning at once), so they are answered on nats-py directly (docs/decisions/0006)."""
+    return rpc.Responder(
         NAME,
         verifier,
         [
             ("check_in", CheckIn, service.check_in),
             ("check_out", CheckOut, service.check_out),
         ],
-        max_workers=max_workers,
     )
 
 
 async def run(ctx: ServiceContext) -> None:
     service = AttendanceService(ctx.sessions)
-    broker = rpc.make_broker(ctx.settings.nats_url)
-    wire(broker, service, verifier_from_env(ctx.settings.data_dir))
+    answering = responder(service, verifier_from_env(ctx.settings.data_dir))
+    requests = await connect(ctx.settings.nats_url, name="telework-attendance")
     nc = await connect(ctx.settings.nats_url, name="telework-attendance-consumer")
     consumer = EventConsumer(CONSUMER, ctx.sessions, service.apply_event)
-    await broker.start()
+    await answering.start(requests)
     tasks = [
         asyncio.create_task(consumer.run(nc, ctx.stop)),
         asyncio.create_task(close_days(service, ctx.stop)),
@@ -49,8 +45,9 @@ async def run(ctx: ServiceContext) -> None:
     try:
         await ctx.stop.wait()
     finally:
+        await answering.stop()
         await asyncio.gather(*tasks, return_exceptions=True)
-        await broker.stop()
+        await requests.close()
         await nc.close()
 
 

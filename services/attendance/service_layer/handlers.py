@@ -1,17 +1,19 @@
 """Check-in and check-out (R-ATT-1), flags (R-ATT-2), closing a day.
 
 Server time is the record. A check-in and its events are one transaction, and the reply goes
-out only after the commit: an acknowledged check-in is never lost. The caller's idempotency key
+out only after the commit: an acknowledged check-in is never lost. Check-ins arriving together
+share a transaction (group commit), each decided on its own. The caller's idempotency key
 makes a repeated request return the first answer.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from contracts.events.attendance import AttendanceFlagged, CheckedIn, CheckedOut, DayClosed
 from services.attendance.adapters.tables import (
@@ -25,12 +27,46 @@ from services.attendance.adapters.tables import (
 from services.attendance.domain.rules import DayRules, end_of_day, minutes_late
 from services.attendance.service_layer import projection
 from services.attendance.service_layer.commands import CheckIn, CheckOut
-from services.shared import clock
+from services.shared import clock, telemetry
 from services.shared.authz import Actor, Resource, can
 from services.shared.eventlog import ConcurrencyConflict, EventLog, Executor, NewEvent
+from services.shared.group_commit import GroupCommit
 from services.shared.rpc import RpcError, forbidden
 
 LOG = EventLog("/telework/attendance")
+
+
+def padded(values: set[str]) -> list[str]:
+    """The values, repeated up to the next power of two: an IN list of any length then takes
+    one of a few statement shapes, each prepared and planned once per connection instead of
+    once per batch size."""
+    out = sorted(values)
+    size = 1 << (len(out) - 1).bit_length()
+    return out + [out[0]] * (size - len(out))
+
+
+def unknown_official(official: str) -> RpcError:
+    return RpcError(
+        "not_found", f"ไม่พบข้าราชการ {official} ในระบบลงเวลา", f"unknown official {official}"
+    )
+
+
+@dataclass(frozen=True)
+class _CheckInRequest:
+    actor: Actor
+    cmd: CheckIn
+    at: datetime  # server time on arrival: the record
+    traceparent: str | None
+
+    @property
+    def day(self) -> date:
+        return self.at.astimezone(clock.BANGKOK).date()
+
+
+@dataclass(frozen=True)
+class _CheckInFacts:
+    days: dict[tuple[str, date], Any]  # (official, day) → agency, engagement, check-in so far
+    replies: dict[tuple[str, str], dict[str, Any]]  # (official, key) → the first answer
 
 
 def day_stream(official_id: str, day: date) -> str:
@@ -46,6 +82,9 @@ class AttendanceService:
         self._now = now  # tests pin the clock; the service uses server time
         self._rules: dict[tuple[str, date], DayRules] = {}
         self._paths: dict[str, tuple[str, ...]] = {}
+        self._check_ins: GroupCommit[_CheckInRequest, dict[str, Any]] = GroupCommit(
+            self._write_check_ins
+        )
 
     def forget_rules(self) -> None:
         """Called when policies or the agency tree change (projection applied an event)."""
@@ -67,15 +106,8 @@ class AttendanceService:
             )
         ).scalar()
         if agency is None:
-            raise RpcError(
-                "not_found", f"ไม่พบข้าราชการ {official} ในระบบลงเวลา", f"unknown official {official}"
-            )
-        if agency not in self._paths:
-            self._paths[agency] = await projection.agency_path(s, agency)
-        decision = can(actor, action, Resource("attendance", self._paths[agency], owner=official))
-        if not decision:
-            raise forbidden(decision.reason)
-        return official, agency
+            raise unknown_official(official)
+        return official, await self._authorize(s, actor, agency, action)
 
     async def _day_rules(self, s: Executor, agency: str, day: date) -> DayRules:
         key = (agency, day)
@@ -84,121 +116,188 @@ class AttendanceService:
         return self._rules[key]
 
     async def check_in(self, actor: Actor, cmd: CheckIn) -> dict[str, Any]:
-        """The hot path: one read and four writes on a Core connection, no savepoints."""
-        official = actor.subject
-        now = self._now()
-        day = now.astimezone(clock.BANGKOK).date()
+        """Server time is taken when the request arrives; the reply goes out after the commit
+        of the batch it joined (group commit: one transaction for the check-ins waiting)."""
+        request = _CheckInRequest(actor, cmd, self._now(), telemetry.current_traceparent())
+        return await self._check_ins.submit(request)
+
+    async def _write_check_ins(
+        self, requests: Sequence["_CheckInRequest"]
+    ) -> list[dict[str, Any] | BaseException]:
         try:
             async with self._engine.begin() as c:
-                facts = await self._check_in_facts(c, official, cmd.idempotency_key, day)
-                agency = await self._authorize(c, actor, facts, "attendance.check_in")
-                if facts.replay is not None:
-                    return dict(facts.replay)
-                if facts.open_at is not None:
-                    at = facts.open_at.astimezone(clock.BANGKOK).strftime("%H:%M")
-                    raise RpcError(
-                        "conflict",
-                        f"ลงเวลาเริ่มงานวันนี้แล้วเมื่อ {at} น.",
-                        f"already checked in today at {at}",
-                    )
-                scheduled = facts.engagement
-                rules = await self._day_rules(c, agency, day)
-                ip, location = self._evidence(cmd, rules)
-                await c.execute(
-                    insert(attendance_days).values(
-                        official_id=official,
-                        day=day,
-                        agency_code=agency,
-                        scheduled=scheduled is not None,
-                        engagement_id=scheduled,
-                        check_in_at=now,
-                        check_in_channel=cmd.channel,
-                        client_ip=ip,
-                        client_location=location,
-                    )
-                )
-                events: list[Any] = [
-                    CheckedIn(
-                        official_id=official,
-                        day=day,
-                        at=now,
-                        channel=cmd.channel,
-                        scheduled=scheduled is not None,
-                        engagement_id=scheduled,
-                    )
-                ]
-                flags = []
-                if scheduled is None:
-                    flags.append(
-                        ("unscheduled_check_in", "ลงเวลาในวันที่ไม่ได้กำหนดให้ปฏิบัติราชการนอกสถานที่")
-                    )
-                if rules.is_late(now):
-                    flags.append(
-                        (
-                            "late_check_in",
-                            f"ลงเวลาช้า {minutes_late(now, rules)} นาที (เกินเวลาที่ยอมให้)",
-                        )
-                    )
-                events += await self._flag(c, official, day, flags)
-                await LOG.append(
-                    c,
-                    day_stream(official, day),
-                    [NewEvent(e, agency) for e in events],
-                    0,
-                    savepoint=False,
-                )
-                reply = {
-                    "official_id": official,
-                    "day": day.isoformat(),
-                    "at": now.isoformat(),
-                    "scheduled": scheduled is not None,
-                    "flags": [f for f, _ in flags],
-                }
-                await c.execute(
-                    insert(idempotency).values(
-                        official_id=official, key=cmd.idempotency_key, response=reply
-                    )
-                )
+                return await self._check_in_batch(c, requests)
         except (IntegrityError, ConcurrencyConflict):
-            # A concurrent request for the same official and day committed first.
-            raise RpcError("conflict", "ลงเวลาเริ่มงานวันนี้แล้ว", "already checked in today") from None
+            if len(requests) == 1:
+                # Another process wrote this official's day first.
+                return [RpcError("conflict", "ลงเวลาเริ่มงานวันนี้แล้ว", "already checked in today")]
+        # One of the batch raced another process: each alone, so the others still commit.
+        return [outcome for r in requests for outcome in await self._write_check_ins([r])]
+
+    async def _check_in_batch(
+        self, c: AsyncConnection, requests: Sequence["_CheckInRequest"]
+    ) -> list[dict[str, Any] | BaseException]:
+        """Decide every request of a batch against what is stored, then write the accepted
+        ones with one statement per table: four writes however many check-ins."""
+        facts = await self._check_in_facts(c, requests)
+        accepted: dict[tuple[str, date], tuple[str, dict[str, Any]]] = {}
+        days: list[dict[str, Any]] = []
+        flag_rows: list[dict[str, Any]] = []
+        appends: list[tuple[str, int, list[NewEvent]]] = []
+        outcomes: list[dict[str, Any] | BaseException] = []
+        for r in requests:
+            try:
+                outcomes.append(
+                    await self._decide_check_in(c, r, facts, accepted, days, flag_rows, appends)
+                )
+            except RpcError as refusal:
+                outcomes.append(refusal)
+        if days:
+            await c.execute(insert(attendance_days), days)
+            if flag_rows:
+                await c.execute(insert(attendance_flags), flag_rows)
+            await LOG.append_batch(c, appends, savepoint=False)
+            await c.execute(
+                insert(idempotency),
+                [
+                    {"official_id": official, "key": key, "response": reply}
+                    for (official, _), (key, reply) in accepted.items()
+                ],
+            )
+        return outcomes
+
+    async def _decide_check_in(
+        self,
+        c: AsyncConnection,
+        r: "_CheckInRequest",
+        facts: "_CheckInFacts",
+        accepted: dict[tuple[str, date], tuple[str, dict[str, Any]]],
+        days: list[dict[str, Any]],
+        flag_rows: list[dict[str, Any]],
+        appends: list[tuple[str, int, list[NewEvent]]],
+    ) -> dict[str, Any]:
+        official, day, key = r.actor.subject, r.day, r.cmd.idempotency_key
+        known = facts.days.get((official, day))
+        if known is None:
+            raise unknown_official(official)
+        agency = await self._authorize(c, r.actor, known.agency_code, "attendance.check_in")
+        if (official, key) in facts.replies:
+            return dict(facts.replies[(official, key)])
+        open_at = known.check_in_at
+        if (official, day) in accepted:  # twice in the same batch
+            first_key, first_reply = accepted[(official, day)]
+            if first_key == key:
+                return first_reply
+            open_at = datetime.fromisoformat(first_reply["at"])
+        if open_at is not None:
+            at = open_at.astimezone(clock.BANGKOK).strftime("%H:%M")
+            raise RpcError(
+                "conflict", f"ลงเวลาเริ่มงานวันนี้แล้วเมื่อ {at} น.", f"already checked in today at {at}"
+            )
+        scheduled = known.engagement_id
+        rules = await self._day_rules(c, agency, day)
+        ip, location = self._evidence(r.cmd, rules)
+        days.append(
+            {
+                "official_id": official,
+                "day": day,
+                "agency_code": agency,
+                "scheduled": scheduled is not None,
+                "engagement_id": scheduled,
+                "check_in_at": r.at,
+                "check_in_channel": r.cmd.channel,
+                "client_ip": ip,
+                "client_location": location,
+            }
+        )
+        flags = []
+        if scheduled is None:
+            flags.append(("unscheduled_check_in", "ลงเวลาในวันที่ไม่ได้กำหนดให้ปฏิบัติราชการนอกสถานที่"))
+        if rules.is_late(r.at):
+            late = minutes_late(r.at, rules)
+            flags.append(("late_check_in", f"ลงเวลาช้า {late} นาที (เกินเวลาที่ยอมให้)"))
+        flag_rows += [
+            {"official_id": official, "day": day, "flag": f, "reason": why} for f, why in flags
+        ]
+        events: list[Any] = [
+            CheckedIn(
+                official_id=official,
+                day=day,
+                at=r.at,
+                channel=r.cmd.channel,
+                scheduled=scheduled is not None,
+                engagement_id=scheduled,
+            )
+        ]
+        events += [
+            AttendanceFlagged(official_id=official, day=day, flag=f, reason=why) for f, why in flags
+        ]
+        appends.append(
+            (
+                day_stream(official, day),
+                0,
+                [NewEvent(e, agency, traceparent=r.traceparent) for e in events],
+            )
+        )
+        reply = {
+            "official_id": official,
+            "day": day.isoformat(),
+            "at": r.at.isoformat(),
+            "scheduled": scheduled is not None,
+            "flags": [f for f, _ in flags],
+        }
+        accepted[(official, day)] = (key, reply)
         return reply
 
-    async def _check_in_facts(self, c: Executor, official: str, key: str, day: date) -> Any:
-        """Everything a check-in needs to know, in one round trip."""
-        replay = (
-            select(idempotency.c.response)
-            .where(idempotency.c.official_id == official, idempotency.c.key == key)
-            .scalar_subquery()
-        )
-        open_at = (
-            select(attendance_days.c.check_in_at)
-            .where(attendance_days.c.official_id == official, attendance_days.c.day == day)
-            .scalar_subquery()
-        )
-        engagement = (
-            select(scheduled_days.c.engagement_id)
-            .where(scheduled_days.c.official_id == official, scheduled_days.c.day == day)
-            .scalar_subquery()
-        )
-        row = (
-            await c.execute(
+    @staticmethod
+    async def _check_in_facts(
+        c: AsyncConnection, requests: Sequence["_CheckInRequest"]
+    ) -> "_CheckInFacts":
+        """Everything a batch of check-ins needs to know, in one round trip per day (a batch
+        spans two days only at midnight) and one for earlier answers."""
+        facts = _CheckInFacts({}, {})
+        officials_by_day: dict[date, set[str]] = {}
+        for r in requests:
+            officials_by_day.setdefault(r.day, set()).add(r.actor.subject)
+        for day, officials in officials_by_day.items():
+            # Correlated look-ups by primary key rather than outer joins: the planner's
+            # statistics lag a table that grows by thousands of rows each morning, and a join
+            # planned for an empty attendance_days scanned the whole day for every official.
+            engagement = (
+                select(scheduled_days.c.engagement_id)
+                .where(
+                    scheduled_days.c.official_id == known_officials.c.official_id,
+                    scheduled_days.c.day == day,
+                )
+                .scalar_subquery()
+            )
+            checked_in = (
+                select(attendance_days.c.check_in_at)
+                .where(
+                    attendance_days.c.official_id == known_officials.c.official_id,
+                    attendance_days.c.day == day,
+                )
+                .scalar_subquery()
+            )
+            rows = await c.execute(
                 select(
+                    known_officials.c.official_id,
                     known_officials.c.agency_code,
-                    replay.label("replay"),
-                    open_at.label("open_at"),
-                    engagement.label("engagement"),
-                ).where(known_officials.c.official_id == official)
+                    engagement.label("engagement_id"),
+                    checked_in.label("check_in_at"),
+                ).where(known_officials.c.official_id.in_(padded(officials)))
             )
-        ).first()
-        if row is None:
-            raise RpcError(
-                "not_found", f"ไม่พบข้าราชการ {official} ในระบบลงเวลา", f"unknown official {official}"
+            facts.days.update({(row.official_id, day): row for row in rows})
+        rows = await c.execute(
+            select(idempotency.c.official_id, idempotency.c.key, idempotency.c.response).where(
+                idempotency.c.official_id.in_(padded({r.actor.subject for r in requests})),
+                idempotency.c.key.in_(padded({r.cmd.idempotency_key for r in requests})),
             )
-        return row
+        )
+        facts.replies.update({(row.official_id, row.key): row.response for row in rows})
+        return facts
 
-    async def _authorize(self, c: Executor, actor: Actor, facts: Any, action: str) -> str:
-        agency: str = facts.agency_code
+    async def _authorize(self, c: Executor, actor: Actor, agency: str, action: str) -> str:
         if agency not in self._paths:
             self._paths[agency] = await projection.agency_path(c, agency)
         decision = can(

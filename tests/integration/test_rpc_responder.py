@@ -1,0 +1,92 @@
+"""The nats-py responder keeps the request/reply contract of every other service: each request
+is answered, refusals carry a reason in the caller's language, requests are answered
+concurrently, and stopping answers what was already taken."""
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import nats
+import pytest
+from pydantic import BaseModel, ConfigDict
+
+from services.shared.auth import DevIssuer
+from services.shared.authz import Actor, Grant, Role
+from services.shared.rpc import Responder, RpcError, rpc_subject
+
+pytestmark = pytest.mark.integration
+
+
+class Echo(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str
+
+
+class Service:
+    def __init__(self) -> None:
+        self.release = asyncio.Event()
+        self.waiting = 0
+
+    async def echo(self, actor: Actor, cmd: Echo) -> dict[str, Any]:
+        if cmd.text == "refuse":
+            raise RpcError("conflict", "ปฏิเสธ", "refused")
+        if cmd.text == "wait":
+            self.waiting += 1
+            await self.release.wait()
+        return {"who": actor.subject, "text": cmd.text}
+
+
+async def test_contract_concurrency_and_stop(private_nats_url: str, tmp_path: Path) -> None:
+    issuer = DevIssuer.load_or_create(tmp_path / "issuer.pem")
+    token = issuer.issue(Actor("D0001", (Grant(Role.OFFICIAL, "ONDE"),)))
+    service = Service()
+    responder = Responder("echo", issuer.verifier(), [("echo", Echo, service.echo)])
+    nc = await nats.connect(private_nats_url)
+    server = await nats.connect(private_nats_url)
+    await responder.start(server)
+    subject = rpc_subject("echo", "echo")
+
+    async def ask(body: bytes, auth: str | None = token, lang: str = "th") -> Any:
+        headers = {"Accept-Language": lang}
+        if auth is not None:
+            headers["Authorization"] = f"Bearer {auth}"
+        reply = await nc.request(subject, body, timeout=5, headers=headers)
+        return json.loads(reply.data)
+
+    try:
+        assert await ask(b'{"text": "hi"}') == {
+            "ok": True,
+            "result": {"who": "D0001", "text": "hi"},
+        }
+        refused = await ask(b'{"text": "refuse"}', lang="en")
+        assert refused == {"ok": False, "error": {"code": "conflict", "reason": "refused"}}
+        assert (await ask(b'{"text": "hi"}', auth=None))["error"]["code"] == "unauthenticated"
+        assert (await ask(b'{"text": "hi"}', auth="forged"))["error"]["code"] == "unauthenticated"
+        bad_json = await ask(b"{not json", lang="en")
+        assert bad_json["error"]["code"] == "invalid"
+        assert "not JSON" in bad_json["error"]["reason"]
+        extra = await ask(b'{"text": "hi", "more": 1}')
+        assert extra["error"]["code"] == "invalid" and "more" in extra["error"]["reason"]
+        assert (await ask(b"[1]"))["error"]["code"] == "invalid"
+
+        # Ten requests held inside the handler at once: answered concurrently, not in turn.
+        held = [asyncio.create_task(ask(b'{"text": "wait"}')) for _ in range(10)]
+        for _ in range(100):
+            if service.waiting == 10:
+                break
+            await asyncio.sleep(0.02)
+        assert service.waiting == 10
+        # Stopping takes no new request but answers those already taken.
+        stopping = asyncio.create_task(responder.stop())
+        await asyncio.sleep(0.05)
+        assert not stopping.done()
+        service.release.set()
+        await stopping
+        assert all(r["ok"] for r in await asyncio.gather(*held))
+        with pytest.raises(nats.errors.NoRespondersError):
+            await nc.request(subject, b"{}", timeout=1)
+    finally:
+        await responder.stop()
+        await nc.close()
+        await server.close()
