@@ -81,7 +81,7 @@ class TestVerify:
 
     async def test_changed_content(self, store: Chain, db: Database, tmp_path: Path) -> None:
         r = await row(db, 7)
-        forged = r.canonical.replace('"size_bytes":6', '"size_bytes":7')
+        forged = r.canonical.replace(b'"size_bytes":6', b'"size_bytes":7')
         assert forged != r.canonical
         async with db.sessions.begin() as s:
             await s.execute(update(chain).where(chain.c.position == 7).values(canonical=forged))
@@ -92,14 +92,12 @@ class TestVerify:
     ) -> None:
         """Recomputing the link to hide a change breaks the next record instead."""
         r = await row(db, 6)
-        forged = r.canonical.replace('"size_bytes":5', '"size_bytes":9').encode()
+        forged = r.canonical.replace(b'"size_bytes":5', b'"size_bytes":9')
         async with db.sessions.begin() as s:
             await s.execute(
                 update(chain)
                 .where(chain.c.position == 6)
-                .values(
-                    canonical=forged.decode(), hash=link(bytes.fromhex(r.prev_hash), forged).hex()
-                )
+                .values(canonical=forged, hash=link(r.prev_hash, forged))
             )
         assert await first(db, tmp_path) == (7, "order_changed")
 
@@ -123,8 +121,8 @@ class TestVerify:
                     subject=None,
                     official_id=None,
                     time=datetime.now(UTC),
-                    canonical=forged.decode(),
-                    hash=link(bytes.fromhex(before.hash), forged).hex(),
+                    canonical=forged,
+                    hash=link(before.hash, forged),
                     prev_hash=before.hash,
                 )
             )

@@ -1,6 +1,6 @@
 """The audit store: the chain and its signed checkpoints."""
 
-from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table, Text
+from sqlalchemy import BigInteger, Column, Index, Integer, LargeBinary, MetaData, String, Table
 
 from services.shared.db import AwareDateTime
 
@@ -21,9 +21,16 @@ chain = Table(
     Column("subject", String(300), nullable=True, index=True),
     Column("official_id", String(64), nullable=True, index=True),
     Column("time", AwareDateTime, nullable=False, index=True),
-    Column("canonical", Text, nullable=False),
-    Column("hash", String(64), nullable=False),
-    Column("prev_hash", String(64), nullable=False),
+    # Bytes, not text: the verifier hashes exactly what is stored, with no decoding on the way
+    # (hex and text conversions were a third of PostgreSQL's verify time).
+    Column("canonical", LargeBinary, nullable=False),
+    Column("hash", LargeBinary(32), nullable=False),
+    Column("prev_hash", LargeBinary(32), nullable=False),
+)
+# Each link next to its position, so PostgreSQL checks that every record follows the one
+# before it from this index alone, while it hashes the contents from the table in parallel.
+Index("audit_chain_links", chain.c.position, postgresql_include=["hash", "prev_hash"]).ddl_if(
+    dialect="postgresql"
 )
 
 checkpoints = Table(

@@ -98,20 +98,18 @@ def first_problem(
 
 
 def fast_check(
-    rows: Iterable[tuple[int, str, str, str]], prev: bytes, expected_pos: int
+    rows: Iterable[tuple[int, bytes, bytes, bytes]], prev: bytes, expected_pos: int
 ) -> tuple[bool, int, bytes]:
     """The common case, fast: every record follows the previous one and its link matches.
-    Returns (all held, records that held, last link); on the first doubt the caller hands the
-    same records to `first_problem`, which names what is wrong."""
+    Rows are (position, canonical, link, previous link). Returns (all held, records that held,
+    last link); on the first doubt the caller hands the same records to `first_problem`,
+    which names what is wrong."""
     sha = hashlib.sha256
-    prev_hex = prev.hex()
     n = 0
-    for position, text, hash_hex, prev_hash_hex in rows:
-        if position != expected_pos or prev_hash_hex != prev_hex:
+    for position, data, digest, prev_hash in rows:
+        if position != expected_pos or prev_hash != prev:
             return False, n, prev
-        digest = sha(prev + text.encode("utf-8")).digest()
-        prev_hex = digest.hex()
-        if prev_hex != hash_hex:
+        if sha(prev + data).digest() != digest:
             return False, n, prev
         prev = digest
         expected_pos += 1

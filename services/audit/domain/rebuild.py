@@ -39,9 +39,16 @@ class Rebuilt:
     attendance: dict[tuple[str, str], dict[str, Any]]  # (official, day) -> facts
 
 
-def rebuild(events: Iterable[Mapping[str, Any]]) -> Rebuilt:
-    engagements: dict[str, str] = {}
-    attendance: dict[tuple[str, str], dict[str, Any]] = {}
+# Only these contexts' events change the models rebuilt here; the reader skips the rest.
+REBUILT_FROM = ("th.go.telework.engagement.", "th.go.telework.attendance.")
+
+
+def rebuild(events: Iterable[Mapping[str, Any]], into: Rebuilt | None = None) -> Rebuilt:
+    """Fold events (in chain order) into the models; `into` continues an earlier fold, so a
+    long history is folded chunk by chunk as it is read."""
+    result = into or Rebuilt({}, {})
+    engagements = result.engagements
+    attendance = result.attendance
     for e in events:
         _, _, _, context, name, _ = e["type"].split(".")
         data = e["data"]
@@ -58,7 +65,7 @@ def rebuild(events: Iterable[Mapping[str, Any]]) -> Rebuilt:
                 row["check_out"] = data["at"]
             elif name == "attendance_flagged":
                 row["flags"] = sorted([*row["flags"], data["flag"]])
-    return Rebuilt(engagements, attendance)
+    return result
 
 
 def diff(label: str, rebuilt: Mapping[Any, Any], live: Mapping[Any, Any]) -> list[str]:

@@ -6,28 +6,37 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from services.audit.adapters.tables import chain
-from services.audit.domain.rebuild import diff, rebuild
+from services.audit.domain.rebuild import REBUILT_FROM, Rebuilt, diff, rebuild
 from services.shared.settings import Settings
 
+CHUNK = 20_000
 
-async def history(sessions: async_sessionmaker[Any], as_of: datetime | None) -> Any:
-    events = []
-    pos = 0
-    while True:
-        query = select(chain.c.position, chain.c.canonical).where(chain.c.position > pos)
+
+async def history(sessions: async_sessionmaker[Any], as_of: datetime | None) -> Rebuilt:
+    """Fold the chain's engagement and attendance events, as of a time, into the models.
+    The next chunk is read while the current one is parsed, so the database and Python work
+    at the same time."""
+    relevant = or_(*(chain.c.type.startswith(prefix) for prefix in REBUILT_FROM))
+
+    async def read(after: int) -> list[Any]:
+        query = select(chain.c.position, chain.c.canonical).where(
+            chain.c.position > after, relevant
+        )
         if as_of is not None:
             query = query.where(chain.c.time <= as_of)
         async with sessions() as s:
-            rows = (await s.execute(query.order_by(chain.c.position).limit(20_000))).all()
-        if not rows:
-            break
-        events += [json.loads(r.canonical) for r in rows]
-        pos = rows[-1].position
-    return rebuild(events)
+            return list((await s.execute(query.order_by(chain.c.position).limit(CHUNK))).all())
+
+    result = Rebuilt({}, {})
+    upcoming = asyncio.ensure_future(read(0))
+    while rows := await upcoming:
+        upcoming = asyncio.ensure_future(read(rows[-1].position))
+        rebuild((json.loads(r.canonical) for r in rows), into=result)
+    return result
 
 
 async def live_models() -> tuple[dict[str, str], dict[tuple[str, str], dict[str, Any]]]:

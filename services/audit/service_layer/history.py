@@ -118,7 +118,7 @@ async def replay(
         if not rows:
             return
         for r in rows:
-            yield {"position": r.position, "hash": r.hash, "event": json.loads(r.canonical)}
+            yield {"position": r.position, "hash": r.hash.hex(), "event": json.loads(r.canonical)}
         pos = rows[-1].position
 
 
@@ -132,8 +132,10 @@ async def export_bundle(
     async with sessions() as s:
         if start > 1:
             prev = (
-                await s.execute(select(chain.c.hash).where(chain.c.position == start - 1))
-            ).scalar_one()
+                (await s.execute(select(chain.c.hash).where(chain.c.position == start - 1)))
+                .scalar_one()
+                .hex()
+            )
     with (folder / "events.jsonl").open("w", encoding="utf-8") as f:
         pos = start - 1
         while True:
@@ -153,8 +155,8 @@ async def export_bundle(
                     json.dumps(
                         {
                             "position": r.position,
-                            "hash": r.hash,
-                            "prev_hash": r.prev_hash,
+                            "hash": r.hash.hex(),
+                            "prev_hash": r.prev_hash.hex(),
                             "event": json.loads(r.canonical),
                         },
                         ensure_ascii=False,
