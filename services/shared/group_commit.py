@@ -24,10 +24,12 @@ class GroupCommit(Generic[T, R]):
         self,
         write: Callable[[Sequence[T]], Awaitable[Sequence[R | BaseException]]],
         max_batch: int = 200,
-        writers: int = 4,
+        writers: int = 1,
     ) -> None:
-        # Several writers: while batches wait on the database, the next ones are built; four
-        # measured best on two cores (tests/bench/test_checkin_bench.py).
+        # One writer measured best on two cores (tests/bench/test_checkin_bench.py: p50 11 ms
+        # against 15 ms with two and 22 ms with four): fewer, larger batches mean fewer round
+        # trips waiting their turn in a busy event loop. More writers suit a database server of
+        # its own with spare cores.
         self._write = write
         self._max_batch = max_batch
         self._max_writers = writers

@@ -85,6 +85,32 @@ class TestInbox:
         await consume(consumer, nc, lambda: consumer.processed >= 2)
         assert await count_applied(db) == 1
 
+    async def test_events_the_projection_does_not_read_are_acked_without_a_transaction(
+        self, db: Database, nc: Client, agency: str
+    ) -> None:
+        """Attendance reads identity and engagement events, not its own check-ins: those are
+        acknowledged as they come, never handed over, never redelivered (even malformed)."""
+        await db.create(applied_md)
+        js = nc.jetstream()
+        async with db.sessions.begin() as s:
+            [rec] = await LOG.append(s, "m-2", [sample_event("m-2", 1, agency)], 0)
+        wanted = f"telework.v1.{agency}.meeting.recording_registered"
+        unwanted = f"telework.v1.{agency}.attendance.checked_in"
+        await js.publish(unwanted, b"not even JSON", headers={"Nats-Msg-Id": new_id()})
+        await js.publish(wanted, rec.envelope.to_json_bytes(), headers={"Nats-Msg-Id": new_id()})
+        consumer = EventConsumer(
+            f"w-{agency}",
+            db.sessions,
+            record,
+            filter_subject=f"telework.v1.{agency}.>",
+            wants=lambda subject: ".attendance." not in subject,
+        )
+        await consume(consumer, nc, lambda: consumer.processed >= 1 and consumer.skipped >= 1)
+        assert (consumer.processed, consumer.skipped, consumer.dead_lettered) == (1, 1, 0)
+        assert await count_applied(db) == 1
+        info = await js.consumer_info("TELEWORK", f"w-{agency}")
+        assert info.num_ack_pending == 0 and info.num_pending == 0
+
 
 class TestDeadLetter:
     async def dead_letters(self, nc: Client, consumer: str) -> list[Any]:

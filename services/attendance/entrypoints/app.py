@@ -5,6 +5,7 @@ import logging
 from datetime import timedelta
 
 from services.attendance.adapters.tables import ATTENDANCE
+from services.attendance.service_layer import projection
 from services.attendance.service_layer.commands import CheckIn, CheckOut
 from services.attendance.service_layer.handlers import AttendanceService
 from services.shared import clock, rpc
@@ -36,7 +37,7 @@ async def run(ctx: ServiceContext) -> None:
     answering = responder(service, verifier_from_env(ctx.settings.data_dir))
     requests = await connect(ctx.settings.nats_url, name="telework-attendance")
     nc = await connect(ctx.settings.nats_url, name="telework-attendance-consumer")
-    consumer = EventConsumer(CONSUMER, ctx.sessions, service.apply_event)
+    consumer = EventConsumer(CONSUMER, ctx.sessions, service.apply_event, wants=projection.wants)
     await answering.start(requests)
     tasks = [
         asyncio.create_task(consumer.run(nc, ctx.stop)),

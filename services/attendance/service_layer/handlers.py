@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import case, func, insert, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
@@ -253,48 +253,59 @@ class AttendanceService:
     async def _check_in_facts(
         c: AsyncConnection, requests: Sequence["_CheckInRequest"]
     ) -> "_CheckInFacts":
-        """Everything a batch of check-ins needs to know, in one round trip per day (a batch
-        spans two days only at midnight) and one for earlier answers."""
+        """Everything a batch of check-ins needs to know, earlier answers included, in one
+        round trip per day (a batch spans two days only at midnight)."""
         facts = _CheckInFacts({}, {})
-        officials_by_day: dict[date, set[str]] = {}
+        keys_by_day: dict[date, dict[str, str]] = {}
+        others: list[tuple[str, str]] = []  # a second key of the same official: rare
         for r in requests:
-            officials_by_day.setdefault(r.day, set()).add(r.actor.subject)
-        for day, officials in officials_by_day.items():
+            keys = keys_by_day.setdefault(r.day, {})
+            first = keys.setdefault(r.actor.subject, r.cmd.idempotency_key)
+            if first != r.cmd.idempotency_key:
+                others.append((r.actor.subject, r.cmd.idempotency_key))
+        for day, keys in keys_by_day.items():
             # Correlated look-ups by primary key rather than outer joins: the planner's
             # statistics lag a table that grows by thousands of rows each morning, and a join
             # planned for an empty attendance_days scanned the whole day for every official.
+            official = known_officials.c.official_id
             engagement = (
                 select(scheduled_days.c.engagement_id)
-                .where(
-                    scheduled_days.c.official_id == known_officials.c.official_id,
-                    scheduled_days.c.day == day,
-                )
+                .where(scheduled_days.c.official_id == official, scheduled_days.c.day == day)
                 .scalar_subquery()
             )
             checked_in = (
                 select(attendance_days.c.check_in_at)
-                .where(
-                    attendance_days.c.official_id == known_officials.c.official_id,
-                    attendance_days.c.day == day,
-                )
+                .where(attendance_days.c.official_id == official, attendance_days.c.day == day)
+                .scalar_subquery()
+            )
+            # Each official's own idempotency key, chosen in SQL by a CASE over the officials.
+            officials = padded(set(keys))
+            own_key = case({o: keys[o] for o in officials}, value=official)
+            replay = (
+                select(idempotency.c.response)
+                .where(idempotency.c.official_id == official, idempotency.c.key == own_key)
                 .scalar_subquery()
             )
             rows = await c.execute(
                 select(
-                    known_officials.c.official_id,
+                    official,
                     known_officials.c.agency_code,
                     engagement.label("engagement_id"),
                     checked_in.label("check_in_at"),
-                ).where(known_officials.c.official_id.in_(padded(officials)))
+                    replay.label("replay"),
+                ).where(official.in_(officials))
             )
-            facts.days.update({(row.official_id, day): row for row in rows})
-        rows = await c.execute(
-            select(idempotency.c.official_id, idempotency.c.key, idempotency.c.response).where(
-                idempotency.c.official_id.in_(padded({r.actor.subject for r in requests})),
-                idempotency.c.key.in_(padded({r.cmd.idempotency_key for r in requests})),
+            for row in rows:
+                facts.days[(row.official_id, day)] = row
+                if row.replay is not None:
+                    facts.replies[(row.official_id, keys[row.official_id])] = row.replay
+        if others:
+            rows = await c.execute(
+                select(idempotency.c.official_id, idempotency.c.key, idempotency.c.response).where(
+                    tuple_(idempotency.c.official_id, idempotency.c.key).in_(others)
+                )
             )
-        )
-        facts.replies.update({(row.official_id, row.key): row.response for row in rows})
+            facts.replies.update({(row.official_id, row.key): row.response for row in rows})
         return facts
 
     async def _authorize(self, c: Executor, actor: Actor, agency: str, action: str) -> str:

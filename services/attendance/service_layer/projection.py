@@ -121,6 +121,13 @@ HANDLERS = {
     "engagement.permission_withdrawn": _withdrawn,
 }
 
+
+def wants(subject: str) -> bool:
+    """Whether an event published on `subject` (telework.v1.<agency>.<context>.<event>)
+    changes this projection."""
+    return ".".join(subject.split(".")[3:5]) in HANDLERS
+
+
 PROJECTION_TABLES = (known_officials, known_agencies, known_policies, scheduled_days)
 
 
