@@ -7,7 +7,10 @@ against its JWKS: set `TELEWORK_OIDC_ISSUER`, `TELEWORK_OIDC_JWKS_URL` and
 """
 
 import os
+import time
 import uuid
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -102,16 +105,44 @@ def _grant(claim: dict[str, Any]) -> Grant:
 
 class TokenVerifier:
     def __init__(
-        self, key: Ed25519PublicKey | None, issuer: str, audience: str, jwks_url: str | None = None
+        self,
+        key: Ed25519PublicKey | None,
+        issuer: str,
+        audience: str,
+        jwks_url: str | None = None,
+        *,
+        remember: int = 10_000,
+        clock_seconds: Callable[[], float] = time.time,
     ) -> None:
         self._key = key
         self._issuer = issuer
         self._audience = audience
         self._jwks = jwt.PyJWKClient(jwks_url) if jwks_url else None
+        # Tokens already verified, until they expire: a portal session sends the same token
+        # with every request, and the signature check is the largest cost of a small request.
+        # Keyed by the whole token, signature included, so only a token that verified hits.
+        self._verified: OrderedDict[str, tuple[Actor, float]] = OrderedDict()
+        self._remember = remember
+        self._seconds = clock_seconds
 
     def verify(self, token: str) -> Actor:
         if not token:
             raise AuthError("no token: send 'Authorization: Bearer <token>'")
+        known = self._verified.get(token)
+        if known is not None:
+            actor, expires = known
+            if self._seconds() < expires:
+                self._verified.move_to_end(token)
+                return actor
+            del self._verified[token]
+            raise AuthError("token expired")
+        actor, expires = self._decode(token)
+        self._verified[token] = (actor, expires)
+        if len(self._verified) > self._remember:
+            self._verified.popitem(last=False)
+        return actor
+
+    def _decode(self, token: str) -> tuple[Actor, float]:
         try:
             key: Any = self._jwks.get_signing_key_from_jwt(token).key if self._jwks else self._key
             claims = jwt.decode(
@@ -133,7 +164,8 @@ class TokenVerifier:
         except jwt.PyJWTError as exc:
             raise AuthError(f"token refused: {exc}") from None
         grants = tuple(_grant(g) for g in claims.get("grants", []))
-        return Actor(subject=str(claims["sub"]), grants=grants, email=claims.get("email"))
+        actor = Actor(subject=str(claims["sub"]), grants=grants, email=claims.get("email"))
+        return actor, float(claims["exp"])
 
 
 def service_actor(name: str) -> Actor:

@@ -160,8 +160,10 @@ class Responder:
         self._subscriptions: list[Subscription] = []
         self._answering: set[asyncio.Task[None]] = set()
         self._tracer = telemetry.tracer(__name__)
+        self._nc: NatsClient | None = None
 
     async def start(self, nc: NatsClient) -> None:
+        self._nc = nc
         for subject, handler in self._routes:
 
             async def receive(msg: Msg, subject: str = subject, handler: Handler = handler) -> None:
@@ -171,11 +173,15 @@ class Responder:
                 task.add_done_callback(self._answering.discard)
 
             self._subscriptions.append(await nc.subscribe(subject, queue=self._service, cb=receive))
+        # Answering once start() returns: the server has the subscriptions, not just the socket.
+        await nc.flush()
 
     async def stop(self) -> None:
         """Take no more requests; answer those already taken."""
         for sub in self._subscriptions:
             await sub.unsubscribe()
+        if self._subscriptions and self._nc is not None and self._nc.is_connected:
+            await self._nc.flush()
         self._subscriptions.clear()
         if self._answering:
             await asyncio.gather(*self._answering, return_exceptions=True)

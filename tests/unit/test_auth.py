@@ -46,3 +46,40 @@ def test_token_from_another_issuer_is_refused(issuer: DevIssuer) -> None:
     other = TokenVerifier(issuer.key.public_key(), "https://sso.example.go.th", "telework")
     with pytest.raises(AuthError, match="not from issuer"):
         other.verify(issuer.issue(ACTOR))
+
+
+class TestRememberedTokens:
+    """A verified token is remembered until it expires; nothing else is ever remembered."""
+
+    def test_a_remembered_token_is_refused_once_it_expires(self, issuer: DevIssuer) -> None:
+        seconds = [now().timestamp()]
+        verifier = TokenVerifier(
+            issuer.key.public_key(),
+            issuer.issuer,
+            issuer.audience,
+            clock_seconds=lambda: seconds[0],
+        )
+        token = issuer.issue(ACTOR, ttl=timedelta(minutes=5))
+        assert verifier.verify(token) == ACTOR
+        assert verifier.verify(token) == ACTOR  # from memory
+        seconds[0] += 301
+        with pytest.raises(AuthError, match="token expired"):
+            verifier.verify(token)
+        assert token not in verifier._verified
+
+    def test_a_tampered_copy_of_a_remembered_token_is_refused(self, issuer: DevIssuer) -> None:
+        verifier = issuer.verifier()
+        token = issuer.issue(ACTOR)
+        verifier.verify(token)
+        head, payload, signature = token.split(".")
+        with pytest.raises(AuthError, match="signature does not verify"):
+            verifier.verify(f"{head}.{payload}.{signature[:-4]}AAAA")
+
+    def test_memory_is_bounded(self, issuer: DevIssuer) -> None:
+        verifier = TokenVerifier(
+            issuer.key.public_key(), issuer.issuer, issuer.audience, remember=3
+        )
+        tokens = [issuer.issue(ACTOR) for _ in range(5)]
+        for t in tokens:
+            verifier.verify(t)
+        assert list(verifier._verified) == tokens[2:]
