@@ -239,6 +239,87 @@ class TestCheckIn:
             assert row.client_location == expected
 
 
+class TestCheckOut:
+    async def test_after_a_check_in_once_and_the_same_key_again(self, db: Database) -> None:
+        clock = Clock(at(DAY, 8))
+        svc = await service(db, clock, [*identity_events([ME]), order(ME, "E1", [DAY], DAY)])
+        with pytest.raises(RpcError) as exc:
+            await svc.check_out(official(), CheckOut(channel="web", idempotency_key=key(8)))
+        assert exc.value.code == "conflict" and "no check-in" in exc.value.reason_en
+        await svc.check_in(official(), CheckIn(channel="web", idempotency_key=key(1)))
+        clock.now = at(DAY, 16, 35)
+        first = await svc.check_out(official(), CheckOut(channel="mobile", idempotency_key=key(9)))
+        assert first["at"] == at(DAY, 16, 35).isoformat()
+        clock.now = at(DAY, 17)
+        again = await svc.check_out(official(), CheckOut(channel="web", idempotency_key=key(9)))
+        assert again == first
+        with pytest.raises(RpcError) as exc:
+            await svc.check_out(official(), CheckOut(channel="web", idempotency_key=key(10)))
+        assert exc.value.reason_en == "already checked out today"
+        with pytest.raises(RpcError) as exc:
+            await svc.check_out(official("D9999"), CheckOut(channel="web", idempotency_key=key()))
+        assert exc.value.code == "not_found"
+        async with db.sessions() as s:
+            row = (await s.execute(select(attendance_days))).one()
+            kinds = [e.envelope.type for e in await LOG.read_stream(s, day_stream(ME, DAY))]
+        assert (row.check_out_at, row.check_out_channel) == (at(DAY, 16, 35), "mobile")
+        assert [k.split(".")[-2] for k in kinds] == ["checked_in", "checked_out"]
+
+    async def test_check_outs_arriving_together_and_one_racing_another_process(
+        self, db: Database
+    ) -> None:
+        """Group-committed like check-ins; a check-out that races another process checking the
+        same official out (another writer of the same day stream) is refused, the others in
+        its batch are not."""
+        others = [f"D3{i:03d}" for i in range(20)]
+        clock = Clock(at(DAY, 8))
+        svc = await service(db, clock, identity_events([ME, *others]))
+        for who in [ME, *others]:
+            await svc.check_in(official(who), CheckIn(channel="web", idempotency_key=key(1)))
+        clock.now = at(DAY, 16, 30)
+        racing = AttendanceService(db.sessions, now=clock)
+        real = racing._check_in_facts
+
+        async def stale(c, requests):  # type: ignore[no-untyped-def]
+            facts = await real(c, requests)
+            # Another process checks ME out while this batch is deciding.
+            await svc.check_out(official(), CheckOut(channel="api", idempotency_key=key(20)))
+            return facts
+
+        if db.url.startswith("sqlite"):
+            # SQLite's BEGIN IMMEDIATE serialises writers: the other one waits for this batch
+            # and no race can happen there; the batch itself is what is tested.
+            stale = real
+        racing._check_in_facts = stale  # type: ignore[method-assign]
+        requests = [
+            (official(), key(9)),
+            (official(), key(9)),
+            (official(), key(10)),
+            *((official(o), key(9)) for o in others),
+        ]
+        outcomes = await asyncio.gather(
+            *(racing.check_out(a, CheckOut(channel="web", idempotency_key=k)) for a, k in requests),
+            return_exceptions=True,
+        )
+        assert all(isinstance(o, dict) for o in outcomes[3:])
+        assert isinstance(outcomes[2], RpcError) and outcomes[2].code == "conflict"
+        if db.url.startswith("sqlite"):
+            assert outcomes[0] == outcomes[1] and isinstance(outcomes[0], dict)
+        else:
+            assert all(isinstance(o, RpcError) for o in outcomes[:2])
+        async with db.sessions() as s:
+            open_days = (
+                await s.execute(
+                    select(func.count())
+                    .select_from(attendance_days)
+                    .where(attendance_days.c.check_out_at.is_(None))
+                )
+            ).scalar()
+            events = await LOG.read_stream(s, day_stream(ME, DAY))
+        assert open_days == 0
+        assert [e.envelope.type.split(".")[-2] for e in events].count("checked_out") == 1
+
+
 class TestDayClose:
     async def test_missing_check_in_and_missing_check_out(self, db: Database) -> None:
         """R-ATT-2: after the day closes."""

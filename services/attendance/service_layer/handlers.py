@@ -6,12 +6,12 @@ share a transaction (group commit), each decided on its own. The caller's idempo
 makes a repeated request return the first answer.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import case, func, insert, select, tuple_, update
+from sqlalchemy import bindparam, case, func, insert, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
@@ -45,6 +45,10 @@ def padded(values: set[str]) -> list[str]:
     return out + [out[0]] * (size - len(out))
 
 
+ALREADY_CHECKED_IN = ("ลงเวลาเริ่มงานวันนี้แล้ว", "already checked in today")
+ALREADY_CHECKED_OUT = ("ลงเวลาเลิกงานวันนี้แล้ว", "already checked out today")
+
+
 def unknown_official(official: str) -> RpcError:
     return RpcError(
         "not_found", f"ไม่พบข้าราชการ {official} ในระบบลงเวลา", f"unknown official {official}"
@@ -52,9 +56,11 @@ def unknown_official(official: str) -> RpcError:
 
 
 @dataclass(frozen=True)
-class _CheckInRequest:
+class _Request:
+    """A check-in or check-out as it arrived."""
+
     actor: Actor
-    cmd: CheckIn
+    cmd: CheckIn  # or CheckOut, its subclass
     at: datetime  # server time on arrival: the record
     traceparent: str | None
 
@@ -82,8 +88,9 @@ class AttendanceService:
         self._now = now  # tests pin the clock; the service uses server time
         self._rules: dict[tuple[str, date], DayRules] = {}
         self._paths: dict[str, tuple[str, ...]] = {}
-        self._check_ins: GroupCommit[_CheckInRequest, dict[str, Any]] = GroupCommit(
-            self._write_check_ins
+        self._check_ins: GroupCommit[_Request, dict[str, Any]] = GroupCommit(self._write_check_ins)
+        self._check_outs: GroupCommit[_Request, dict[str, Any]] = GroupCommit(
+            self._write_check_outs
         )
 
     def forget_rules(self) -> None:
@@ -96,19 +103,6 @@ class AttendanceService:
         if event.type.startswith("th.go.telework.identity."):
             self.forget_rules()
 
-    async def _context(self, s: AsyncSession, actor: Actor, action: str) -> tuple[str, str]:
-        official = actor.subject
-        agency = (
-            await s.execute(
-                select(known_officials.c.agency_code).where(
-                    known_officials.c.official_id == official
-                )
-            )
-        ).scalar()
-        if agency is None:
-            raise unknown_official(official)
-        return official, await self._authorize(s, actor, agency, action)
-
     async def _day_rules(self, s: Executor, agency: str, day: date) -> DayRules:
         key = (agency, day)
         if key not in self._rules:
@@ -118,24 +112,37 @@ class AttendanceService:
     async def check_in(self, actor: Actor, cmd: CheckIn) -> dict[str, Any]:
         """Server time is taken when the request arrives; the reply goes out after the commit
         of the batch it joined (group commit: one transaction for the check-ins waiting)."""
-        request = _CheckInRequest(actor, cmd, self._now(), telemetry.current_traceparent())
+        request = _Request(actor, cmd, self._now(), telemetry.current_traceparent())
         return await self._check_ins.submit(request)
 
     async def _write_check_ins(
-        self, requests: Sequence["_CheckInRequest"]
+        self, requests: Sequence["_Request"]
+    ) -> list[dict[str, Any] | BaseException]:
+        return await self._write(requests, self._check_in_batch, ALREADY_CHECKED_IN)
+
+    async def _write_check_outs(
+        self, requests: Sequence["_Request"]
+    ) -> list[dict[str, Any] | BaseException]:
+        return await self._write(requests, self._check_out_batch, ALREADY_CHECKED_OUT)
+
+    async def _write(
+        self,
+        requests: Sequence["_Request"],
+        batch: Callable[[AsyncConnection, Sequence["_Request"]], Awaitable[list[Any]]],
+        conflict: tuple[str, str],
     ) -> list[dict[str, Any] | BaseException]:
         try:
             async with self._engine.begin() as c:
-                return await self._check_in_batch(c, requests)
+                return await batch(c, requests)
         except (IntegrityError, ConcurrencyConflict):
             if len(requests) == 1:
                 # Another process wrote this official's day first.
-                return [RpcError("conflict", "ลงเวลาเริ่มงานวันนี้แล้ว", "already checked in today")]
+                return [RpcError("conflict", *conflict)]
         # One of the batch raced another process: each alone, so the others still commit.
-        return [outcome for r in requests for outcome in await self._write_check_ins([r])]
+        return [o for r in requests for o in await self._write([r], batch, conflict)]
 
     async def _check_in_batch(
-        self, c: AsyncConnection, requests: Sequence["_CheckInRequest"]
+        self, c: AsyncConnection, requests: Sequence["_Request"]
     ) -> list[dict[str, Any] | BaseException]:
         """Decide every request of a batch against what is stored, then write the accepted
         ones with one statement per table: four writes however many check-ins."""
@@ -169,7 +176,7 @@ class AttendanceService:
     async def _decide_check_in(
         self,
         c: AsyncConnection,
-        r: "_CheckInRequest",
+        r: "_Request",
         facts: "_CheckInFacts",
         accepted: dict[tuple[str, date], tuple[str, dict[str, Any]]],
         days: list[dict[str, Any]],
@@ -251,7 +258,7 @@ class AttendanceService:
 
     @staticmethod
     async def _check_in_facts(
-        c: AsyncConnection, requests: Sequence["_CheckInRequest"]
+        c: AsyncConnection, requests: Sequence["_Request"]
     ) -> "_CheckInFacts":
         """Everything a batch of check-ins needs to know, earlier answers included, in one
         round trip per day (a batch spans two days only at midnight)."""
@@ -278,6 +285,11 @@ class AttendanceService:
                 .where(attendance_days.c.official_id == official, attendance_days.c.day == day)
                 .scalar_subquery()
             )
+            checked_out = (
+                select(attendance_days.c.check_out_at)
+                .where(attendance_days.c.official_id == official, attendance_days.c.day == day)
+                .scalar_subquery()
+            )
             # Each official's own idempotency key, chosen in SQL by a CASE over the officials.
             officials = padded(set(keys))
             own_key = case({o: keys[o] for o in officials}, value=official)
@@ -292,6 +304,7 @@ class AttendanceService:
                     known_officials.c.agency_code,
                     engagement.label("engagement_id"),
                     checked_in.label("check_in_at"),
+                    checked_out.label("check_out_at"),
                     replay.label("replay"),
                 ).where(official.in_(officials))
             )
@@ -319,48 +332,77 @@ class AttendanceService:
         return agency
 
     async def check_out(self, actor: Actor, cmd: CheckOut) -> dict[str, Any]:
-        async with self._sessions.begin() as s:
-            official, agency = await self._context(s, actor, "attendance.check_in")
-            if (first := await self._replay(s, official, cmd.idempotency_key)) is not None:
-                return first
-            now = self._now()
-            day = now.date()
-            row = (
-                await s.execute(
-                    select(attendance_days).where(
-                        attendance_days.c.official_id == official, attendance_days.c.day == day
+        """Like a check-in, group-committed: everyone leaves at about the same time too."""
+        request = _Request(actor, cmd, self._now(), telemetry.current_traceparent())
+        return await self._check_outs.submit(request)
+
+    async def _check_out_batch(
+        self, c: AsyncConnection, requests: Sequence["_Request"]
+    ) -> list[dict[str, Any] | BaseException]:
+        # Versions first, facts second: a check-out committed in between (another process, or
+        # the day's closing) shows in the facts, or else makes the append below collide.
+        streams = sorted({day_stream(r.actor.subject, r.day) for r in requests})
+        versions = await LOG.versions(c, streams)
+        facts = await self._check_in_facts(c, requests)
+        accepted: dict[tuple[str, date], tuple[str, dict[str, Any]]] = {}
+        appends: list[tuple[str, int, list[NewEvent]]] = []
+        closing: list[dict[str, Any]] = []
+        outcomes: list[dict[str, Any] | BaseException] = []
+        for r in requests:
+            try:
+                official, day, key = r.actor.subject, r.day, r.cmd.idempotency_key
+                known = facts.days.get((official, day))
+                if known is None:
+                    raise unknown_official(official)
+                agency = await self._authorize(c, r.actor, known.agency_code, "attendance.check_in")
+                if (official, key) in facts.replies:
+                    outcomes.append(dict(facts.replies[(official, key)]))
+                    continue
+                if (official, day) in accepted:  # twice in the same batch
+                    first_key, first_reply = accepted[(official, day)]
+                    if first_key != key:
+                        raise RpcError("conflict", *ALREADY_CHECKED_OUT)
+                    outcomes.append(first_reply)
+                    continue
+                if known.check_in_at is None:
+                    raise RpcError(
+                        "conflict", "ยังไม่ได้ลงเวลาเริ่มงานวันนี้", "no check-in today to check out from"
                     )
-                )
-            ).first()
-            if row is None:
-                raise RpcError(
-                    "conflict", "ยังไม่ได้ลงเวลาเริ่มงานวันนี้", "no check-in today to check out from"
-                )
-            if row.check_out_at is not None:
-                raise RpcError("conflict", "ลงเวลาเลิกงานวันนี้แล้ว", "already checked out today")
-            await s.execute(
+                if known.check_out_at is not None:
+                    raise RpcError("conflict", *ALREADY_CHECKED_OUT)
+            except RpcError as refusal:
+                outcomes.append(refusal)
+                continue
+            stream = day_stream(official, day)
+            event = CheckedOut(official_id=official, day=day, at=r.at, channel=r.cmd.channel)
+            appends.append(
+                (stream, versions[stream], [NewEvent(event, agency, traceparent=r.traceparent)])
+            )
+            reply = {"official_id": official, "day": day.isoformat(), "at": r.at.isoformat()}
+            accepted[(official, day)] = (key, reply)
+            closing.append({"o": official, "d": day, "at": r.at, "channel": r.cmd.channel})
+            outcomes.append(reply)
+        if accepted:
+            await c.execute(
                 update(attendance_days)
-                .where(attendance_days.c.official_id == official, attendance_days.c.day == day)
-                .values(check_out_at=now, check_out_channel=cmd.channel)
-            )
-            await LOG.append(
-                s,
-                day_stream(official, day),
-                [
-                    NewEvent(
-                        CheckedOut(official_id=official, day=day, at=now, channel=cmd.channel),
-                        agency,
-                    )
-                ],
-                None,
-            )
-            reply = {"official_id": official, "day": day.isoformat(), "at": now.isoformat()}
-            await s.execute(
-                insert(idempotency).values(
-                    official_id=official, key=cmd.idempotency_key, response=reply
+                .where(
+                    attendance_days.c.official_id == bindparam("o"),
+                    attendance_days.c.day == bindparam("d"),
                 )
+                .values(check_out_at=bindparam("at"), check_out_channel=bindparam("channel")),
+                closing,
             )
-        return reply
+            # Appending at the version read is what stops a second process (or the day's
+            # closing) from checking the same official out twice.
+            await LOG.append_batch(c, appends, savepoint=False)
+            await c.execute(
+                insert(idempotency),
+                [
+                    {"official_id": official, "key": key, "response": reply}
+                    for (official, _), (key, reply) in accepted.items()
+                ],
+            )
+        return outcomes
 
     async def close_day(self, day: date) -> dict[str, int] | None:
         """After a day ends: flag scheduled days without a check-in and close open check-ins
@@ -490,16 +532,6 @@ class AttendanceService:
         return [
             AttendanceFlagged(official_id=official, day=day, flag=f, reason=r) for f, r in flags
         ]
-
-    async def _replay(self, s: AsyncSession, official: str, key: str) -> dict[str, Any] | None:
-        row = (
-            await s.execute(
-                select(idempotency.c.response).where(
-                    idempotency.c.official_id == official, idempotency.c.key == key
-                )
-            )
-        ).first()
-        return dict(row.response) if row else None
 
     @staticmethod
     def _evidence(cmd: CheckIn, rules: DayRules) -> tuple[str | None, str | None]:
