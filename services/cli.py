@@ -20,13 +20,13 @@ class UsageError(Exception):
 
 def _serve(args: argparse.Namespace) -> int:
     from services.registry import UnknownService, spec
-    from services.shared.runtime import serve
+    from services.shared.runtime import run_service, serve
 
     try:
         service = spec(args.service)
     except UnknownService as exc:
         raise UsageError(str(exc)) from None
-    asyncio.run(serve(service))
+    run_service(serve(service))
     return 0
 
 
