@@ -250,3 +250,23 @@ class TestRebuild:
         live = {key: {**rebuilt.attendance[key], "flags": []}}
         [line] = diff("attendance", rebuilt.attendance, live)
         assert line.startswith("attendance ('D0202', '2026-12-08'): history says")
+
+
+async def test_a_store_in_the_old_text_format_is_refused_with_the_way_out(db: Database) -> None:
+    """Links were hex text before 2026-11-26; this version would misread such a store."""
+    from sqlalchemy import Column, Integer, MetaData, String, Table
+
+    from services.audit.service_layer.store import OldStoreFormat, check_format
+
+    old = MetaData()
+    before = Table(
+        "audit_chain",
+        old,
+        Column("position", Integer, primary_key=True),
+        Column("hash", String(64)),
+    )
+    await db.create(old)
+    async with db.sessions.begin() as s:
+        await s.execute(insert(before).values(position=1, hash="ab12"))
+    with pytest.raises(OldStoreFormat, match="make clean"):
+        await check_format(db.sessions)

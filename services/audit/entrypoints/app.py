@@ -15,7 +15,7 @@ from contracts.envelope import CloudEvent
 from services.audit.adapters.tables import AUDIT, checkpoints
 from services.audit.domain.signing import load_or_create_key
 from services.audit.service_layer.history import AuditDenied, authorize, replay
-from services.audit.service_layer.store import Chain, verify
+from services.audit.service_layer.store import Chain, check_format, verify
 from services.shared import clock, rpc
 from services.shared.auth import TokenVerifier, verifier_from_env
 from services.shared.authz import Actor
@@ -41,6 +41,7 @@ def chain_from_env(data_dir: Path) -> Chain:
 
 
 async def run(ctx: ServiceContext) -> None:
+    await check_format(ctx.sessions)
     store = chain_from_env(ctx.settings.data_dir)
 
     async def append(s: AsyncSession, event: CloudEvent) -> None:

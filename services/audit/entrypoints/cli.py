@@ -16,10 +16,18 @@ from services.shared.settings import Settings
 
 
 async def _context() -> Any:
+    from services.audit.service_layer.store import OldStoreFormat, check_format
+    from services.cli import UsageError
     from services.registry import spec
     from services.shared.runtime import open_context
 
-    return await open_context(spec("audit"), Settings.from_env("audit"), asyncio.Event())
+    ctx = await open_context(spec("audit"), Settings.from_env("audit"), asyncio.Event())
+    try:
+        await check_format(ctx.sessions)
+    except OldStoreFormat as exc:
+        await ctx.engine.dispose()
+        raise UsageError(str(exc)) from None
+    return ctx
 
 
 def _auditor(args: argparse.Namespace) -> Any:

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlalchemy import LargeBinary, case, func, insert, literal, select, text
+from sqlalchemy import LargeBinary, String, case, func, insert, literal, select, text, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts.envelope import CloudEvent
@@ -24,6 +24,21 @@ from services.audit.domain.signing import Checkpoint, sign, signature_holds
 from services.shared import clock
 
 CHUNK = 20_000
+
+
+class OldStoreFormat(Exception):
+    """The store was written by a version that kept links as hex text (before 2026-11-26)."""
+
+
+async def check_format(sessions: async_sessionmaker[Any]) -> None:
+    """Refuse, with the way out, a store this version would misread."""
+    async with sessions() as s:
+        raw = (await s.execute(select(type_coerce(chain.c.hash, String)).limit(1))).scalar()
+    if isinstance(raw, str):
+        raise OldStoreFormat(
+            "this audit store keeps links as text, the format before 2026-11-26; export it "
+            "with the version that wrote it, or reset a development store with `make clean`"
+        )
 
 
 class Chain:
