@@ -49,6 +49,19 @@ ALREADY_CHECKED_IN = ("ลงเวลาเริ่มงานวันนี
 ALREADY_CHECKED_OUT = ("ลงเวลาเลิกงานวันนี้แล้ว", "already checked out today")
 
 
+async def _remember_answers(
+    c: AsyncConnection, accepted: dict[tuple[str, date], tuple[str, dict[str, Any]]]
+) -> None:
+    """Each accepted request's answer under its idempotency key: a repeat gets it back."""
+    await c.execute(
+        insert(idempotency),
+        [
+            {"official_id": official, "key": key, "response": reply}
+            for (official, _), (key, reply) in accepted.items()
+        ],
+    )
+
+
 def unknown_official(official: str) -> RpcError:
     return RpcError(
         "not_found", f"ไม่พบข้าราชการ {official} ในระบบลงเวลา", f"unknown official {official}"
@@ -164,14 +177,21 @@ class AttendanceService:
             if flag_rows:
                 await c.execute(insert(attendance_flags), flag_rows)
             await LOG.append_batch(c, appends, savepoint=False)
-            await c.execute(
-                insert(idempotency),
-                [
-                    {"official_id": official, "key": key, "response": reply}
-                    for (official, _), (key, reply) in accepted.items()
-                ],
-            )
+            await _remember_answers(c, accepted)
         return outcomes
+
+    async def _look_up(
+        self, c: AsyncConnection, r: "_Request", facts: "_CheckInFacts"
+    ) -> tuple[str, Any, dict[str, Any] | None]:
+        """The official's agency and stored day, once it is settled that the caller may act;
+        and the earlier answer to this very request (same idempotency key), if any."""
+        official = r.actor.subject
+        known = facts.days.get((official, r.day))
+        if known is None:
+            raise unknown_official(official)
+        agency = await self._authorize(c, r.actor, known.agency_code, "attendance.check_in")
+        earlier = facts.replies.get((official, r.cmd.idempotency_key))
+        return agency, known, dict(earlier) if earlier is not None else None
 
     async def _decide_check_in(
         self,
@@ -184,12 +204,9 @@ class AttendanceService:
         appends: list[tuple[str, int, list[NewEvent]]],
     ) -> dict[str, Any]:
         official, day, key = r.actor.subject, r.day, r.cmd.idempotency_key
-        known = facts.days.get((official, day))
-        if known is None:
-            raise unknown_official(official)
-        agency = await self._authorize(c, r.actor, known.agency_code, "attendance.check_in")
-        if (official, key) in facts.replies:
-            return dict(facts.replies[(official, key)])
+        agency, known, earlier = await self._look_up(c, r, facts)
+        if earlier is not None:
+            return earlier
         open_at = known.check_in_at
         if (official, day) in accepted:  # twice in the same batch
             first_key, first_reply = accepted[(official, day)]
@@ -351,12 +368,9 @@ class AttendanceService:
         for r in requests:
             try:
                 official, day, key = r.actor.subject, r.day, r.cmd.idempotency_key
-                known = facts.days.get((official, day))
-                if known is None:
-                    raise unknown_official(official)
-                agency = await self._authorize(c, r.actor, known.agency_code, "attendance.check_in")
-                if (official, key) in facts.replies:
-                    outcomes.append(dict(facts.replies[(official, key)]))
+                agency, known, earlier = await self._look_up(c, r, facts)
+                if earlier is not None:
+                    outcomes.append(earlier)
                     continue
                 if (official, day) in accepted:  # twice in the same batch
                     first_key, first_reply = accepted[(official, day)]
@@ -395,13 +409,7 @@ class AttendanceService:
             # Appending at the version read is what stops a second process (or the day's
             # closing) from checking the same official out twice.
             await LOG.append_batch(c, appends, savepoint=False)
-            await c.execute(
-                insert(idempotency),
-                [
-                    {"official_id": official, "key": key, "response": reply}
-                    for (official, _), (key, reply) in accepted.items()
-                ],
-            )
+            await _remember_answers(c, accepted)
         return outcomes
 
     async def close_day(self, day: date) -> dict[str, int] | None:
