@@ -34,13 +34,18 @@ class GroupCommit(Generic[T, R]):
         self._max_batch = max_batch
         self._max_writers = writers
         self._pending: deque[tuple[T, asyncio.Future[R]]] = deque()
-        self._writers: set[asyncio.Task[None]] = set()
+        # Counted by the writers themselves, not by their tasks' done-callbacks: a callback
+        # runs a loop turn after the writer has stopped looking at the queue, and a request
+        # arriving in that turn would wait for a writer that was already gone.
+        self._active = 0
+        self._writers: set[asyncio.Task[None]] = set()  # references, so tasks are not lost
         self.batches = 0  # for tests and metrics: how many transactions were written
 
     async def submit(self, item: T) -> R:
         future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
         self._pending.append((item, future))
-        if len(self._writers) < self._max_writers:
+        if self._active < self._max_writers:
+            self._active += 1
             task = asyncio.create_task(self._drain())
             self._writers.add(task)
             task.add_done_callback(self._writers.discard)
@@ -49,6 +54,12 @@ class GroupCommit(Generic[T, R]):
         return await asyncio.shield(future)
 
     async def _drain(self) -> None:
+        try:
+            await self._write_pending()
+        finally:
+            self._active -= 1  # with no await since the queue was last seen empty
+
+    async def _write_pending(self) -> None:
         while self._pending:
             n = min(len(self._pending), self._max_batch)
             taken = [self._pending.popleft() for _ in range(n)]
