@@ -31,6 +31,26 @@ class AuthError(Exception):
     """The caller is not authenticated; the message says why (never the token itself)."""
 
 
+def load_or_create_key(path: Path) -> Ed25519PrivateKey:
+    """An Ed25519 private key kept in a PEM file (mode 600), made on first use: the dev
+    token issuer's and the audit signing key."""
+    if path.exists():
+        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        assert isinstance(key, Ed25519PrivateKey)
+        return key
+    key = Ed25519PrivateKey.generate()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    path.chmod(0o600)
+    return key
+
+
 @dataclass(frozen=True)
 class DevIssuer:
     key: Ed25519PrivateKey
@@ -39,21 +59,7 @@ class DevIssuer:
 
     @classmethod
     def load_or_create(cls, path: Path) -> "DevIssuer":
-        if path.exists():
-            key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-            assert isinstance(key, Ed25519PrivateKey)
-            return cls(key)
-        key = Ed25519PrivateKey.generate()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(
-            key.private_bytes(
-                serialization.Encoding.PEM,
-                serialization.PrivateFormat.PKCS8,
-                serialization.NoEncryption(),
-            )
-        )
-        path.chmod(0o600)
-        return cls(key)
+        return cls(load_or_create_key(path))
 
     def issue(
         self,

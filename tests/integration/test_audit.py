@@ -16,9 +16,9 @@ from contracts.envelope import CloudEvent
 from services.audit.adapters.tables import AUDIT, chain, checkpoints
 from services.audit.domain.chain import canonical, link
 from services.audit.domain.rebuild import diff, rebuild
-from services.audit.domain.signing import load_or_create_key
 from services.audit.service_layer.history import authorize, export_bundle, replay
 from services.audit.service_layer.store import Chain, verify
+from services.shared.auth import load_or_create_key
 from services.shared.authz import Actor, Grant, Role
 from tests.conftest import Database
 from tests.support.attendance import envelope

@@ -10,10 +10,9 @@ import pytest
 from sqlalchemy import func, select
 
 from services.audit.adapters.tables import AUDIT, chain
-from services.audit.domain.signing import load_or_create_key
 from services.audit.service_layer.store import Chain, verify
 from services.cli import main
-from services.shared.auth import DevIssuer
+from services.shared.auth import DevIssuer, load_or_create_key
 from services.shared.authz import Actor, Grant, Role
 from services.shared.consumer import EventConsumer
 from services.shared.eventlog import EventLog

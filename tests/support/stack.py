@@ -19,7 +19,6 @@ from services.attendance.adapters.tables import ATTENDANCE
 from services.attendance.entrypoints.app import responder as attendance_responder
 from services.attendance.service_layer.handlers import AttendanceService
 from services.audit.adapters.tables import AUDIT
-from services.audit.domain.signing import load_or_create_key
 from services.audit.entrypoints.app import wire as wire_audit
 from services.audit.service_layer.store import Chain
 from services.identity.adapters.tables import IDENTITY
@@ -35,7 +34,7 @@ from services.portal.actions import PORTAL, started
 from services.portal.app import create_app
 from services.portal.deps import Backends
 from services.shared import rpc
-from services.shared.auth import DevIssuer, service_actor
+from services.shared.auth import DevIssuer, load_or_create_key, service_actor
 from services.shared.clock import BANGKOK
 from services.shared.consumer import EventConsumer
 from services.shared.db import create_schema, make_engine, sessionmaker

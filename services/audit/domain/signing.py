@@ -3,7 +3,6 @@
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -27,24 +26,6 @@ def checkpoint_message(position: int, hash_hex: str, signed_at: datetime) -> byt
         sort_keys=True,
         separators=(",", ":"),
     ).encode()
-
-
-def load_or_create_key(path: Path) -> Ed25519PrivateKey:
-    if path.exists():
-        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-        assert isinstance(key, Ed25519PrivateKey)
-        return key
-    key = Ed25519PrivateKey.generate()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    path.chmod(0o600)
-    return key
 
 
 def public_pem(key: Ed25519PrivateKey) -> str:

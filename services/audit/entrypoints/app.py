@@ -13,11 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.envelope import CloudEvent
 from services.audit.adapters.tables import AUDIT, checkpoints
-from services.audit.domain.signing import load_or_create_key
 from services.audit.service_layer.history import AuditDenied, authorize, replay
 from services.audit.service_layer.store import Chain, check_format, verify
 from services.shared import clock, rpc
-from services.shared.auth import TokenVerifier, verifier_from_env
+from services.shared.auth import TokenVerifier, load_or_create_key, verifier_from_env
 from services.shared.authz import Actor
 from services.shared.consumer import EventConsumer
 from services.shared.jetstream import connect
