@@ -113,6 +113,15 @@ async def workflow_env() -> AsyncIterator[Any]:
 
 
 @pytest.fixture
+async def stack(workflow_env: Any, private_nats_url: str, tmp_path: Path) -> AsyncIterator[Any]:
+    """The whole platform in this test's process, the portal on a free port."""
+    from tests.support.stack import platform
+
+    async with platform(workflow_env, private_nats_url, tmp_path) as s:
+        yield s
+
+
+@pytest.fixture
 async def sqlite_db(tmp_path: Path) -> AsyncIterator[Database]:
     engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'wf.db'}")
     database = Database("sqlite", str(engine.url), None, engine, sessionmaker(engine))

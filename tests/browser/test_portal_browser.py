@@ -11,23 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from temporalio.testing import WorkflowEnvironment
 
 from services.shared.clock import BANGKOK
 from tests.support.servers import unavailable
-from tests.support.stack import Stack, deciding_head, platform
+from tests.support.stack import Stack, deciding_head
 
 pytestmark = pytest.mark.integration
 CHROMIUM = os.environ.get("TELEWORK_CHROMIUM", "/usr/bin/chromium")
 OUT = Path(__file__).parents[2] / "test-output" / "browser"
-
-
-@pytest.fixture
-async def stack(
-    workflow_env: WorkflowEnvironment, private_nats_url: str, tmp_path: Path
-) -> AsyncIterator[Stack]:
-    async with platform(workflow_env, private_nats_url, tmp_path) as s:
-        yield s
 
 
 @pytest.fixture

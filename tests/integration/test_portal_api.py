@@ -2,25 +2,14 @@
 in the caller's language, the engagement story through HTTP."""
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import httpx
 import pytest
-from temporalio.testing import WorkflowEnvironment
 
 from services.shared.clock import BANGKOK
-from tests.support.stack import Stack, deciding_head, platform
+from tests.support.stack import Stack, deciding_head
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-async def stack(
-    workflow_env: WorkflowEnvironment, private_nats_url: str, tmp_path: Path
-) -> AsyncIterator[Stack]:
-    async with platform(workflow_env, private_nats_url, tmp_path) as s:
-        yield s
 
 
 async def login(client: httpx.AsyncClient, email: str) -> dict[str, str]:

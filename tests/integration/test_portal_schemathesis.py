@@ -3,24 +3,14 @@ token, never get a 5xx (issue #9)."""
 
 import asyncio
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
-from temporalio.testing import WorkflowEnvironment
 
-from tests.support.stack import Stack, platform
+from tests.support.stack import Stack
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-async def stack(
-    workflow_env: WorkflowEnvironment, private_nats_url: str, tmp_path: Path
-) -> AsyncIterator[Stack]:
-    async with platform(workflow_env, private_nats_url, tmp_path) as s:
-        yield s
 
 
 async def test_no_5xx_for_any_generated_request(stack: Stack) -> None:
