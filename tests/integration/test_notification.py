@@ -28,6 +28,16 @@ pytestmark = pytest.mark.integration
 SECRET = b"webhook-secret"
 
 
+async def prefer(db: Database, official: str, **channels: object) -> None:
+    """The official's own choice of channels."""
+    async with db.sessions.begin() as s:
+        await s.execute(preferences.insert().values(official_id=official, **channels))
+
+
+async def webhook_only(db: Database, official: str, url: str) -> None:
+    await prefer(db, official, email=False, inbox=False, webhook_url=url, daily_digest=False)
+
+
 class Mailbox:
     def __init__(self) -> None:
         self.messages: list[email.message.Message] = []
@@ -160,16 +170,7 @@ class TestRoutingAndChannels:
         self, db: Database, smtp: tuple[Mailbox, SmtpSettings], webhook: str
     ) -> None:
         n = await notifier(db, smtp[1], Clock(at(DAY, 10)))
-        async with db.sessions.begin() as s:
-            await s.execute(
-                preferences.insert().values(
-                    official_id="D0303",
-                    email=False,
-                    inbox=False,
-                    webhook_url=webhook,
-                    daily_digest=False,
-                )
-            )
+        await webhook_only(db, "D0303", webhook)
         await route(db, n, "support.help_requested")  # R-MON-3 → IT support
         await n.deliver_due()
         assert [r["rule"] for r in Receiver.received] == ["R-MON-3 help request"]
@@ -215,16 +216,7 @@ class TestDelivery:
     ) -> None:
         clock = Clock(at(DAY, 10))
         n = await notifier(db, smtp[1], clock)
-        async with db.sessions.begin() as s:
-            await s.execute(
-                preferences.insert().values(
-                    official_id="D0303",
-                    email=False,
-                    inbox=False,
-                    webhook_url=webhook,
-                    daily_digest=False,
-                )
-            )
+        await webhook_only(db, "D0303", webhook)
         Receiver.fail_first = 1
         await route(db, n, "support.help_requested")
         await n.deliver_due()
@@ -249,16 +241,7 @@ class TestDelivery:
     ) -> None:
         box, settings = smtp
         n = await notifier(db, settings, Clock(at(DAY, 10)))
-        async with db.sessions.begin() as s:
-            await s.execute(
-                preferences.insert().values(
-                    official_id="D0201",
-                    email=True,
-                    inbox=False,
-                    webhook_url=None,
-                    daily_digest=True,
-                )
-            )
+        await prefer(db, "D0201", email=True, inbox=False, webhook_url=None, daily_digest=True)
         for official in ("D0202", "D0203", "D0102"):
             event = CloudEvent.model_validate(
                 example_event("engagement.progress_report_submitted", official=official)
