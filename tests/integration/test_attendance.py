@@ -194,7 +194,7 @@ class TestCheckIn:
         await first.check_in(official(), CheckIn(channel="web", idempotency_key=key(1)))
         # The second instance decided before the first committed: simulate by hiding the row
         # from its read of what is stored.
-        real = second._check_in_facts
+        real = second._day_facts
 
         async def stale(c, requests):  # type: ignore[no-untyped-def]
             facts = await real(c, requests)
@@ -203,7 +203,7 @@ class TestCheckIn:
                     facts.days[k] = SimpleNamespace(**{**row._asdict(), "check_in_at": None})
             return facts
 
-        second._check_in_facts = stale  # type: ignore[method-assign]
+        second._day_facts = stale  # type: ignore[method-assign]
         outcomes = await asyncio.gather(
             second.check_in(official(), CheckIn(channel="web", idempotency_key=key(2))),
             *(
@@ -278,7 +278,7 @@ class TestCheckOut:
             await svc.check_in(official(who), CheckIn(channel="web", idempotency_key=key(1)))
         clock.now = at(DAY, 16, 30)
         racing = AttendanceService(db.sessions, now=clock)
-        real = racing._check_in_facts
+        real = racing._day_facts
 
         async def stale(c, requests):  # type: ignore[no-untyped-def]
             facts = await real(c, requests)
@@ -290,7 +290,7 @@ class TestCheckOut:
             # SQLite's BEGIN IMMEDIATE serialises writers: the other one waits for this batch
             # and no race can happen there; the batch itself is what is tested.
             stale = real
-        racing._check_in_facts = stale  # type: ignore[method-assign]
+        racing._day_facts = stale  # type: ignore[method-assign]
         requests = [
             (official(), key(9)),
             (official(), key(9)),

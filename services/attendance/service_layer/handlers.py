@@ -62,6 +62,17 @@ async def _remember_answers(
     )
 
 
+def flagged(
+    official: str, day: date, flags: list[tuple[str, str]]
+) -> tuple[list[dict[str, Any]], list[AttendanceFlagged]]:
+    """Flags (name, reason) as rows of attendance_flags and as the events that announce them."""
+    rows = [{"official_id": official, "day": day, "flag": f, "reason": why} for f, why in flags]
+    events = [
+        AttendanceFlagged(official_id=official, day=day, flag=f, reason=why) for f, why in flags
+    ]
+    return rows, events
+
+
 def unknown_official(official: str) -> RpcError:
     return RpcError(
         "not_found", f"ไม่พบข้าราชการ {official} ในระบบลงเวลา", f"unknown official {official}"
@@ -83,8 +94,10 @@ class _Request:
 
 
 @dataclass(frozen=True)
-class _CheckInFacts:
-    days: dict[tuple[str, date], Any]  # (official, day) → agency, engagement, check-in so far
+class _DayFacts:
+    """What is stored about each requester's day, for check-ins and check-outs alike."""
+
+    days: dict[tuple[str, date], Any]  # (official, day) → agency, engagement, check-in/out
     replies: dict[tuple[str, str], dict[str, Any]]  # (official, key) → the first answer
 
 
@@ -159,7 +172,7 @@ class AttendanceService:
     ) -> list[dict[str, Any] | BaseException]:
         """Decide every request of a batch against what is stored, then write the accepted
         ones with one statement per table: four writes however many check-ins."""
-        facts = await self._check_in_facts(c, requests)
+        facts = await self._day_facts(c, requests)
         accepted: dict[tuple[str, date], tuple[str, dict[str, Any]]] = {}
         days: list[dict[str, Any]] = []
         flag_rows: list[dict[str, Any]] = []
@@ -181,7 +194,7 @@ class AttendanceService:
         return outcomes
 
     async def _look_up(
-        self, c: AsyncConnection, r: "_Request", facts: "_CheckInFacts"
+        self, c: AsyncConnection, r: "_Request", facts: "_DayFacts"
     ) -> tuple[str, Any, dict[str, Any] | None]:
         """The official's agency and stored day, once it is settled that the caller may act;
         and the earlier answer to this very request (same idempotency key), if any."""
@@ -197,7 +210,7 @@ class AttendanceService:
         self,
         c: AsyncConnection,
         r: "_Request",
-        facts: "_CheckInFacts",
+        facts: "_DayFacts",
         accepted: dict[tuple[str, date], tuple[str, dict[str, Any]]],
         days: list[dict[str, Any]],
         flag_rows: list[dict[str, Any]],
@@ -240,9 +253,8 @@ class AttendanceService:
         if rules.is_late(r.at):
             late = minutes_late(r.at, rules)
             flags.append(("late_check_in", f"ลงเวลาช้า {late} นาที (เกินเวลาที่ยอมให้)"))
-        flag_rows += [
-            {"official_id": official, "day": day, "flag": f, "reason": why} for f, why in flags
-        ]
+        rows, flag_events = flagged(official, day, flags)
+        flag_rows += rows
         events: list[Any] = [
             CheckedIn(
                 official_id=official,
@@ -253,9 +265,7 @@ class AttendanceService:
                 engagement_id=scheduled,
             )
         ]
-        events += [
-            AttendanceFlagged(official_id=official, day=day, flag=f, reason=why) for f, why in flags
-        ]
+        events += flag_events
         appends.append(
             (
                 day_stream(official, day),
@@ -274,12 +284,10 @@ class AttendanceService:
         return reply
 
     @staticmethod
-    async def _check_in_facts(
-        c: AsyncConnection, requests: Sequence["_Request"]
-    ) -> "_CheckInFacts":
-        """Everything a batch of check-ins needs to know, earlier answers included, in one
-        round trip per day (a batch spans two days only at midnight)."""
-        facts = _CheckInFacts({}, {})
+    async def _day_facts(c: AsyncConnection, requests: Sequence["_Request"]) -> "_DayFacts":
+        """Everything a batch of check-ins or check-outs needs to know, earlier answers
+        included, in one round trip per day (a batch spans two days only at midnight)."""
+        facts = _DayFacts({}, {})
         keys_by_day: dict[date, dict[str, str]] = {}
         others: list[tuple[str, str]] = []  # a second key of the same official: rare
         for r in requests:
@@ -360,7 +368,7 @@ class AttendanceService:
         # the day's closing) shows in the facts, or else makes the append below collide.
         streams = sorted({day_stream(r.actor.subject, r.day) for r in requests})
         versions = await LOG.versions(c, streams)
-        facts = await self._check_in_facts(c, requests)
+        facts = await self._day_facts(c, requests)
         accepted: dict[tuple[str, date], tuple[str, dict[str, Any]]] = {}
         appends: list[tuple[str, int, list[NewEvent]]] = []
         closing: list[dict[str, Any]] = []
@@ -533,13 +541,9 @@ class AttendanceService:
     ) -> list[Any]:
         if not flags:
             return []
-        await s.execute(
-            insert(attendance_flags),
-            [{"official_id": official, "day": day, "flag": f, "reason": r} for f, r in flags],
-        )
-        return [
-            AttendanceFlagged(official_id=official, day=day, flag=f, reason=r) for f, r in flags
-        ]
+        rows, events = flagged(official, day, flags)
+        await s.execute(insert(attendance_flags), rows)
+        return events
 
     @staticmethod
     def _evidence(cmd: CheckIn, rules: DayRules) -> tuple[str | None, str | None]:
