@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 
-from services.shared.clock import BANGKOK
 from tests.support.servers import unavailable
 from tests.support.stack import Stack, deciding_head
 
 pytestmark = pytest.mark.integration
 CHROMIUM = os.environ.get("TELEWORK_CHROMIUM", "/usr/bin/chromium")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
 OUT = Path(__file__).parents[2] / "test-output" / "browser"
 
 
@@ -91,9 +91,11 @@ async def open_person(browser: Any, stack: Stack, name: str) -> Person:
 
 async def agree_and_order(p: Person, official: str, supervisor: str) -> None:
     await p.login(f"{supervisor}@onde.example.go.th")
-    # The time-skipping server keeps its own clock; the form defaults to the real today.
-    today = (await p.stack.env.get_current_time()).astimezone(BANGKOK).date()
+    # The time-skipping server keeps its own clock; the form defaults to the real today. The
+    # story starts on a working day, with telework on that weekday, whatever the real date.
+    today = await p.stack.to_working_morning()
     await p.page.fill("input[name=start]", today.isoformat())
+    await p.page.fill("input[name=weekdays]", WEEKDAYS[today.weekday()])
     await p.page.fill("input[name=due]", (today + timedelta(days=365)).isoformat())
     await p.click(".act-draft", "supervisor-drafts-agreement")
     await p.click(".act-accept", "supervisor-accepts")

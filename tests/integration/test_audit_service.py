@@ -55,7 +55,7 @@ async def test_every_event_once_even_when_delivered_twice(
     )
     stop = asyncio.Event()
     task = asyncio.create_task(consumer.run(nc, stop))
-    async with asyncio.timeout(15):
+    async with asyncio.timeout(120):
         while consumer.processed < 11:
             await asyncio.sleep(0.05)
     stop.set()

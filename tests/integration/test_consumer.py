@@ -53,7 +53,7 @@ async def record(session: AsyncSession, event: CloudEvent) -> None:
     await session.execute(insert(applied).values(event_id=event.id))
 
 
-async def consume(consumer: EventConsumer, nc: Client, until: Any, timeout: float = 15) -> None:
+async def consume(consumer: EventConsumer, nc: Client, until: Any, timeout: float = 120) -> None:
     stop = asyncio.Event()
     task = asyncio.create_task(consumer.run(nc, stop))
     try:

@@ -6,7 +6,6 @@ import asyncio
 import httpx
 import pytest
 
-from services.shared.clock import BANGKOK
 from tests.support.stack import Stack, deciding_head
 
 pytestmark = pytest.mark.integration
@@ -36,7 +35,7 @@ async def test_story_over_http_with_refusals(stack: Stack) -> None:
         assert r.status_code == 403 and "forbidden" in r.json()["detail"]
         r = await c.post(f"/api/engagements/{eid}/actions/select", json={}, headers=sup)
         assert r.json()["state"] == "drafting"
-        today = (await stack.env.get_current_time()).astimezone(BANGKOK).date()
+        today = await stack.to_working_morning()  # whatever the real date (issue #21, 11)
         draft = {
             "goals": [
                 {
@@ -56,7 +55,7 @@ async def test_story_over_http_with_refusals(stack: Stack) -> None:
         }
         r = await c.post(f"/api/engagements/{eid}/actions/draft", json=draft, headers=sup)
         assert r.status_code == 409 and "exceed" in r.json()["detail"]  # 3 days > policy's 2
-        draft["schedule"]["weekdays"] = [0, 3]
+        draft["schedule"]["weekdays"] = sorted({today.weekday(), (today.weekday() + 3) % 5})
         r = await c.post(
             f"/api/engagements/{eid}/actions/draft",
             json=draft,
@@ -100,7 +99,8 @@ async def test_story_over_http_with_refusals(stack: Stack) -> None:
             "/api/support", json={"topic": "VPN", "detail": "ต่อไม่ได้"}, headers=official
         )
         assert r.status_code == 201 and r.json()["request_id"].startswith("HELP-")
-        async with asyncio.timeout(60):  # the order reaches the official's inbox (R-ORD-2)
+        # The order reaches the official's inbox (R-ORD-2); a generous bound for a loaded machine.
+        async with asyncio.timeout(300):
             while True:
                 box = (await c.get("/api/inbox", headers=official)).json()
                 if any("ที่ " in item["subject"] for item in box["items"]):
@@ -134,7 +134,7 @@ async def test_story_over_http_with_refusals(stack: Stack) -> None:
         )
         assert r.status_code == 403 and "outside your agencies" in r.json()["detail"]
         auditor = await login(c, "auditor@onde.example.go.th")
-        async with asyncio.timeout(60):
+        async with asyncio.timeout(300):  # generous: a loaded machine is slow, not wrong
             while True:
                 history = (
                     await c.get(f"/api/audit/history?engagement_id={eid}", headers=auditor)

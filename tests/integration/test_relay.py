@@ -41,7 +41,7 @@ async def unpublished(db: Database) -> int:
         return int((await s.execute(q)).scalar_one())
 
 
-async def wait_until_published(db: Database, timeout: float = 30) -> None:
+async def wait_until_published(db: Database, timeout: float = 120) -> None:
     async with asyncio.timeout(timeout):
         while await unpublished(db):
             await asyncio.sleep(0.05)

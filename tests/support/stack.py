@@ -6,6 +6,7 @@ import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -39,9 +40,24 @@ from services.shared.clock import BANGKOK
 from services.shared.consumer import EventConsumer
 from services.shared.db import create_schema, make_engine, sessionmaker
 from services.shared.relay import OutboxRelay
+from workflows.calendar import WorkingCalendar
 from workflows.engagement.directory import NatsIdentityDirectory
 from workflows.engagement.tables import ENGAGEMENT
 from workflows.engagement.worker import build_worker
+
+
+class StackClock:
+    """The platform's wall clock in tests: the time-skipping server's, so services and
+    workflows agree on what "today" is however far earlier tests skipped."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
+
+    def now(self) -> datetime:
+        return datetime.now(BANGKOK) + self.offset
+
+    async def sync(self, env: WorkflowEnvironment) -> None:
+        self.offset = await env.get_current_time() - datetime.now(UTC)
 
 
 @dataclass
@@ -49,6 +65,24 @@ class Stack:
     url: str
     env: WorkflowEnvironment
     issuer: DevIssuer
+    clock: StackClock
+
+    async def today(self) -> date:
+        await self.clock.sync(self.env)
+        return self.clock.now().date()
+
+    async def to_working_morning(self) -> date:
+        """Skip to 09:00 (Bangkok) of the next working day and return it: a story that starts
+        "today" then starts on a telework day, whatever the real date (public holidays and
+        weekends included), and its check-ins are on time."""
+        now = (await self.env.get_current_time()).astimezone(BANGKOK)
+        day = now.date() + timedelta(days=1)
+        while not WorkingCalendar().is_working_day(day):
+            day += timedelta(days=1)
+        morning = datetime(day.year, day.month, day.day, 9, tzinfo=BANGKOK)
+        await self.env.sleep(morning - now)
+        await self.clock.sync(self.env)
+        return day
 
 
 @contextlib.asynccontextmanager
@@ -81,7 +115,9 @@ async def platform(env: WorkflowEnvironment, nats_url: str, tmp: Path) -> AsyncI
     stop = asyncio.Event()
     broker = rpc.make_broker(nats_url)
     wire_identity(broker, IdentityService(identity), issuer.verifier())
-    att = AttendanceService(attendance)
+    stack_clock = StackClock()
+    await stack_clock.sync(env)
+    att = AttendanceService(attendance, now=stack_clock.now)
     nc = await nats.connect(nats_url)
     answering = attendance_responder(att, issuer.verifier())
     await answering.start(nc)
@@ -147,7 +183,7 @@ async def platform(env: WorkflowEnvironment, nats_url: str, tmp: Path) -> AsyncI
         while not server.started:
             await asyncio.sleep(0.05)
         try:
-            yield Stack(f"http://127.0.0.1:{port}", env, issuer)
+            yield Stack(f"http://127.0.0.1:{port}", env, issuer, stack_clock)
         finally:
             # Leave no timers behind for the next test's time skipping to fire.
             async with portal() as s:
@@ -169,8 +205,6 @@ async def deciding_head(env: WorkflowEnvironment) -> tuple[str, str]:
     """(account, official id) of whoever decides for ONDE at the test server's time. The demo
     seed appoints the deputy acting head for the real current month; tests share the
     time-skipping server's clock, which earlier tests may have moved past it."""
-    from datetime import timedelta
-
     from services.shared.clock import today as real_today
 
     now = (await env.get_current_time()).astimezone(BANGKOK).date()
