@@ -48,3 +48,8 @@ def agency_subjects(agency: str) -> str:
 def dead_letter_subject(consumer: str) -> str:
     """Where a consumer puts a message it cannot take, with the cause in its headers."""
     return f"{DEAD_LETTER_ROOT}.{consumer}"
+
+
+def replay_subject(consumer: str) -> str:
+    """Where `telework dlq replay` puts a dead letter back for its consumer to take again."""
+    return f"{DEAD_LETTER_ROOT}.replay.{consumer}"

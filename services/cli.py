@@ -105,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     from services.identity.entrypoints.cli import register as register_identity
     from services.meetings.entrypoints.cli import register as register_meeting
     from services.notification.entrypoints.cli import register as register_notify
+    from services.ops_cli import register as register_ops
     from workflows.schedule_cli import register as register_schedule
 
     register_attendance(sub)
@@ -113,6 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_identity(sub)
     register_meeting(sub)
     register_schedule(sub)
+    register_ops(sub)
     return parser
 
 

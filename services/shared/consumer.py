@@ -1,9 +1,17 @@
-"""Durable JetStream consumer with inbox de-duplication and a dead-letter subject.
+"""Durable JetStream consumer with inbox de-duplication, contract checks and dead letters.
 
-Every service consumes events the same way: parse the CloudEvent, continue the producer's
-trace, apply the event and mark it in the inbox in one transaction, then acknowledge. A message
-that cannot be parsed, or that keeps failing, goes to `telework.dlq.<consumer>` with its cause in
-the headers; none is dropped silently.
+Every service consumes events the same way: parse the CloudEvent, check its data against the
+published contract of its type, continue the producer's trace, apply the event and mark it in
+the inbox in one transaction, then acknowledge.
+
+What fails is sorted in two (issue #21, item 1):
+- *permanent*: a message that is not a CloudEvent, an event that breaks its contract or is on
+  the wrong subject, or a handler's `PermanentFailure`. Retrying cannot help: it goes to
+  `telework.dlq.<consumer>` at once with its cause in the headers; `telework dlq replay` puts
+  it back once the cause is fixed.
+- *everything else* (a database away, read-only or full, a network fault, a bug being fixed):
+  retried without limit, with a growing pause, and an error logged when it keeps failing. An
+  outage never turns an event into a dead letter, so nothing accepted goes unapplied.
 """
 
 import asyncio
@@ -13,6 +21,7 @@ from typing import Any
 
 from nats.aio.client import Client
 from nats.aio.msg import Msg
+from nats.errors import Error as NatsError
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from opentelemetry import trace
@@ -20,8 +29,16 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts.envelope import CloudEvent
-from contracts.subjects import STREAM_NAME, STREAM_SUBJECTS, dead_letter_subject
-from services.shared import telemetry
+from contracts.events.base import UnknownEventType, event_class
+from contracts.subjects import (
+    DEAD_LETTER_STREAM,
+    STREAM_NAME,
+    STREAM_SUBJECTS,
+    dead_letter_subject,
+    nats_subject,
+    replay_subject,
+)
+from services.shared import clock, telemetry
 from services.shared.inbox import first_time
 from services.shared.jetstream import ensure_streams
 
@@ -29,9 +46,45 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[AsyncSession, CloudEvent], Awaitable[None]]
 
+# Headers of a dead letter: why, and where the message came from.
+CAUSE = "Telework-Dead-Letter-Cause"
+ORIGINAL_SUBJECT = "Telework-Original-Subject"
+ORIGINAL_SEQUENCE = "Telework-Original-Sequence"
+CONSUMER = "Telework-Consumer"
+
+MAX_PAUSE_S = 60.0
+# After this many failed deliveries of one event, each further failure is logged as an error:
+# something needs a person (a disk to free, a bug to fix).
+ALERT_AFTER = 5
+
 
 class PermanentFailure(Exception):
     """Raised by a handler for an event it can never apply (dead-lettered at once)."""
+
+
+class ContractViolation(PermanentFailure):
+    """An event whose data or subject does not match its published contract."""
+
+
+def checked(msg_subject: str, raw: bytes) -> CloudEvent:
+    """The CloudEvent in `raw`, checked against the contract of its type and its subject.
+    Raises ContractViolation with the first problem found."""
+    try:
+        event = CloudEvent.from_json_bytes(raw)
+    except ValidationError as exc:
+        raise ContractViolation(f"invalid CloudEvent: {_first_error(exc)}") from None
+    try:
+        model = event_class(event.type)
+    except UnknownEventType as exc:
+        raise ContractViolation(str(exc)) from None
+    try:
+        model.model_validate(event.data)
+    except ValidationError as exc:
+        raise ContractViolation(f"{event.type} breaks its contract: {_first_error(exc)}") from None
+    expected = nats_subject(event.agency, model.context, model.name)
+    if msg_subject != expected:
+        raise ContractViolation(f"{event.type} of {event.agency} must come on {expected}")
+    return event
 
 
 class EventConsumer:
@@ -42,10 +95,11 @@ class EventConsumer:
         handler: Handler,
         *,
         filter_subject: str = STREAM_SUBJECTS,
-        max_deliver: int = 5,
         batch: int = 100,
         from_start: bool = True,
         wants: Callable[[str], bool] | None = None,
+        ack_wait_s: float = 30.0,
+        max_pause_s: float = MAX_PAUSE_S,
     ) -> None:
         self.name = name
         # Events whose subject `wants` refuses are acknowledged without a transaction: a
@@ -55,8 +109,9 @@ class EventConsumer:
         self._sessions = sessions
         self._handler = handler
         self._filter = filter_subject
-        self._max_deliver = max_deliver
         self._batch = batch
+        self._ack_wait = ack_wait_s
+        self._max_pause = max_pause_s
         # A new durable consumer reads the stream from its start (a fresh projection needs the
         # history); `from_start=False` takes only what arrives from now on.
         self._deliver = DeliverPolicy.ALL if from_start else DeliverPolicy.NEW
@@ -64,38 +119,60 @@ class EventConsumer:
         self.processed = 0
         self.dead_lettered = 0
         self.skipped = 0
+        self.retried = 0
 
     async def run(self, nc: Client, stop: asyncio.Event) -> None:
+        """Consume the stream, and the dead letters an operator replays, until `stop`."""
         js = nc.jetstream()
         await ensure_streams(js)
-        sub = await js.pull_subscribe(
+        main = await js.pull_subscribe(
             self._filter,
             durable=self.name,
             stream=STREAM_NAME,
             config=ConsumerConfig(
                 ack_policy=AckPolicy.EXPLICIT,
                 deliver_policy=self._deliver,
-                max_deliver=self._max_deliver + 1,  # the last one is ours, to dead-letter
-                ack_wait=30,
+                max_deliver=-1,  # an outage must never use up an event's deliveries
+                ack_wait=self._ack_wait,
             ),
         )
+        replayed = await js.pull_subscribe(
+            replay_subject(self.name),
+            durable=f"{self.name}-replay",
+            stream=DEAD_LETTER_STREAM,
+            config=ConsumerConfig(
+                ack_policy=AckPolicy.EXPLICIT, max_deliver=-1, ack_wait=self._ack_wait
+            ),
+        )
+        await asyncio.gather(self._pull(nc, main, stop), self._pull(nc, replayed, stop))
+
+    async def _pull(self, nc: Client, sub: Any, stop: asyncio.Event) -> None:
+        pause = 0.5
         while not stop.is_set():
             try:
                 msgs = await sub.fetch(self._batch, timeout=0.5)
             except (NatsTimeout, TimeoutError):
                 continue
+            except (NatsError, OSError) as exc:
+                # NATS away: the connection reconnects by itself; the client logs the change.
+                log.debug("consumer %s: fetch failed (%s)", self.name, type(exc).__name__)
+                await clock.pause(stop, pause)
+                pause = min(pause * 2, 5.0)
+                continue
+            pause = 0.5
             for msg in msgs:
                 await self.handle(nc, msg)
 
     async def handle(self, nc: Client, msg: Msg) -> None:
-        if self._wants is not None and not self._wants(msg.subject):
-            await msg.ack()
+        subject = msg.headers.get(ORIGINAL_SUBJECT, msg.subject) if msg.headers else msg.subject
+        if self._wants is not None and not self._wants(subject):
+            await _settle(msg.ack())
             self.skipped += 1
             return
         try:
-            event = CloudEvent.from_json_bytes(msg.data)
-        except ValidationError as exc:
-            await self._dead_letter(nc, msg, f"invalid CloudEvent: {_first_error(exc)}")
+            event = checked(subject, msg.data)
+        except ContractViolation as exc:
+            await self._dead_letter(nc, msg, subject, str(exc))
             return
         parent = telemetry.context_from(event.traceparent)
         with self._tracer.start_as_current_span(
@@ -108,39 +185,63 @@ class EventConsumer:
                     if await first_time(session, self.name, event.id):
                         await self._handler(session, event)
             except (PermanentFailure, ValidationError) as exc:
-                await self._dead_letter(nc, msg, f"{type(exc).__name__}: {exc}")
+                await self._dead_letter(nc, msg, subject, f"{type(exc).__name__}: {exc}")
                 return
             except Exception as exc:
-                delivered = msg.metadata.num_delivered if msg.metadata else 1
-                if delivered >= self._max_deliver:
-                    await self._dead_letter(nc, msg, f"failed {delivered} times: {exc}")
-                else:
-                    log.warning(
-                        "consumer %s: event %s failed (%s); retrying",
-                        self.name,
-                        event.id,
-                        type(exc).__name__,
-                    )
-                    await msg.nak(delay=min(2.0**delivered, 30.0))
+                await self._retry_later(msg, event, exc)
                 return
-        await msg.ack()
+        await _settle(msg.ack())
         self.processed += 1
 
-    async def _dead_letter(self, nc: Client, msg: Msg, cause: str) -> None:
+    async def _retry_later(self, msg: Msg, event: CloudEvent, exc: Exception) -> None:
+        delivered = msg.metadata.num_delivered if msg.metadata else 1
+        self.retried += 1
+        level = logging.ERROR if delivered >= ALERT_AFTER else logging.WARNING
+        # The cause's class and first line; never the event's data (personal data, R-INT-4).
+        log.log(
+            level,
+            "consumer %s: event %s failed %d time(s) (%s: %s); retrying",
+            self.name,
+            event.id,
+            delivered,
+            type(exc).__name__,
+            str(exc).splitlines()[0][:200] if str(exc) else "",
+        )
+        await _settle(msg.nak(delay=min(2.0 ** (delivered - 1), self._max_pause)))
+
+    async def _dead_letter(self, nc: Client, msg: Msg, subject: str, cause: str) -> None:
         headers = {
-            "Telework-Dead-Letter-Cause": cause[:1000],
-            "Telework-Original-Subject": msg.subject,
-            "Telework-Consumer": self.name,
+            CAUSE: cause[:1000],
+            ORIGINAL_SUBJECT: subject,
+            CONSUMER: self.name,
         }
-        await nc.jetstream().publish(dead_letter_subject(self.name), msg.data, headers=headers)
-        await msg.ack()
+        if msg.headers and ORIGINAL_SEQUENCE in msg.headers:
+            headers[ORIGINAL_SEQUENCE] = msg.headers[ORIGINAL_SEQUENCE]
+        elif msg.metadata is not None:
+            headers[ORIGINAL_SEQUENCE] = str(msg.metadata.sequence.stream)
+        try:
+            await nc.jetstream().publish(dead_letter_subject(self.name), msg.data, headers=headers)
+        except (NatsError, OSError, TimeoutError):
+            # Not kept as a dead letter yet: leave it in the stream to be judged again.
+            await _settle(msg.nak(delay=5.0))
+            return
+        await _settle(msg.ack())
         self.dead_lettered += 1
         log.error(
             "consumer %s: dead-lettered a message from %s: %s",
             self.name,
-            msg.subject,
+            subject,
             cause.split(":")[0],
         )
+
+
+async def _settle(ack: Awaitable[None]) -> None:
+    """Ack or nak; when NATS is away the message simply comes back (the inbox keeps a second
+    application from changing anything)."""
+    try:
+        await ack
+    except (NatsError, OSError, TimeoutError) as exc:
+        log.debug("ack not delivered (%s); the message will be redelivered", type(exc).__name__)
 
 
 def _first_error(exc: ValidationError) -> str:

@@ -89,6 +89,37 @@ inbox = Table(
 )
 
 
+# What a database says when its storage, not the statement, is at fault: these heal once an
+# operator frees the disk or makes the file writable again.
+_UNWRITABLE = (
+    "readonly database",
+    "read-only",
+    "unable to open database file",
+    "disk i/o error",
+    "database or disk is full",
+    "no space left",
+)
+
+# One row, rewritten at start: proof the database takes writes (see `probe_writable`).
+probe = Table(
+    "probe",
+    PLUMBING,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("at", AwareDateTime, nullable=False),
+)
+
+
+def is_unwritable(exc: BaseException) -> bool:
+    return any(sign in str(exc).lower() for sign in _UNWRITABLE)
+
+
+async def probe_writable(engine: AsyncEngine) -> None:
+    """Raise unless a write can be committed now: a service says "ready" only after this."""
+    async with engine.begin() as conn:
+        await conn.execute(probe.delete())
+        await conn.execute(probe.insert().values(id=1, at=datetime.now(UTC)))
+
+
 def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
@@ -113,6 +144,14 @@ def make_engine(url: str, schema: str | None = None, **kwargs: Any) -> AsyncEngi
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA busy_timeout=10000")
             cur.close()
+
+        @event.listens_for(engine.sync_engine, "handle_error")
+        def _sqlite_reopen(ctx: Any) -> None:
+            # SQLite opens a file it cannot write read-only and says so only at the first
+            # write; that connection stays read-only after the file is fixed. Treating these
+            # errors as a lost connection makes the pool open fresh ones (issue #21, item 3).
+            if is_unwritable(ctx.original_exception):
+                ctx.is_disconnect = True
 
         @event.listens_for(engine.sync_engine, "begin")
         def _sqlite_begin(conn: Any) -> None:

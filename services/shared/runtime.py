@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import MetaData
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-from services.shared import telemetry
-from services.shared.db import create_schema, is_sqlite, make_engine, sessionmaker
+from services.shared import clock, telemetry
+from services.shared.db import create_schema, is_sqlite, make_engine, probe_writable, sessionmaker
 from services.shared.relay import OutboxRelay
 from services.shared.settings import Settings
 
@@ -65,10 +66,37 @@ async def open_context(
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     schema = None if is_sqlite(settings.database_url) else spec.schema
     engine = make_engine(settings.database_url, schema)
-    await create_schema(engine, spec.metadatas, schema)
+    await until_database_ready(engine, spec, schema, stop)
     sessions = sessionmaker(engine)
     relay = OutboxRelay(sessions, settings.nats_url, name=spec.name)
     return ServiceContext(settings, engine, sessions, relay, stop)
+
+
+async def until_database_ready(
+    engine: AsyncEngine, spec: ServiceSpec, schema: str | None, stop: asyncio.Event
+) -> None:
+    """Create the tables and prove a write commits, retrying until it does: a database that is
+    away, read-only or full at start is waited for (one log line per change), never taken as
+    ready (issue #21, item 3)."""
+    log = logging.getLogger(spec.name)
+    delay, said = 0.5, None
+    while True:
+        try:
+            await create_schema(engine, spec.metadatas, schema)
+            await probe_writable(engine)
+        except (DBAPIError, OSError) as exc:
+            reason = str(getattr(exc, "orig", exc)).splitlines()[0][:200]
+            if reason != said:
+                log.warning("database not ready (%s); retrying", reason)
+                said = reason
+            if stop.is_set():
+                raise
+            await clock.pause(stop, delay)
+            delay = min(delay * 2, 10.0)
+            continue
+        if said is not None:
+            log.info("database ready again")
+        return
 
 
 def run_service(main: Coroutine[Any, Any, None]) -> None:
@@ -96,7 +124,7 @@ async def serve(spec: ServiceSpec, settings: Settings | None = None) -> None:
     # process: keep it out of the collector's way, so collections under load stay short.
     gc.freeze()
     log = logging.getLogger(spec.name)
-    log.info("%s started (database %s)", spec.name, ctx.engine.url.get_backend_name())
+    log.info("%s ready (database %s)", spec.name, ctx.engine.url.get_backend_name())
     tasks = [asyncio.create_task(ctx.relay.run(stop), name="relay")]
     tasks += [asyncio.create_task(t(ctx), name=getattr(t, "__name__", "task")) for t in spec.tasks]
     try:

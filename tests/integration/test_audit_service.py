@@ -85,3 +85,48 @@ def test_cli_answers_auditors_only(
     assert main(["audit", "replay", "--token", auditor]) == 2
     assert main(["audit", "public-key"]) == 0
     assert capsys.readouterr().out.startswith("-----BEGIN PUBLIC KEY-----")
+
+
+async def test_verify_names_the_first_stream_event_missing_from_the_chain(
+    db: Database, nats_url: str, agency: str, tmp_path: Path
+) -> None:
+    """Issue #21: completeness. An event dead-lettered as invalid is counted, not hidden; one
+    that was acknowledged but is not in the chain (a cut tail) is named by stream sequence."""
+    from services.audit.service_layer.completeness import check_completeness
+
+    await db.create(AUDIT)
+    async with db.sessions.begin() as s:
+        recs = [
+            r
+            for i in range(6)
+            for r in await LOG.append(s, f"m-{i}", [sample_event(f"m-{i}", i, agency)], 0)
+        ]
+    relay = OutboxRelay(db.sessions, nats_url)
+    assert await relay.publish_pending() == 6
+    await relay.close()
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream()
+    await js.publish(f"telework.v1.{agency}.meeting.recording_registered", b"forged garbage")
+    store = Chain(load_or_create_key(tmp_path / "k.pem"), checkpoint_every=100)
+
+    async def append(s, event):  # type: ignore[no-untyped-def]
+        await store.append(s, event)
+
+    name = f"audit-{agency}"
+    consumer = EventConsumer(name, db.sessions, append, filter_subject=f"telework.v1.{agency}.>")
+    stop = asyncio.Event()
+    task = asyncio.create_task(consumer.run(nc, stop))
+    async with asyncio.timeout(120):
+        while consumer.processed < 6 or consumer.dead_lettered < 1:
+            await asyncio.sleep(0.05)
+    stop.set()
+    await task
+    subjects = f"telework.v1.{agency}.>"
+    whole = await check_completeness(db.sessions, js, name, subjects)
+    assert (whole.in_stream, whole.chained, whole.dead_lettered, whole.missing) == (7, 6, 1, 0)
+    async with db.sessions.begin() as s:  # an insider cuts the tail
+        await s.execute(chain.delete().where(chain.c.event_id == recs[-1].envelope.id))
+    cut = await check_completeness(db.sessions, js, name, subjects)
+    assert cut.missing == 1 and cut.first_missing is not None
+    assert cut.first_missing.event_id == recs[-1].envelope.id
+    await nc.close()

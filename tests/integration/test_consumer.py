@@ -187,3 +187,105 @@ class TestTracing:
         assert consumed[0].context.trace_id == trace_id
         assert consumed[0].parent is not None
         assert consumed[0].parent.span_id == producer.get_span_context().span_id
+
+
+class TestFailuresSorted:
+    """Issue #21, items 1 and 8: only what can never be applied is dead-lettered."""
+
+    async def test_infrastructure_errors_are_retried_past_any_delivery_limit(
+        self, db: Database, nc: Client, agency: str
+    ) -> None:
+        from sqlalchemy.exc import OperationalError
+
+        await db.create(applied_md)
+        failures = 8  # more than the five deliveries that used to dead-letter an event
+
+        async def flaky(session: AsyncSession, event: CloudEvent) -> None:
+            nonlocal failures
+            if failures:
+                failures -= 1
+                raise OperationalError(
+                    "INSERT", {}, Exception("attempt to write a readonly database")
+                )
+            await record(session, event)
+
+        async with db.sessions.begin() as s:
+            [rec] = await LOG.append(s, "m-1", [sample_event("m-1", 1, agency)], 0)
+        await nc.jetstream().publish(
+            f"telework.v1.{agency}.meeting.recording_registered", rec.envelope.to_json_bytes()
+        )
+        consumer = EventConsumer(
+            f"r-{agency}",
+            db.sessions,
+            flaky,
+            filter_subject=f"telework.v1.{agency}.>",
+            max_pause_s=0.05,
+        )
+        await consume(consumer, nc, lambda: consumer.processed >= 1)
+        assert (consumer.retried, consumer.dead_lettered) == (8, 0)
+        assert await count_applied(db) == 1
+
+    async def test_event_breaking_its_contract_is_dead_lettered_at_once(
+        self, db: Database, nc: Client, agency: str
+    ) -> None:
+        await db.create(applied_md)
+        event = sample_event("m-1", 1, agency)
+        async with db.sessions.begin() as s:
+            [rec] = await LOG.append(s, "m-1", [event], 0)
+        good = rec.envelope
+        broken = good.model_copy(update={"id": new_id(), "data": {**good.data, "size_bytes": "x"}})
+        subject = f"telework.v1.{agency}.meeting.recording_registered"
+        js = nc.jetstream()
+        await js.publish(subject, broken.to_json_bytes())
+        # A genuine event of this agency on another agency's subject: refused too.
+        await js.publish(
+            f"telework.v1.{agency}X.meeting.recording_registered", good.to_json_bytes()
+        )
+        name = f"k-{agency}"
+        consumer = EventConsumer(
+            name, db.sessions, record, filter_subject=f"telework.v1.{agency}.>"
+        )
+        other = EventConsumer(
+            f"{name}x", db.sessions, record, filter_subject=f"telework.v1.{agency}X.>"
+        )
+        await consume(consumer, nc, lambda: consumer.dead_lettered >= 1)
+        await consume(other, nc, lambda: other.dead_lettered >= 1)
+        assert consumer.retried == 0 and await count_applied(db) == 0
+        [dead] = await TestDeadLetter().dead_letters(nc, name)
+        assert "breaks its contract: size_bytes" in dead.headers["Telework-Dead-Letter-Cause"]
+        [wrong] = await TestDeadLetter().dead_letters(nc, f"{name}x")
+        assert "must come on" in wrong.headers["Telework-Dead-Letter-Cause"]
+
+    async def test_a_replayed_dead_letter_is_applied_once_fixed(
+        self, db: Database, nc: Client, agency: str
+    ) -> None:
+        from services.shared.dead_letters import consumer_lag, dead_letters, replay
+
+        await db.create(applied_md)
+        fixed = False
+
+        async def until_fixed(session: AsyncSession, event: CloudEvent) -> None:
+            if not fixed:
+                raise PermanentFailure("official unknown here")
+            await record(session, event)
+
+        async with db.sessions.begin() as s:
+            [rec] = await LOG.append(s, "m-1", [sample_event("m-1", 1, agency)], 0)
+        await nc.jetstream().publish(
+            f"telework.v1.{agency}.meeting.recording_registered", rec.envelope.to_json_bytes()
+        )
+        name = f"p-{agency}"
+        consumer = EventConsumer(
+            name, db.sessions, until_fixed, filter_subject=f"telework.v1.{agency}.>"
+        )
+        await consume(consumer, nc, lambda: consumer.dead_lettered >= 1)
+        js = nc.jetstream()
+        [letter] = await dead_letters(js, name)
+        assert letter.cause == "PermanentFailure: official unknown here"
+        [lag] = [c for c in await consumer_lag(js) if c.name == name]
+        assert lag.dead_letters == 1 and lag.pending == 0
+        fixed = True
+        assert await replay(js, [letter]) == 1
+        assert await dead_letters(js, name) == []
+        await consume(consumer, nc, lambda: consumer.processed >= 1)
+        assert await count_applied(db) == 1

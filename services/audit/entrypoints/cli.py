@@ -65,29 +65,82 @@ def _verify(args: argparse.Namespace) -> int:
         try:
             await _authorized(ctx, actor, "verify", {"from": args.from_})
             public = signing_key(ctx.settings.data_dir).public_key()
-            return await verify(ctx.sessions, public, args.from_)
+            problem, checked = await verify(ctx.sessions, public, args.from_)
+            complete = None if args.chain_only else await _completeness(ctx)
+            return problem, checked, complete
         finally:
             await ctx.engine.dispose()
 
-    problem, checked = asyncio.run(run())
+    problem, checked, complete = asyncio.run(run())
+    whole = complete is not None and not isinstance(complete, str)
     if args.json:
         print(
             json.dumps(
                 {
-                    "ok": problem is None,
+                    "ok": problem is None and (not whole or complete.complete),
                     "checked": checked,
                     "problem": problem.__dict__ if problem else None,
-                }
+                    "completeness": (
+                        {
+                            **complete.__dict__,
+                            "first_missing": complete.first_missing.__dict__
+                            if complete.first_missing
+                            else None,
+                        }
+                        if whole
+                        else None
+                    ),
+                    "completeness_not_checked": complete if isinstance(complete, str) else None,
+                },
+                ensure_ascii=False,
             )
         )
-    elif problem is None:
-        print(f"ห่วงโซ่ถูกต้อง / chain holds: {checked} records and every checkpoint verified")
     else:
-        print(
-            f"ห่วงโซ่ถูกแก้ไข / chain BROKEN at position {problem.position}: "
-            f"{problem.kind} — {problem.detail}"
+        if problem is None:
+            print(f"ห่วงโซ่ถูกต้อง / chain holds: {checked} records and every checkpoint verified")
+        else:
+            print(
+                f"ห่วงโซ่ถูกแก้ไข / chain BROKEN at position {problem.position}: "
+                f"{problem.kind} — {problem.detail}"
+            )
+        print(_completeness_line(complete))
+    return 0 if problem is None and (not whole or complete.complete) else 1
+
+
+async def _completeness(ctx: Any) -> Any:
+    """Every event of the stream in the chain; a reason (str) when NATS cannot be asked."""
+    from services.audit.service_layer.completeness import check_completeness
+    from services.shared.jetstream import connect
+
+    try:
+        nc = await asyncio.wait_for(
+            connect(ctx.settings.nats_url, "telework-audit-verify", allow_reconnect=False), 5
         )
-    return 0 if problem is None else 1
+    except Exception as exc:
+        return f"NATS at {ctx.settings.nats_url} is not answering ({type(exc).__name__})"
+    try:
+        return await check_completeness(ctx.sessions, nc.jetstream())
+    finally:
+        await nc.close()
+
+
+def _completeness_line(c: Any) -> str:
+    if c is None:
+        return "ความครบถ้วนไม่ได้ตรวจ / completeness not checked (--chain-only)"
+    if isinstance(c, str):
+        return f"ความครบถ้วนไม่ได้ตรวจ / completeness NOT checked: {c}"
+    tail = (
+        f"; {c.dead_lettered} dead-lettered as invalid (telework dlq list --consumer audit)"
+        if c.dead_lettered
+        else ""
+    ) + (f"; {c.behind} not chained yet (audit is behind)" if c.behind else "")
+    if c.complete:
+        return f"ครบถ้วน / complete: {c.chained} of {c.in_stream} stream events chained{tail}"
+    m = c.first_missing
+    return (
+        f"ไม่ครบ / INCOMPLETE: {c.missing} stream event(s) missing from the chain, the first "
+        f"at stream sequence {m.sequence} (event {m.event_id}, {m.subject}){tail}"
+    )
 
 
 def _when(text: str | None, name: str) -> datetime | None:
@@ -221,6 +274,9 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None
     q = with_token(a.add_parser("verify", help="check the chain and every checkpoint"))
     q.add_argument("--from", dest="from_", type=int, default=1, metavar="POS")
     q.add_argument("--json", action="store_true")
+    q.add_argument(
+        "--chain-only", action="store_true", help="skip comparing the chain with the stream"
+    )
     q.set_defaults(func=_verify)
     q = with_token(a.add_parser("replay", help="the events of an engagement, official or agency"))
     q.add_argument("--engagement")
