@@ -1,6 +1,8 @@
 """Portal use cases shared by the HTTP API and the web pages: who may do what (`can`), then the
 engagement workflow, attendance or identity does it."""
 
+import asyncio
+import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -9,7 +11,8 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy import Column, MetaData, String, Table, insert, select
 from temporalio.client import WorkflowUpdateFailedError
-from temporalio.service import RPCError
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
 
 from contracts.events.notification import HelpRequested
 from services.portal.deps import BackendError, Backends
@@ -34,10 +37,45 @@ LOG = EventLog("/telework/portal")
 class Refused(Exception):
     """A refusal the caller sees, with its HTTP status and reason."""
 
-    def __init__(self, status: int, reason: str) -> None:
+    def __init__(self, status: int, reason: str, retry_after: int | None = None) -> None:
         super().__init__(reason)
         self.status = status
         self.reason = reason
+        self.retry_after = retry_after
+
+
+# How long the portal waits on the engagement worker before telling the user (issue #21).
+TEMPORAL_WAIT_S = 20.0
+RETRY_AFTER_S = 10
+
+
+def backend_away(what: str) -> Refused:
+    """503 with a Thai reason and Retry-After: a backend is away, nothing is wrong with the
+    request (never a 401, 409 or bare 500 for it)."""
+    return Refused(
+        503,
+        f"ระบบ{what}ไม่พร้อมให้บริการชั่วคราว กรุณาลองใหม่ภายหลัง / "
+        f"the {what} service is temporarily unavailable; please try again shortly",
+        retry_after=RETRY_AFTER_S,
+    )
+
+
+def temporal_refusal(exc: RPCError) -> Refused:
+    """What Temporal's answer means for the user."""
+    if exc.status in (RPCStatusCode.NOT_FOUND,):
+        return Refused(404, f"ไม่พบเรื่อง / no such engagement: {exc.message}")
+    if exc.status in (RPCStatusCode.INVALID_ARGUMENT, RPCStatusCode.FAILED_PRECONDITION):
+        return Refused(409, exc.message)
+    return backend_away("งานเรื่อง (engagement)")
+
+
+def engagement_key(actor: Actor, request_key: str | None) -> str:
+    """The engagement id: random, or derived from the caller and their request key so that a
+    retried start finds the engagement the first try made (issue #21, item 9)."""
+    if not request_key:
+        return f"ENG-{uuid.uuid4().hex[:10].upper()}"
+    digest = hashlib.sha256(f"{actor.subject}\n{request_key}".encode()).hexdigest()
+    return f"ENG-{digest[:10].upper()}"
 
 
 @dataclass(frozen=True)
@@ -92,7 +130,9 @@ class Portal:
             raise Refused(401, "อีเมลหรือรหัสผ่านไม่ถูกต้อง / wrong e-mail or password")
         try:
             who = await self.b.ask("identity", "actor_by_email", {"email": email})
-        except BackendError:
+        except BackendError as exc:
+            if exc.code in ("unavailable", "expired", "internal"):
+                raise backend_away("ทะเบียนบุคลากร (identity)") from None
             raise Refused(401, "อีเมลหรือรหัสผ่านไม่ถูกต้อง / wrong e-mail or password") from None
         return self.b.issuer.issue(actor_from_claims(who)), who
 
@@ -121,11 +161,12 @@ class Portal:
         official_id: str | None,
         selection: str,
         necessity_reason: str | None = None,
+        request_key: str | None = None,
     ) -> dict[str, Any]:
         official = official_id or actor.subject
         permission = "engagement.apply" if official == actor.subject else "engagement.select"
         res = await self.authorize(actor, permission, official)
-        engagement_id = f"ENG-{uuid.uuid4().hex[:10].upper()}"
+        engagement_id = engagement_key(actor, request_key)
         start = m.StartEngagement(
             engagement_id=engagement_id,
             official_id=official,
@@ -135,19 +176,36 @@ class Portal:
         )
         from workflows.engagement.client import start_engagement
 
+        # Recorded before the workflow starts: a start that fails half-way is still listed (its
+        # summary says what became of it), and a retry with the same key finds it.
+        async with self.b.sessions.begin() as s:
+            known = (
+                await s.execute(
+                    select(started.c.official_id).where(started.c.engagement_id == engagement_id)
+                )
+            ).scalar()
+            if known is None:
+                await s.execute(
+                    insert(started).values(
+                        engagement_id=engagement_id,
+                        official_id=official,
+                        agency=res.agency_path[-1],
+                        created_at=datetime.now().astimezone(),
+                    )
+                )
+            elif known != official:
+                raise Refused(409, "request key already used for another official")
         try:
-            await start_engagement(self.b.temporal, start, task_queue=self.b.task_queue)
+            async with asyncio.timeout(TEMPORAL_WAIT_S):
+                await start_engagement(self.b.temporal, start, task_queue=self.b.task_queue)
+        except WorkflowAlreadyStartedError:
+            return {"engagement_id": engagement_id, "repeated": True}
         except WorkflowUpdateFailedError as exc:
             raise Refused(409, str(exc.cause or exc)) from None
-        async with self.b.sessions.begin() as s:
-            await s.execute(
-                insert(started).values(
-                    engagement_id=engagement_id,
-                    official_id=official,
-                    agency=res.agency_path[-1],
-                    created_at=datetime.now().astimezone(),
-                )
-            )
+        except RPCError as exc:
+            raise temporal_refusal(exc) from None
+        except (TimeoutError, RuntimeError):
+            raise backend_away("งานเรื่อง (engagement)") from None
         return {"engagement_id": engagement_id}
 
     async def official_of(self, engagement_id: str) -> str:
@@ -163,9 +221,15 @@ class Portal:
 
     async def summary(self, actor: Actor, engagement_id: str) -> m.Summary:
         await self.authorize(actor, "engagement.read", await self.official_of(engagement_id))
-        summary: m.Summary = await self.b.temporal.get_workflow_handle(engagement_id).query(
-            W.summary
-        )
+        try:
+            async with asyncio.timeout(TEMPORAL_WAIT_S):
+                summary: m.Summary = await self.b.temporal.get_workflow_handle(engagement_id).query(
+                    W.summary
+                )
+        except RPCError as exc:
+            raise temporal_refusal(exc) from None
+        except (TimeoutError, RuntimeError):
+            raise backend_away("งานเรื่อง (engagement)") from None
         return summary
 
     async def act(
@@ -177,13 +241,17 @@ class Portal:
         await self.authorize(actor, spec.permission, await self.official_of(engagement_id))
         arg = spec.model.model_validate({**body, "by": actor.subject})
         try:
-            ack: m.Ack = await self.b.temporal.get_workflow_handle(engagement_id).execute_update(
-                spec.update, arg
-            )
+            async with asyncio.timeout(TEMPORAL_WAIT_S):
+                ack: m.Ack = await self.b.temporal.get_workflow_handle(
+                    engagement_id
+                ).execute_update(spec.update, arg)
         except WorkflowUpdateFailedError as exc:
             raise Refused(409, str(exc.cause or exc).removeprefix("Refused: ")) from None
         except RPCError as exc:
-            raise Refused(409, exc.message) from None
+            raise temporal_refusal(exc) from None
+        except (TimeoutError, RuntimeError):
+            # The step may still be taken once the worker is back: the summary will say.
+            raise backend_away("งานเรื่อง (engagement)") from None
         return ack
 
     async def visible(self, actor: Actor) -> list[dict[str, Any]]:
@@ -199,7 +267,17 @@ class Portal:
                 continue
             if not can(actor, "engagement.read", res):
                 continue
-            summary = await self.b.temporal.get_workflow_handle(r.engagement_id).query(W.summary)
+            try:
+                async with asyncio.timeout(TEMPORAL_WAIT_S):
+                    summary = await self.b.temporal.get_workflow_handle(r.engagement_id).query(
+                        W.summary
+                    )
+            except RPCError as exc:
+                if exc.status == RPCStatusCode.NOT_FOUND:
+                    continue  # a start that never reached Temporal
+                raise temporal_refusal(exc) from None
+            except (TimeoutError, RuntimeError):
+                raise backend_away("งานเรื่อง (engagement)") from None
             out.append(
                 {
                     "summary": summary,
@@ -288,12 +366,14 @@ class Portal:
 
 
 def refusal(exc: BackendError) -> Refused:
+    if exc.code in ("unavailable", "expired"):
+        return Refused(503, exc.reason, retry_after=RETRY_AFTER_S)
     status = {
         "forbidden": 403,
         "not_found": 404,
         "invalid": 422,
         "unauthenticated": 401,
-        "unavailable": 503,
+        "internal": 502,
     }.get(exc.code, 409)
     return Refused(status, exc.reason)
 

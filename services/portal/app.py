@@ -4,11 +4,13 @@ Every route authenticates by bearer token or session cookie and authorizes with 
 `can(...)`; errors are 4xx with a reason in the caller's language."""
 
 import contextlib
+import logging
+import uuid
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, FastAPI, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, FastAPI, Form, Header, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -24,6 +26,10 @@ from services.shared.authz import Actor
 HERE = Path(__file__).parent
 COOKIE = "telework_session"
 templates = Jinja2Templates(directory=str(HERE / "templates"))
+# A fresh key in each start form: a double submit or a browser retry starts one engagement.
+templates.env.globals["new_key"] = lambda: uuid.uuid4().hex
+
+log = logging.getLogger(__name__)
 
 
 def lang_of(request: Request) -> str:
@@ -65,11 +71,22 @@ def create_app(backends: Backends) -> FastAPI:
 
     @app.exception_handler(Refused)
     async def refused(request: Request, exc: Refused) -> Response:
+        headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
         if request.url.path.startswith("/api") or exc.status != 401:
             if not request.url.path.startswith("/api"):
                 return RedirectResponse(f"/home?error={exc.reason}", status_code=303)
-            return JSONResponse({"detail": exc.reason}, status_code=exc.status)
+            return JSONResponse({"detail": exc.reason}, status_code=exc.status, headers=headers)
         return RedirectResponse("/login", status_code=303)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        # Never a plain-text 500: a reason in the user's language, and the cause in the log
+        # (its class only: request data may hold personal data).
+        log.error("%s %s failed: %s", request.method, request.url.path, type(exc).__name__)
+        return JSONResponse(
+            {"detail": "ระบบขัดข้อง กรุณาลองใหม่ภายหลัง / internal error; please try again"},
+            status_code=500,
+        )
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -105,8 +122,16 @@ def create_app(backends: Backends) -> FastAPI:
         necessity_reason: str | None = Field(default=None, max_length=500)
 
     @api.post("/engagements", status_code=201)
-    async def start(body: Start, c: Authed) -> dict[str, Any]:
-        return await portal.start(c.actor, body.official_id, body.selection, body.necessity_reason)
+    async def start(
+        body: Start,
+        c: Authed,
+        idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    ) -> dict[str, Any]:
+        """Start an engagement. With an `Idempotency-Key` header, a retry (after a timeout,
+        say) returns the engagement the first request made instead of a second one."""
+        return await portal.start(
+            c.actor, body.official_id, body.selection, body.necessity_reason, idempotency_key
+        )
 
     @api.get("/engagements")
     async def list_engagements(c: Authed) -> list[dict[str, Any]]:
@@ -364,7 +389,11 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
         official = str(form.get("official_id") or "") or None
         selection = "necessity" if official and official != c.actor.subject else "voluntary"
         result = await portal.start(
-            c.actor, official, selection, str(form.get("reason") or "") or None
+            c.actor,
+            official,
+            selection,
+            str(form.get("reason") or "") or None,
+            str(form.get("request_key") or "")[:200] or None,
         )
         return RedirectResponse(f"/home?msg={result['engagement_id']}", status_code=303)
 

@@ -1,17 +1,15 @@
 """What the portal talks to: identity and attendance over NATS, engagements on Temporal, its
 own small store (the engagements it started, help requests as events)."""
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from nats.aio.client import Client as Nats
-from nats.errors import Error as NatsError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from temporalio.client import Client as Temporal
 
+from services.shared import rpc
 from services.shared.auth import DevIssuer, TokenVerifier
-from services.shared.rpc import rpc_subject
 
 
 class BackendError(Exception):
@@ -42,22 +40,13 @@ class Backends:
         lang: str = "th",
     ) -> Any:
         try:
-            reply = await self.nats.request(
-                rpc_subject(service, command),
-                json.dumps(body).encode(),
-                headers={
-                    "Authorization": f"Bearer {token or self.service_token}",
-                    "Accept-Language": lang,
-                },
-                timeout=10,
+            return await rpc.request(
+                self.nats, service, command, body, token or self.service_token, lang=lang
             )
-        except (NatsError, TimeoutError):
+        except rpc.Unavailable:
             raise BackendError(
                 "unavailable",
                 f"บริการ {service} ไม่พร้อมใช้งาน / the {service} service is not answering; try again",
             ) from None
-        answer = json.loads(reply.data)
-        if not answer.get("ok"):
-            err = answer.get("error", {})
-            raise BackendError(err.get("code", "internal"), err.get("reason", "refused"))
-        return answer["result"]
+        except rpc.Refused as exc:
+            raise BackendError(exc.code, exc.reason) from None

@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 async def backends(ctx: ServiceContext) -> Backends:
     issuer = DevIssuer.load_or_create(ctx.settings.data_dir / "dev-issuer.pem")
-    nc = await connect(ctx.settings.nats_url, name="telework-portal")
+    nc = await connect(ctx.settings.nats_url, name="telework-portal", for_requests=True)
     temporal = await connect_temporal(ctx)
     assert temporal is not None, "stopped before Temporal answered"
     return Backends(

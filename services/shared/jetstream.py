@@ -1,5 +1,8 @@
 """JetStream streams the platform relies on, declared once."""
 
+import logging
+from typing import Any
+
 import nats
 from nats.aio.client import Client
 from nats.js import JetStreamContext
@@ -41,12 +44,40 @@ async def ensure_streams(js: JetStreamContext) -> None:
             await js.add_stream(config)
 
 
-async def connect(url: str, name: str, **kwargs: object) -> Client:
-    """A connection that keeps trying to reconnect for as long as the process lives."""
+async def connect(url: str, name: str, *, for_requests: bool = False, **kwargs: Any) -> Client:
+    """A connection that keeps trying to reconnect for as long as the process lives, and logs
+    one line per change of state (not a traceback every attempt, issue #21 item 10).
+
+    `for_requests`: nothing is buffered while NATS is away. A request the caller has given up
+    on must fail now, not be sent when the connection is back (issue #21, item 2)."""
+    log = logging.getLogger(f"nats.{name}")
+    state = {"error": ""}
+
+    async def on_error(exc: Exception) -> None:
+        said = f"{type(exc).__name__}: {exc}"[:200]
+        if said != state["error"]:
+            state["error"] = said
+            log.warning("NATS connection trouble (%s); reconnecting", said)
+
+    async def on_disconnected() -> None:
+        log.warning("NATS disconnected")
+
+    async def on_reconnected() -> None:
+        state["error"] = ""
+        log.info("NATS reconnected")
+
+    options: dict[str, Any] = {
+        "error_cb": on_error,
+        "disconnected_cb": on_disconnected,
+        "reconnected_cb": on_reconnected,
+    }
+    if for_requests:
+        options["pending_size"] = 0
+    options.update(kwargs)
     return await nats.connect(
         url,
         name=name,
         max_reconnect_attempts=-1,
         reconnect_time_wait=0.5,
-        **kwargs,
+        **options,
     )

@@ -9,6 +9,7 @@ Nothing is left unanswered: bad input, a refused token and a refused action all 
 import asyncio
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
@@ -17,6 +18,7 @@ from faststream.nats.opentelemetry import NatsTelemetryMiddleware
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
+from nats.errors import Error as NatsError
 from opentelemetry.trace import SpanKind
 from pydantic import BaseModel, ValidationError
 
@@ -28,6 +30,9 @@ log = logging.getLogger(__name__)
 
 RPC_ROOT = "telework.rpc"
 JSON_HEADERS = {"content-type": "application/json"}
+# Seconds since the epoch after which the caller has given up: the responder then does not
+# act (issue #21, item 2: check-ins answered 503 were stored when NATS came back).
+DEADLINE = "Telework-Deadline"
 
 
 class RpcError(Exception):
@@ -55,6 +60,60 @@ def invalid(reason: str) -> RpcError:
 Handler = Callable[[Actor, dict[str, Any]], Awaitable[Any]]
 
 
+class Unavailable(Exception):
+    """The service did not answer in time, or NATS is away: nothing was done, or, if the
+    request reached it after its deadline, it was refused unread."""
+
+    def __init__(self, service: str) -> None:
+        super().__init__(f"the {service} service is not answering")
+        self.service = service
+
+
+class Refused(Exception):
+    """The service answered no: its code and reason (in the caller's language)."""
+
+    def __init__(self, code: str, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+async def request(
+    nc: NatsClient,
+    service: str,
+    command: str,
+    body: Mapping[str, Any],
+    token: str,
+    *,
+    lang: str = "th",
+    timeout: float = 10.0,
+) -> Any:
+    """Ask a service and return its result; the one request client of the platform. The
+    request carries its deadline, so a copy that arrives late is refused, never acted on."""
+    headers = {
+        "Authorization": f"Bearer {token}",
+        "Accept-Language": lang,
+        DEADLINE: f"{time.time() + timeout:.3f}",
+    }
+    try:
+        reply = await nc.request(
+            rpc_subject(service, command),
+            json.dumps(body, ensure_ascii=False).encode(),
+            headers=headers,
+            timeout=timeout,
+        )
+    except (NatsError, TimeoutError, OSError):
+        raise Unavailable(service) from None
+    try:
+        answer = json.loads(reply.data)
+    except ValueError:
+        raise Refused("internal", f"{service} answered something that is not JSON") from None
+    if not answer.get("ok"):
+        err = answer.get("error", {})
+        raise Refused(err.get("code", "internal"), err.get("reason", "refused"))
+    return answer["result"]
+
+
 def make_broker(nats_url: str) -> NatsBroker:
     """The broker every service answers requests on. FastStream's per-message access log is
     off: it cost 40% of a check-in's CPU, and services log what matters themselves (without
@@ -75,6 +134,11 @@ async def answer(
 ) -> dict[str, Any]:
     """One request, whatever carried it: who is asking, what they ask, and the reply."""
     lang = "en" if headers.get("Accept-Language", "th").startswith("en") else "th"
+    if _past(headers.get(DEADLINE)):
+        log.warning("%s: request arrived after its deadline; not acted on", subject)
+        return RpcError(
+            "expired", "คำขอหมดเวลาแล้ว ไม่ได้ดำเนินการ", "request expired; nothing was done"
+        ).reply(lang)
     try:
         auth = headers.get("Authorization", "")
         actor = verifier.verify(auth.removeprefix("Bearer ").strip())
@@ -99,6 +163,15 @@ async def answer(
     except Exception:
         log.exception("%s failed", subject)
         return RpcError("internal", "ระบบขัดข้อง กรุณาลองใหม่", "internal error; retry").reply(lang)
+
+
+def _past(deadline: str | None) -> bool:
+    if not deadline:
+        return False
+    try:
+        return time.time() > float(deadline)
+    except ValueError:
+        return False
 
 
 def register(

@@ -90,3 +90,47 @@ async def test_contract_concurrency_and_stop(private_nats_url: str, tmp_path: Pa
         await responder.stop()
         await nc.close()
         await server.close()
+
+
+async def test_a_request_past_its_deadline_is_never_acted_on(
+    private_nats_url: str, tmp_path: Path
+) -> None:
+    """Issue #21, item 2: the caller gave up (and told its user to retry), so a late copy of
+    the request must change nothing; and a request connection never buffers while NATS is
+    away, so the caller learns at once."""
+    import time
+
+    from services.shared import rpc
+    from services.shared.jetstream import connect
+
+    issuer = DevIssuer.load_or_create(tmp_path / "issuer.pem")
+    token = issuer.issue(Actor("D0001", (Grant(Role.OFFICIAL, "ONDE"),)))
+    done: list[str] = []
+
+    async def act(actor: Actor, cmd: Echo) -> str:
+        done.append(cmd.text)
+        return cmd.text
+
+    responder = Responder("late", issuer.verifier(), [("act", Echo, act)])
+    server = await nats.connect(private_nats_url)
+    await responder.start(server)
+    nc = await connect(private_nats_url, "test-requests", for_requests=True)
+    try:
+        assert await rpc.request(nc, "late", "act", {"text": "now"}, token) == "now"
+        reply = await nc.request(
+            rpc_subject("late", "act"),
+            b'{"text": "late"}',
+            headers={"Authorization": f"Bearer {token}", rpc.DEADLINE: f"{time.time() - 1}"},
+            timeout=5,
+        )
+        assert json.loads(reply.data)["error"]["code"] == "expired"
+        assert done == ["now"]
+        with pytest.raises(rpc.Refused) as refused:
+            await rpc.request(nc, "late", "act", {"text": 3}, token, lang="en")
+        assert refused.value.code == "invalid"
+        with pytest.raises(rpc.Unavailable):
+            await rpc.request(nc, "nobody", "act", {}, token, timeout=0.5)
+    finally:
+        await responder.stop()
+        await server.close()
+        await nc.close()

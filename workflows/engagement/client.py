@@ -5,6 +5,7 @@ import uuid
 from collections.abc import Sequence
 
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.common import WorkflowIDReusePolicy
 
 from workflows.engagement import TASK_QUEUE
 from workflows.engagement.models import Ack, DecideOrder, StartEngagement, Summary
@@ -15,7 +16,13 @@ async def start_engagement(
     client: Client, start: StartEngagement, task_queue: str = TASK_QUEUE
 ) -> WorkflowHandle[EngagementWorkflow, Summary]:
     handle = await client.start_workflow(
-        EngagementWorkflow.run, start, id=start.engagement_id, task_queue=task_queue
+        EngagementWorkflow.run,
+        start,
+        id=start.engagement_id,
+        task_queue=task_queue,
+        # An engagement id is never reused, even after it closed: a retried start (same
+        # request key) must find the first engagement, not begin a second one.
+        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
     )
     # Its set-up (supervisor chain, eligibility, policy) runs first: return when it is done,
     # so the caller's next step meets the engagement in a state a person can act on.

@@ -4,14 +4,13 @@ In production the answers come over NATS request/reply (`NatsIdentityDirectory`)
 workflow's own logic may use `StaticDirectory` with the same answers.
 """
 
-import json
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
 
 from nats.aio.client import Client
 
-from services.shared.rpc import rpc_subject
+from services.shared import rpc
 from workflows.engagement.models import Chain, EligibilityResult, Heads, Policy
 
 
@@ -42,16 +41,12 @@ class NatsIdentityDirectory:
         self._timeout = timeout
 
     async def _ask(self, command: str, body: dict[str, Any]) -> dict[str, Any]:
-        reply = await self._nc.request(
-            rpc_subject("identity", command),
-            json.dumps(body).encode(),
-            headers={"Authorization": f"Bearer {self._token}", "Accept-Language": "en"},
-            timeout=self._timeout,
-        )
-        answer = json.loads(reply.data)
-        if not answer.get("ok"):
-            raise DirectoryError(answer.get("error", {}).get("reason", "identity refused"))
-        result: dict[str, Any] = answer["result"]
+        try:
+            result: dict[str, Any] = await rpc.request(
+                self._nc, "identity", command, body, self._token, lang="en", timeout=self._timeout
+            )
+        except rpc.Refused as exc:
+            raise DirectoryError(exc.reason) from None
         return result
 
     async def chain(self, official_id: str) -> Chain:

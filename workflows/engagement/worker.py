@@ -64,7 +64,9 @@ async def connect_temporal(ctx: ServiceContext) -> Client | None:
 
 
 async def run_worker(ctx: ServiceContext) -> None:
-    nc = await connect(ctx.settings.nats_url, name="telework-engagement-directory")
+    nc = await connect(
+        ctx.settings.nats_url, name="telework-engagement-directory", for_requests=True
+    )
     client = await connect_temporal(ctx)
     if client is None:
         return
