@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import nats
 import pytest
 from temporalio.client import Client as Temporal
 from temporalio.contrib.pydantic import pydantic_data_converter
