@@ -5,11 +5,13 @@ Bad input exits with status 2 and a reason on stderr; a check that fails exits 1
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 EXIT_INVALID = 2
+EXIT_INTERNAL = 70  # EX_SOFTWARE: not 1, which some commands use for "the check failed"
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -129,6 +131,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INVALID
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `telework … | head`: the reader has what it wanted
+        sys.stderr.close()
+        return 0
+    except Exception as exc:
+        # No traceback reaches a user (issue #21, item 6): what failed, and where to look.
+        print(
+            f"telework: internal error ({type(exc).__name__}); "
+            "set TELEWORK_DEBUG=1 to see the traceback",
+            file=sys.stderr,
+        )
+        if os.environ.get("TELEWORK_DEBUG"):
+            raise
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

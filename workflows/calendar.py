@@ -5,6 +5,7 @@ A working day is Monday–Friday that is not a Thai public holiday, a substituti
 """
 
 import calendar as cal
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -80,6 +81,33 @@ class WorkingCalendar:
             day += timedelta(days=1)
 
 
+BE_OFFSET = 543  # Buddhist Era year = Common Era year + 543
+# Years the platform plans in (C.E.): wide enough for any agreement, narrow enough that a
+# mistyped year is refused with a reason instead of overflowing the calendar.
+FIRST_YEAR, LAST_YEAR = 1990, 2200
+
+
+def parse_day(text: str) -> date:
+    """A day written YYYY-MM-DD in the Common Era or in the Buddhist Era (2569-12-01 is
+    1 Dec 2026): Thai users write B.E. years, and taking 2569 as C.E. would plan 543 years
+    ahead. Anything else is refused with the reason."""
+    match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text.strip())
+    if match is None:
+        raise InvalidSchedule(f"{text!r} is not a date YYYY-MM-DD (C.E. or B.E.)")
+    year, month, day = (int(g) for g in match.groups())
+    if FIRST_YEAR + BE_OFFSET <= year <= LAST_YEAR + BE_OFFSET:
+        year -= BE_OFFSET  # 29 Feb 2567 B.E. is 29 Feb 2024: convert before checking the day
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise InvalidSchedule(
+            f"{text!r}: the year must be {FIRST_YEAR}–{LAST_YEAR} C.E. "
+            f"or {FIRST_YEAR + BE_OFFSET}–{LAST_YEAR + BE_OFFSET} B.E."
+        )
+    try:
+        return date(year, month, day)
+    except ValueError as exc:
+        raise InvalidSchedule(f"{text!r} is not a date of the calendar ({exc})") from None
+
+
 def add_months(day: date, months: int) -> date:
     month0 = day.month - 1 + months
     year, month = day.year + month0 // 12, month0 % 12 + 1
@@ -105,6 +133,8 @@ class Schedule:
             "regular_days_per_month": (1, 23),
             "occasional": (1, 60),
         }
+        if not FIRST_YEAR <= self.start.year <= LAST_YEAR:
+            raise InvalidSchedule(f"the start year must be {FIRST_YEAR}–{LAST_YEAR} C.E.")
         if self.kind != "occasional" and not 1 <= self.months <= 24:
             raise InvalidSchedule(f"months must be 1–24, got {self.months}")
         if self.kind == "regular_weekdays":

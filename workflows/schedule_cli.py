@@ -5,7 +5,14 @@ import json
 import os
 from datetime import date
 
-from workflows.calendar import InvalidSchedule, Schedule, WorkingCalendar, parse_weekdays, thai_date
+from workflows.calendar import (
+    InvalidSchedule,
+    Schedule,
+    WorkingCalendar,
+    parse_day,
+    parse_weekdays,
+    thai_date,
+)
 
 CABINET_DAYS_ENV = "TELEWORK_EXTRA_HOLIDAYS"
 
@@ -45,10 +52,7 @@ def agency_holidays(agency: str, on: date) -> frozenset[date]:
 
 
 def schedule_from_args(args: argparse.Namespace) -> Schedule:
-    try:
-        start = date.fromisoformat(args.start)
-    except ValueError:
-        raise InvalidSchedule(f"--start {args.start!r} is not a date YYYY-MM-DD") from None
+    start = parse_day(args.start)
     if args.working_days is not None:
         if args.months or args.weekdays or args.days_per_week or args.days_per_month:
             raise InvalidSchedule("--working-days stands alone (occasional telework)")
@@ -99,7 +103,9 @@ def _run(args: argparse.Namespace) -> int:
 
 def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     p = sub.add_parser("schedule", help="turn a telework mode into working days (R-MODE)")
-    p.add_argument("--start", required=True, help="first day, YYYY-MM-DD")
+    p.add_argument(
+        "--start", required=True, help="first day, YYYY-MM-DD (C.E., or B.E. e.g. 2569-12-01)"
+    )
     p.add_argument("--working-days", type=int, help="occasional: N consecutive working days")
     p.add_argument("--months", type=int, help="regular: length of the period in months")
     p.add_argument("--weekdays", help="regular: fixed weekdays, e.g. mon,thu")

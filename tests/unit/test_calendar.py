@@ -168,6 +168,9 @@ class TestScheduleCli:
                 ["--start", "2026-12-01", "--working-days", "3", "--extra-holidays", "soon"],
                 "is not YYYY-MM-DD",
             ),
+            (["--start", "9999-12-01", "--months", "2", "--weekdays", "mon"], "must be 1990"),
+            (["--start", "2026-13-01", "--months", "2", "--weekdays", "mon"], "is not a date"),
+            (["--start", "2569-02-29", "--working-days", "1"], "not a date of the calendar"),
         ],
     )
     def test_invalid_input_exits_2(
@@ -175,3 +178,18 @@ class TestScheduleCli:
     ) -> None:
         assert main(["schedule", *argv]) == 2
         assert reason in capsys.readouterr().err
+
+
+def test_a_buddhist_era_start_is_taken_as_such(capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue #21, item 7: 2569-12-01 is 1 Dec 2026, not a day 543 years ahead."""
+    argv = ["--start", "2569-12-01", "--months", "1", "--weekdays", "mon,thu", "--json"]
+    assert main(["schedule", *argv]) == 0
+    be = json.loads(capsys.readouterr().out)
+    assert main(["schedule", "--start", "2026-12-01", *argv[2:]]) == 0
+    assert be == json.loads(capsys.readouterr().out) and be[0].startswith("2026-12")
+
+
+def test_29_february_of_a_buddhist_leap_year() -> None:
+    from workflows.calendar import parse_day
+
+    assert parse_day("2567-02-29") == date(2024, 2, 29)

@@ -54,7 +54,7 @@ def test_cabinet_named_kinds_come_from_the_environment(
     ("doc", "reason"),
     [
         (with_(rule_set="nope"), "unknown rule_set"),
-        (with_(members_total=-3), "members_total must be at least 1"),
+        (with_(members_total=-3), "members_total must be 1–10000"),
     ],
 )
 def test_invalid_input_exits_2_with_reason(
@@ -72,3 +72,25 @@ def test_unreadable_or_broken_file_exits_2(
     bad.write_text("{", encoding="utf-8")
     assert main(["meeting", "check", str(bad)]) == 2
     assert "not valid JSON" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"\xff\xfe{}", "not UTF-8"),
+        (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+        (b'{"rule_set": "' + b"x" * 3_000_000 + b'"}', "over 2 MB"),
+        (json.dumps(with_(members_total=10**30)).encode(), "members_total must be 1"),
+        (json.dumps(with_(meeting_kind="k" * 1_000_000)).encode(), "longer than 200"),
+    ],
+)
+def test_every_bad_file_is_exit_2_with_a_short_reason(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes, reason: str
+) -> None:
+    """Issue #21, item 6: never a traceback, never exit 1 (which means "unlawful"), never
+    the whole of a huge field echoed back."""
+    path = tmp_path / "meeting.json"
+    path.write_bytes(content)
+    assert main(["meeting", "check", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert reason in err and len(err) < 300 and "Traceback" not in err

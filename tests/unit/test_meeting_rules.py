@@ -140,8 +140,8 @@ class TestInvalidInput:
         ("change", "reason"),
         [
             ({"rule_set": "ncpo-99-2599"}, "unknown rule_set"),
-            ({"members_total": -1}, "members_total must be at least 1"),
-            ({"members_total": 0}, "members_total must be at least 1"),
+            ({"members_total": -1}, "members_total must be 1–10000"),
+            ({"members_total": 0}, "members_total must be 1–10000"),
             ({"members_total": True}, "must be a whole number"),
             ({"members_total": "15"}, "must be int"),
             ({"members_total": 5}, "8 attendees but the committee has only 5 members"),

@@ -41,21 +41,33 @@ class MeetingFacts:
 
 def parse_fraction(text: Any) -> Fraction:
     if not isinstance(text, str) or "/" not in text:
-        raise InvalidMeeting(f'quorum_fraction must be a string like "1/2", got {text!r}')
+        raise InvalidMeeting(f'quorum_fraction must be a string like "1/2", got {shown(text)}')
     num, _, den = text.partition("/")
     try:
         value = Fraction(int(num), int(den))
     except (ValueError, ZeroDivisionError):
-        raise InvalidMeeting(f"quorum_fraction {text!r} is not a fraction") from None
+        raise InvalidMeeting(f"quorum_fraction {shown(text)} is not a fraction") from None
     if not 0 < value <= 1:
-        raise InvalidMeeting(f"quorum_fraction {text!r} must be above 0 and at most 1")
+        raise InvalidMeeting(f"quorum_fraction {shown(text)} must be above 0 and at most 1")
     return value
+
+
+MAX_MEMBERS = 10_000  # no committee is larger; beyond it the count is a mistake
+MAX_TEXT = 200
+
+
+def shown(value: Any) -> str:
+    """A value as an error message may echo it: short, never the whole of a huge field."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "…"
 
 
 def _require(doc: dict[str, Any], key: str, kind: type | tuple[type, ...], where: str) -> Any:
     if key not in doc:
         raise InvalidMeeting(f"{where}: {key!r} is missing")
     value = doc[key]
+    if isinstance(value, str) and len(value) > MAX_TEXT:
+        raise InvalidMeeting(f"{where}: {key!r} is longer than {MAX_TEXT} characters")
     # bool is an int in Python; a count given as true/false is still a mistake.
     if isinstance(value, bool) and kind is int:
         raise InvalidMeeting(f"{where}: {key!r} must be a whole number")
@@ -74,7 +86,7 @@ def _attendee(doc: Any, index: int) -> Attendee:
         raise InvalidMeeting(f"{where}: 'member' is empty")
     mode = _require(doc, "mode", str, where)
     if mode not in MODES:
-        raise InvalidMeeting(f"{where}: mode {mode!r} is not one of {', '.join(MODES)}")
+        raise InvalidMeeting(f"{where}: mode {shown(mode)} is not one of {', '.join(MODES)}")
     in_kingdom = _require(doc, "in_kingdom", bool, where)
     venue = doc.get("venue")
     if venue is not None and (not isinstance(venue, str) or not venue.strip()):
@@ -100,8 +112,8 @@ def parse_meeting(doc: Any) -> MeetingFacts:
     kind = _require(doc, "meeting_kind", str, "meeting")
     classified = _require(doc, "classified", bool, "meeting")
     total = _require(doc, "members_total", int, "meeting")
-    if total < 1:
-        raise InvalidMeeting(f"members_total must be at least 1, got {total}")
+    if not 1 <= total <= MAX_MEMBERS:
+        raise InvalidMeeting(f"members_total must be 1–{MAX_MEMBERS}, got {shown(total)}")
     fraction = (
         parse_fraction(doc["quorum_fraction"])
         if doc.get("quorum_fraction") is not None
@@ -109,7 +121,7 @@ def parse_meeting(doc: Any) -> MeetingFacts:
     )
     recording = _require(doc, "recording", str, "meeting")
     if recording not in RECORDINGS:
-        raise InvalidMeeting(f"recording {recording!r} is not one of {', '.join(RECORDINGS)}")
+        raise InvalidMeeting(f"recording {shown(recording)} is not one of {', '.join(RECORDINGS)}")
     raw = _require(doc, "attendees", list, "meeting")
     attendees = tuple(_attendee(a, i) for i, a in enumerate(raw))
     seen: set[str] = set()

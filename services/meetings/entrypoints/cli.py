@@ -10,6 +10,7 @@ from services.meetings.domain.facts import InvalidMeeting, parse_meeting
 from services.meetings.domain.rules import check
 
 CABINET_KINDS_ENV = "TELEWORK_CABINET_NAMED_MEETING_KINDS"
+MAX_FILE_BYTES = 2_000_000  # a committee's meeting is a few kilobytes
 
 
 def cabinet_named_kinds(cli_value: str | None) -> list[str]:
@@ -21,12 +22,20 @@ def _check(args: argparse.Namespace) -> int:
     from services.cli import UsageError
 
     try:
-        with open(args.file, encoding="utf-8") as f:
-            doc: Any = json.load(f)
+        with open(args.file, "rb") as f:
+            raw = f.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise UsageError(f"cannot read {args.file}: {exc.strerror}") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise UsageError(f"{args.file} is over {MAX_FILE_BYTES // 1_000_000} MB; not a meeting")
+    try:
+        doc: Any = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{args.file} is not UTF-8 text (byte {exc.start})") from None
     except json.JSONDecodeError as exc:
         raise UsageError(f"{args.file} is not valid JSON: {exc.msg} at line {exc.lineno}") from None
+    except RecursionError:
+        raise UsageError(f"{args.file} is nested too deeply to be a meeting") from None
     try:
         result = check(parse_meeting(doc), cabinet_named_kinds(args.cabinet_named))
     except InvalidMeeting as exc:
