@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install run up down test bench lint contracts clean
+.PHONY: install run up down test faults bench lint contracts clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -26,6 +26,9 @@ down:               ## stop what `make up` / `make run` started
 
 test: install       ## the whole suite against real NATS, PostgreSQL, SQLite and Temporal
 	$(PY) -m pytest
+
+faults: install     ## the fault suite alone (also part of make test)
+	$(PY) -m pytest -m fault tests/faults
 
 bench: install      ## benchmarks; each prints one JSON line with its ratio to a baseline
 	$(PY) -m pytest tests/bench -s -q -o addopts="" -p no:randomly

@@ -80,7 +80,15 @@ GOALS = [
 
 
 def next_monday(today: date, weeks: int = 1) -> date:
-    return today + timedelta(days=7 * weeks - today.weekday())
+    """The Monday `weeks` ahead, or the first later Monday that is a working day: a schedule
+    starting on a holiday Monday (7 Dec 2026, say) would really start days later, and tests
+    that skip to "the start" must not depend on the real date (issue #21, item 11)."""
+    from workflows.calendar import WorkingCalendar
+
+    day = today + timedelta(days=7 * weeks - today.weekday())
+    while not WorkingCalendar().is_working_day(day):
+        day += timedelta(days=7)
+    return day
 
 
 def six_months_mon_thu(today: date) -> ScheduleSpec:
