@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import IO
 
@@ -52,7 +53,7 @@ def run_all(data_dir: Path) -> int:
             )
         )
     width = max(len(n) for n in SERVICES)
-    for i, name in enumerate(SERVICES):
+    def spawn(i: int, name: str) -> subprocess.Popen[bytes]:
         proc = subprocess.Popen(
             [python, "-m", "services.cli", "serve", name],
             stdout=subprocess.PIPE,
@@ -61,7 +62,10 @@ def run_all(data_dir: Path) -> int:
         )
         prefix = f"\033[{COLOURS[i % len(COLOURS)]}m{name:<{width}} |\033[0m"
         threading.Thread(target=_pump, args=(prefix, proc.stdout), daemon=True).start()
-        procs.append(proc)
+        return proc
+
+    for i, name in enumerate(SERVICES):
+        procs.append(spawn(i, name))
     print(
         "\nระบบพร้อมใช้งาน / The platform is up:\n"
         f"  Portal (web UI)   http://127.0.0.1:{PORTAL_PORT}   API docs /docs\n"
@@ -80,9 +84,33 @@ def run_all(data_dir: Path) -> int:
     # Both, explicitly: a process started in the background inherits an ignored SIGINT.
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     signal.signal(signal.SIGINT, lambda *_: stopping.set())
+    # A service that dies is named and restarted; one that keeps dying stops the run, named
+    # with its exit status (issue #21, item 10).
+    deaths: dict[str, list[float]] = {name: [] for name in SERVICES}
+    given_up: str | None = None
     try:
-        while not stopping.is_set() and all(p.poll() is None for p in procs):
+        while not stopping.is_set() and given_up is None:
             stopping.wait(0.5)
+            for i, name in enumerate(SERVICES):
+                code = procs[i].poll()
+                if code is None or stopping.is_set():
+                    continue
+                now = time.monotonic()
+                deaths[name] = [t for t in deaths[name] if now - t < 60] + [now]
+                if len(deaths[name]) > 5:
+                    print(
+                        f"\nบริการ {name} หยุดทำงานซ้ำ ๆ / service {name} keeps dying "
+                        f"(exit status {code}); stopping everything — see {data_dir}/logs",
+                        flush=True,
+                    )
+                    given_up = name
+                    break
+                print(
+                    f"\nบริการ {name} หยุดทำงาน / service {name} exited with status {code}; "
+                    "restarting",
+                    flush=True,
+                )
+                procs[i] = spawn(i, name)
     except KeyboardInterrupt:
         pass
     print("\nกำลังหยุด / stopping…", flush=True)
@@ -97,4 +125,4 @@ def run_all(data_dir: Path) -> int:
     for line in stack.down(data_dir):
         print(line)
     failed = [p for p in procs if p.returncode not in (0, -signal.SIGINT, 130)]
-    return 1 if failed and not stopping.is_set() else 0
+    return 1 if given_up or (failed and not stopping.is_set()) else 0

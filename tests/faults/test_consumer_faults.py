@@ -11,6 +11,7 @@ from typing import Any
 
 import nats
 import pytest
+from pydantic import BaseModel
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,7 +20,7 @@ from services.shared import rpc
 from services.shared.auth import DevIssuer
 from services.shared.authz import Actor, Grant, Role
 from services.shared.consumer import EventConsumer
-from services.shared.db import create_schema, make_engine, sessionmaker
+from services.shared.db import create_schema, event_log, make_engine, sessionmaker
 from services.shared.eventlog import EventLog
 from services.shared.jetstream import connect
 from services.shared.relay import OutboxRelay
@@ -94,7 +95,7 @@ async def test_nats_away_loses_nothing_and_runs_no_stale_request(tmp_path: Path)
     token = issuer.issue(Actor("D0001", (Grant(Role.OFFICIAL, "ONDE"),)))
     done: list[str] = []
 
-    class Ask(rpc.BaseModel):  # type: ignore[name-defined,misc]
+    class Ask(BaseModel):
         text: str
 
     async def act(actor: Actor, cmd: Any) -> str:
@@ -122,7 +123,7 @@ async def test_nats_away_loses_nothing_and_runs_no_stale_request(tmp_path: Path)
             server.start()  # back, same store
             await until(lambda: _eq(count(sessions, applied), 40))
             assert await rpc.request(requests, "fault", "act", {"text": "after"}, token) == "after"
-        stored = await count(sessions, LOG.table if hasattr(LOG, "table") else _event_log())
+        stored = await count(sessions, event_log)
         assert len(accepted) == stored == await published(server.url, agency) == 40
         assert await count(sessions, applied) == 40 and consumer.dead_lettered == 0
         assert done == ["after"]  # the request given up on during the outage never ran
@@ -136,12 +137,6 @@ async def test_nats_away_loses_nothing_and_runs_no_stale_request(tmp_path: Path)
 
 async def _eq(value: Any, expected: int) -> bool:
     return bool(await value == expected)
-
-
-def _event_log() -> Any:
-    from services.shared.db import event_log
-
-    return event_log
 
 
 async def test_sqlite_locked_past_its_busy_timeout_is_retried_not_dead_lettered(
