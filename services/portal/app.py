@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Form, Header, Request, UploadFile
+from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -30,6 +31,8 @@ templates = Jinja2Templates(directory=str(HERE / "templates"))
 templates.env.globals["new_key"] = lambda: uuid.uuid4().hex
 
 log = logging.getLogger(__name__)
+# Row ids fit a signed 64-bit integer on every database; a larger one is a 422, not a fault.
+ItemId = Annotated[int, PathParam(ge=1, le=2**63 - 1)]
 
 
 def lang_of(request: Request) -> str:
@@ -178,7 +181,7 @@ def create_app(backends: Backends) -> FastAPI:
         return await portal.inbox(c.token, c.lang)
 
     @api.post("/inbox/{item_id}/read")
-    async def read(item_id: int, c: Authed) -> dict[str, Any]:
+    async def read(item_id: ItemId, c: Authed) -> dict[str, Any]:
         return await portal.mark_read(c.token, item_id, c.lang)
 
     @api.get("/identity/eligibility")
@@ -358,7 +361,7 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
         return RedirectResponse(f"/home?msg={rid}", status_code=303)
 
     @app.post("/ui/inbox/{item_id}/read", include_in_schema=False)
-    async def ui_read(request: Request, item_id: int) -> Response:
+    async def ui_read(request: Request, item_id: ItemId) -> Response:
         c = caller(request)
         await portal.mark_read(c.token, item_id, c.lang)
         return RedirectResponse("/home", status_code=303)

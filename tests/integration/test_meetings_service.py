@@ -188,7 +188,7 @@ class TestRefusals:
         body = plan_body()
         body["meeting"]["members_total"] = -1
         r = await call(client, "meetings", "plan", body, hr, "en")
-        assert r["error"]["reason"] == "invalid request: members_total must be at least 1, got -1"
+        assert r["error"]["reason"] == "invalid request: members_total must be 1–10000, got -1"
         r = await call(client, "meetings", "check", {"meeting_id": "nope", "phase": "after"}, hr)
         assert r["error"]["code"] == "not_found"
         r = await call(
