@@ -4,10 +4,13 @@ support. Read from JetStream itself, so they work whichever service is down."""
 import argparse
 import asyncio
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict
-from typing import Any
+from typing import Any, TypeVar
 
 from services.shared.settings import Settings
+
+T = TypeVar("T")
 
 
 async def _jetstream(url: str) -> Any:
@@ -27,17 +30,23 @@ def _url(args: argparse.Namespace) -> str:
     return str(args.nats_url or Settings.from_env("cli").nats_url)
 
 
-def _dlq_list(args: argparse.Namespace) -> int:
-    from services.shared.dead_letters import dead_letters
+def _on_jetstream(args: argparse.Namespace, work: Callable[[Any], Awaitable[T]]) -> T:
+    """Run `work(jetstream)` on a connection opened and closed for this one command."""
 
-    async def run() -> list[Any]:
+    async def run() -> T:
         nc = await _jetstream(_url(args))
         try:
-            return await dead_letters(nc.jetstream(), args.consumer)
+            return await work(nc.jetstream())
         finally:
             await nc.close()
 
-    letters = asyncio.run(run())
+    return asyncio.run(run())
+
+
+def _dlq_list(args: argparse.Namespace) -> int:
+    from services.shared.dead_letters import dead_letters
+
+    letters = _on_jetstream(args, lambda js: dead_letters(js, args.consumer))
     if args.json:
         print(json.dumps([asdict(d) for d in letters], ensure_ascii=False, indent=1))
         return 0
@@ -56,36 +65,24 @@ def _dlq_replay(args: argparse.Namespace) -> int:
     if not args.consumer and not args.sequence:
         raise UsageError("say which: --consumer NAME (all of its dead letters) or --sequence N")
 
-    async def run() -> int:
-        nc = await _jetstream(_url(args))
-        try:
-            js = nc.jetstream()
-            letters = await dead_letters(js, args.consumer)
-            if args.sequence:
-                wanted = set(args.sequence)
-                letters = [d for d in letters if d.sequence in wanted]
-                missing = wanted - {d.sequence for d in letters}
-                if missing:
-                    raise UsageError(f"no dead letter with sequence {sorted(missing)}")
-            return await replay(js, letters)
-        finally:
-            await nc.close()
+    async def hand_back(js: Any) -> int:
+        letters = await dead_letters(js, args.consumer)
+        if args.sequence:
+            wanted = set(args.sequence)
+            letters = [d for d in letters if d.sequence in wanted]
+            missing = wanted - {d.sequence for d in letters}
+            if missing:
+                raise UsageError(f"no dead letter with sequence {sorted(missing)}")
+        return await replay(js, letters)
 
-    print(f"{asyncio.run(run())} dead letter(s) handed back to their consumers")
+    print(f"{_on_jetstream(args, hand_back)} dead letter(s) handed back to their consumers")
     return 0
 
 
 def _status(args: argparse.Namespace) -> int:
     from services.shared.dead_letters import consumer_lag
 
-    async def run() -> list[Any]:
-        nc = await _jetstream(_url(args))
-        try:
-            return await consumer_lag(nc.jetstream())
-        finally:
-            await nc.close()
-
-    lags = asyncio.run(run())
+    lags = _on_jetstream(args, consumer_lag)
     if args.json:
         print(json.dumps([asdict(c) for c in lags], indent=1))
     else:

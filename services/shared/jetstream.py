@@ -67,6 +67,8 @@ async def connect(url: str, name: str, *, for_requests: bool = False, **kwargs: 
         log.info("NATS reconnected")
 
     options: dict[str, Any] = {
+        "max_reconnect_attempts": -1,
+        "reconnect_time_wait": 0.5,
         "error_cb": on_error,
         "disconnected_cb": on_disconnected,
         "reconnected_cb": on_reconnected,
@@ -74,10 +76,4 @@ async def connect(url: str, name: str, *, for_requests: bool = False, **kwargs: 
     if for_requests:
         options["pending_size"] = 0
     options.update(kwargs)
-    return await nats.connect(
-        url,
-        name=name,
-        max_reconnect_attempts=-1,
-        reconnect_time_wait=0.5,
-        **options,
-    )
+    return await nats.connect(url, name=name, **options)
