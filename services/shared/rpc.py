@@ -19,6 +19,7 @@ from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
 from nats.errors import Error as NatsError
+from nats.errors import NoRespondersError
 from opentelemetry.trace import SpanKind
 from pydantic import BaseModel, ValidationError
 
@@ -33,6 +34,7 @@ JSON_HEADERS = {"content-type": "application/json"}
 # Seconds since the epoch after which the caller has given up: the responder then does not
 # act (issue #21, item 2: check-ins answered 503 were stored when NATS came back).
 DEADLINE = "Telework-Deadline"
+NO_RESPONDERS_GRACE_S = 2.0  # how long "nobody subscribed" may last before a service counts as down
 
 
 class RpcError(Exception):
@@ -95,15 +97,23 @@ async def request(
         "Accept-Language": lang,
         DEADLINE: f"{time.time() + timeout:.3f}",
     }
-    try:
-        reply = await nc.request(
-            rpc_subject(service, command),
-            json.dumps(body, ensure_ascii=False).encode(),
-            headers=headers,
-            timeout=timeout,
-        )
-    except (NatsError, TimeoutError, OSError):
-        raise Unavailable(service) from None
+    payload = json.dumps(body, ensure_ascii=False).encode()
+    started = time.monotonic()
+    while True:
+        try:
+            reply = await nc.request(
+                rpc_subject(service, command), payload, headers=headers, timeout=timeout
+            )
+            break
+        except NoRespondersError:
+            # Nobody received it, so asking again cannot do anything twice. A responder that is
+            # restarting, or a subscription the server has not spread yet (nats-server#2876),
+            # answers a moment later; a service that is down is reported within a few seconds.
+            if time.monotonic() - started > min(timeout, NO_RESPONDERS_GRACE_S):
+                raise Unavailable(service) from None
+            await asyncio.sleep(0.1)
+        except (NatsError, TimeoutError, OSError):
+            raise Unavailable(service) from None
     try:
         answer = json.loads(reply.data)
     except ValueError:
