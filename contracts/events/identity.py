@@ -87,6 +87,9 @@ class RoleGranted(_OfficialEvent):
     valid_from: datetime | None = None
     valid_to: datetime | None = None
     acting: bool = False
+    by: str | None = Field(
+        default=None, description="Official id (or operator) who made this change (issue #14)"
+    )
 
 
 class RoleRevoked(_OfficialEvent):
@@ -96,6 +99,9 @@ class RoleRevoked(_OfficialEvent):
     grant_id: str
     role: str
     agency_code: str
+    by: str | None = Field(
+        default=None, description="Official id (or operator) who made this change (issue #14)"
+    )
 
 
 class ActingHeadAppointed(_OfficialEvent):
@@ -106,6 +112,9 @@ class ActingHeadAppointed(_OfficialEvent):
     agency_code: str
     valid_from: datetime
     valid_to: datetime
+    by: str | None = Field(
+        default=None, description="Official id (or operator) who made this change (issue #14)"
+    )
 
 
 class ActingHeadEnded(_OfficialEvent):
@@ -115,6 +124,18 @@ class ActingHeadEnded(_OfficialEvent):
     grant_id: str
     agency_code: str
     ended_at: datetime
+    by: str | None = Field(
+        default=None, description="Official id (or operator) who made this change (issue #14)"
+    )
+
+
+class OfficialDeactivated(_OfficialEvent):
+    name = "official_deactivated"
+    summary_th = "ข้าราชการพ้นจากระบบ (ย้ายออก ลาออก หรือพ้นจากราชการ)"
+    summary_en = "An official left: their sign-in, sessions and roles ended"
+    agency_code: str
+    by: str = Field(description="Official id (or operator) who deactivated the record")
+    grants_revoked: list[str] = Field(default_factory=list, description="Grant ids ended with it")
 
 
 class PolicyPublished(_AgencyEvent):

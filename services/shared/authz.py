@@ -109,8 +109,11 @@ POLICY: Mapping[str, Rule] = {
     # identity and policy (R-POL, R-ELIG)
     "identity.import": _rule(HR, ADM),
     "identity.manage": _rule(HR, ADM),
-    "identity.read": _rule(S, H, HR, ADM, own=(OF,)),
-    "identity.query": _rule(SVC, S, H, HR, A, ADM),
+    # Separation of duties (issue #14): roles and acting heads come from the head of agency or
+    # the administrator the head appointed, never from HR, and never to oneself (handlers).
+    "identity.grant": _rule(H, ADM),
+    "identity.read": _rule(S, H, HR, ADM, own=(OF,), chain=(S,)),
+    "identity.query": _rule(SVC, S, H, HR, A, ADM, chain=(S,)),
     "identity.contact": _rule(SVC),  # e-mail and language: services that notify, nobody else
     "policy.publish": _rule(H, HR),
     # audit (R-INT-2): auditors only, and read-only

@@ -133,13 +133,13 @@ class TestRefusals:
     async def test_head_of_agency_only_at_department_or_ministry(
         self, client: Client, issuer: DevIssuer, db: Database
     ) -> None:
-        hr = await token_of(db, issuer, "D0301")
+        head = await token_of(db, issuer, "D0001")
         r = await call(
             client,
             "identity",
             "grant_role",
             {"official_id": "D0201", "role": "head_of_agency", "agency_code": "ONDE-DGT"},
-            hr,
+            head,
             "en",
         )
         assert r["error"] == {

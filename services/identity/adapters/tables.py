@@ -70,6 +70,16 @@ grants = Table(
     Index("ix_role_grants_agency_role", "agency_code", "role"),
 )
 
+# Officials who left (moved out, resigned, retired). A table of its own rather than a column, so
+# a database made before issue #14 gains it with create_all and no migration.
+departures = Table(
+    "departures",
+    IDENTITY,
+    Column("official_id", String(64), primary_key=True),
+    Column("left_at", AwareDateTime, nullable=False),
+    Column("by", String(64), nullable=False),
+)
+
 policies = Table(
     "policies",
     IDENTITY,

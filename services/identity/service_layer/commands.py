@@ -35,6 +35,10 @@ class EndActingHead(_Message):
     grant_id: str
 
 
+class DeactivateOfficial(_Message):
+    official_id: str = Field(max_length=64)
+
+
 class PublishPolicy(_Message):
     agency_code: str
     document: PolicyDocument

@@ -11,7 +11,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.identity.adapters.tables import agencies, eligibility, grants, officials, policies
+from services.identity.adapters.tables import (
+    agencies,
+    departures,
+    eligibility,
+    grants,
+    officials,
+    policies,
+)
 from services.identity.domain.org import Level, head_agency, path
 from services.identity.domain.policy import PolicyDocument, PublishedPolicy, in_force
 from services.shared.authz import Actor, Grant, Role
@@ -120,10 +127,32 @@ def _grant(r: Any) -> Grant:
     return Grant(Role(r.role), r.agency_code, r.valid_from, r.valid_to, r.acting)
 
 
+async def has_left(s: AsyncSession, official_id: str) -> bool:
+    row = await s.execute(
+        select(departures.c.official_id).where(departures.c.official_id == official_id)
+    )
+    return row.first() is not None
+
+
+async def reports_of(s: AsyncSession, supervisor_id: str) -> set[str]:
+    """Everyone whose supervisor chain includes `supervisor_id`, at any depth."""
+    found: set[str] = set()
+    frontier = {supervisor_id}
+    while frontier:
+        rows = await s.execute(
+            select(officials.c.official_id).where(officials.c.supervisor_id.in_(frontier))
+        )
+        frontier = set(rows.scalars()) - found - {supervisor_id}
+        found |= frontier
+    return found
+
+
 async def actor_for(s: AsyncSession, official_id: str) -> Actor:
     """Every grant an official holds, plus the two that follow from the record itself: official
     of their own agency, and supervisor over their department when someone reports to them."""
     row = await official_row(s, official_id)
+    if await has_left(s, official_id):
+        return Actor(official_id, (), row.email)  # someone who left holds nothing
     explicit = (
         await s.execute(
             select(grants).where(grants.c.official_id == official_id, grants.c.revoked_at.is_(None))

@@ -13,12 +13,19 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from contracts.events.identity import (
     ActingHeadAppointed,
     ActingHeadEnded,
+    OfficialDeactivated,
     PolicyPublished,
     RoleGranted,
     RoleRevoked,
     SupervisorAssigned,
 )
-from services.identity.adapters.tables import eligibility, grants, officials, policies
+from services.identity.adapters.tables import (
+    departures,
+    eligibility,
+    grants,
+    officials,
+    policies,
+)
 from services.identity.domain.org import HEAD_LEVELS
 from services.identity.service_layer import commands as c
 from services.identity.service_layer import directory as d
@@ -41,12 +48,19 @@ class IdentityService:
         self._citizen_key = citizen_key
 
     async def _authorize(
-        self, s: AsyncSession, actor: Actor, action: str, agency: str, owner: str | None = None
+        self,
+        s: AsyncSession,
+        actor: Actor,
+        action: str,
+        agency: str,
+        owner: str | None = None,
+        supervisors: tuple[str, ...] | None = None,
     ) -> d.Tree:
         tree = await d.load_tree(s)
         if agency not in tree.parents:
             raise not_found(f"agency {agency}")
-        decision = can(actor, action, Resource("identity", tree.path(agency), owner=owner))
+        resource = Resource("identity", tree.path(agency), owner=owner, supervisors=supervisors)
+        decision = can(actor, action, resource)
         if not decision:
             raise forbidden(decision.reason)
         return tree
@@ -75,13 +89,29 @@ class IdentityService:
         )
         return grant_id
 
+    async def _authorize_about(
+        self, s: AsyncSession, actor: Actor, action: str, official_id: str
+    ) -> Any:
+        """An action on one official's record: a supervisor only within their own chain (least
+        visibility, issue #14); HR, heads and services over their agencies."""
+        row = await self._official(s, official_id)
+        chain = tuple(await d.supervisor_chain(s, official_id))
+        await self._authorize(s, actor, action, row.agency_code, official_id, chain)
+        return row
+
+    @staticmethod
+    def _not_to_oneself(actor: Actor, official_id: str) -> None:
+        if actor.subject == official_id:
+            raise forbidden("nobody grants a role or an appointment to themselves (issue #14)")
+
     async def _emit(self, s: AsyncSession, stream: str, agency: str, *events: Any) -> None:
         await LOG.append(s, stream, [NewEvent(e, agency) for e in events], None)
 
     async def grant_role(self, actor: Actor, cmd: c.GrantRole) -> dict[str, Any]:
         async with self._sessions.begin() as s:
-            tree = await self._authorize(s, actor, "identity.manage", cmd.agency_code)
-            await self._official(s, cmd.official_id)
+            tree = await self._authorize(s, actor, "identity.grant", cmd.agency_code)
+            self._not_to_oneself(actor, cmd.official_id)
+            await self._active_official(s, cmd.official_id)
             if cmd.role is Role.HEAD_OF_AGENCY and tree.levels[cmd.agency_code] not in HEAD_LEVELS:
                 raise invalid("only a ministry or department has a head of agency (§5)")
             if cmd.role is Role.SERVICE:
@@ -106,6 +136,7 @@ class IdentityService:
                     agency_code=cmd.agency_code,
                     valid_from=cmd.valid_from,
                     valid_to=cmd.valid_to,
+                    by=actor.subject,
                 ),
             )
         return {"grant_id": grant_id}
@@ -113,7 +144,7 @@ class IdentityService:
     async def revoke_role(self, actor: Actor, cmd: c.RevokeRole) -> dict[str, Any]:
         async with self._sessions.begin() as s:
             g = await self._grant(s, cmd.grant_id)
-            await self._authorize(s, actor, "identity.manage", g.agency_code)
+            await self._authorize(s, actor, "identity.grant", g.agency_code)
             await s.execute(
                 update(grants)
                 .where(grants.c.grant_id == cmd.grant_id)
@@ -128,6 +159,7 @@ class IdentityService:
                     grant_id=g.grant_id,
                     role=g.role,
                     agency_code=g.agency_code,
+                    by=actor.subject,
                 ),
             )
         return {"revoked": True}
@@ -137,8 +169,9 @@ class IdentityService:
         if cmd.valid_to <= cmd.valid_from:
             raise invalid("valid_to must be after valid_from")
         async with self._sessions.begin() as s:
-            tree = await self._authorize(s, actor, "identity.manage", cmd.agency_code)
-            await self._official(s, cmd.official_id)
+            tree = await self._authorize(s, actor, "identity.grant", cmd.agency_code)
+            self._not_to_oneself(actor, cmd.official_id)
+            await self._active_official(s, cmd.official_id)
             if tree.levels[cmd.agency_code] not in HEAD_LEVELS:
                 raise invalid("only a ministry or department has a head of agency (§5)")
             grant_id = await self._new_grant(
@@ -160,6 +193,7 @@ class IdentityService:
                     agency_code=cmd.agency_code,
                     valid_from=cmd.valid_from,
                     valid_to=cmd.valid_to,
+                    by=actor.subject,
                 ),
             )
         return {"grant_id": grant_id}
@@ -169,7 +203,7 @@ class IdentityService:
             g = await self._grant(s, cmd.grant_id)
             if not g.acting:
                 raise invalid("this grant is not an acting-head appointment")
-            await self._authorize(s, actor, "identity.manage", g.agency_code)
+            await self._authorize(s, actor, "identity.grant", g.agency_code)
             now = clock.now()
             await s.execute(
                 update(grants).where(grants.c.grant_id == cmd.grant_id).values(valid_to=now)
@@ -183,6 +217,7 @@ class IdentityService:
                     grant_id=g.grant_id,
                     agency_code=g.agency_code,
                     ended_at=now,
+                    by=actor.subject,
                 ),
             )
         return {"ended_at": now.isoformat()}
@@ -240,8 +275,10 @@ class IdentityService:
             raise invalid("an official cannot supervise themselves")
         async with self._sessions.begin() as s:
             row = await self._official(s, cmd.official_id)
-            await self._official(s, cmd.supervisor_id)
+            boss = await self._active_official(s, cmd.supervisor_id)
+            # The relation lies inside HR's agencies at both ends (issue #14).
             await self._authorize(s, actor, "identity.manage", row.agency_code)
+            await self._authorize(s, actor, "identity.manage", boss.agency_code)
             if cmd.official_id in [
                 cmd.supervisor_id,
                 *await d.supervisor_chain(s, cmd.supervisor_id),
@@ -268,8 +305,7 @@ class IdentityService:
 
     async def supervisor_chain(self, actor: Actor, q: c.OfficialQuery) -> dict[str, Any]:
         async with self._sessions() as s:
-            row = await self._official(s, q.official_id)
-            await self._authorize(s, actor, "identity.query", row.agency_code)
+            row = await self._authorize_about(s, actor, "identity.query", q.official_id)
             chain = await d.supervisor_chain(s, q.official_id)
             tree = await d.load_tree(s)
         return {
@@ -286,8 +322,7 @@ class IdentityService:
 
     async def eligibility(self, actor: Actor, q: c.OfficialQuery) -> dict[str, Any]:
         async with self._sessions() as s:
-            row = await self._official(s, q.official_id)
-            await self._authorize(s, actor, "identity.query", row.agency_code)
+            await self._authorize_about(s, actor, "identity.query", q.official_id)
             return await d.eligibility_of(s, q.official_id)
 
     async def policy_in_force(self, actor: Actor, q: c.AgencyQuery) -> dict[str, Any]:
@@ -315,9 +350,16 @@ class IdentityService:
         }
 
     async def eligibility_list(self, actor: Actor, q: c.AgencyQuery) -> dict[str, Any]:
-        """Eligibility of every official of an agency and its sub-agencies (R-ELIG), for HR."""
+        """Eligibility of the officials of an agency and its sub-agencies (R-ELIG): HR and the
+        head see them all, a supervisor only the officials in their own chain (PDPA, least
+        visibility: issue #14), an official only themselves."""
         async with self._sessions() as s:
             tree = await self._authorize(s, actor, "identity.read", q.agency_code)
+            whole = can(actor, "identity.manage", Resource("identity", tree.path(q.agency_code)))
+            head = can(actor, "policy.publish", Resource("identity", tree.path(q.agency_code)))
+            only: set[str] | None = None
+            if not (whole or head):
+                only = {actor.subject} | await d.reports_of(s, actor.subject)
             rows = (
                 await s.execute(
                     select(
@@ -345,16 +387,16 @@ class IdentityService:
                     "rule": r.rule or "undetermined",
                 }
                 for r in rows
+                if only is None or r.official_id in only
             ],
         }
 
     async def import_csv(self, actor: Actor, cmd: c.ImportCsv) -> dict[str, Any]:
-        """The HR import through the portal: only rows of agencies within the HR officer's
-        subtrees (new agencies must hang below one of them)."""
+        """The HR import through the portal: every row must lie within the HR officer's
+        subtrees both before and after the change (issue #14); refused rows are named."""
         import tempfile
         from pathlib import Path
 
-        from services.identity.service_layer.csv_format import read
         from services.identity.service_layer.importer import import_files
 
         async with self._sessions() as s:
@@ -373,21 +415,13 @@ class IdentityService:
                 path = Path(folder) / Path(name).name
                 path.write_text(text, encoding="utf-8")
                 paths.append(path)
-            parsed = read(paths)
-            for row in parsed.rows["agencies"]:
-                if row["agency_code"] not in allowed and row["parent_code"] not in allowed:
-                    raise forbidden(
-                        f"{row.where}: agency {row['agency_code']} is outside your agencies"
-                    )
-                allowed.add(row["agency_code"])
-            for kind in ("positions", "officials"):
-                for row in parsed.rows[kind]:
-                    if row["agency_code"] not in allowed:
-                        raise forbidden(
-                            f"{row.where}: agency {row['agency_code']} is outside your agencies"
-                        )
             report = await import_files(
-                self._sessions, LOG, paths, partial=cmd.partial, citizen_key=self._citizen_key
+                self._sessions,
+                LOG,
+                paths,
+                partial=cmd.partial,
+                citizen_key=self._citizen_key,
+                scope=frozenset(allowed),
             )
         return {
             "applied": report.applied,
@@ -405,7 +439,7 @@ class IdentityService:
                     )
                 )
             ).scalar()
-            if oid is None:
+            if oid is None or await d.has_left(s, oid):
                 raise not_found("an official with that e-mail")
             row = await self._official(s, oid)
             await self._authorize(s, actor, "identity.contact", row.agency_code)
@@ -445,6 +479,63 @@ class IdentityService:
         holders = sorted({r.official_id for r in rows if d._grant(r).holds_at(now)})
         return {"agency_code": q.agency_code, "role": q.role.value, "holders": holders}
 
+    async def deactivate_official(self, actor: Actor, cmd: c.DeactivateOfficial) -> dict[str, Any]:
+        """An official who left: no more sign-in (their portal sessions end on the next
+        request), every grant ended, an event naming who did it."""
+        async with self._sessions.begin() as s:
+            row = await self._official(s, cmd.official_id)
+            await self._authorize(s, actor, "identity.manage", row.agency_code)
+            if actor.subject == cmd.official_id:
+                raise forbidden("nobody deactivates themselves")
+            if await d.has_left(s, cmd.official_id):
+                return {"deactivated": True, "grants_revoked": []}
+            now = clock.now()
+            ended = list(
+                (
+                    await s.execute(
+                        select(grants.c.grant_id).where(
+                            grants.c.official_id == cmd.official_id, grants.c.revoked_at.is_(None)
+                        )
+                    )
+                ).scalars()
+            )
+            await s.execute(
+                update(grants).where(grants.c.grant_id.in_(ended)).values(revoked_at=now)
+            )
+            await s.execute(
+                insert(departures).values(
+                    official_id=cmd.official_id, left_at=now, by=actor.subject
+                )
+            )
+            await self._emit(
+                s,
+                official_stream(cmd.official_id),
+                row.agency_code,
+                OfficialDeactivated(
+                    official_id=cmd.official_id,
+                    agency_code=row.agency_code,
+                    by=actor.subject,
+                    grants_revoked=ended,
+                ),
+            )
+        return {"deactivated": True, "grants_revoked": ended}
+
+    async def actor_by_id(self, actor: Actor, q: c.OfficialQuery) -> dict[str, Any]:
+        """An official's grants as of now, for the portal's session refresh (service tokens
+        only): a revoked role or a departure shows within the portal's refresh interval."""
+        async with self._sessions() as s:
+            row = await self._official(s, q.official_id)
+            await self._authorize(s, actor, "identity.contact", row.agency_code)
+            if await d.has_left(s, q.official_id):
+                raise not_found(f"official {q.official_id}")
+        return await self.actor_by_email(actor, c.EmailQuery(email=row.email))
+
+    async def _active_official(self, s: AsyncSession, official_id: str) -> Any:
+        row = await self._official(s, official_id)
+        if await d.has_left(s, official_id):
+            raise invalid(f"official {official_id} has left")
+        return row
+
     async def _official(self, s: AsyncSession, official_id: str) -> Any:
         try:
             return await d.official_row(s, official_id)
@@ -467,6 +558,8 @@ def routes(service: IdentityService) -> list[Route]:
         ("revoke_role", c.RevokeRole, service.revoke_role),
         ("appoint_acting_head", c.AppointActingHead, service.appoint_acting_head),
         ("end_acting_head", c.EndActingHead, service.end_acting_head),
+        ("deactivate_official", c.DeactivateOfficial, service.deactivate_official),
+        ("actor_by_id", c.OfficialQuery, service.actor_by_id),
         ("publish_policy", c.PublishPolicy, service.publish_policy),
         ("assign_supervisor", c.AssignSupervisor, service.assign_supervisor),
         ("supervisor_chain", c.OfficialQuery, service.supervisor_chain),

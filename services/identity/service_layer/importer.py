@@ -82,11 +82,28 @@ class Existing:
 
 
 class Validator:
-    def __init__(self, existing: Existing, citizen_key: bytes) -> None:
+    """Checks every row and plans the change. With a `scope` (the agencies an HR officer holds,
+    with their subtrees), a row is accepted only if what it touches lies inside that scope both
+    before and after the change (issue #14): a unit is not re-parented away nor pulled in, an
+    official is not moved across agencies, and a supervisor relation has both ends inside."""
+
+    def __init__(
+        self, existing: Existing, citizen_key: bytes, scope: frozenset[str] | None = None
+    ) -> None:
         self.existing = existing
         self.key = citizen_key
         self.errors: list[RowError] = []
         self.plan = Plan()
+        self.scope: set[str] | None = None if scope is None else set(scope)
+
+    def outside(self, *agencies: str | None) -> str | None:
+        """The first of `agencies` outside the scope, if any."""
+        if self.scope is None:
+            return None
+        return next((a or "-" for a in agencies if a is None or a not in self.scope), None)
+
+    def out_of_scope(self, row: Row, agency: str) -> None:
+        self.bad(row, f"agency {agency} is outside the agencies you administer")
 
     def bad(self, row: Row, reason: str) -> None:
         self.errors.append(RowError(row.where, reason))
@@ -127,10 +144,16 @@ class Validator:
             for code, values in list(pending.items()):
                 parent = values["parent_code"]
                 if parent is None or (parent in accepted and parent not in pending):
-                    accepted[code] = parent
-                    self.plan.agencies[code] = values
                     del pending[code]
                     progress = True
+                    before = code if code in self.existing.agencies else None
+                    if (bad := self.outside(*filter(None, [before]), parent)) is not None:
+                        self.out_of_scope(seen[code], bad)
+                        continue
+                    accepted[code] = parent
+                    self.plan.agencies[code] = values
+                    if self.scope is not None:
+                        self.scope.add(code)
         for code, values in pending.items():
             parent = values["parent_code"]
             reason = (
@@ -166,6 +189,8 @@ class Validator:
             partly = parse_bool(row["partly"])
             if not self.known_agency(agency):
                 self.bad(row, f"agency {agency!r} is unknown or was rejected")
+            elif self.outside(agency):
+                self.out_of_scope(row, agency)
             elif not ID.match(code):
                 self.bad(row, f"position_code {code!r} is not a valid code")
             elif (agency, code) in seen:
@@ -206,6 +231,15 @@ class Validator:
                 reason = f"official {oid} appears twice"
             elif not self.known_agency(agency):
                 reason = f"agency {agency!r} is unknown or was rejected"
+            elif bad := self.outside(
+                agency,
+                *(
+                    [self.existing.officials[oid].agency_code]
+                    if oid in self.existing.officials
+                    else []
+                ),
+            ):
+                reason = f"agency {bad} is outside the agencies you administer"
             elif (agency, pos) not in self.plan.positions and (
                 agency,
                 pos,
@@ -258,6 +292,8 @@ class Validator:
                 self.bad(row, f"official {oid!r} is unknown or was rejected")
             elif sup not in known:
                 self.bad(row, f"supervisor {sup!r} is unknown or was rejected")
+            elif bad := self.outside(*self.agencies_of(oid), *self.agencies_of(sup)):
+                self.out_of_scope(row, bad)
             elif oid == sup:
                 self.bad(row, "an official cannot supervise themselves")
             elif oid in seen:
@@ -272,6 +308,15 @@ class Validator:
                 row = next(r for r in rows if r["official_id"] == oid)
                 self.bad(row, "supervisor chain would have a cycle")
                 del self.plan.supervisors[oid]
+
+    def agencies_of(self, official_id: str) -> list[str]:
+        """Where an official is now and where this import puts them."""
+        out = []
+        if (row := self.existing.officials.get(official_id)) is not None:
+            out.append(row.agency_code)
+        if (planned := self.plan.officials.get(official_id)) is not None:
+            out.append(planned["agency_code"])
+        return out
 
     @staticmethod
     def _supervisor_cycles(sup: dict[str, str | None]) -> set[str]:
@@ -298,12 +343,15 @@ async def import_files(
     *,
     partial: bool,
     citizen_key: bytes,
+    scope: frozenset[str] | None = None,
 ) -> ImportReport:
+    """Import HR files; `scope` limits the rows to those agencies (None: the operator's CLI,
+    which may change anything)."""
     parsed = read(paths)
     report = ImportReport([RowError(f"{f}:{line}", r) for f, line, r in parsed.errors])
     async with sessions.begin() as s:
         existing = await Existing.load(s)
-        v = Validator(existing, citizen_key)
+        v = Validator(existing, citizen_key, scope)
         v.agencies(parsed.rows["agencies"])
         v.positions(parsed.rows["positions"])
         v.officials(parsed.rows["officials"])

@@ -1,0 +1,317 @@
+"""People and their powers, issue #14 (R-INT-4, R-SEC): with a second agency beside the demo's,
+HR changes only what lies in its own subtree before and after, nobody grants themselves
+anything, HR appoints no acting head, a supervisor sees only their own chain, and an official
+who left holds nothing."""
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import nats
+import pytest
+from faststream.nats import NatsBroker
+from nats.aio.client import Client
+
+from services.identity.adapters.tables import IDENTITY, grants, officials
+from services.identity.demo.seed import OPERATOR, seed_demo
+from services.identity.entrypoints.app import wire
+from services.identity.service_layer import commands as c
+from services.identity.service_layer.directory import actor_for
+from services.identity.service_layer.handlers import LOG, IdentityService
+from services.identity.service_layer.importer import import_files
+from services.shared.auth import DevIssuer, service_actor
+from services.shared.authz import Role
+from services.shared.clock import now
+from tests.conftest import Database
+from tests.support.rpc import call
+
+pytestmark = pytest.mark.integration
+
+# A second department under the same ministry, with its own HR officer and staff.
+SECOND = {
+    "agencies.csv": "agency_code,parent_code,level,name_th,name_en\n"
+    "DEPA,MDES,department,สำนักงานส่งเสริมเศรษฐกิจดิจิทัล,DEPA\n"
+    "DEPA-HR,DEPA,bureau,ฝ่ายบุคคล,HR bureau\n",
+    "positions.csv": "agency_code,position_code,title_th,title_en,category,partly\n"
+    "DEPA-HR,HR,นักทรัพยากรบุคคล,HR officer,3.1.3,no\n"
+    "DEPA-HR,CLERK,เจ้าพนักงานธุรการ,Clerk,3.1.3,yes\n",
+    "officials.csv": "official_id,agency_code,position_code,name_th,name_en,email,citizen_id,lang\n"
+    "E0301,DEPA-HR,HR,นางสาวเอ บุคคล,A HR,hr@depa.example.go.th,,th\n"
+    "E0302,DEPA-HR,CLERK,นายบี ธุรการ,B Clerk,clerk@depa.example.go.th,,th\n",
+    "supervisors.csv": "official_id,supervisor_id\nE0302,E0301\n",
+}
+
+
+@pytest.fixture
+async def issuer(tmp_path: Path) -> DevIssuer:
+    return DevIssuer.load_or_create(tmp_path / "key.pem")
+
+
+@pytest.fixture
+async def client(
+    db: Database, private_nats_url: str, issuer: DevIssuer, tmp_path: Path
+) -> AsyncIterator[Client]:
+    await db.create(IDENTITY)
+    assert not (await seed_demo(db.sessions, b"k" * 32)).errors
+    folder = tmp_path / "second"
+    folder.mkdir()
+    for name, text in SECOND.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    report = await import_files(
+        db.sessions, LOG, sorted(folder.iterdir()), partial=False, citizen_key=b"k" * 32
+    )
+    assert not report.errors, report.errors
+    service = IdentityService(db.sessions)
+    await service.grant_role(
+        OPERATOR, c.GrantRole(official_id="E0301", role=Role.HR_OFFICER, agency_code="DEPA")
+    )
+    broker = NatsBroker(private_nats_url)
+    wire(broker, service, issuer.verifier())
+    await broker.start()
+    nc = await nats.connect(private_nats_url)
+    yield nc
+    await nc.close()
+    await broker.stop()
+
+
+async def token_of(db: Database, issuer: DevIssuer, official_id: str) -> str:
+    async with db.sessions() as s:
+        return issuer.issue(await actor_for(s, official_id))
+
+
+async def agency_of(db: Database, official_id: str) -> str:
+    async with db.sessions() as s:
+        row = (
+            await s.execute(officials.select().where(officials.c.official_id == official_id))
+        ).first()
+    assert row is not None
+    return str(row.agency_code)
+
+
+async def import_as(client: Client, token: str, files: dict[str, str], partial: bool = False):
+    r = await call(
+        client, "identity", "import_csv", {"files": files, "partial": partial}, token, "en"
+    )
+    assert "result" in r, r
+    return r["result"]
+
+
+class TestImportWithinScope:
+    async def test_re_parenting_a_unit_of_another_agency_is_refused(
+        self, client: Client, issuer: DevIssuer, db: Database
+    ) -> None:
+        hr_depa = await token_of(db, issuer, "E0301")
+        result = await import_as(
+            client,
+            hr_depa,
+            {
+                "agencies.csv": "agency_code,parent_code,level,name_th,name_en\n"
+                "ONDE-DGT,DEPA,bureau,กองพัฒนาระบบดิจิทัล,Digital Systems\n"
+            },
+        )
+        assert not result["applied"]
+        assert result["errors"] == [
+            {
+                "where": "agencies.csv:2",
+                "reason": "agency ONDE-DGT is outside the agencies you administer",
+            }
+        ]
+
+    async def test_moving_an_official_across_agencies_is_refused_and_nothing_applied(
+        self, client: Client, issuer: DevIssuer, db: Database
+    ) -> None:
+        hr_depa = await token_of(db, issuer, "E0301")
+        result = await import_as(
+            client,
+            hr_depa,
+            {
+                "officials.csv": "official_id,agency_code,position_code,name_th,name_en,email,"
+                "citizen_id,lang\n"
+                "E0302,DEPA-HR,CLERK,นายบี ธุรการ,B Clerk,b.clerk@depa.example.go.th,,th\n"
+                "D0202,DEPA-HR,CLERK,นายธนา พัฒนา,Thana,thana@depa.example.go.th,,th\n",
+                "supervisors.csv": "official_id,supervisor_id\nD0203,E0301\n",
+            },
+        )
+        assert not result["applied"]
+        reasons = {e["where"]: e["reason"] for e in result["errors"]}
+        assert reasons == {
+            "officials.csv:3": "agency ONDE-DGT is outside the agencies you administer",
+            "supervisors.csv:2": "agency ONDE-DGT is outside the agencies you administer",
+        }
+        assert await agency_of(db, "D0202") == "ONDE-DGT"
+
+    async def test_partial_applies_only_the_rows_in_scope(
+        self, client: Client, issuer: DevIssuer, db: Database
+    ) -> None:
+        hr_depa = await token_of(db, issuer, "E0301")
+        result = await import_as(
+            client,
+            hr_depa,
+            {
+                "agencies.csv": "agency_code,parent_code,level,name_th,name_en\n"
+                "DEPA-IT,DEPA,bureau,ฝ่ายไอที,IT bureau\n"
+                "ONDE-NEW,ONDE,bureau,กองใหม่,New bureau\n",
+            },
+            partial=True,
+        )
+        assert result["applied"] and result["counts"].get("agencies_changed") == 1
+        assert [e["where"] for e in result["errors"]] == ["agencies.csv:3"]
+
+    async def test_hr_of_a_department_may_move_staff_between_its_own_bureaus(
+        self, client: Client, issuer: DevIssuer, db: Database
+    ) -> None:
+        hr_onde = await token_of(db, issuer, "D0301")
+        result = await import_as(
+            client,
+            hr_onde,
+            {
+                "positions.csv": "agency_code,position_code,title_th,title_en,category,partly\n"
+                "ONDE-STRAT,COMP,นักวิชาการคอมพิวเตอร์,Computer officer,3.1.1,no\n",
+                "officials.csv": "official_id,agency_code,position_code,name_th,name_en,email,"
+                "citizen_id,lang\n"
+                "D0202,ONDE-STRAT,COMP,นายธนา พัฒนา,Thana Pattana,official3@onde.example.go.th,,th\n",
+                "supervisors.csv": "official_id,supervisor_id\nD0202,D0101\n",
+            },
+        )
+        assert result["applied"], result["errors"]
+        assert await agency_of(db, "D0202") == "ONDE-STRAT"
+
+
+class TestSeparationOfDuties:
+    async def test_hr_grants_no_role_and_appoints_no_acting_head(
+        self, client: Client, issuer: DevIssuer, db: Database
+    ) -> None:
+        hr = await token_of(db, issuer, "D0301")
+        r = await call(
+            client,
+            "identity",
+            "grant_role",
+            {"official_id": "D0301", "role": "auditor", "agency_code": "ONDE"},
+            hr,
+            "en",
+        )
+        assert r["error"]["code"] == "forbidden"
+        start = now()
+        r = await call(
+            client,
+            "identity",
+            "appoint_acting_head",
+            {
+                "official_id": "D0301",
+                "agency_code": "ONDE",
+                "valid_from": start.isoformat(),
+                "valid_to": (start + timedelta(days=3)).isoformat(),
+            },
+            hr,
+            "en",
+        )
+        assert r["error"]["code"] == "forbidden"
+        async with db.sessions() as s:
+            acting = (await s.execute(grants.select().where(grants.c.official_id == "D0301"))).all()
+        assert [g.role for g in acting] == ["hr_officer"]
+
+    async def test_hr_cannot_end_the_deputys_acting_appointment(
+        self, client: Client, issuer: DevIssuer, db: Database
+    ) -> None:
+        async with db.sessions() as s:
+            grant_id = (
+                (
+                    await s.execute(
+                        grants.select().where(grants.c.official_id == "D0002", grants.c.acting)
+                    )
+                )
+                .first()
+                .grant_id
+            )  # type: ignore[union-attr]
+        hr = await token_of(db, issuer, "D0301")
+        r = await call(client, "identity", "end_acting_head", {"grant_id": grant_id}, hr, "en")
+        assert r["error"]["code"] == "forbidden"
+
+    async def test_the_head_grants_but_never_to_themselves_and_the_event_names_who(
+        self, client: Client, issuer: DevIssuer, db: Database
+    ) -> None:
+        head = await token_of(db, issuer, "D0001")
+        r = await call(
+            client,
+            "identity",
+            "grant_role",
+            {"official_id": "D0001", "role": "auditor", "agency_code": "ONDE"},
+            head,
+            "en",
+        )
+        assert r["error"]["code"] == "forbidden" and "themselves" in r["error"]["reason"]
+        r = await call(
+            client,
+            "identity",
+            "grant_role",
+            {"official_id": "D0102", "role": "auditor", "agency_code": "ONDE"},
+            head,
+            "en",
+        )
+        assert "grant_id" in r["result"]
+        async with db.sessions() as s:
+            last = (await LOG.read_stream(s, "official-D0102"))[-1].envelope
+        assert last.type == "th.go.telework.identity.role_granted.v1"
+        assert last.data["by"] == "D0001"
+
+    async def test_the_head_of_one_agency_grants_nothing_in_another(
+        self, client: Client, issuer: DevIssuer, db: Database
+    ) -> None:
+        head = await token_of(db, issuer, "D0001")
+        r = await call(
+            client,
+            "identity",
+            "grant_role",
+            {"official_id": "E0302", "role": "auditor", "agency_code": "DEPA"},
+            head,
+            "en",
+        )
+        assert r["error"]["code"] == "forbidden"
+
+
+class TestLeastVisibility:
+    async def test_a_supervisor_sees_only_their_own_chain(
+        self, client: Client, issuer: DevIssuer, db: Database
+    ) -> None:
+        sup = await token_of(db, issuer, "D0201")
+        r = await call(client, "identity", "eligibility_list", {"agency_code": "ONDE"}, sup)
+        assert {o["official_id"] for o in r["result"]["officials"]} == {"D0201", "D0202", "D0203"}
+        r = await call(client, "identity", "eligibility", {"official_id": "D0102"}, sup, "en")
+        assert r["error"]["code"] == "forbidden"
+        r = await call(client, "identity", "eligibility", {"official_id": "D0202"}, sup)
+        assert r["result"]["official_id"] == "D0202"
+
+    async def test_hr_sees_its_subtree_and_nothing_of_another_agency(
+        self, client: Client, issuer: DevIssuer, db: Database
+    ) -> None:
+        hr = await token_of(db, issuer, "D0301")
+        r = await call(client, "identity", "eligibility_list", {"agency_code": "ONDE"}, hr)
+        assert len(r["result"]["officials"]) == 12
+        r = await call(client, "identity", "eligibility_list", {"agency_code": "DEPA"}, hr, "en")
+        assert r["error"]["code"] == "forbidden"
+
+
+class TestDeparture:
+    async def test_hr_deactivates_an_official_who_left(
+        self, client: Client, issuer: DevIssuer, db: Database
+    ) -> None:
+        hr = await token_of(db, issuer, "D0301")
+        svc = issuer.issue(service_actor("portal"))
+        r = await call(
+            client, "identity", "deactivate_official", {"official_id": "D0303"}, hr, "en"
+        )
+        assert r["result"]["deactivated"] and len(r["result"]["grants_revoked"]) == 1
+        r = await call(
+            client, "identity", "actor_by_email", {"email": "itsupport@onde.example.go.th"}, svc
+        )
+        assert r["error"]["code"] == "not_found"
+        async with db.sessions() as s:
+            assert (await actor_for(s, "D0303")).grants == ()
+            last = (await LOG.read_stream(s, "official-D0303"))[-1].envelope
+        assert last.type == "th.go.telework.identity.official_deactivated.v1"
+        assert last.data["by"] == "D0301"
+        hr_depa = await token_of(db, issuer, "E0301")
+        r = await call(
+            client, "identity", "deactivate_official", {"official_id": "D0302"}, hr_depa, "en"
+        )
+        assert r["error"]["code"] == "forbidden"
