@@ -28,7 +28,9 @@ def run_all(data_dir: Path) -> int:
     data_dir.mkdir(parents=True, exist_ok=True)
     for line in stack.up(data_dir):
         print(line)
-    env = {**os.environ, "TELEWORK_DATA_DIR": str(data_dir)}
+    # Demo mode, said out loud: the password form ("demo") exists only here.
+    env = {"TELEWORK_DEMO_LOGIN": "1", **os.environ, "TELEWORK_DATA_DIR": str(data_dir)}
+    demo = env["TELEWORK_DEMO_LOGIN"] == "1"
     python = sys.executable
     subprocess.run([python, "-m", "services.cli", "db", "init"], check=True, env=env)
     subprocess.run([python, "-m", "services.cli", "identity", "seed-demo"], check=True, env=env)
@@ -53,6 +55,7 @@ def run_all(data_dir: Path) -> int:
             )
         )
     width = max(len(n) for n in SERVICES)
+
     def spawn(i: int, name: str) -> subprocess.Popen[bytes]:
         proc = subprocess.Popen(
             [python, "-m", "services.cli", "serve", name],
@@ -64,19 +67,23 @@ def run_all(data_dir: Path) -> int:
         threading.Thread(target=_pump, args=(prefix, proc.stdout), daemon=True).start()
         return proc
 
-    for i, name in enumerate(SERVICES):
-        procs.append(spawn(i, name))
+    services = [spawn(i, name) for i, name in enumerate(SERVICES)]
     print(
         "\nระบบพร้อมใช้งาน / The platform is up:\n"
         f"  Portal (web UI)   http://127.0.0.1:{PORTAL_PORT}   API docs /docs\n"
-        f"  Temporal Web UI   http://127.0.0.1:{stack.TEMPORAL_UI_PORT}\n"
+        f"  Temporal Web UI   http://127.0.0.1:{stack.TEMPORAL_UI_PORT} (operators only)\n"
         f"  NATS (JetStream)  nats://{stack.NATS.host}:{stack.NATS.port}\n"
         f"  Services          {', '.join(SERVICES)}\n"
         f"  Data and logs     {data_dir}\n"
-        "  Demo accounts (password: demo): official1@, official3@, official4@, supervisor1@,\n"
-        "    supervisor2@, deputy@ (acting head this month), head@, hr@, itsupport@, auditor@\n"
-        "    — all @onde.example.go.th\n"
-        "  A token for API use: .venv/bin/telework token issue --as hr@onde.example.go.th\n"
+        + (
+            "  โหมดสาธิต / DEMO MODE: password sign-in is on (TELEWORK_DEMO_LOGIN=1); never in\n"
+            "    production. Demo accounts (password: demo): official1@, official3@, official4@,\n"
+            "    supervisor1@, supervisor2@, deputy@ (acting head this month), head@, hr@,\n"
+            "    itsupport@, auditor@ — all @onde.example.go.th\n"
+            if demo
+            else "  Password sign-in is off (TELEWORK_DEMO_LOGIN=0).\n"
+        )
+        + "  A token for API use: .venv/bin/telework token issue --as hr@onde.example.go.th\n"
         "กด Ctrl-C เพื่อหยุด / Press Ctrl-C to stop.\n",
         flush=True,
     )
@@ -92,7 +99,7 @@ def run_all(data_dir: Path) -> int:
         while not stopping.is_set() and given_up is None:
             stopping.wait(0.5)
             for i, name in enumerate(SERVICES):
-                code = procs[i].poll()
+                code = services[i].poll()
                 if code is None or stopping.is_set():
                     continue
                 now = time.monotonic()
@@ -110,10 +117,11 @@ def run_all(data_dir: Path) -> int:
                     "restarting",
                     flush=True,
                 )
-                procs[i] = spawn(i, name)
+                services[i] = spawn(i, name)
     except KeyboardInterrupt:
         pass
     print("\nกำลังหยุด / stopping…", flush=True)
+    procs += services
     for p in procs:
         if p.poll() is None:
             p.send_signal(signal.SIGINT)

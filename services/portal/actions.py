@@ -9,20 +9,23 @@ from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import Column, MetaData, String, Table, insert, select
+from sqlalchemy import Column, String, Table, insert, select
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from contracts.events.notification import HelpRequested
 from services.portal.deps import BackendError, Backends
+from services.portal.sessions import TOKEN_TTL, Session, SessionStore, SignInLimiter
+from services.portal.tables import PORTAL
+from services.shared import clock
+from services.shared.auth import AuthError
 from services.shared.authz import Actor, Grant, Resource, Role, can
 from services.shared.db import AwareDateTime
 from services.shared.eventlog import EventLog, NewEvent
 from workflows.engagement import models as m
 from workflows.engagement.workflow import EngagementWorkflow as W
 
-PORTAL = MetaData()
 started = Table(
     "portal_engagements",
     PORTAL,
@@ -124,17 +127,64 @@ def actor_from_claims(result: dict[str, Any]) -> Actor:
 class Portal:
     def __init__(self, b: Backends) -> None:
         self.b = b
+        self.sessions = SessionStore(b.sessions)
+        self.limiter = SignInLimiter(b.sessions)
 
-    async def sign_in(self, email: str, password: str) -> tuple[str, dict[str, Any]]:
-        if not self.b.demo_login or password != "demo":
-            raise Refused(401, "อีเมลหรือรหัสผ่านไม่ถูกต้อง / wrong e-mail or password")
+    async def sign_in(self, email: str, password: str, address: str) -> tuple[Session, Any]:
+        """A session for the official with that e-mail. The password form exists in demo mode
+        only (production signs in through the agency's OpenID Connect provider); failures
+        slow down further attempts on the account and from the address."""
+        if not self.b.demo_login:
+            raise Refused(
+                403,
+                "การเข้าสู่ระบบด้วยรหัสผ่านใช้ได้เฉพาะโหมดสาธิต / password sign-in exists in demo "
+                "mode only; sign in through your agency's identity provider",
+            )
+        now = clock.now()
+        keys = self.limiter.keys(email, address)
+        wait = await self.limiter.wait_s(keys, now)
+        if wait:
+            raise Refused(
+                429,
+                f"ลองเข้าสู่ระบบผิดหลายครั้ง กรุณารอ {wait} วินาที / too many failed sign-ins; "
+                f"try again in {wait} s",
+                retry_after=wait,
+            )
+        wrong = Refused(401, "อีเมลหรือรหัสผ่านไม่ถูกต้อง / wrong e-mail or password")
+        if password != "demo":
+            await self.limiter.failed(keys, now)
+            raise wrong
         try:
             who = await self.b.ask("identity", "actor_by_email", {"email": email})
         except BackendError as exc:
             if exc.code in ("unavailable", "expired", "internal"):
                 raise backend_away("ทะเบียนบุคลากร (identity)") from None
-            raise Refused(401, "อีเมลหรือรหัสผ่านไม่ถูกต้อง / wrong e-mail or password") from None
-        return self.b.issuer.issue(actor_from_claims(who)), who
+            await self.limiter.failed(keys, now)
+            raise wrong from None
+        await self.limiter.succeeded(keys[0])
+        token = self.b.issuer.issue(actor_from_claims(who), ttl=TOKEN_TTL)
+        return await self.sessions.open(who["official_id"], token, now), who
+
+    async def session(self, session_id: str) -> Session | None:
+        """The live session, its token re-minted from identity when older than REFRESH_S: a
+        revoked role or a departure ends there (issue #14)."""
+        now = clock.now()
+        found = await self.sessions.find(session_id, now)
+        if found is None or not found.needs_refresh(now):
+            return found
+        try:
+            who = await self.b.ask("identity", "actor_by_id", {"official_id": found.official_id})
+        except BackendError as exc:
+            if exc.code in ("not_found", "forbidden"):
+                await self.sessions.close(session_id)
+                return None
+            try:  # identity away: the current token serves while it lasts
+                self.b.verifier.verify(found.token)
+            except AuthError:
+                raise backend_away("ทะเบียนบุคลากร (identity)") from None
+            return found
+        token = self.b.issuer.issue(actor_from_claims(who), ttl=TOKEN_TTL)
+        return await self.sessions.refreshed(found, token, now)
 
     async def resource(self, official_id: str) -> Resource:
         try:

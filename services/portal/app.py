@@ -5,10 +5,12 @@ Every route authenticates by bearer token or session cookie and authorizes with 
 
 import contextlib
 import logging
+import secrets
 import uuid
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, FastAPI, Form, Header, Request, UploadFile
 from fastapi import Path as PathParam
@@ -21,6 +23,7 @@ from pydantic import BaseModel, Field
 from services.portal.actions import Portal, Refused, parse_day
 from services.portal.deps import Backends
 from services.portal.i18n import show_date, state_name, t
+from services.portal.sessions import Session
 from services.shared.auth import AuthError
 from services.shared.authz import Actor
 
@@ -42,9 +45,36 @@ def lang_of(request: Request) -> str:
     return "en" if request.headers.get("accept-language", "th").startswith("en") else "th"
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+LOGIN_CSRF = "telework_login_csrf"
+
+
 class Caller:
-    def __init__(self, actor: Actor, token: str, lang: str) -> None:
-        self.actor, self.token, self.lang = actor, token, lang
+    def __init__(self, actor: Actor, token: str, lang: str, session: Session | None = None) -> None:
+        self.actor, self.token, self.lang, self.session = actor, token, lang, session
+
+
+def same_origin(request: Request) -> bool:
+    """A browser's Origin (or, lacking it, Referer) names this site; none at all is a
+    non-browser client, which carries no ambient cookie worth forging with."""
+    claimed = request.headers.get("origin") or request.headers.get("referer")
+    if not claimed or claimed == "null":
+        return claimed is None
+    here = request.headers.get("host", request.url.netloc)
+    return urlsplit(claimed).netloc == here
+
+
+def forged(request: Request, expected: str, given: str | None) -> bool:
+    """A cookie-authenticated change not made from our own page (issue #14: CSRF)."""
+    return not same_origin(request) or not given or not secrets.compare_digest(given, expected)
+
+
+def address_of(request: Request) -> str:
+    return request.client.host if request.client else "-"
+
+
+def secure_request(request: Request, configured: bool) -> bool:
+    return configured or request.url.scheme == "https"
 
 
 def create_app(backends: Backends) -> FastAPI:
@@ -57,29 +87,47 @@ def create_app(backends: Backends) -> FastAPI:
     )
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
-    def caller(request: Request) -> Caller:
+    async def caller(request: Request) -> Caller:
+        """Who is asking, proven: a session (cookie or bearer) the portal holds, or a signed
+        token for machine clients. A cookie-borne change must come from our own page."""
         header = request.headers.get("authorization", "")
-        token = (
-            header.removeprefix("Bearer ").strip()
-            if header.startswith("Bearer ")
-            else request.cookies.get(COOKIE, "")
-        )
+        from_cookie = not header.startswith("Bearer ")
+        secret = request.cookies.get(COOKIE, "") if from_cookie else header[7:].strip()
+        session = None
+        if not from_cookie and secret.count(".") == 2:
+            token = secret  # a signed token: a service, or `telework token issue` by an operator
+        else:
+            session = await portal.session(secret)
+            if session is None:
+                raise Refused(401, "ยังไม่ได้เข้าสู่ระบบหรือหมดเวลา / not signed in, or signed out")
+            token = session.token
+            if from_cookie and request.method not in SAFE_METHODS:
+                given = request.headers.get("x-csrf-token")
+                if given is None and "form" in request.headers.get("content-type", ""):
+                    given = str((await request.form()).get("csrf") or "")
+                if forged(request, session.csrf, given):
+                    raise Refused(403, "คำขอไม่ได้มาจากหน้าของระบบ / cross-site request refused")
         try:
             actor = backends.verifier.verify(token)
         except AuthError as exc:
             raise Refused(401, f"ยืนยันตัวตนไม่สำเร็จ / unauthenticated: {exc}") from None
-        return Caller(actor, token, lang_of(request))
+        return Caller(actor, token, lang_of(request), session)
 
     Authed = Annotated[Caller, Depends(caller)]
 
     @app.exception_handler(Refused)
     async def refused(request: Request, exc: Refused) -> Response:
         headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
-        if request.url.path.startswith("/api") or exc.status != 401:
-            if not request.url.path.startswith("/api"):
-                return RedirectResponse(f"/home?error={exc.reason}", status_code=303)
+        if request.url.path.startswith("/api"):
             return JSONResponse({"detail": exc.reason}, status_code=exc.status, headers=headers)
-        return RedirectResponse("/login", status_code=303)
+        if exc.status == 401:
+            return RedirectResponse("/login", status_code=303)
+        # The page shows the reason from the session, never from the address (issue #14).
+        sid = request.cookies.get(COOKIE, "")
+        if exc.status != 403 or "cross-site" not in exc.reason:
+            with contextlib.suppress(Exception):
+                await portal.sessions.set_flash(sid, "!" + exc.reason)
+        return RedirectResponse("/home", status_code=303)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
@@ -107,10 +155,77 @@ def create_app(backends: Backends) -> FastAPI:
         email: str = Field(max_length=320)
         password: str = Field(max_length=200)
 
-    @api.post("/login", summary="Sign in (demo accounts: password demo)")
-    async def login(body: Login) -> dict[str, Any]:
-        token, who = await portal.sign_in(body.email, body.password)
-        return {"token": token, "official_id": who["official_id"]}
+    @api.post("/login", summary="Sign in (demo mode only: password demo)")
+    async def login(body: Login, request: Request) -> dict[str, Any]:
+        """A session token for `Authorization: Bearer`: opaque, ended by /api/logout or when
+        the official leaves, and carrying no role a revocation would not reach."""
+        if not same_origin(request):
+            raise Refused(403, "คำขอไม่ได้มาจากหน้าของระบบ / cross-site request refused")
+        session, who = await portal.sign_in(body.email, body.password, address_of(request))
+        return {"token": session.session_id, "official_id": who["official_id"]}
+
+    @api.post("/logout", summary="End this session at once")
+    async def api_logout(c: Authed) -> dict[str, Any]:
+        if c.session is not None:
+            await portal.sessions.close(c.session.session_id)
+        return {"signed_out": True}
+
+    class Grant(BaseModel):
+        official_id: str = Field(max_length=64)
+        role: Literal[
+            "supervisor", "hr_officer", "it_support", "auditor", "system_admin", "head_of_agency"
+        ]
+        agency_code: str = Field(max_length=64)
+        valid_from: datetime | None = None
+        valid_to: datetime | None = None
+
+    @api.post("/identity/grants", status_code=201)
+    async def grant_role(body: Grant, c: Authed) -> dict[str, Any]:
+        """Grant a role (the head of agency, or the administrator the head appointed; never to
+        oneself)."""
+        return await portal.ask_as(
+            c.token,
+            "identity",
+            "grant_role",
+            body.model_dump(mode="json", exclude_none=True),
+            c.lang,
+        )
+
+    @api.delete("/identity/grants/{grant_id}")
+    async def revoke_role(grant_id: Annotated[str, PathParam(max_length=64)], c: Authed) -> Any:
+        return await portal.ask_as(
+            c.token, "identity", "revoke_role", {"grant_id": grant_id}, c.lang
+        )
+
+    class Acting(BaseModel):
+        official_id: str = Field(max_length=64)
+        agency_code: str = Field(max_length=64)
+        valid_from: datetime
+        valid_to: datetime
+
+    @api.post("/identity/acting-heads", status_code=201)
+    async def appoint_acting_head(body: Acting, c: Authed) -> dict[str, Any]:
+        """รักษาราชการแทน for a period: the head of agency's act, never HR's."""
+        return await portal.ask_as(
+            c.token, "identity", "appoint_acting_head", body.model_dump(mode="json"), c.lang
+        )
+
+    @api.post("/identity/acting-heads/{grant_id}/end")
+    async def end_acting_head(grant_id: Annotated[str, PathParam(max_length=64)], c: Authed) -> Any:
+        return await portal.ask_as(
+            c.token, "identity", "end_acting_head", {"grant_id": grant_id}, c.lang
+        )
+
+    @api.post("/identity/officials/{official_id}/deactivate")
+    async def deactivate(
+        official_id: Annotated[str, PathParam(max_length=64)], c: Authed
+    ) -> dict[str, Any]:
+        """An official who left: their roles end, and so do their sessions, at once."""
+        result = await portal.ask_as(
+            c.token, "identity", "deactivate_official", {"official_id": official_id}, c.lang
+        )
+        result["sessions_ended"] = await portal.sessions.close_all_of(official_id)
+        return result
 
     @api.get("/me")
     async def me(c: Authed) -> dict[str, Any]:
@@ -272,29 +387,56 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
 
     @app.get("/login", include_in_schema=False)
     async def login_page(request: Request) -> HTMLResponse:
-        return page(request, "login.html", error=request.query_params.get("error"))
+        return login_form_page(request, None)
 
-    @app.post("/login", include_in_schema=False)
-    async def login_form(
-        request: Request, email: Annotated[str, Form()], password: Annotated[str, Form()]
-    ) -> Response:
-        try:
-            token, _ = await portal.sign_in(email, password)
-        except Refused as exc:
-            return page(request, "login.html", error=exc.reason)
-        response = RedirectResponse("/home", status_code=303)
+    def login_form_page(request: Request, error: str | None, status: int = 200) -> HTMLResponse:
+        # Sign-in has its own CSRF token (double submit): there is no session to hold one yet.
+        token = secrets.token_urlsafe(24)
+        response = page(request, "login.html", error=error, csrf=token, demo=backends.demo_login)
+        response.status_code = status
         response.set_cookie(
-            COOKIE,
+            LOGIN_CSRF,
             token,
             httponly=True,
-            samesite="lax",
-            secure=backends.secure_cookies,
-            max_age=8 * 3600,
+            samesite="strict",
+            secure=secure_request(request, backends.secure_cookies),
+            max_age=3600,
         )
         return response
 
+    @app.post("/login", include_in_schema=False)
+    async def login_form(
+        request: Request,
+        email: Annotated[str, Form(max_length=320)],
+        password: Annotated[str, Form(max_length=200)],
+        csrf: Annotated[str, Form(max_length=100)] = "",
+    ) -> Response:
+        if forged(request, request.cookies.get(LOGIN_CSRF, ""), csrf):
+            return login_form_page(request, t("csrf_refused", lang_of(request)), 403)
+        try:
+            session, _ = await portal.sign_in(email, password, address_of(request))
+        except Refused as exc:
+            refusal = login_form_page(request, exc.reason, exc.status)
+            if exc.retry_after:
+                refusal.headers["Retry-After"] = str(exc.retry_after)
+            return refusal
+        response = RedirectResponse("/home", status_code=303)
+        response.set_cookie(
+            COOKIE,
+            session.session_id,
+            httponly=True,
+            samesite="lax",
+            secure=secure_request(request, backends.secure_cookies),
+        )
+        response.delete_cookie(LOGIN_CSRF)
+        return response
+
     @app.post("/logout", include_in_schema=False)
-    async def logout() -> Response:
+    async def logout(request: Request) -> Response:
+        with contextlib.suppress(Refused):
+            c = await caller(request)
+            if c.session is not None:
+                await portal.sessions.close(c.session.session_id)
         response = RedirectResponse("/login", status_code=303)
         response.delete_cookie(COOKIE)
         return response
@@ -305,9 +447,18 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
         response.set_cookie("lang", lang, samesite="lax", max_age=365 * 86400)
         return response
 
+    async def done(c: Caller, message: str) -> Response:
+        """Back to the home page, which shows `message` once (from the session, not the URL)."""
+        if c.session is not None:
+            await portal.sessions.set_flash(c.session.session_id, message)
+        return RedirectResponse("/home", status_code=303)
+
     @app.get("/home", include_in_schema=False)
     async def home(request: Request) -> Response:
-        c = caller(request)
+        c = await caller(request)
+        flash = c.session.flash if c.session is not None else None
+        if flash:
+            await portal.sessions.set_flash(c.session.session_id, None)
         items = await portal.visible(c.actor)
         roles = {g.role.value for g in c.actor.grants}
         extras = await side_panels(portal, c, roles, request.query_params.get("history"))
@@ -318,24 +469,25 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
             roles=roles,
             items=items,
             today=date.today(),
-            msg=request.query_params.get("msg"),
-            error=request.query_params.get("error"),
+            msg=flash if flash and not flash.startswith("!") else None,
+            error=flash[1:] if flash and flash.startswith("!") else None,
+            csrf=c.session.csrf if c.session is not None else "",
             **extras,
         )
 
     @app.post("/ui/batch", include_in_schema=False)
     async def ui_batch(request: Request) -> Response:
-        c = caller(request)
+        c = await caller(request)
         ids = [str(v) for v in (await request.form()).getlist("engagement_id")]
         if not ids:
             raise Refused(422, "เลือกอย่างน้อยหนึ่งเรื่อง / choose at least one")
         answers = await portal.batch_order(c.actor, ids)
         numbers = {a["detail"]["order_number"] for a in answers.values() if "detail" in a}
-        return RedirectResponse(f"/home?msg={', '.join(sorted(numbers)) or '-'}", status_code=303)
+        return await done(c, ", ".join(sorted(numbers)) or "-")
 
     @app.post("/ui/import", include_in_schema=False)
     async def ui_import(request: Request) -> Response:
-        c = caller(request)
+        c = await caller(request)
         form = await request.form()
         texts = {}
         for f in form.getlist("files"):
@@ -348,27 +500,28 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
         if result["errors"]:
             first = result["errors"][0]
             raise Refused(422, f"{len(result['errors'])} ✗ — {first['where']}: {first['reason']}")
-        return RedirectResponse(f"/home?msg=imported {result['counts']}", status_code=303)
+        counts = ", ".join(f"{k} {v}" for k, v in sorted(result["counts"].items()))
+        return await done(c, f"{t('imported', c.lang)}: {counts}")
 
     @app.post("/ui/help", include_in_schema=False)
     async def ui_help(request: Request) -> Response:
-        c = caller(request)
+        c = await caller(request)
         form = await request.form()
         agency = next((g.agency for g in c.actor.grants if g.role.value == "official"), "")
         rid = await portal.ask_for_help(
             c.actor, agency, str(form.get("topic") or "-"), str(form.get("detail") or "-")
         )
-        return RedirectResponse(f"/home?msg={rid}", status_code=303)
+        return await done(c, f"{t('help_sent', c.lang)}: {rid}")
 
     @app.post("/ui/inbox/{item_id}/read", include_in_schema=False)
     async def ui_read(request: Request, item_id: ItemId) -> Response:
-        c = caller(request)
+        c = await caller(request)
         await portal.mark_read(c.token, item_id, c.lang)
-        return RedirectResponse("/home", status_code=303)
+        return await done(c, "")
 
     @app.post("/ui/policy", include_in_schema=False)
     async def ui_policy(request: Request) -> Response:
-        c = caller(request)
+        c = await caller(request)
         form = await request.form()
         doc = {
             "effective_from": str(form["effective_from"]),
@@ -383,11 +536,11 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
             {"agency_code": str(form["agency_code"]), "document": doc},
             c.lang,
         )
-        return RedirectResponse(f"/home?msg=policy v{result['version']}", status_code=303)
+        return await done(c, f"{t('policy_published', c.lang)} v{result['version']}")
 
     @app.post("/ui/start", include_in_schema=False)
     async def ui_start(request: Request) -> Response:
-        c = caller(request)
+        c = await caller(request)
         form = await request.form()
         official = str(form.get("official_id") or "") or None
         selection = "necessity" if official and official != c.actor.subject else "voluntary"
@@ -398,23 +551,21 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
             str(form.get("reason") or "") or None,
             str(form.get("request_key") or "")[:200] or None,
         )
-        return RedirectResponse(f"/home?msg={result['engagement_id']}", status_code=303)
+        return await done(c, result["engagement_id"])
 
     @app.post("/ui/check/{direction}", include_in_schema=False)
     async def ui_check(request: Request, direction: Literal["in", "out"]) -> Response:
-        c = caller(request)
+        c = await caller(request)
         result = await portal.check(c.actor, c.token, direction, "web", None, c.lang)
-        return RedirectResponse(
-            f"/home?msg={t('checked_in_at', c.lang)} {result['at'][11:16]}", status_code=303
-        )
+        return await done(c, f"{t('checked_in_at', c.lang)} {result['at'][11:16]}")
 
     @app.post("/ui/engagements/{engagement_id}/{action}", include_in_schema=False)
     async def ui_act(request: Request, engagement_id: str, action: str) -> Response:
-        c = caller(request)
+        c = await caller(request)
         form = dict(await request.form())
         body = form_to_body(action, form)
         ack = await portal.act(c.actor, engagement_id, action, body)
-        return RedirectResponse(f"/home?msg={state_name(ack.state.value, c.lang)}", status_code=303)
+        return await done(c, state_name(ack.state.value, c.lang))
 
 
 async def side_panels(

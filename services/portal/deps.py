@@ -28,7 +28,7 @@ class Backends:
     verifier: TokenVerifier
     service_token: str
     task_queue: str = "engagement"
-    demo_login: bool = True
+    demo_login: bool = False  # the password form: demo mode only (`make run` turns it on)
     secure_cookies: bool = False
 
     async def ask(

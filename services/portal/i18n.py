@@ -10,7 +10,17 @@ WORDS: dict[str, dict[str, str]] = {
     "logout": {"th": "ออกจากระบบ", "en": "Sign out"},
     "email": {"th": "อีเมล", "en": "E-mail"},
     "password": {"th": "รหัสผ่าน", "en": "Password"},
-    "demo_hint": {"th": "บัญชีทดลอง: รหัสผ่าน demo", "en": "Demo accounts: password demo"},
+    "csrf_refused": {
+        "th": "แบบฟอร์มหมดอายุหรือไม่ได้มาจากหน้าของระบบ กรุณาลองใหม่",
+        "en": "This form expired or did not come from this site; please try again",
+    },
+    "imported": {"th": "นำเข้าข้อมูลแล้ว", "en": "Imported"},
+    "help_sent": {"th": "ส่งคำขอความช่วยเหลือแล้ว", "en": "Help request sent"},
+    "policy_published": {"th": "ประกาศนโยบายแล้ว", "en": "Policy published"},
+    "demo_hint": {
+        "th": "โหมดสาธิต: บัญชีทดลองใช้รหัสผ่าน demo",
+        "en": "Demo mode: demo accounts use the password demo",
+    },
     "my_engagements": {"th": "เรื่องของฉัน", "en": "My engagements"},
     "to_act": {"th": "เรื่องที่รอดำเนินการ", "en": "Waiting for you"},
     "apply": {"th": "สมัครปฏิบัติราชการนอกสถานที่", "en": "Apply to telework"},

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 
 import uvicorn
 
-from services.portal.actions import PORTAL
 from services.portal.app import create_app
 from services.portal.deps import Backends
+from services.portal.tables import PORTAL
 from services.shared.auth import DevIssuer, service_token, verifier_from_env
 from services.shared.jetstream import connect
 from services.shared.runtime import ServiceContext, ServiceSpec
@@ -33,7 +33,7 @@ async def backends(ctx: ServiceContext) -> Backends:
         issuer=issuer,
         verifier=verifier_from_env(ctx.settings.data_dir),
         service_token=service_token(NAME, ctx.settings.data_dir),
-        demo_login=os.environ.get("TELEWORK_DEMO_LOGIN", "1") == "1",
+        demo_login=os.environ.get("TELEWORK_DEMO_LOGIN", "0") == "1",
         secure_cookies=os.environ.get("TELEWORK_SECURE_COOKIES") == "1",
     )
 

@@ -169,7 +169,7 @@ class TestImportWithinScope:
                 "ONDE-STRAT,COMP,นักวิชาการคอมพิวเตอร์,Computer officer,3.1.1,no\n",
                 "officials.csv": "official_id,agency_code,position_code,name_th,name_en,email,"
                 "citizen_id,lang\n"
-                "D0202,ONDE-STRAT,COMP,นายธนา พัฒนา,Thana Pattana,official3@onde.example.go.th,,th\n",
+                "D0202,ONDE-STRAT,COMP,นายธนา พัฒนา,Thana,official3@onde.example.go.th,,th\n",
                 "supervisors.csv": "official_id,supervisor_id\nD0202,D0101\n",
             },
         )

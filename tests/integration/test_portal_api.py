@@ -132,7 +132,13 @@ async def test_story_over_http_with_refusals(stack: Stack) -> None:
             headers=hr,
             files=[("files", ("agencies.csv", outside.encode(), "text/csv"))],
         )
-        assert r.status_code == 403 and "outside your agencies" in r.json()["detail"]
+        assert r.status_code == 200 and not r.json()["applied"]
+        assert r.json()["errors"] == [
+            {
+                "where": "agencies.csv:2",
+                "reason": "only the operator adds a top-level agency",
+            }
+        ]
         auditor = await login(c, "auditor@onde.example.go.th")
         async with asyncio.timeout(300):  # generous: a loaded machine is slow, not wrong
             while True:

@@ -16,9 +16,9 @@ from services.identity.adapters.tables import IDENTITY
 from services.identity.demo.seed import seed_demo
 from services.identity.entrypoints.app import wire as wire_identity
 from services.identity.service_layer.handlers import IdentityService
-from services.portal.actions import PORTAL
 from services.portal.app import create_app
 from services.portal.deps import Backends
+from services.portal.tables import PORTAL
 from services.shared import rpc
 from services.shared.auth import DevIssuer, service_actor
 from services.shared.db import create_schema, make_engine, sessionmaker
@@ -52,6 +52,7 @@ async def portal_with(nats_url: str, tmp: Path, identity: bool) -> AsyncIterator
         issuer=issuer,
         verifier=issuer.verifier(),
         service_token=issuer.issue(service_actor("portal")),
+        demo_login=True,
     )
     transport = httpx.ASGITransport(app=create_app(backends))
     async with httpx.AsyncClient(transport=transport, base_url="http://portal") as c:

@@ -31,9 +31,10 @@ from services.notification.adapters.tables import NOTIFICATION
 from services.notification.entrypoints.app import deliver
 from services.notification.entrypoints.app import wire as wire_notification
 from services.notification.service_layer.notifier import Notifier
-from services.portal.actions import PORTAL, started
+from services.portal.actions import started
 from services.portal.app import create_app
 from services.portal.deps import Backends
+from services.portal.tables import PORTAL
 from services.shared import rpc
 from services.shared.auth import DevIssuer, load_or_create_key, service_actor
 from services.shared.clock import BANGKOK
@@ -170,6 +171,7 @@ async def platform(env: WorkflowEnvironment, nats_url: str, tmp: Path) -> AsyncI
         issuer=issuer,
         verifier=issuer.verifier(),
         service_token=issuer.issue(service_actor("portal")),
+        demo_login=True,
         task_queue=queue,
     )
     port = free_port()

@@ -147,6 +147,9 @@ class Validator:
                     del pending[code]
                     progress = True
                     before = code if code in self.existing.agencies else None
+                    if self.scope is not None and parent is None:
+                        self.bad(seen[code], "only the operator adds a top-level agency")
+                        continue
                     if (bad := self.outside(*filter(None, [before]), parent)) is not None:
                         self.out_of_scope(seen[code], bad)
                         continue
