@@ -47,6 +47,13 @@ class Refused(Exception):
         self.retry_after = retry_after
 
 
+class CrossSite(Refused):
+    """A cookie-borne change that did not come from one of our pages (CSRF)."""
+
+    def __init__(self) -> None:
+        super().__init__(403, "คำขอไม่ได้มาจากหน้าของระบบ / cross-site request refused")
+
+
 # How long the portal waits on the engagement worker before telling the user (issue #21).
 TEMPORAL_WAIT_S = 20.0
 RETRY_AFTER_S = 10

@@ -20,7 +20,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
 
-from services.portal.actions import Portal, Refused, parse_day
+from services.portal.actions import CrossSite, Portal, Refused, parse_day
 from services.portal.deps import Backends
 from services.portal.i18n import show_date, state_name, t
 from services.portal.sessions import Session
@@ -106,7 +106,7 @@ def create_app(backends: Backends) -> FastAPI:
                 if given is None and "form" in request.headers.get("content-type", ""):
                     given = str((await request.form()).get("csrf") or "")
                 if forged(request, session.csrf, given):
-                    raise Refused(403, "คำขอไม่ได้มาจากหน้าของระบบ / cross-site request refused")
+                    raise CrossSite()
         try:
             actor = backends.verifier.verify(token)
         except AuthError as exc:
@@ -122,11 +122,13 @@ def create_app(backends: Backends) -> FastAPI:
             return JSONResponse({"detail": exc.reason}, status_code=exc.status, headers=headers)
         if exc.status == 401:
             return RedirectResponse("/login", status_code=303)
+        if isinstance(exc, CrossSite):  # nothing of the forged request reaches the session
+            return HTMLResponse(exc.reason, status_code=403)
         # The page shows the reason from the session, never from the address (issue #14).
-        sid = request.cookies.get(COOKIE, "")
-        if exc.status != 403 or "cross-site" not in exc.reason:
-            with contextlib.suppress(Exception):
-                await portal.sessions.set_flash(sid, "!" + exc.reason)
+        with contextlib.suppress(Exception):
+            await portal.sessions.set_flash(
+                request.cookies.get(COOKIE, ""), f"!{exc.status}|{exc.reason}"
+            )
         return RedirectResponse("/home", status_code=303)
 
     @app.exception_handler(Exception)
@@ -160,7 +162,7 @@ def create_app(backends: Backends) -> FastAPI:
         """A session token for `Authorization: Bearer`: opaque, ended by /api/logout or when
         the official leaves, and carrying no role a revocation would not reach."""
         if not same_origin(request):
-            raise Refused(403, "คำขอไม่ได้มาจากหน้าของระบบ / cross-site request refused")
+            raise CrossSite()
         session, who = await portal.sign_in(body.email, body.password, address_of(request))
         return {"token": session.session_id, "official_id": who["official_id"]}
 
@@ -470,7 +472,8 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
             items=items,
             today=date.today(),
             msg=flash if flash and not flash.startswith("!") else None,
-            error=flash[1:] if flash and flash.startswith("!") else None,
+            error=flash[1:].partition("|")[2] if flash and flash.startswith("!") else None,
+            error_status=flash[1:].partition("|")[0] if flash and flash.startswith("!") else None,
             csrf=c.session.csrf if c.session is not None else "",
             **extras,
         )

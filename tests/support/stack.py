@@ -67,6 +67,8 @@ class Stack:
     env: WorkflowEnvironment
     issuer: DevIssuer
     clock: StackClock
+    identity: Any = None  # the identity service's sessionmaker, for a test's own set-up
+    backends: Any = None  # what the portal was built with
 
     async def today(self) -> date:
         await self.clock.sync(self.env)
@@ -185,7 +187,7 @@ async def platform(env: WorkflowEnvironment, nats_url: str, tmp: Path) -> AsyncI
         while not server.started:
             await asyncio.sleep(0.05)
         try:
-            yield Stack(f"http://127.0.0.1:{port}", env, issuer, stack_clock)
+            yield Stack(f"http://127.0.0.1:{port}", env, issuer, stack_clock, identity, backends)
         finally:
             # Leave no timers behind for the next test's time skipping to fire.
             async with portal() as s:

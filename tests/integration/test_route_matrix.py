@@ -1,0 +1,338 @@
+"""Role × route (issue #14, R-INT-4, R-SEC): every API route and every HTML form of the portal,
+asked by each kind of user of two agencies, is refused to those who may not use it and not
+refused to those who may. A route added without an entry in ROUTES fails
+`test_every_route_has_an_entry`.
+
+"Refused" is 401 for nobody signed in (pages: back to /login), 403 for the wrong person (pages:
+back to /home with the reason shown), or, for an HR import, a report that applies nothing
+because the rows lie outside the importer's agencies. Those allowed may still get 404, 409 or
+422 from the sample data; what matters here is that their identity was not the reason.
+"""
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.routing import APIRoute
+from sqlalchemy import select
+
+from services.identity.adapters.tables import grants
+from services.identity.demo.seed import OPERATOR
+from services.identity.service_layer import commands as c
+from services.identity.service_layer.handlers import LOG, IdentityService
+from services.identity.service_layer.importer import import_files
+from services.portal.app import create_app
+from services.shared.authz import Role
+from services.shared.clock import now
+from tests.integration.test_identity_duties import SECOND
+from tests.support.stack import Stack
+
+pytestmark = pytest.mark.integration
+
+PERSONAS = {
+    "official": "official1@onde.example.go.th",  # D0102, ONDE-STRAT, reports to D0101
+    "supervisor": "supervisor2@onde.example.go.th",  # D0201: D0202 and D0203, not D0102
+    "head": "head@onde.example.go.th",  # D0001
+    "hr": "hr@onde.example.go.th",  # D0301, HR of ONDE
+    "it": "itsupport@onde.example.go.th",
+    "auditor": "auditor@onde.example.go.th",
+    "hr_other": "hr@depa.example.go.th",  # E0301, HR of the second agency
+    "official_other": "clerk@depa.example.go.th",  # E0302, of the second agency
+}
+SIGNED_IN = frozenset(PERSONAS)
+PUBLIC = frozenset({"anonymous", *PERSONAS})
+
+
+@dataclass
+class World:
+    """What the requests refer to: made once, before the matrix runs."""
+
+    engagement: str
+    grant: str
+    acting: str
+    item: int = 1
+
+
+Build = Callable[[World], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Entry:
+    allowed: frozenset[str]
+    request: Build  # path and the keyword arguments of httpx's request
+    page: bool = False  # an HTML form or page: cookie, CSRF field, redirects
+
+
+def api(path: str, **kw: Any) -> Build:
+    return lambda w: {"url": path.format(w=w), **kw}
+
+
+def form(path: str, data: dict[str, str] | None = None, **kw: Any) -> Build:
+    return lambda w: {"url": path.format(w=w), "data": dict(data or {}), **kw}
+
+
+OFFICIALS_CSV = (
+    "official_id,agency_code,position_code,name_th,name_en,email,citizen_id,lang\n"
+    "D0102,ONDE-DGT,COMP,นายกิตติ วงศ์ไทย,Kitti,official1@onde.example.go.th,,th\n"
+)
+IMPORT = {"files": [("files", ("officials.csv", OFFICIALS_CSV.encode(), "text/csv"))]}
+POLICY = {"agency_code": "ONDE", "document": {"effective_from": "2026-01-01"}}
+ENG = "{w.engagement}"
+
+ROUTES: dict[tuple[str, str], Entry] = {
+    # --- public ------------------------------------------------------------------------------
+    ("POST", "/api/login"): Entry(
+        PUBLIC,
+        api("/api/login", json={"email": "official5@onde.example.go.th", "password": "demo"}),
+    ),
+    ("GET", "/"): Entry(PUBLIC, api("/"), page=True),
+    ("GET", "/login"): Entry(PUBLIC, api("/login"), page=True),
+    ("POST", "/login"): Entry(
+        PUBLIC, form("/login", {"email": "official5@onde.example.go.th", "password": "demo"})
+    ),
+    ("GET", "/lang/{lang}"): Entry(PUBLIC, api("/lang/en"), page=True),
+    # --- anyone signed in, on their own records -------------------------------------------
+    ("GET", "/api/me"): Entry(SIGNED_IN, api("/api/me")),
+    ("POST", "/api/logout"): Entry(SIGNED_IN, api("/api/logout")),
+    ("GET", "/api/engagements"): Entry(SIGNED_IN, api("/api/engagements")),
+    ("POST", "/api/engagements"): Entry(SIGNED_IN, api("/api/engagements", json={})),
+    ("POST", "/api/attendance/check-in"): Entry(
+        SIGNED_IN, api("/api/attendance/check-in", json={})
+    ),
+    ("POST", "/api/attendance/check-out"): Entry(
+        SIGNED_IN, api("/api/attendance/check-out", json={})
+    ),
+    ("GET", "/api/inbox"): Entry(SIGNED_IN, api("/api/inbox")),
+    ("POST", "/api/inbox/{item_id}/read"): Entry(SIGNED_IN, api("/api/inbox/{w.item}/read")),
+    ("POST", "/api/support"): Entry(
+        SIGNED_IN, api("/api/support", json={"topic": "VPN", "detail": "cannot connect"})
+    ),
+    ("GET", "/home"): Entry(SIGNED_IN, api("/home"), page=True),
+    ("POST", "/logout"): Entry(PUBLIC, form("/logout"), page=True),  # harmless without one
+    ("POST", "/ui/help"): Entry(
+        SIGNED_IN, form("/ui/help", {"topic": "VPN", "detail": "x"}), page=True
+    ),
+    ("POST", "/ui/inbox/{item_id}/read"): Entry(
+        SIGNED_IN, form("/ui/inbox/{w.item}/read"), page=True
+    ),
+    ("POST", "/ui/start"): Entry(SIGNED_IN, form("/ui/start"), page=True),
+    ("POST", "/ui/check/{direction}"): Entry(SIGNED_IN, form("/ui/check/in"), page=True),
+    # --- one engagement of D0102: the official, their chain, the head, HR, the auditor -----
+    ("GET", "/api/engagements/{engagement_id}"): Entry(
+        frozenset({"official", "head", "hr", "auditor"}), api(f"/api/engagements/{ENG}")
+    ),
+    ("POST", "/api/engagements/{engagement_id}/actions/{action}"): Entry(
+        frozenset({"official", "head"}),  # request_changes: the official or their chain
+        api(f"/api/engagements/{ENG}/actions/request_changes", json={"comment": "x"}),
+    ),
+    ("POST", "/ui/engagements/{engagement_id}/{action}"): Entry(
+        frozenset({"official", "head"}),
+        form(f"/ui/engagements/{ENG}/request_changes", {"comment": "x"}),
+        page=True,
+    ),
+    ("POST", "/api/orders/batch"): Entry(
+        frozenset({"head"}),
+        lambda w: {"url": "/api/orders/batch", "json": {"engagement_ids": [w.engagement]}},
+    ),
+    ("POST", "/ui/batch"): Entry(
+        frozenset({"head"}),
+        lambda w: {"url": "/ui/batch", "data": {"engagement_id": w.engagement}},
+        page=True,
+    ),
+    # --- identity: HR of the agency, the head for policy and grants ------------------------
+    ("GET", "/api/identity/eligibility"): Entry(
+        frozenset({"supervisor", "head", "hr"}), api("/api/identity/eligibility?agency=ONDE")
+    ),
+    ("POST", "/api/identity/policies"): Entry(
+        frozenset({"head", "hr"}), api("/api/identity/policies", json=POLICY)
+    ),
+    ("POST", "/ui/policy"): Entry(
+        frozenset({"head", "hr"}),
+        form("/ui/policy", {"agency_code": "ONDE", "effective_from": "2026-01-01"}),
+        page=True,
+    ),
+    ("POST", "/api/identity/import"): Entry(
+        frozenset({"hr"}), api("/api/identity/import", **IMPORT)
+    ),
+    ("POST", "/ui/import"): Entry(frozenset({"hr"}), form("/ui/import", **IMPORT), page=True),
+    ("POST", "/api/identity/grants"): Entry(
+        frozenset({"head"}),
+        api(
+            "/api/identity/grants",
+            json={"official_id": "D0202", "role": "auditor", "agency_code": "ONDE"},
+        ),
+    ),
+    ("DELETE", "/api/identity/grants/{grant_id}"): Entry(
+        frozenset({"head"}),
+        api("/api/identity/grants/{w.grant}"),  # IT support's role
+    ),
+    ("POST", "/api/identity/acting-heads"): Entry(
+        frozenset({"head"}),
+        lambda w: {
+            "url": "/api/identity/acting-heads",
+            "json": {
+                "official_id": "D0101",
+                "agency_code": "ONDE",
+                "valid_from": now().isoformat(),
+                "valid_to": (now() + timedelta(days=2)).isoformat(),
+            },
+        },
+    ),
+    ("POST", "/api/identity/acting-heads/{grant_id}/end"): Entry(
+        frozenset({"head"}), api("/api/identity/acting-heads/{w.acting}/end")
+    ),
+    ("POST", "/api/identity/officials/{official_id}/deactivate"): Entry(
+        frozenset({"hr"}), api("/api/identity/officials/D0103/deactivate")
+    ),
+    # --- audit: auditors only -----------------------------------------------------------------
+    ("GET", "/api/audit/status"): Entry(frozenset({"auditor"}), api("/api/audit/status")),
+    ("GET", "/api/audit/history"): Entry(
+        frozenset({"auditor"}), api(f"/api/audit/history?engagement_id={ENG}")
+    ),
+}
+
+# Asked last, each with a session of its own: they end the session they are asked with.
+LAST = (("POST", "/api/logout"), ("POST", "/logout"))
+
+
+def portal_routes() -> set[tuple[str, str]]:
+    app = create_app(SimpleNamespace(sessions=None))  # type: ignore[arg-type]  # routes only
+    found: set[tuple[str, str]] = set()
+
+    def walk(routes: Any) -> None:
+        for route in routes:
+            inner = getattr(route, "original_router", None)
+            if inner is not None:
+                walk(inner.routes)
+            elif isinstance(route, APIRoute):
+                found.update((m, route.path) for m in route.methods - {"HEAD"})
+
+    walk(app.routes)
+    return found
+
+
+def test_every_route_has_an_entry() -> None:
+    routes = portal_routes()
+    assert routes - ROUTES.keys() == set(), "a route with no entry in the role × route table"
+    assert ROUTES.keys() - routes == set(), "an entry for a route that no longer exists"
+
+
+async def second_agency(stack: Stack, tmp_path: Path) -> None:
+    folder = tmp_path / "second"
+    folder.mkdir()
+    for name, text in SECOND.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    report = await import_files(
+        stack.identity, LOG, sorted(folder.iterdir()), partial=False, citizen_key=b"k" * 32
+    )
+    assert not report.errors
+    await IdentityService(stack.identity).grant_role(
+        OPERATOR, c.GrantRole(official_id="E0301", role=Role.HR_OFFICER, agency_code="DEPA")
+    )
+
+
+async def sign_in(client: httpx.AsyncClient, email: str) -> str:
+    r = await client.post("/api/login", json={"email": email, "password": "demo"})
+    assert r.status_code == 200, r.text
+    return str(r.json()["token"])
+
+
+async def csrf_of(client: httpx.AsyncClient, session: str) -> str:
+    client.cookies.set("telework_session", session)
+    html = (await client.get("/home")).text
+    client.cookies.clear()
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found, "the home page carries the session's CSRF token"
+    return found.group(1)
+
+
+async def test_role_by_route(stack: Stack, tmp_path: Path) -> None:
+    await second_agency(stack, tmp_path)
+    async with httpx.AsyncClient(base_url=stack.url, timeout=60) as client:
+        sessions = {p: await sign_in(client, e) for p, e in PERSONAS.items()}
+        csrf = {p: await csrf_of(client, s) for p, s in sessions.items()}
+        r = await client.post(
+            "/api/engagements",
+            json={},
+            headers={"Authorization": f"Bearer {sessions['official']}"},
+        )
+        assert r.status_code == 201, r.text
+        async with stack.identity() as s:
+            acting = (
+                await s.execute(
+                    select(grants.c.grant_id).where(
+                        grants.c.official_id == "D0002", grants.c.acting
+                    )
+                )
+            ).scalar_one()
+            grant = (
+                await s.execute(select(grants.c.grant_id).where(grants.c.official_id == "D0303"))
+            ).scalar_one()
+        world = World(r.json()["engagement_id"], grant, acting)
+
+        async def outcome(persona: str, key: tuple[str, str], session: str | None) -> str:
+            """'refused' or 'heard'"""
+            entry = ROUTES[key]
+            kw = entry.request(world)
+            cookies: dict[str, str] = {}
+            headers: dict[str, str] = {}
+            if key == ("POST", "/login"):  # its own CSRF token, from the sign-in page
+                page = await client.get("/login")
+                field = re.search(r'name="csrf" value="([^"]+)"', page.text)
+                assert field is not None
+                kw["data"]["csrf"] = field.group(1)
+                cookies["telework_login_csrf"] = page.cookies["telework_login_csrf"]
+                client.cookies.clear()
+            elif session is not None and entry.page:
+                cookies["telework_session"] = session
+                if key[0] == "POST":
+                    kw.setdefault("data", {})["csrf"] = csrf[persona]
+            elif session is not None:
+                headers["Authorization"] = f"Bearer {session}"
+            client.cookies.clear()  # only what this request is meant to carry
+            client.cookies.update(cookies)
+            r = await client.request(key[0], headers=headers, **kw)
+            client.cookies.clear()
+            if r.status_code in (401, 403):
+                return "refused"
+            if r.status_code == 303 and r.headers["location"] == "/login" and key[1] != "/logout":
+                return "refused"
+            if r.status_code == 303 and r.headers["location"] == "/home" and session is not None:
+                client.cookies.set("telework_session", session)
+                home = await client.get("/home")
+                client.cookies.clear()
+                shown = re.search(r'id="error" data-status="(\d*)">([^<]*)<', home.text)
+                if shown and (shown.group(1) in ("401", "403") or "outside" in shown.group(2)):
+                    return "refused"
+            if r.headers.get("content-type", "").startswith("application/json"):
+                body = r.json()
+                if isinstance(body, dict) and body.get("applied") is False:
+                    return "refused"  # an import of rows outside the importer's agencies
+            assert r.status_code < 500, f"{persona} {key}: {r.status_code} {r.text[:200]}"
+            return "heard"
+
+        wrong: list[str] = []
+        for key, entry in ROUTES.items():
+            if key in LAST:
+                continue
+            for persona in ("anonymous", *PERSONAS):
+                got = await outcome(persona, key, sessions.get(persona))
+                want = "heard" if persona in entry.allowed else "refused"
+                if got != want:
+                    wrong.append(f"{key[0]} {key[1]} as {persona}: {got}, expected {want}")
+        for key in LAST:
+            for persona, email in (("anonymous", None), *PERSONAS.items()):
+                own = await sign_in(client, email) if email else None
+                if own is not None:
+                    csrf[persona] = await csrf_of(client, own)
+                got = await outcome(persona, key, own)
+                want = "heard" if persona in ROUTES[key].allowed else "refused"
+                if got != want:
+                    wrong.append(f"{key[0]} {key[1]} as {persona}: {got}, expected {want}")
+        assert wrong == []
