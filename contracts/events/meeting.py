@@ -66,6 +66,15 @@ class MeetingAttendanceRecorded(_MeetingEvent):
     at: str = Field(description="ISO 8601 instant with offset")
 
 
+class MeetingIdentityVerified(_MeetingEvent):
+    name = "identity_verified"
+    summary_th = "ผู้ร่วมประชุมแสดงตนก่อนร่วมประชุมผ่านสื่ออิเล็กทรอนิกส์"
+    summary_en = "A participant was identified before joining (Emergency Decree 2563 s.7 (1))"
+    member: str
+    method: Literal["password", "otp", "vouched", "in_person"]
+    at: str = Field(description="ISO 8601 instant with offset")
+
+
 class MeetingRecordingRegistered(_MeetingEvent):
     name = "recording_registered"
     summary_th = "ลงทะเบียนไฟล์บันทึกเสียงหรือภาพและเสียงของการประชุม"

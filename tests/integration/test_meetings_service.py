@@ -144,6 +144,87 @@ class TestMeetingLifecycle:
         assert all(e.envelope.agency == "ONDE" for e in events)
 
 
+class TestLawOfTheDay:
+    async def test_a_meeting_without_a_rule_set_is_judged_by_the_2563_decree_on_its_day(
+        self, client: Client, issuer: DevIssuer, db: Database
+    ) -> None:
+        """Issue #19: chosen by the meeting's start; identity checks and traffic data kept by
+        the service count for the check after."""
+        hr = token(issuer, Role.HR_OFFICER)
+        facts = {
+            "meeting_kind": "committee",
+            "classified": False,
+            "members_total": 5,
+            "recording": "audio",
+            "attendees": [
+                {"member": f"m{i}", "mode": "remote", "in_kingdom": i != 0} for i in range(3)
+            ],
+        }
+        body = {**plan_body("MTG-2563"), "meeting": facts}
+        planned = (await call(client, "meetings", "plan", body, hr, lang="en"))["result"]
+        assert planned["rule_set"] == "emergency-decree-2563"
+        assert {v["rule"] for v in planned["violations"]} == {
+            "quorum",
+            "identity_verification",
+            "traffic_data",
+        }
+        for i in range(3):
+            r = await call(
+                client,
+                "meetings",
+                "verify_identity",
+                {"meeting_id": "MTG-2563", "member": f"m{i}", "method": "otp"},
+                hr,
+            )
+            assert r["result"]["already"] is False
+            r = await call(
+                client,
+                "meetings",
+                "record_attendance",
+                {
+                    "meeting_id": "MTG-2563",
+                    "member": f"m{i}",
+                    "action": "joined",
+                    "mode": "remote",
+                    "in_kingdom": i != 0,
+                },
+                hr,
+            )
+            assert r["ok"], r
+        await call(
+            client,
+            "meetings",
+            "register_recording",
+            {
+                "meeting_id": "MTG-2563",
+                "recording": "audio",
+                "sha256": hashlib.sha256(b"x").hexdigest(),
+                "size_bytes": 1,
+                "location": "nas://meetings/MTG-2563.m4a",
+            },
+            hr,
+        )
+        after = await call(
+            client, "meetings", "check", {"meeting_id": "MTG-2563", "phase": "after"}, hr, "en"
+        )
+        assert after["result"]["allowed"], after["result"]["violations"]
+        assert after["result"]["allowance_eligible"] == ["m0", "m1", "m2"]
+        async with db.sessions() as s:
+            events = await LOG.read_stream(s, "meeting-MTG-2563")
+        kinds = [e.envelope.type.split(".")[4] for e in events]
+        assert kinds.count("identity_verified") == 3
+
+    async def test_a_meeting_of_2562_is_judged_by_the_ncpo_announcement(
+        self, client: Client, issuer: DevIssuer
+    ) -> None:
+        hr = token(issuer, Role.HR_OFFICER)
+        doc = lawful()
+        del doc["rule_set"]
+        body = {**plan_body("MTG-2562"), "starts_at": "2019-08-01T09:30:00+07:00", "meeting": doc}
+        planned = (await call(client, "meetings", "plan", body, hr))["result"]
+        assert planned["rule_set"] == "ncpo-74-2557" and planned["allowed"]
+
+
 class TestRefusals:
     async def test_auditor_may_not_plan_meetings(self, client: Client, issuer: DevIssuer) -> None:
         r = await call(client, "meetings", "plan", plan_body(), token(issuer, Role.AUDITOR), "en")

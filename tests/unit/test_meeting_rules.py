@@ -190,7 +190,7 @@ class TestInvalidInput:
 
     @pytest.mark.parametrize(
         "missing",
-        ["rule_set", "meeting_kind", "classified", "members_total", "recording", "attendees"],
+        ["meeting_kind", "classified", "members_total", "recording", "attendees"],
     )
     def test_missing_field(self, missing: str) -> None:
         doc = lawful()

@@ -40,3 +40,16 @@ recordings = Table(
     Column("size_bytes", Integer, nullable=False),
     Column("location", String(1000), nullable=False),
 )
+
+# Each participant's identification before the meeting (Emergency Decree 2563 s.7 (1); MDES
+# standard 2563 (1): password, one-time code, or vouching by other participants). Its own
+# table, so a database made before it gains it without a migration.
+identity_checks = Table(
+    "meeting_identity_checks",
+    MEETINGS,
+    Column("meeting_id", String(100), primary_key=True),
+    Column("member", String(100), primary_key=True),
+    Column("method", String(20), nullable=False),
+    Column("checked_at", AwareDateTime, nullable=False),
+    Column("checked_by", String(100), nullable=False),
+)

@@ -18,7 +18,9 @@ class AttendanceRecord:
     at: datetime
 
 
-def actual_attendees(records: Iterable[AttendanceRecord]) -> tuple[Attendee, ...]:
+def actual_attendees(
+    records: Iterable[AttendanceRecord], identified: frozenset[str] = frozenset()
+) -> tuple[Attendee, ...]:
     """One attendee per member who joined at all.
 
     A member is in person if every join was in person at one venue; outside the Kingdom if any
@@ -42,12 +44,24 @@ def actual_attendees(records: Iterable[AttendanceRecord]) -> tuple[Attendee, ...
                 venue=joins[0].venue if in_person else None,
                 in_kingdom=all(r.in_kingdom for r in rs),
                 av_continuous=all(r.av_continuous for r in joins if r.mode == "remote"),
+                identity_verified=member in identified,
             )
         )
     return tuple(result)
 
 
 def as_held(
-    planned: MeetingFacts, records: Iterable[AttendanceRecord], recording: RecordingKind | None
+    planned: MeetingFacts,
+    records: Iterable[AttendanceRecord],
+    recording: RecordingKind | None,
+    identified: frozenset[str] = frozenset(),
 ) -> MeetingFacts:
-    return replace(planned, attendees=actual_attendees(records), recording=recording or "none")
+    """The meeting as it was held. Its join and leave records, each naming the member and the
+    time by the platform's clock, are the traffic data the 2563 decree (s.7 (5)) has kept."""
+    records = list(records)
+    return replace(
+        planned,
+        attendees=actual_attendees(records, identified),
+        recording=recording or "none",
+        traffic_data_kept=bool(records) or planned.traffic_data_kept,
+    )

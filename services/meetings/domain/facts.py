@@ -5,13 +5,16 @@ the CLI turns it into exit status 2.
 """
 
 from dataclasses import dataclass
+from datetime import date
 from fractions import Fraction
 from typing import Any, Literal
 
 Mode = Literal["in_person", "remote"]
 RecordingKind = Literal["none", "audio", "audio_video"]
+Vote = Literal["open", "secret"]
 MODES: tuple[Mode, ...] = ("in_person", "remote")
 RECORDINGS: tuple[RecordingKind, ...] = ("none", "audio", "audio_video")
+VOTES: tuple[Vote, ...] = ("open", "secret")
 DEFAULT_QUORUM_FRACTION = Fraction(1, 2)
 
 
@@ -26,17 +29,24 @@ class Attendee:
     in_kingdom: bool
     venue: str | None = None
     av_continuous: bool = False
+    identity_verified: bool = False  # before the meeting (Emergency Decree 2563)
 
 
 @dataclass(frozen=True)
 class MeetingFacts:
-    rule_set: str
+    """`rule_set` is None when the meeting's date chooses it (rules.rule_set_for)."""
+
+    rule_set: str | None
     meeting_kind: str
     classified: bool
     members_total: int
     quorum_fraction: Fraction
     recording: RecordingKind
     attendees: tuple[Attendee, ...]
+    held_on: date | None = None
+    secret: bool = False  # a secret meeting (ประชุมลับ): not recorded under the 2563 decree
+    votes: tuple[Vote, ...] = ()  # kinds of vote the meeting takes
+    traffic_data_kept: bool = False  # คำสั่งจราจรทางคอมพิวเตอร์ kept with the minutes
 
 
 def parse_fraction(text: Any) -> Fraction:
@@ -93,22 +103,53 @@ def _attendee(doc: Any, index: int) -> Attendee:
         raise InvalidMeeting(f"{where}: 'venue' must be a non-empty string")
     if mode == "in_person" and venue is None:
         raise InvalidMeeting(f"{where}: member {member!r} attends in person but has no venue")
-    av = doc.get("av_continuous", False)
-    if not isinstance(av, bool):
-        raise InvalidMeeting(f"{where}: 'av_continuous' must be true or false")
+    av = _flag(doc, "av_continuous", where)
     return Attendee(
         member=member,
         mode=mode,
         in_kingdom=in_kingdom,
         venue=venue if mode == "in_person" else None,
         av_continuous=av,
+        identity_verified=_flag(doc, "identity_verified", where),
     )
+
+
+def _flag(doc: dict[str, Any], key: str, where: str) -> bool:
+    """An optional true/false field; absent is false (a duty not shown done is not done)."""
+    value = doc.get(key, False)
+    if not isinstance(value, bool):
+        raise InvalidMeeting(f"{where}: {key!r} must be true or false")
+    return value
+
+
+def _held_on(doc: dict[str, Any]) -> date | None:
+    from workflows.calendar import InvalidSchedule, parse_day
+
+    value = doc.get("held_on")
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidMeeting(f"meeting: 'held_on' must be a date YYYY-MM-DD, got {shown(value)}")
+    try:
+        return parse_day(value)
+    except InvalidSchedule as exc:
+        raise InvalidMeeting(f"meeting: held_on {exc}") from None
+
+
+def _votes(doc: dict[str, Any]) -> tuple[Vote, ...]:
+    value = doc.get("votes", [])
+    if not isinstance(value, list) or any(v not in VOTES for v in value):
+        raise InvalidMeeting(f"meeting: 'votes' must be a list of {', '.join(VOTES)}")
+    return tuple(dict.fromkeys(value))
 
 
 def parse_meeting(doc: Any) -> MeetingFacts:
     if not isinstance(doc, dict):
         raise InvalidMeeting("the meeting must be a JSON object")
-    rule_set = _require(doc, "rule_set", str, "meeting")
+    rule_set = doc.get("rule_set")
+    if rule_set is not None and not isinstance(rule_set, str):
+        raise InvalidMeeting(f"meeting: 'rule_set' must be str, got {type(rule_set).__name__}")
+    held_on = _held_on(doc)
     kind = _require(doc, "meeting_kind", str, "meeting")
     classified = _require(doc, "classified", bool, "meeting")
     total = _require(doc, "members_total", int, "meeting")
@@ -133,4 +174,16 @@ def parse_meeting(doc: Any) -> MeetingFacts:
         raise InvalidMeeting(
             f"{len(attendees)} attendees but the committee has only {total} members"
         )
-    return MeetingFacts(rule_set, kind, classified, total, fraction, recording, attendees)
+    return MeetingFacts(
+        rule_set,
+        kind,
+        classified,
+        total,
+        fraction,
+        recording,
+        attendees,
+        held_on=held_on,
+        secret=_flag(doc, "secret", "meeting"),
+        votes=_votes(doc),
+        traffic_data_kept=_flag(doc, "traffic_data_kept", "meeting"),
+    )

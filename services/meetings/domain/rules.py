@@ -1,13 +1,15 @@
 """Rule sets for lawful electronic meetings, each named by its legal basis (R-MTG-5).
 
-A later law is added as another `RuleSet` beside `NCPO_74_2557`, never by editing it: a meeting
-held in 2568 must still check against the rules in force then.
+A later law is added as another `RuleSet` beside the earlier ones, never by editing them: a
+meeting held in 2562 is still checked against NCPO 74/2557, one held since 19 April 2020
+against the Emergency Decree of 2563 (decree_2563.py), each by the law of its own day.
 """
 
 import math
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from fractions import Fraction
 from typing import Literal, Protocol
 
@@ -235,10 +237,34 @@ class RuleSet(Protocol):
     def check(self, facts: MeetingFacts) -> CheckResult: ...
 
 
-def rule_set(name: str, cabinet_named_kinds: Iterable[str] = ()) -> RuleSet:
-    """The rule set called `name`; unknown names are invalid input."""
+# Which law governed electronic meetings on a day (the later law replaced the earlier one; a
+# meeting is judged by the law of its own day, R-MTG-5).
+IN_FORCE: tuple[tuple[str, date, date | None], ...] = (
+    ("ncpo-74-2557", date(2014, 6, 27), date(2020, 4, 19)),
+    ("emergency-decree-2563", date(2020, 4, 19), None),
+)
+
+
+def rule_set_for(day: date) -> str:
+    for name, start, end in IN_FORCE:
+        if start <= day and (end is None or day < end):
+            return name
+    raise InvalidMeeting(
+        f"no law allowed electronic meetings on {day.isoformat()} (the first, NCPO "
+        "Announcement 74/2557, dates from 27 June 2014); name a rule_set to check anyway"
+    )
+
+
+def rule_set(name: str, excluded_kinds: Iterable[str] = ()) -> RuleSet:
+    """The rule set called `name`; unknown names are invalid input. `excluded_kinds` are the
+    kinds the cabinet (NCPO 74/2557 cl.2 (4)) or a ministerial regulation (decree s.4 (4))
+    took out."""
+    from services.meetings.domain.decree_2563 import EmergencyDecree2563
+
+    named = frozenset(excluded_kinds)
     sets: dict[str, RuleSet] = {
-        "ncpo-74-2557": Ncpo74Of2557(cabinet_named_kinds=frozenset(cabinet_named_kinds)),
+        "ncpo-74-2557": Ncpo74Of2557(cabinet_named_kinds=named),
+        "emergency-decree-2563": EmergencyDecree2563(regulation_named_kinds=named),
     }
     try:
         return sets[name]
@@ -248,5 +274,14 @@ def rule_set(name: str, cabinet_named_kinds: Iterable[str] = ()) -> RuleSet:
         ) from None
 
 
-def check(facts: MeetingFacts, cabinet_named_kinds: Iterable[str] = ()) -> CheckResult:
-    return rule_set(facts.rule_set, cabinet_named_kinds).check(facts)
+def check(
+    facts: MeetingFacts, cabinet_named_kinds: Iterable[str] = (), today: date | None = None
+) -> CheckResult:
+    """Check against the rule set the facts name, else the one in force on the meeting's day
+    (`held_on`, else today: a meeting checked with no date is one about to be held)."""
+    if today is None:
+        from services.shared.clock import today as bangkok_today
+
+        today = bangkok_today()
+    name = facts.rule_set or rule_set_for(facts.held_on or today)
+    return rule_set(name, cabinet_named_kinds).check(facts)

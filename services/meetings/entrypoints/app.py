@@ -23,6 +23,7 @@ def wire(broker: NatsBroker, service: MeetingsService, verifier: TokenVerifier) 
         [
             ("plan", c.PlanMeeting, service.plan),
             ("record_attendance", c.RecordAttendance, service.record_attendance),
+            ("verify_identity", c.VerifyIdentity, service.verify_identity),
             ("register_recording", c.RegisterRecording, service.register_recording),
             ("check", c.CheckMeeting, service.check),
         ],

@@ -58,9 +58,12 @@ def _human(out: dict[str, Any], lang: str) -> str:
     lines = [
         f"{verdict} ({out['rule_set']})",
         f"{'องค์ประชุม' if th else 'Quorum'}: {out['present']}/{out['quorum_required']}",
-        f"{'อยู่ในที่ประชุมแห่งเดียวกัน' if th else 'Co-located'}: "
-        f"{out['co_located_max']}/{out['co_located_required']}",
     ]
+    if out["co_located_required"]:  # NCPO 74/2557 only; the 2563 decree dropped it
+        lines.append(
+            f"{'อยู่ในที่ประชุมแห่งเดียวกัน' if th else 'Co-located'}: "
+            f"{out['co_located_max']}/{out['co_located_required']}"
+        )
     for v in out["violations"]:
         lines.append(f"  ✗ [{v['rule']}] {v['reason']} — {v['basis']}")
     eligible = ", ".join(out["allowance_eligible"]) or "-"

@@ -29,6 +29,14 @@ class RecordAttendance(_Command):
     av_continuous: bool = False
 
 
+class VerifyIdentity(_Command):
+    """A participant identified before joining (decree 2563 s.7 (1))."""
+
+    meeting_id: str
+    member: str = Field(min_length=1, max_length=100)
+    method: Literal["password", "otp", "vouched", "in_person"]
+
+
 class RegisterRecording(_Command):
     meeting_id: str
     recording: Literal["audio", "audio_video"]

@@ -11,11 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from contracts.events.meeting import (
     MeetingAttendanceRecorded,
     MeetingChecked,
+    MeetingIdentityVerified,
     MeetingPlanned,
     MeetingRecordingRegistered,
     RuleViolation,
 )
-from services.meetings.adapters.tables import attendance, meetings, recordings
+from services.meetings.adapters.tables import attendance, identity_checks, meetings, recordings
 from services.meetings.domain.actual import AttendanceRecord, as_held
 from services.meetings.domain.facts import InvalidMeeting, MeetingFacts, parse_meeting
 from services.meetings.domain.rules import CheckResult, check
@@ -24,9 +25,11 @@ from services.meetings.service_layer.commands import (
     PlanMeeting,
     RecordAttendance,
     RegisterRecording,
+    VerifyIdentity,
 )
 from services.shared import clock
 from services.shared.authz import Actor, Resource, can
+from services.shared.clock import BANGKOK
 from services.shared.eventlog import EventLog, NewEvent
 from services.shared.rpc import RpcError, forbidden, invalid
 
@@ -64,7 +67,8 @@ class MeetingsService:
         self._authorize(actor, "meeting.manage", cmd.agency)
         try:
             facts = parse_meeting(cmd.meeting)
-            result = check(facts, self._cabinet)
+            # Judged by the law of the day it is held, unless the facts name a rule set.
+            result = check(facts, self._cabinet, today=cmd.starts_at.astimezone(BANGKOK).date())
         except InvalidMeeting as exc:
             raise invalid(str(exc)) from None
         async with self._sessions.begin() as s:
@@ -92,7 +96,7 @@ class MeetingsService:
                 classified=facts.classified,
                 members_total=facts.members_total,
                 quorum_fraction=str(facts.quorum_fraction),
-                rule_set=facts.rule_set,
+                rule_set=result.rule_set,
                 starts_at=cmd.starts_at.isoformat(),
             )
             await self._append(
@@ -138,6 +142,39 @@ class MeetingsService:
             )
         return {"recorded_at": at.isoformat()}
 
+    async def verify_identity(self, actor: Actor, cmd: VerifyIdentity) -> dict[str, Any]:
+        async with self._sessions.begin() as s:
+            meeting = await self._meeting(s, cmd.meeting_id)
+            self._authorize(actor, "meeting.manage", meeting.agency)
+            at = clock.now()
+            try:
+                async with s.begin_nested():
+                    await s.execute(
+                        insert(identity_checks).values(
+                            meeting_id=cmd.meeting_id,
+                            member=cmd.member,
+                            method=cmd.method,
+                            checked_at=at,
+                            checked_by=actor.subject,
+                        )
+                    )
+            except IntegrityError:
+                return {"verified_at": None, "already": True}
+            await self._append(
+                s,
+                cmd.meeting_id,
+                meeting.agency,
+                [
+                    MeetingIdentityVerified(
+                        meeting_id=cmd.meeting_id,
+                        member=cmd.member,
+                        method=cmd.method,
+                        at=at.isoformat(),
+                    )
+                ],
+            )
+        return {"verified_at": at.isoformat(), "already": False}
+
     async def register_recording(self, actor: Actor, cmd: RegisterRecording) -> dict[str, Any]:
         async with self._sessions.begin() as s:
             meeting = await self._meeting(s, cmd.meeting_id)
@@ -163,7 +200,8 @@ class MeetingsService:
             facts = parse_meeting(meeting.facts)
             if cmd.phase == "after":
                 facts = await self._as_held(s, cmd.meeting_id, facts)
-            result = check(facts, self._cabinet)
+            held = meeting.starts_at.astimezone(BANGKOK).date()
+            result = check(facts, self._cabinet, today=held)
             await self._append(
                 s, cmd.meeting_id, meeting.agency, [_checked(cmd.meeting_id, cmd.phase, result)]
             )
@@ -186,7 +224,16 @@ class MeetingsService:
                 select(recordings.c.recording).where(recordings.c.meeting_id == meeting_id)
             )
         ).scalar()
-        return as_held(planned, records, rec)
+        identified = frozenset(
+            (
+                await s.execute(
+                    select(identity_checks.c.member).where(
+                        identity_checks.c.meeting_id == meeting_id
+                    )
+                )
+            ).scalars()
+        )
+        return as_held(planned, records, rec, identified)
 
     async def _meeting(self, s: AsyncSession, meeting_id: str) -> Any:
         row = (await s.execute(select(meetings).where(meetings.c.meeting_id == meeting_id))).first()
