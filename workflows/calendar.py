@@ -1,7 +1,8 @@
 """Official working days and telework schedules (R-MODE-1..4). Pure: no I/O, no clock.
 
-A working day is Monday–Friday that is not a Thai public holiday, a substitution day for one
-(both from the `holidays` package), or an extra day the cabinet or the agency declared.
+A working day is Monday–Friday that is not a Thai public holiday, a substitution day for one,
+a holiday for government officials (all from the `holidays` package), or an extra day the
+cabinet or the agency declared.
 """
 
 import calendar as cal
@@ -49,14 +50,20 @@ class InvalidSchedule(ValueError):
     """A schedule that cannot be turned into dates; the message says why."""
 
 
+# Government officials also stop on the days declared for them only (the Royal Ploughing
+# Ceremony, in the `holidays` package's "government" category), not on observances that are
+# working days ("workday").
+CATEGORIES = ("public", "government")
+
+
 @lru_cache(maxsize=64)
 def _public_holidays(year: int) -> frozenset[date]:
-    return frozenset(holidays.country_holidays("TH", years=year))
+    return frozenset(holidays.country_holidays("TH", years=year, categories=CATEGORIES))
 
 
 def holiday_name(day: date, lang: str = "th") -> str | None:
     names = holidays.country_holidays(
-        "TH", years=day.year, language="th" if lang == "th" else "en_US"
+        "TH", years=day.year, language="th" if lang == "th" else "en_US", categories=CATEGORIES
     )
     return names.get(day)
 

@@ -14,6 +14,7 @@ from workflows.calendar import (
     Schedule,
     WorkingCalendar,
     add_months,
+    holiday_name,
     parse_weekdays,
     thai_date,
     thai_numerals,
@@ -31,6 +32,16 @@ class TestWorkingDays:
     def test_substitution_day_is_not_a_working_day(self) -> None:
         """R-MODE-4: 5 Dec 2026 falls on a Saturday; Monday 7 Dec is its substitution day."""
         assert not CAL.is_working_day(date(2026, 12, 7))
+
+    def test_a_holiday_for_government_officials_only_is_not_a_working_day(self) -> None:
+        """Issue #19: the Royal Ploughing Ceremony (13 May 2026, a Wednesday) is a holiday for
+        government officials though not a public one; observances such as National Science
+        Day (18 Aug 2026, Tuesday) are working days."""
+        assert not CAL.is_working_day(date(2026, 5, 13))
+        assert holiday_name(date(2026, 5, 13), "en") == "Royal Ploughing Ceremony"
+        assert CAL.is_working_day(date(2026, 8, 18))
+        wednesdays = Schedule("regular_weekdays", date(2026, 5, 11), months=1, weekdays=(2,))
+        assert date(2026, 5, 13) not in wednesdays.dates(CAL)
 
     def test_declared_extra_day(self) -> None:
         extra = WorkingCalendar(frozenset({date(2026, 12, 8)}))
