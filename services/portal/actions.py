@@ -24,6 +24,7 @@ from services.shared.authz import Actor, Grant, Resource, Role, can
 from services.shared.db import AwareDateTime
 from services.shared.eventlog import EventLog, NewEvent
 from workflows.engagement import models as m
+from workflows.engagement.proof import acting_as
 from workflows.engagement.workflow import EngagementWorkflow as W
 
 started = Table(
@@ -215,6 +216,7 @@ class Portal:
     async def start(
         self,
         actor: Actor,
+        token: str,
         official_id: str | None,
         selection: str,
         necessity_reason: str | None = None,
@@ -254,7 +256,8 @@ class Portal:
                 raise Refused(409, "request key already used for another official")
         try:
             async with asyncio.timeout(TEMPORAL_WAIT_S):
-                await start_engagement(self.b.temporal, start, task_queue=self.b.task_queue)
+                with acting_as(token):  # the worker checks who starts it (issue #13)
+                    await start_engagement(self.b.temporal, start, task_queue=self.b.task_queue)
         except WorkflowAlreadyStartedError:
             return {"engagement_id": engagement_id, "repeated": True}
         except WorkflowUpdateFailedError as exc:
@@ -290,7 +293,7 @@ class Portal:
         return summary
 
     async def act(
-        self, actor: Actor, engagement_id: str, action: str, body: dict[str, Any]
+        self, actor: Actor, token: str, engagement_id: str, action: str, body: dict[str, Any]
     ) -> m.Ack:
         spec = ACTIONS.get(action)
         if spec is None:
@@ -299,9 +302,10 @@ class Portal:
         arg = spec.model.model_validate({**body, "by": actor.subject})
         try:
             async with asyncio.timeout(TEMPORAL_WAIT_S):
-                ack: m.Ack = await self.b.temporal.get_workflow_handle(
-                    engagement_id
-                ).execute_update(spec.update, arg)
+                with acting_as(token):
+                    ack: m.Ack = await self.b.temporal.get_workflow_handle(
+                        engagement_id
+                    ).execute_update(spec.update, arg)
         except WorkflowUpdateFailedError as exc:
             raise Refused(409, str(exc.cause or exc).removeprefix("Refused: ")) from None
         except RPCError as exc:
@@ -361,13 +365,16 @@ class Portal:
         except BackendError as exc:
             raise refusal(exc) from None
 
-    async def batch_order(self, actor: Actor, engagement_ids: list[str]) -> dict[str, Any]:
+    async def batch_order(
+        self, actor: Actor, token: str, engagement_ids: list[str]
+    ) -> dict[str, Any]:
         """One order number for many engagements (R-ORD-2), each decided in its own workflow."""
         from workflows.engagement.client import issue_batch_order
 
         for eid in engagement_ids:
             await self.authorize(actor, "engagement.decide_order", await self.official_of(eid))
-        answers = await issue_batch_order(self.b.temporal, actor.subject, engagement_ids)
+        with acting_as(token):
+            answers = await issue_batch_order(self.b.temporal, actor.subject, engagement_ids)
         return {
             eid: (a.model_dump(mode="json") if isinstance(a, m.Ack) else {"refused": a})
             for eid, a in answers.items()

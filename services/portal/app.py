@@ -250,7 +250,12 @@ def create_app(backends: Backends) -> FastAPI:
         """Start an engagement. With an `Idempotency-Key` header, a retry (after a timeout,
         say) returns the engagement the first request made instead of a second one."""
         return await portal.start(
-            c.actor, body.official_id, body.selection, body.necessity_reason, idempotency_key
+            c.actor,
+            c.token,
+            body.official_id,
+            body.selection,
+            body.necessity_reason,
+            idempotency_key,
         )
 
     @api.get("/engagements")
@@ -271,7 +276,7 @@ def create_app(backends: Backends) -> FastAPI:
         from pydantic import ValidationError
 
         try:
-            ack = await portal.act(c.actor, engagement_id, action, body)
+            ack = await portal.act(c.actor, c.token, engagement_id, action, body)
         except ValidationError as exc:
             err = exc.errors()[0]
             raise Refused(422, f"{'.'.join(map(str, err['loc']))}: {err['msg']}") from None
@@ -337,7 +342,7 @@ def create_app(backends: Backends) -> FastAPI:
 
     @api.post("/orders/batch")
     async def batch(body: Batch, c: Authed) -> dict[str, Any]:
-        return await portal.batch_order(c.actor, body.engagement_ids)
+        return await portal.batch_order(c.actor, c.token, body.engagement_ids)
 
     @api.get("/audit/status")
     async def audit_status(c: Authed) -> dict[str, Any]:
@@ -484,7 +489,7 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
         ids = [str(v) for v in (await request.form()).getlist("engagement_id")]
         if not ids:
             raise Refused(422, "เลือกอย่างน้อยหนึ่งเรื่อง / choose at least one")
-        answers = await portal.batch_order(c.actor, ids)
+        answers = await portal.batch_order(c.actor, c.token, ids)
         numbers = {a["detail"]["order_number"] for a in answers.values() if "detail" in a}
         return await done(c, ", ".join(sorted(numbers)) or "-")
 
@@ -549,6 +554,7 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
         selection = "necessity" if official and official != c.actor.subject else "voluntary"
         result = await portal.start(
             c.actor,
+            c.token,
             official,
             selection,
             str(form.get("reason") or "") or None,
@@ -567,7 +573,7 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
         c = await caller(request)
         form = dict(await request.form())
         body = form_to_body(action, form)
-        ack = await portal.act(c.actor, engagement_id, action, body)
+        ack = await portal.act(c.actor, c.token, engagement_id, action, body)
         return await done(c, state_name(ack.state.value, c.lang))
 
 

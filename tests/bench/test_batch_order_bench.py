@@ -86,7 +86,12 @@ async def test_batch_order_against_trivial_workflow(temporal: Client, postgres_u
     queue = "bench-engagement"
     trivial_queue = "bench-trivial"
     worker = build_worker(
-        client, sessionmaker(engine), directory(), task_queue=queue, max_concurrent_activities=100
+        client,
+        sessionmaker(engine),
+        directory(),
+        task_queue=queue,
+        actor_proof=None,
+        max_concurrent_activities=100,
     )
     trivial = Worker(client, task_queue=trivial_queue, workflows=[Trivial], activities=[noop])
     async with worker, trivial:

@@ -1,4 +1,4 @@
-"""People and their powers, issue #14 (R-INT-4, R-SEC): with a second agency beside the demo's,
+"""People and their powers (R-SEC-4, R-INT-4, issue #14): with a second agency beside the demo's,
 HR changes only what lies in its own subtree before and after, nobody grants themselves
 anything, HR appoints no acting head, a supervisor sees only their own chain, and an official
 who left holds nothing."""
@@ -315,3 +315,43 @@ class TestDeparture:
             client, "identity", "deactivate_official", {"official_id": "D0302"}, hr_depa, "en"
         )
         assert r["error"]["code"] == "forbidden"
+
+
+def test_the_cli_acts_as_the_token_holder_and_refuses_self_grants(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue #14, item 4: grants through the CLI too, decided as for the API."""
+    from services.cli import main
+
+    monkeypatch.setenv("TELEWORK_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    assert main(["identity", "seed-demo"]) == 0
+    assert main(["token", "issue", "--as", "hr@onde.example.go.th"]) == 0
+    assert main(["token", "issue", "--as", "head@onde.example.go.th"]) == 0
+    hr, head = capsys.readouterr().out.strip().splitlines()[-2:]
+    grant = ["identity", "grant", "--official", "D0102", "--role", "auditor", "--agency", "ONDE"]
+    assert main([*grant, "--token", hr]) == 2
+    assert "forbidden" in capsys.readouterr().err
+    assert (
+        main(
+            [
+                "identity",
+                "grant",
+                "--token",
+                head,
+                "--official",
+                "D0001",
+                "--role",
+                "auditor",
+                "--agency",
+                "ONDE",
+            ]
+        )
+        == 2
+    )
+    assert "themselves" in capsys.readouterr().err
+    assert main([*grant, "--token", head]) == 0
+    assert "grant_id" in capsys.readouterr().out
+    assert main([*grant[:-2], "--agency", "ONDE", "--token", "forged"]) == 2
+    assert main(["identity", "deactivate", "--official", "D0103", "--token", hr]) == 0
+    assert '"deactivated": true' in capsys.readouterr().out

@@ -1,4 +1,4 @@
-"""Sessions and sign-in, issue #14 (R-SEC): logout and departure end a session at once, a
+"""Sessions and sign-in (R-SEC-3, issue #14): logout and departure end a session at once, a
 revoked role stops working at the next refresh, a cross-site form changes nothing, a brute
 force is slowed (never locks the account for good), and messages come from the server."""
 

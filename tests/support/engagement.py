@@ -99,11 +99,16 @@ def six_months_mon_thu(today: date) -> ScheduleSpec:
 
 @asynccontextmanager
 async def engagement_worker(
-    env: WorkflowEnvironment, db: Any, dirs: StaticDirectory | None = None
+    env: WorkflowEnvironment,
+    db: Any,
+    dirs: StaticDirectory | None = None,
+    actor_proof: Any = None,
 ) -> AsyncIterator[str]:
     await db.create(ENGAGEMENT)
     queue = f"engagement-{uuid.uuid4().hex[:8]}"
-    async with build_worker(env.client, db.sessions, dirs or directory(), task_queue=queue):
+    async with build_worker(
+        env.client, db.sessions, dirs or directory(), task_queue=queue, actor_proof=actor_proof
+    ):
         try:
             yield queue
         finally:

@@ -13,6 +13,7 @@ from typing import Any
 import nats
 import uvicorn
 from sqlalchemy import select
+from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from infra.stack import free_port
@@ -43,6 +44,7 @@ from services.shared.db import create_schema, make_engine, sessionmaker
 from services.shared.relay import OutboxRelay
 from workflows.calendar import WorkingCalendar
 from workflows.engagement.directory import NatsIdentityDirectory
+from workflows.engagement.proof import ActorToken
 from workflows.engagement.tables import ENGAGEMENT
 from workflows.engagement.worker import build_worker
 
@@ -168,7 +170,8 @@ async def platform(env: WorkflowEnvironment, nats_url: str, tmp: Path) -> AsyncI
     queue = f"engagement-{uuid.uuid4().hex[:8]}"
     backends = Backends(
         nats=nc,
-        temporal=env.client,
+        # The portal's own client, proving each step's actor with the caller's token.
+        temporal=Client(**{**env.client.config(), "interceptors": [ActorToken()]}),
         sessions=portal,
         issuer=issuer,
         verifier=issuer.verifier(),
@@ -183,7 +186,9 @@ async def platform(env: WorkflowEnvironment, nats_url: str, tmp: Path) -> AsyncI
         )
     )
     tasks.append(asyncio.create_task(server.serve()))
-    async with build_worker(env.client, engagement, directory, task_queue=queue):
+    async with build_worker(
+        env.client, engagement, directory, task_queue=queue, actor_proof=issuer.verifier()
+    ):
         while not server.started:
             await asyncio.sleep(0.05)
         try:

@@ -1,4 +1,4 @@
-"""Electronic meetings under the law of their day (issue #19, R-MTG-5): NCPO Announcement
+"""Electronic meetings under the law of their day (R-MTG-6, R-MTG-5, issue #19): NCPO Announcement
 74/2557 until 18 April 2020, the Emergency Decree on Electronic Meetings B.E. 2563 from 19 April
 2020, with the decree's duties (identification, recording unless secret, traffic data)."""
 

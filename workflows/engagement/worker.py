@@ -11,12 +11,13 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Worker
 
 from services.shared import clock
-from services.shared.auth import service_token
+from services.shared.auth import TokenVerifier, service_token, verifier_from_env
 from services.shared.jetstream import connect
 from services.shared.runtime import ServiceContext, ServiceSpec
 from workflows.engagement import TASK_QUEUE
 from workflows.engagement.activities import EngagementActivities
 from workflows.engagement.directory import IdentityDirectory, NatsIdentityDirectory
+from workflows.engagement.proof import ActorProof, ActorToken
 from workflows.engagement.tables import ENGAGEMENT
 from workflows.engagement.workflow import EngagementWorkflow
 
@@ -28,7 +29,7 @@ async def temporal_client(address: str, namespace: str = "default") -> Client:
         address,
         namespace=namespace,
         data_converter=pydantic_data_converter,
-        interceptors=[TracingInterceptor()],
+        interceptors=[TracingInterceptor(), ActorToken()],
     )
 
 
@@ -37,15 +38,22 @@ def build_worker(
     sessions: async_sessionmaker[Any],
     directory: IdentityDirectory,
     task_queue: str = TASK_QUEUE,
+    *,
+    actor_proof: TokenVerifier | None,
     **options: Any,
 ) -> Worker:
+    """`actor_proof`: the verifier of the tokens that prove who takes each step (issue #13).
+    None only in tests that drive workflows with a bare client."""
     activities = EngagementActivities(sessions, directory)
+    interceptors: list[Any] = [TracingInterceptor()]
+    if actor_proof is not None:
+        interceptors.append(ActorProof(actor_proof))
     return Worker(
         client,
         task_queue=task_queue,
         workflows=[EngagementWorkflow],
         activities=activities.all(),
-        interceptors=[TracingInterceptor()],
+        interceptors=interceptors,
         **options,
     )
 
@@ -74,6 +82,7 @@ async def run_worker(ctx: ServiceContext) -> None:
         client,
         ctx.sessions,
         NatsIdentityDirectory(nc, service_token("engagement", ctx.settings.data_dir)),
+        actor_proof=verifier_from_env(ctx.settings.data_dir),
     )
     async with worker:
         await ctx.stop.wait()

@@ -141,6 +141,65 @@ def _token(args: argparse.Namespace) -> int:
     return 0
 
 
+# Grants, acting heads and departures (issue #14): the CLI acts as the person whose token it is
+# given, and the identity service decides exactly as it does for the API.
+DUTIES = {
+    "grant": ("grant_role", "GrantRole"),
+    "revoke": ("revoke_role", "RevokeRole"),
+    "appoint-acting": ("appoint_acting_head", "AppointActingHead"),
+    "end-acting": ("end_acting_head", "EndActingHead"),
+    "deactivate": ("deactivate_official", "DeactivateOfficial"),
+}
+
+
+def _duty(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from services.cli import UsageError
+    from services.identity.service_layer import commands as c
+    from services.identity.service_layer.handlers import IdentityService
+    from services.shared.auth import AuthError, verifier_from_env
+    from services.shared.rpc import RpcError
+
+    settings = Settings.from_env("identity")
+    try:
+        actor = verifier_from_env(settings.data_dir).verify(args.token)
+    except AuthError as exc:
+        raise UsageError(f"token refused: {exc}") from None
+    method, model = DUTIES[args.identity_command]
+    fields = {
+        k: v
+        for k, v in (
+            ("official_id", args.official),
+            ("role", getattr(args, "role", None)),
+            ("agency_code", getattr(args, "agency", None)),
+            ("valid_from", getattr(args, "valid_from", None)),
+            ("valid_to", getattr(args, "valid_to", None)),
+            ("grant_id", getattr(args, "grant", None)),
+        )
+        if v is not None
+    }
+    try:
+        command = getattr(c, model).model_validate(fields)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise UsageError(f"{'.'.join(map(str, first['loc']))}: {first['msg']}") from None
+
+    async def run() -> Any:
+        ctx = await _context()
+        try:
+            return await getattr(IdentityService(ctx.sessions), method)(actor, command)
+        finally:
+            await ctx.engine.dispose()
+
+    try:
+        result = asyncio.run(run())
+    except RpcError as exc:
+        raise UsageError(f"{exc.code}: {exc.reason_th} / {exc.reason_en}") from None
+    print(json.dumps(result, ensure_ascii=False, default=str))
+    return 0
+
+
 def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     p = sub.add_parser("identity", help="agencies, officials, roles, policies (R-POL, R-ELIG)")
     i = p.add_subparsers(dest="identity_command", required=True)
@@ -151,6 +210,27 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None
     q.set_defaults(func=_import)
     q = i.add_parser("seed-demo", help="load the demo agency (idempotent)")
     q.set_defaults(func=_seed_demo)
+    helps = {
+        "grant": "grant a role (head of agency or administrator; never to oneself)",
+        "revoke": "revoke a grant",
+        "appoint-acting": "appoint an acting head for a period (รักษาราชการแทน)",
+        "end-acting": "end an acting-head appointment early",
+        "deactivate": "an official who left: end their roles and sign-in (HR)",
+    }
+    for name, text in helps.items():
+        q = i.add_parser(name, help=text)
+        q.add_argument("--token", required=True, help="your token: the CLI acts as you")
+        q.set_defaults(func=_duty, official=None)
+        if name in ("grant", "appoint-acting", "deactivate"):
+            q.add_argument("--official", required=True, metavar="OFFICIAL_ID")
+        if name in ("grant", "appoint-acting"):
+            q.add_argument("--agency", required=True, metavar="AGENCY_CODE")
+            q.add_argument("--from", dest="valid_from", required=name == "appoint-acting")
+            q.add_argument("--to", dest="valid_to", required=name == "appoint-acting")
+        if name == "grant":
+            q.add_argument("--role", required=True)
+        if name in ("revoke", "end-acting"):
+            q.add_argument("grant", metavar="GRANT_ID")
 
     p = sub.add_parser("token", help="development tokens (JWT)")
     t = p.add_subparsers(dest="token_command", required=True)
