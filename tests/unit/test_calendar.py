@@ -34,9 +34,9 @@ class TestWorkingDays:
         assert not CAL.is_working_day(date(2026, 12, 7))
 
     def test_a_holiday_for_government_officials_only_is_not_a_working_day(self) -> None:
-        """R-LAW-2 (issue #19): the Royal Ploughing Ceremony (13 May 2026, a Wednesday) is a holiday for
-        government officials though not a public one; observances such as National Science
-        Day (18 Aug 2026, Tuesday) are working days."""
+        """R-LAW-2 (issue #19): the Royal Ploughing Ceremony (13 May 2026, a Wednesday) is a
+        holiday for government officials though not a public one; observances such as
+        National Science Day (18 Aug 2026, Tuesday) are working days."""
         assert not CAL.is_working_day(date(2026, 5, 13))
         assert holiday_name(date(2026, 5, 13), "en") == "Royal Ploughing Ceremony"
         assert CAL.is_working_day(date(2026, 8, 18))
