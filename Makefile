@@ -37,8 +37,9 @@ lint: install
 	$(VENV)/bin/ruff check contracts services workflows infra tests
 	$(VENV)/bin/mypy contracts services workflows infra
 
-contracts: install  ## regenerate contracts/schemas and docs/events.md
+contracts: install  ## regenerate contracts/schemas, docs/events.md and docs/requirements.md
 	$(VENV)/bin/telework contracts export
+	$(PY) -m infra.requirements
 
 clean:
 	rm -rf .data test-output

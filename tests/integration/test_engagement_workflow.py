@@ -116,6 +116,9 @@ class TestNormalEnd:
     async def test_six_months_with_a_missed_report_reminder_and_escalation(
         self, workflow_env: WorkflowEnvironment, db: Database
     ) -> None:
+        """The whole story: goals agreed as outputs (R-AGR-1), both accept one version with the
+        ethics acknowledgement (R-AGR-2, R-AGR-3), the supervisor proposes (R-ORD-1), the head
+        orders (R-ORD-2), reports, a reminder and an escalation (R-MON-1, R-MON-2)."""
         env = workflow_env
         async with engagement_worker(env, db) as queue:
             handle = await begin(env, queue)  # the official applies (R-SEL-1, voluntary)
