@@ -14,6 +14,7 @@ CONTRACT_VERSION = "v1"
 STREAM_NAME = "TELEWORK"
 STREAM_SUBJECTS = f"{SUBJECT_ROOT}.{CONTRACT_VERSION}.>"
 DEAD_LETTER_STREAM = "TELEWORK_DLQ"
+RPC_ROOT = f"{SUBJECT_ROOT}.rpc"  # request/reply: telework.rpc.<service>.<command>
 DEAD_LETTER_ROOT = f"{SUBJECT_ROOT}.dlq"
 
 # A NATS subject token may not hold '.', '*', '>' or whitespace; agency codes are kept to a

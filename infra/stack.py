@@ -76,15 +76,56 @@ def wait_for_port(
     raise StackError(f"nothing listens on {host}:{port} after {timeout:.0f}s")
 
 
+def nats_config(data_dir: Path, port: int = NATS.port) -> Path:
+    """The embedded NATS's configuration, authentication on: an NKEY identity per component
+    (seeds in the data directory, 0600), least-privilege permissions, no anonymous access
+    (issue #13); external subscribers added with `telework nats subscriber add`."""
+    from infra.nats.accounts import render_config
+    from infra.nats.identities import ensure_seeds, seed_dir_of
+    from infra.nats.subscribers import load_subscribers
+
+    keys = ensure_seeds(seed_dir_of(data_dir))
+    config = data_dir / "nats.conf"
+    config.write_text(
+        render_config(
+            port=port,
+            store_dir=str(data_dir / "nats"),
+            subscribers=load_subscribers(data_dir),
+            service_keys=keys,
+        )
+    )
+    config.chmod(0o600)
+    return config
+
+
 def start_nats(
     data_dir: Path, port: int = NATS.port, config: Path | None = None
 ) -> subprocess.Popen[bytes]:
     store = data_dir / "nats"
     store.mkdir(parents=True, exist_ok=True)
-    args = [nats_server_binary(), "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", str(store)]
-    if config is not None:
-        args += ["-c", str(config)]
-    return _spawn("nats", args, data_dir, port)
+    config = config or nats_config(data_dir, port)
+    args = [nats_server_binary(), "-c", str(config), "-a", "127.0.0.1", "-p", str(port)]
+    proc = _spawn("nats", args, data_dir, port)
+    setup_streams(f"nats://127.0.0.1:{port}", data_dir)
+    return proc
+
+
+def setup_streams(url: str, data_dir: Path) -> None:
+    """Create or update the streams as the admin identity (services may not)."""
+    import asyncio
+
+    from infra.nats import identities
+    from services.shared.jetstream import connect, ensure_streams
+
+    async def setup() -> None:
+        nc = await connect(url, "telework-setup", max_reconnect_attempts=0)
+        try:
+            await ensure_streams(nc.jetstream())
+        finally:
+            await nc.close()
+
+    identities.use(identities.ADMIN.name, identities.seed_dir_of(data_dir))
+    asyncio.run(setup())
 
 
 def start_temporal(
@@ -132,7 +173,15 @@ def up(data_dir: Path) -> list[str]:
     lines = []
     for comp, start in ((NATS, start_nats), (TEMPORAL, start_temporal)):
         if port_open(comp.host, comp.port):
-            lines.append(f"{comp.name}: reusing {comp.host}:{comp.port}")
+            lines.append(
+                f"{comp.name}: reusing {comp.host}:{comp.port}"
+                + (" (not ours: its authentication is its own)" if comp is NATS else "")
+            )
+            if comp is NATS:
+                try:
+                    setup_streams(f"nats://{comp.host}:{comp.port}", data_dir)
+                except Exception as exc:
+                    lines.append(f"nats: could not set up the streams ({type(exc).__name__})")
         else:
             start(data_dir)
             lines.append(

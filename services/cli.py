@@ -125,6 +125,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     func: Command = args.func
     try:
+        # Operators' commands connect to NATS as the admin identity when there is one.
+        from infra.nats import identities
+        from services.shared.settings import Settings
+
+        identities.use("admin", identities.seed_dir_of(Settings.from_env("cli").data_dir))
         return func(args)
     except UsageError as exc:
         print(f"telework: {exc}", file=sys.stderr)

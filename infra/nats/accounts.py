@@ -49,11 +49,21 @@ def render_config(
     *,
     port: int,
     store_dir: str,
-    services_password: str,
     subscribers: list[Subscriber],
+    services_password: str | None = None,
+    service_keys: dict[str, str] | None = None,
     http_port: int | None = None,
 ) -> str:
-    users = [f'      {{ user: "services", password: "{services_password}" }}']
+    """`service_keys` (identity name → NKEY public key): one least-privilege user per
+    component (infra/nats/identities.py). `services_password`: the older single services user,
+    kept for sites that have not moved to NKEYs."""
+    from infra.nats.identities import user_blocks
+
+    users = []
+    if services_password is not None:
+        users.append(f'      {{ user: "services", password: "{services_password}" }}')
+    if service_keys is not None:
+        users += user_blocks(service_keys)
     users += [_subscriber_block(s) for s in subscribers]
     monitor = f"http_port: {http_port}\n" if http_port else ""
     return (

@@ -10,6 +10,7 @@ from nats.js.api import RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import NotFoundError
 
 from contracts.subjects import DEAD_LETTER_ROOT, DEAD_LETTER_STREAM, STREAM_NAME, STREAM_SUBJECTS
+from infra.nats import identities
 
 # Relay retries after an outage re-send events JetStream may already hold; within this window
 # the server drops them by Nats-Msg-Id. Consumers' inboxes cover anything older.
@@ -35,12 +36,28 @@ def dead_letter_stream() -> StreamConfig:
     )
 
 
+class StreamsMissing(RuntimeError):
+    """The streams are not there and this identity may not create them."""
+
+
 async def ensure_streams(js: JetStreamContext) -> None:
+    """Create or update the streams when this process may manage them (the admin identity, or
+    a server without identities, as in tests); otherwise only check that they exist: a
+    service's identity may not touch the stream-management API (issue #13)."""
+    from infra.nats.identities import may_manage_streams
+
+    manage = may_manage_streams()
     for config in (telework_stream(), dead_letter_stream()):
         try:
             await js.stream_info(config.name or "")
-            await js.update_stream(config)
+            if manage:
+                await js.update_stream(config)
         except NotFoundError:
+            if not manage:
+                raise StreamsMissing(
+                    f"stream {config.name} does not exist; an operator creates it with "
+                    "`telework nats setup`"
+                ) from None
             await js.add_stream(config)
 
 
@@ -75,5 +92,6 @@ async def connect(url: str, name: str, *, for_requests: bool = False, **kwargs: 
     }
     if for_requests:
         options["pending_size"] = 0
+    options.update(identities.connection_options())  # this process's NATS identity, if any
     options.update(kwargs)
     return await nats.connect(url, name=name, **options)

@@ -23,13 +23,13 @@ from nats.errors import NoRespondersError
 from opentelemetry.trace import SpanKind
 from pydantic import BaseModel, ValidationError
 
+from contracts.subjects import RPC_ROOT
 from services.shared import telemetry
 from services.shared.auth import AuthError, TokenVerifier
 from services.shared.authz import Actor
 
 log = logging.getLogger(__name__)
 
-RPC_ROOT = "telework.rpc"
 JSON_HEADERS = {"content-type": "application/json"}
 # Seconds since the epoch after which the caller has given up: the responder then does not
 # act (issue #21, item 2: check-ins answered 503 were stored when NATS came back).
@@ -128,7 +128,14 @@ def make_broker(nats_url: str) -> NatsBroker:
     """The broker every service answers requests on. FastStream's per-message access log is
     off: it cost 40% of a check-in's CPU, and services log what matters themselves (without
     personal data)."""
-    return NatsBroker(nats_url, middlewares=[NatsTelemetryMiddleware()], logger=None)
+    from infra.nats.identities import connection_options
+
+    return NatsBroker(
+        nats_url,
+        middlewares=[NatsTelemetryMiddleware()],
+        logger=None,
+        **connection_options(),  # this process's NATS identity, if any (issue #13)
+    )
 
 
 def rpc_subject(service: str, command: str) -> str:

@@ -19,6 +19,7 @@ from sqlalchemy import MetaData
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
+from infra.nats import identities
 from services.shared import clock, telemetry
 from services.shared.db import create_schema, is_sqlite, make_engine, probe_writable, sessionmaker
 from services.shared.relay import OutboxRelay
@@ -115,6 +116,8 @@ async def serve(spec: ServiceSpec, settings: Settings | None = None) -> None:
     settings = settings or Settings.from_env(spec.name)
     configure_logging(spec.name)
     telemetry.configure(f"telework-{spec.name}")
+    # Its own NATS identity, when the site has issued one (issue #13).
+    identities.use(spec.name, identities.seed_dir_of(settings.data_dir))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
