@@ -41,8 +41,10 @@ async def dead_letters(js: JetStreamContext, consumer: str | None = None) -> lis
         info = await js.stream_info(DEAD_LETTER_STREAM)
     except NotFoundError:
         return []
+    if not info.state.messages:
+        return []  # an empty stream reports first_seq 0, which no message has
     out = []
-    for seq in range(info.state.first_seq, info.state.last_seq + 1):
+    for seq in range(max(info.state.first_seq, 1), info.state.last_seq + 1):
         try:
             msg = await js.get_msg(DEAD_LETTER_STREAM, seq)
         except NotFoundError:

@@ -203,3 +203,12 @@ async def test_relay_and_consumer_work_under_their_own_identities(
         )
     await nc.close()
     await nc2.close()
+
+
+async def test_status_reads_an_empty_dead_letter_stream(admin: Client) -> None:
+    """`telework status` on a fresh stack: an empty stream's first sequence is 0."""
+    from services.shared.dead_letters import consumer_lag, dead_letters
+
+    js = admin.nc.jetstream()
+    assert await dead_letters(js) == []
+    assert isinstance(await consumer_lag(js), list)
