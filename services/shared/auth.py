@@ -31,6 +31,12 @@ class AuthError(Exception):
     """The caller is not authenticated; the message says why (never the token itself)."""
 
 
+def load_key(path: Path) -> Ed25519PrivateKey:
+    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    assert isinstance(key, Ed25519PrivateKey)
+    return key
+
+
 def load_or_create_key(path: Path) -> Ed25519PrivateKey:
     """An Ed25519 private key kept in a PEM file (mode 600), made on first use: the dev
     token issuer's and the audit signing key."""

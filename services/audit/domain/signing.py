@@ -49,3 +49,11 @@ def signature_holds(public: Ed25519PublicKey, cp: Checkpoint) -> bool:
         return True
     except (InvalidSignature, ValueError):
         return False
+
+
+def fingerprint(public: Ed25519PublicKey) -> str:
+    """SHA-256 of the raw public key: what anchors pin the chain's key by."""
+    import hashlib
+
+    raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return hashlib.sha256(raw).hexdigest()

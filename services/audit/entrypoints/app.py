@@ -26,10 +26,14 @@ from services.shared.runtime import ServiceContext, ServiceSpec
 NAME = "audit"
 
 
+def signing_key_path(data_dir: Path) -> Path:
+    """Apart from the store (its own setting, mode 0600): whoever can write the store must not
+    also hold the key (R-SEC-5)."""
+    return Path(os.environ.get("TELEWORK_AUDIT_KEY", data_dir / "audit-signing.pem"))
+
+
 def signing_key(data_dir: Path) -> Ed25519PrivateKey:
-    return load_or_create_key(
-        Path(os.environ.get("TELEWORK_AUDIT_KEY", data_dir / "audit-signing.pem"))
-    )
+    return load_or_create_key(signing_key_path(data_dir))
 
 
 def chain_from_env(data_dir: Path) -> Chain:
@@ -41,6 +45,7 @@ def chain_from_env(data_dir: Path) -> Chain:
 
 async def run(ctx: ServiceContext) -> None:
     await check_format(ctx.sessions)
+    await refuse_a_new_key_for_a_signed_chain(ctx)
     store = chain_from_env(ctx.settings.data_dir)
 
     async def append(s: AsyncSession, event: CloudEvent) -> None:
@@ -67,6 +72,21 @@ async def run(ctx: ServiceContext) -> None:
         await asyncio.gather(*tasks, return_exceptions=True)
         await broker.stop()
         await nc.close()
+
+
+async def refuse_a_new_key_for_a_signed_chain(ctx: ServiceContext) -> None:
+    """A key is made once, for an empty chain. A chain already signed whose key is missing is
+    an operator's problem to solve (restore the key), never a reason to sign with a new one."""
+    path = signing_key_path(ctx.settings.data_dir)
+    if path.exists():
+        return
+    async with ctx.sessions() as s:
+        signed = (await s.execute(select(checkpoints.c.position).limit(1))).first()
+    if signed is not None:
+        raise RuntimeError(
+            f"the audit key {path} is missing but the chain is already signed: restore the key "
+            "(or set TELEWORK_AUDIT_KEY); a new key would re-sign history"
+        )
 
 
 class Status(BaseModel):

@@ -54,18 +54,50 @@ async def _authorized(
         raise UsageError(str(exc)) from None
 
 
+async def _public(ctx: Any) -> Any:
+    """The audit key's public half, never a new key: verifying with a key made on the spot
+    would bless whatever the store holds (R-SEC-5). A store with nothing signed yet needs none."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from sqlalchemy import select
+
+    from services.audit.adapters.tables import checkpoints
+    from services.audit.entrypoints.app import signing_key_path
+    from services.cli import UsageError
+    from services.shared.auth import load_key
+
+    path = signing_key_path(ctx.settings.data_dir)
+    if path.exists():
+        return load_key(path).public_key()
+    async with ctx.sessions() as s:
+        signed = (await s.execute(select(checkpoints.c.position).limit(1))).first()
+    if signed is not None:
+        raise UsageError(
+            f"the audit key {path} does not exist: restore it from its backup, or point "
+            "TELEWORK_AUDIT_KEY at it (verify never makes a new key)"
+        )
+    return Ed25519PrivateKey.generate().public_key()  # nothing signed: no signature to check
+
+
 def _verify(args: argparse.Namespace) -> int:
-    from services.audit.entrypoints.app import signing_key
     from services.audit.service_layer.store import verify
 
     actor = _auditor(args)
+    anchor_file = None
+    if args.anchors not in (None, "stream"):
+        anchor_file = Path(args.anchors)
+        if not anchor_file.is_file():
+            from services.cli import UsageError
+
+            raise UsageError(f"{anchor_file}: no such anchor file")
 
     async def run() -> Any:
         ctx = await _context()
         try:
             await _authorized(ctx, actor, "verify", {"from": args.from_})
-            public = signing_key(ctx.settings.data_dir).public_key()
+            public = await _public(ctx)
             problem, checked = await verify(ctx.sessions, public, args.from_)
+            if problem is None and args.anchors is not None:
+                problem = await _against_anchors(ctx, public, anchor_file)
             complete = None if args.chain_only else await _completeness(ctx)
             return problem, checked, complete
         finally:
@@ -105,6 +137,36 @@ def _verify(args: argparse.Namespace) -> int:
             )
         print(_completeness_line(complete))
     return 0 if problem is None and (not whole or complete.complete) else 1
+
+
+async def _against_anchors(ctx: Any, public: Any, anchor_file: Path | None) -> Any:
+    """The store against anchors from a file kept elsewhere, or from the stream (which also
+    gives the original events, to name a rewritten record exactly)."""
+    from services.audit.service_layer.anchors import (
+        check_against_anchors,
+        from_stream,
+        read_anchor_file,
+    )
+    from services.cli import UsageError
+    from services.shared.jetstream import connect
+
+    originals = None
+    if anchor_file is not None:
+        anchors = read_anchor_file(anchor_file)
+    else:
+        try:
+            nc = await asyncio.wait_for(
+                connect(ctx.settings.nats_url, "telework-audit-anchors", allow_reconnect=False), 5
+            )
+        except Exception as exc:
+            raise UsageError(f"NATS at {ctx.settings.nats_url} is not answering ({exc})") from None
+        try:
+            anchors, originals = await from_stream(nc.jetstream())
+        finally:
+            await nc.close()
+    if not anchors:
+        raise UsageError("no anchors found: nothing to check the store against")
+    return await check_against_anchors(ctx.sessions, anchors, public, originals)
 
 
 async def _completeness(ctx: Any) -> Any:
@@ -279,6 +341,12 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None
     q = with_token(a.add_parser("verify", help="check the chain and every checkpoint"))
     q.add_argument("--from", dest="from_", type=int, default=1, metavar="POS")
     q.add_argument("--json", action="store_true")
+    q.add_argument(
+        "--anchors",
+        metavar="FILE|stream",
+        help="also check the store against anchors kept outside it: a JSON-lines file of "
+        "checkpoint_signed events, or 'stream' to read them (and the original events) from NATS",
+    )
     q.add_argument(
         "--chain-only", action="store_true", help="skip comparing the chain with the stream"
     )

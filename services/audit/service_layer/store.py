@@ -10,6 +10,7 @@ from sqlalchemy import LargeBinary, String, case, func, insert, literal, select,
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts.envelope import CloudEvent
+from contracts.events.audit import PLATFORM_AGENCY, CheckpointSigned
 from services.audit.adapters.tables import chain, checkpoints
 from services.audit.domain.chain import (
     GENESIS,
@@ -20,8 +21,9 @@ from services.audit.domain.chain import (
     first_problem,
     link,
 )
-from services.audit.domain.signing import Checkpoint, sign, signature_holds
+from services.audit.domain.signing import Checkpoint, fingerprint, sign, signature_holds
 from services.shared import clock
+from services.shared.eventlog import EventLog, NewEvent
 
 CHUNK = 20_000
 
@@ -39,6 +41,13 @@ async def check_format(sessions: async_sessionmaker[Any]) -> None:
             "this audit store keeps links as text, the format before 2026-11-26; export it "
             "with the version that wrote it, or reset a development store with `make clean`"
         )
+
+
+class ChainDoesNotExtend(RuntimeError):
+    """The records since the last checkpoint do not follow from it."""
+
+
+ANCHORS = EventLog("/telework/audit")
 
 
 class Chain:
@@ -93,13 +102,67 @@ class Chain:
             position, digest = await self.head(s)
         if position == 0:
             return None
+        await self._extends_last_checkpoint(s, position, digest)
         cp = sign(self._key, position, digest.hex(), self._now())
         await s.execute(
             insert(checkpoints).values(
                 position=cp.position, hash=cp.hash, signed_at=cp.signed_at, signature=cp.signature
             )
         )
+        # The same checkpoint on the bus, in this transaction: an anchor outside the store.
+        await ANCHORS.append(
+            s,
+            "audit-checkpoints",
+            [
+                NewEvent(
+                    CheckpointSigned(
+                        position=cp.position,
+                        hash=cp.hash,
+                        signed_at=cp.signed_at.isoformat(),
+                        signature=cp.signature,
+                        key_fingerprint=fingerprint(self._key.public_key()),
+                    ),
+                    PLATFORM_AGENCY,
+                    event_id=f"audit-checkpoint-{cp.position}",
+                )
+            ],
+            None,
+        )
         return cp
+
+    async def _extends_last_checkpoint(self, s: AsyncSession, position: int, digest: bytes) -> None:
+        """Refuse to sign a head that does not follow from the last signed one: a store
+        rewritten behind the service's back is not blessed by a fresh signature (R-SEC-5)."""
+        last = (
+            await s.execute(
+                select(checkpoints.c.position, checkpoints.c.hash)
+                .where(checkpoints.c.position < position)
+                .order_by(checkpoints.c.position.desc())
+                .limit(1)
+            )
+        ).first()
+        start, prev = (last.position, bytes.fromhex(last.hash)) if last else (0, GENESIS)
+        rows = (
+            await s.execute(
+                select(chain.c.position, chain.c.canonical, chain.c.hash, chain.c.prev_hash)
+                .where(chain.c.position > start, chain.c.position <= position)
+                .order_by(chain.c.position)
+            )
+        ).all()
+        expected = start + 1
+        for r in rows:
+            if (
+                r.position != expected
+                or bytes(r.prev_hash) != prev
+                or link(prev, bytes(r.canonical)) != bytes(r.hash)
+            ):
+                raise ChainDoesNotExtend(
+                    f"record {expected} does not extend the checkpoint at {start}; not signing"
+                )
+            prev = bytes(r.hash)
+            expected += 1
+        if expected != position + 1 or prev != digest:
+            raise ChainDoesNotExtend(f"the head at {position} is not the chain's; not signing")
 
 
 async def verify(
