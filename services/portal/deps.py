@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from temporalio.client import Client as Temporal
 
 from services.shared import rpc
-from services.shared.auth import DevIssuer, TokenVerifier
+from services.shared.auth import DevIssuer, ServiceCredentials, TokenVerifier
 
 
 class BackendError(Exception):
@@ -26,10 +26,15 @@ class Backends:
     sessions: async_sessionmaker[Any]
     issuer: DevIssuer
     verifier: TokenVerifier
-    service_token: str
+    service_token: "str | ServiceCredentials"  # credentials renewed per target, or a fixed token
     task_queue: str = "engagement"
     demo_login: bool = False  # the password form: demo mode only (`make run` turns it on)
     secure_cookies: bool = False
+
+    def _service_token(self, service: str) -> str:
+        if isinstance(self.service_token, str):
+            return self.service_token
+        return self.service_token.token(service)
 
     async def ask(
         self,
@@ -41,7 +46,7 @@ class Backends:
     ) -> Any:
         try:
             return await rpc.request(
-                self.nats, service, command, body, token or self.service_token, lang=lang
+                self.nats, service, command, body, token or self._service_token(service), lang=lang
             )
         except rpc.Unavailable:
             raise BackendError(

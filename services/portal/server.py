@@ -11,7 +11,7 @@ import uvicorn
 from services.portal.app import create_app
 from services.portal.deps import Backends
 from services.portal.tables import PORTAL
-from services.shared.auth import DevIssuer, service_token, verifier_from_env
+from services.shared.auth import DevIssuer, service_credentials, verifier_from_env
 from services.shared.jetstream import connect
 from services.shared.runtime import ServiceContext, ServiceSpec
 from workflows.engagement.worker import connect_temporal
@@ -32,7 +32,7 @@ async def backends(ctx: ServiceContext) -> Backends:
         sessions=ctx.sessions,
         issuer=issuer,
         verifier=verifier_from_env(ctx.settings.data_dir),
-        service_token=service_token(NAME, ctx.settings.data_dir),
+        service_token=service_credentials(NAME, ctx.settings.data_dir),
         demo_login=os.environ.get("TELEWORK_DEMO_LOGIN", "0") == "1",
         secure_cookies=os.environ.get("TELEWORK_SECURE_COOKIES") == "1",
     )

@@ -87,8 +87,8 @@ class DevIssuer:
         }
         return jwt.encode(claims, self.key, algorithm="EdDSA")
 
-    def verifier(self) -> "TokenVerifier":
-        return TokenVerifier(self.key.public_key(), self.issuer, self.audience)
+    def verifier(self, service: str | None = None) -> "TokenVerifier":
+        return TokenVerifier(self.key.public_key(), self.issuer, self.audience, service=service)
 
 
 def _grant_claim(g: Grant) -> dict[str, Any]:
@@ -125,10 +125,15 @@ class TokenVerifier:
         *,
         remember: int = 10_000,
         clock_seconds: Callable[[], float] = time.time,
+        service: str | None = None,
     ) -> None:
+        """`service`: the service this verifier guards; it also accepts tokens minted for it
+        alone (audience `<audience>:<service>`), and those minted for another service never
+        (issue #13)."""
         self._key = key
         self._issuer = issuer
         self._audience = audience
+        self._service = service
         self._jwks = jwt.PyJWKClient(jwks_url) if jwks_url else None
         # Tokens already verified, until they expire: a portal session sends the same token
         # with every request, and the signature check is the largest cost of a small request.
@@ -161,9 +166,17 @@ class TokenVerifier:
                 token,
                 key,
                 algorithms=["EdDSA", "RS256", "ES256"],
-                audience=self._audience,
+                audience=[
+                    self._audience,
+                    *([service_audience(self._service)] if self._service else []),
+                ],
                 issuer=self._issuer,
-                options={"require": ["exp", "iat", "sub", "aud", "iss"]},
+                # Times are checked below on this verifier's clock (injectable in tests).
+                options={
+                    "require": ["exp", "iat", "sub", "aud", "iss"],
+                    "verify_exp": False,
+                    "verify_iat": False,
+                },
             )
         except jwt.ExpiredSignatureError:
             raise AuthError("token expired") from None
@@ -175,6 +188,11 @@ class TokenVerifier:
             raise AuthError("token signature does not verify (tampered or foreign key)") from None
         except jwt.PyJWTError as exc:
             raise AuthError(f"token refused: {exc}") from None
+        now = self._seconds()
+        if float(claims["exp"]) <= now:
+            raise AuthError("token expired")
+        if float(claims["iat"]) > now + 60:  # a minute's skew between machines is allowed
+            raise AuthError("token refused: issued in the future")
         grants = tuple(_grant(g) for g in claims.get("grants", []))
         actor = Actor(subject=str(claims["sub"]), grants=grants, email=claims.get("email"))
         return actor, float(claims["exp"])
@@ -187,19 +205,69 @@ def service_actor(name: str) -> Actor:
     return Actor(f"svc:{name}", (Grant(Role.SERVICE, ALL_AGENCIES),))
 
 
+def service_audience(service: str) -> str:
+    return f"{DEFAULT_AUDIENCE}:{service}"
+
+
+class ServiceCredentials:
+    """How a service proves itself to another (issue #13, item 2): a token per target service
+    (its audience names that service, so a token taken from one cannot be replayed to
+    another), short-lived, and minted again well before it expires, so a service that has run
+    for days keeps working. A site's own static `TELEWORK_SERVICE_TOKEN` is used as given."""
+
+    LIFETIME = timedelta(minutes=15)
+    RENEW_BEFORE = timedelta(minutes=5)
+
+    def __init__(
+        self,
+        name: str,
+        issuer: "DevIssuer | None",
+        static: str | None = None,
+        now: Callable[[], datetime] = clock.now,
+    ) -> None:
+        self._name = name
+        self._issuer = issuer
+        self._static = static
+        self._now = now
+        self._held: dict[str, tuple[str, datetime]] = {}
+
+    def token(self, for_service: str) -> str:
+        if self._static or self._issuer is None:
+            return self._static or ""
+        at = self._now()
+        held = self._held.get(for_service)
+        if held is None or held[1] - at <= self.RENEW_BEFORE:
+            token = self._issuer.issue(
+                service_actor(self._name),
+                ttl=self.LIFETIME,
+                now=at,
+                audience=service_audience(for_service),
+            )
+            held = (token, at + self.LIFETIME)
+            self._held[for_service] = held
+        return held[0]
+
+
+def service_credentials(name: str, data_dir: Path) -> ServiceCredentials:
+    static = os.environ.get("TELEWORK_SERVICE_TOKEN")
+    issuer = None if static else DevIssuer.load_or_create(data_dir / "dev-issuer.pem")
+    return ServiceCredentials(name, issuer, static)
+
+
 def service_token(name: str, data_dir: Path) -> str:
-    """`TELEWORK_SERVICE_TOKEN` in production; a dev-issuer token for the embedded stack."""
+    """One token for any service (the CLI's `token issue --service`): prefer
+    `service_credentials`, whose tokens are bound to their target and renewed."""
     return os.environ.get("TELEWORK_SERVICE_TOKEN") or DevIssuer.load_or_create(
         data_dir / "dev-issuer.pem"
     ).issue(service_actor(name))
 
 
-def verifier_from_env(data_dir: Path) -> TokenVerifier:
+def verifier_from_env(data_dir: Path, service: str | None = None) -> TokenVerifier:
     issuer = os.environ.get("TELEWORK_OIDC_ISSUER")
     audience = os.environ.get("TELEWORK_TOKEN_AUDIENCE", DEFAULT_AUDIENCE)
     if issuer:
         jwks = os.environ.get("TELEWORK_OIDC_JWKS_URL")
         if not jwks:
             raise AuthError("TELEWORK_OIDC_ISSUER is set but TELEWORK_OIDC_JWKS_URL is not")
-        return TokenVerifier(None, issuer, audience, jwks_url=jwks)
-    return DevIssuer.load_or_create(data_dir / "dev-issuer.pem").verifier()
+        return TokenVerifier(None, issuer, audience, jwks_url=jwks, service=service)
+    return DevIssuer.load_or_create(data_dir / "dev-issuer.pem").verifier(service)

@@ -84,6 +84,50 @@ async def run_at_rate(first: int, n: int, rate: float, one) -> list[float]:  # t
 async def test_checkins_against_bare_inserts(
     postgres_url: str, private_nats_url: str, tmp_path: Path
 ) -> None:
+    await run_bench(postgres_url, private_nats_url, tmp_path, "durable_checkins_postgres", {})
+
+
+@pytest.mark.bench
+async def test_checkins_with_nats_identities(postgres_url: str, tmp_path: Path) -> None:
+    """The same with authentication on, as `make run` starts NATS (issue #13): the service
+    runs as its own NKEY identity, the load generator as the portal's."""
+    from infra.nats import identities
+    from infra.nats.accounts import render_config
+    from services.shared.jetstream import ensure_streams
+    from tests.support.servers import NatsServer
+
+    seeds = identities.seed_dir_of(tmp_path)
+    server = NatsServer(store=tmp_path / "js")
+    conf = tmp_path / "nats.conf"
+    conf.write_text(
+        render_config(
+            port=server.port,
+            store_dir=str(server.store),
+            subscribers=[],
+            service_keys=identities.ensure_seeds(seeds),
+        )
+    )
+    server.config = conf
+    server.start()
+    try:
+        identities.use("admin", seeds)
+        admin = await nats.connect(server.url, **identities.connection_options())
+        await ensure_streams(admin.jetstream())
+        await admin.close()
+        identities.use("portal", seeds)
+        portal = identities.connection_options()
+        identities._current.clear()
+        await run_bench(
+            postgres_url, server.url, tmp_path, "durable_checkins_postgres_nats_auth", portal
+        )
+    finally:
+        server.cleanup()
+
+
+async def run_bench(
+    postgres_url: str, nats_url: str, tmp_path: Path, name: str, client: dict[str, object]
+) -> None:
+    private_nats_url = nats_url
     prefix = "b" + uuid.uuid4().hex[:8] + "_"
     schema = f"{prefix}attendance"
     engine = make_engine(postgres_url, schema, pool_size=IN_FLIGHT)
@@ -157,7 +201,7 @@ async def test_checkins_against_bare_inserts(
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    nc = await nats.connect(private_nats_url)
+    nc = await nats.connect(private_nats_url, **client)  # type: ignore[arg-type]
     failures = 0
     try:
         await wait_answering(nc, tokens[0])
@@ -200,7 +244,7 @@ async def test_checkins_against_bare_inserts(
     q = statistics.quantiles(latencies, n=100)
     qs = statistics.quantiles(saturated, n=100)
     report(
-        "durable_checkins_postgres",
+        name,
         ours,
         "check-ins/s",
         baseline,

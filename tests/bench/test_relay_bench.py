@@ -35,7 +35,43 @@ async def test_relay_against_raw_jetstream(postgres_url: str, tmp_path: Path) ->
         server.cleanup()
 
 
-async def run_bench(postgres_url: str, nats_url: str) -> None:
+@pytest.mark.bench
+async def test_relay_with_nats_identities(postgres_url: str, tmp_path: Path) -> None:
+    """The same, with authentication on as `make run` starts NATS (issue #13): the relay and
+    the baseline both publish as the meetings service's NKEY identity, under its permissions."""
+    from infra.nats import identities
+    from infra.nats.accounts import render_config
+
+    seeds = tmp_path / "seeds"
+    server = NatsServer(store=tmp_path / "js")
+    conf = tmp_path / "nats.conf"
+    conf.write_text(
+        render_config(
+            port=server.port,
+            store_dir=str(server.store),
+            subscribers=[],
+            service_keys=identities.ensure_seeds(seeds),
+        )
+    )
+    server.config = conf
+    server.start()
+    try:
+        identities.use("admin", seeds)
+        admin = await nats.connect(server.url, **identities.connection_options())
+        await ensure_streams(admin.jetstream())
+        await admin.close()
+        identities.use("meetings", seeds)  # sample events are the meetings context's
+        await run_bench(postgres_url, server.url, "relay_throughput_postgres_nats_auth")
+    finally:
+        identities._current.clear()
+        server.cleanup()
+
+
+async def run_bench(
+    postgres_url: str, nats_url: str, name: str = "relay_throughput_postgres"
+) -> None:
+    from infra.nats import identities
+
     schema = "bench_" + uuid.uuid4().hex[:8]
     engine = make_engine(postgres_url, schema)
     await create_schema(engine, [], schema)
@@ -52,7 +88,7 @@ async def run_bench(postgres_url: str, nats_url: str) -> None:
         rows = (await s.execute(select(outbox.c.subject, outbox.c.envelope))).all()
 
     # Baseline: the same envelopes, published straight to JetStream with the same headers.
-    nc = await nats.connect(nats_url)
+    nc = await nats.connect(nats_url, **identities.connection_options())
     js = nc.jetstream()
     await ensure_streams(js)
     payloads = [
@@ -79,5 +115,5 @@ async def run_bench(postgres_url: str, nats_url: str) -> None:
     async with engine.begin() as conn:
         await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
     await engine.dispose()
-    report("relay_throughput_postgres", ours_rate, "events/s", raw_rate, events=N)
+    report(name, ours_rate, "events/s", raw_rate, events=N)
     assert relay.published_total == N

@@ -83,3 +83,47 @@ class TestRememberedTokens:
         for t in tokens:
             verifier.verify(t)
         assert list(verifier._verified) == tokens[2:]
+
+
+class TestServiceCredentials:
+    """Issue #13, item 2 (R-SEC-1): no reusable all-powerful token on the bus."""
+
+    def test_a_long_running_service_keeps_working_with_short_bound_tokens(
+        self, issuer: DevIssuer
+    ) -> None:
+        from datetime import datetime
+
+        from services.shared.auth import ServiceCredentials
+        from services.shared.clock import BANGKOK
+
+        t = [datetime(2026, 12, 1, 8, tzinfo=BANGKOK)]
+        creds = ServiceCredentials("portal", issuer, now=lambda: t[0])
+        identity = TokenVerifier(
+            issuer.key.public_key(),
+            issuer.issuer,
+            issuer.audience,
+            clock_seconds=lambda: t[0].timestamp(),
+            service="identity",
+        )
+        first = creds.token("identity")
+        assert identity.verify(first).subject == "svc:portal"
+        seen = {first}
+        for _ in range(3 * 24 * 60):  # three days, a request a minute
+            t[0] += timedelta(minutes=1)
+            token = creds.token("identity")
+            seen.add(token)
+            assert identity.verify(token).subject == "svc:portal"
+        assert len(seen) > 400  # renewed all along, each living 15 minutes
+        with pytest.raises(AuthError, match="expired"):
+            identity.verify(first)
+
+    def test_a_token_for_one_service_is_refused_by_another(self, issuer: DevIssuer) -> None:
+        from services.shared.auth import ServiceCredentials
+
+        creds = ServiceCredentials("portal", issuer)
+        for_identity = creds.token("identity")
+        with pytest.raises(AuthError, match="audience"):
+            issuer.verifier(service="attendance").verify(for_identity)
+        with pytest.raises(AuthError, match="audience"):
+            issuer.verifier().verify(for_identity)  # nor as a user's token at the portal
+        assert issuer.verifier(service="identity").verify(for_identity).subject == "svc:portal"

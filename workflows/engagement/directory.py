@@ -11,6 +11,7 @@ from typing import Any, Protocol
 from nats.aio.client import Client
 
 from services.shared import rpc
+from services.shared.auth import ServiceCredentials
 from workflows.engagement.models import Chain, EligibilityResult, Heads, Policy
 
 
@@ -35,15 +36,17 @@ def _policy(result: dict[str, Any]) -> Policy:
 
 
 class NatsIdentityDirectory:
-    def __init__(self, nc: Client, token: str, timeout: float = 5.0) -> None:
+    def __init__(self, nc: Client, token: "str | ServiceCredentials", timeout: float = 5.0) -> None:
+        """`token`: the service's credentials (renewed, bound to identity), or a fixed token."""
         self._nc = nc
         self._token = token
         self._timeout = timeout
 
     async def _ask(self, command: str, body: dict[str, Any]) -> dict[str, Any]:
+        token = self._token if isinstance(self._token, str) else self._token.token("identity")
         try:
             result: dict[str, Any] = await rpc.request(
-                self._nc, "identity", command, body, self._token, lang="en", timeout=self._timeout
+                self._nc, "identity", command, body, token, lang="en", timeout=self._timeout
             )
         except rpc.Refused as exc:
             raise DirectoryError(exc.reason) from None

@@ -11,7 +11,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Worker
 
 from services.shared import clock
-from services.shared.auth import TokenVerifier, service_token, verifier_from_env
+from services.shared.auth import TokenVerifier, service_credentials, verifier_from_env
 from services.shared.jetstream import connect
 from services.shared.runtime import ServiceContext, ServiceSpec
 from workflows.engagement import TASK_QUEUE
@@ -81,7 +81,7 @@ async def run_worker(ctx: ServiceContext) -> None:
     worker = build_worker(
         client,
         ctx.sessions,
-        NatsIdentityDirectory(nc, service_token("engagement", ctx.settings.data_dir)),
+        NatsIdentityDirectory(nc, service_credentials("engagement", ctx.settings.data_dir)),
         actor_proof=verifier_from_env(ctx.settings.data_dir),
     )
     async with worker:

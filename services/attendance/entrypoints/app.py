@@ -34,7 +34,7 @@ def responder(service: AttendanceService, verifier: TokenVerifier) -> rpc.Respon
 
 async def run(ctx: ServiceContext) -> None:
     service = AttendanceService(ctx.sessions)
-    answering = responder(service, verifier_from_env(ctx.settings.data_dir))
+    answering = responder(service, verifier_from_env(ctx.settings.data_dir, NAME))
     requests = await connect(ctx.settings.nats_url, name="telework-attendance")
     nc = await connect(ctx.settings.nats_url, name="telework-attendance-consumer")
     consumer = EventConsumer(CONSUMER, ctx.sessions, service.apply_event, wants=projection.wants)

@@ -57,7 +57,7 @@ async def run(ctx: ServiceContext) -> None:
         broker,
         ctx.sessions,
         signing_key(ctx.settings.data_dir).public_key(),
-        verifier_from_env(ctx.settings.data_dir),
+        verifier_from_env(ctx.settings.data_dir, NAME),
     )
     await broker.start()
     consumer = EventConsumer(NAME, ctx.sessions, append, batch=500)

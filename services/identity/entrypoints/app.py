@@ -20,7 +20,7 @@ async def serve_requests(ctx: ServiceContext) -> None:
     from services.identity.entrypoints.cli import citizen_key
 
     service = IdentityService(ctx.sessions, citizen_key(ctx.settings.data_dir))
-    wire(broker, service, verifier_from_env(ctx.settings.data_dir))
+    wire(broker, service, verifier_from_env(ctx.settings.data_dir, NAME))
     await broker.start()
     try:
         await ctx.stop.wait()

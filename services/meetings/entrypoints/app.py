@@ -33,7 +33,7 @@ def wire(broker: NatsBroker, service: MeetingsService, verifier: TokenVerifier) 
 async def serve_requests(ctx: ServiceContext) -> None:
     broker = rpc.make_broker(ctx.settings.nats_url)
     service = MeetingsService(ctx.sessions, tuple(cabinet_named_kinds(None)))
-    wire(broker, service, verifier_from_env(ctx.settings.data_dir))
+    wire(broker, service, verifier_from_env(ctx.settings.data_dir, NAME))
     await broker.start()
     try:
         await ctx.stop.wait()

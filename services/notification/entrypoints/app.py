@@ -16,7 +16,7 @@ from services.notification.adapters.channels import SmtpSettings
 from services.notification.adapters.tables import NOTIFICATION
 from services.notification.service_layer.notifier import Notifier
 from services.shared import clock, rpc
-from services.shared.auth import TokenVerifier, service_token, verifier_from_env
+from services.shared.auth import TokenVerifier, service_credentials, verifier_from_env
 from services.shared.authz import Actor, Resource, can
 from services.shared.clock import BANGKOK
 from services.shared.consumer import EventConsumer
@@ -51,7 +51,7 @@ def webhook_secret(data_dir: Path) -> bytes:
 
 async def run(ctx: ServiceContext) -> None:
     nc = await connect(ctx.settings.nats_url, name="telework-notification")
-    people = NatsIdentityDirectory(nc, service_token(NAME, ctx.settings.data_dir))
+    people = NatsIdentityDirectory(nc, service_credentials(NAME, ctx.settings.data_dir))
     notifier = Notifier(
         ctx.sessions, people, smtp_from_env(), webhook_secret(ctx.settings.data_dir)
     )
@@ -61,7 +61,7 @@ async def run(ctx: ServiceContext) -> None:
 
     consumer = EventConsumer(NAME, ctx.sessions, route)
     broker = rpc.make_broker(ctx.settings.nats_url)
-    wire(broker, notifier, verifier_from_env(ctx.settings.data_dir))
+    wire(broker, notifier, verifier_from_env(ctx.settings.data_dir, NAME))
     await broker.start()
     tasks = [
         asyncio.create_task(consumer.run(nc, ctx.stop)),
