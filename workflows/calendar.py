@@ -88,6 +88,26 @@ class WorkingCalendar:
             day += timedelta(days=1)
 
 
+def report_due_dates(
+    start: date, end: date, cadence_days: int | None, calendar: WorkingCalendar
+) -> list[date]:
+    """A progress report every `cadence_days` from `start` (R-MON-1), each due on a working
+    day: one falling on a weekend or holiday is due the next working day (R-LAW-2). None past
+    the end of the period."""
+    if not cadence_days or cadence_days < 1:
+        return []
+    out = []
+    n = 1
+    while (due := start + timedelta(days=cadence_days * n)) <= end:
+        while not calendar.is_working_day(due):
+            due += timedelta(days=1)
+        if due > end:
+            break
+        out.append(due)
+        n += 1
+    return out
+
+
 BE_OFFSET = 543  # Buddhist Era year = Common Era year + 543
 # Years the platform plans in (C.E.): wide enough for any agreement, narrow enough that a
 # mistyped year is refused with a reason instead of overflowing the calendar.

@@ -186,7 +186,11 @@ class TestDelivery:
         async with db.sessions.begin() as s:
             assert await n.route(s, event) == 0
         await n.deliver_due()
-        assert len(box.messages) == 1 and box.messages[0]["To"] == "d0002@example.go.th"
+        # Once each: the higher supervisor it escalated to, and the first-level supervisor.
+        assert sorted(m["To"] for m in box.messages) == [
+            "d0002@example.go.th",
+            "d0201@example.go.th",
+        ]
 
     async def test_retries_with_backoff_then_dead_letter_then_operator_retry(
         self, db: Database, smtp: tuple[Mailbox, SmtpSettings]

@@ -204,3 +204,28 @@ def test_29_february_of_a_buddhist_leap_year() -> None:
     from workflows.calendar import parse_day
 
     assert parse_day("2567-02-29") == date(2024, 2, 29)
+
+
+class TestReportDueDates:
+    """R-LAW-2, R-MON-1: progress reports fall due on working days."""
+
+    def test_a_due_date_on_a_holiday_or_weekend_moves_to_the_next_working_day(self) -> None:
+        from workflows.calendar import report_due_dates
+
+        # 7 Dec 2026 is the substitution day for National Day: due the 8th.
+        assert report_due_dates(date(2026, 11, 23), date(2027, 1, 20), 14, CAL) == [
+            date(2026, 12, 8),
+            date(2026, 12, 21),
+            date(2027, 1, 4),
+            date(2027, 1, 18),
+        ]
+        # Every 5 days from a Monday: Saturday 28 Nov is due Monday 30 Nov.
+        assert report_due_dates(date(2026, 11, 23), date(2026, 12, 1), 5, CAL) == [
+            date(2026, 11, 30)
+        ]
+
+    def test_none_past_the_end_or_without_a_cadence(self) -> None:
+        from workflows.calendar import report_due_dates
+
+        assert report_due_dates(date(2026, 12, 1), date(2026, 12, 10), 14, CAL) == []
+        assert report_due_dates(date(2026, 12, 1), date(2027, 12, 10), None, CAL) == []

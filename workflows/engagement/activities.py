@@ -14,7 +14,7 @@ from temporalio import activity
 from contracts.events.base import event_class
 from services.shared import clock
 from services.shared.eventlog import EventLog, NewEvent
-from workflows.calendar import Schedule, WorkingCalendar
+from workflows.calendar import Schedule, WorkingCalendar, report_due_dates
 from workflows.engagement.directory import IdentityDirectory
 from workflows.engagement.models import (
     Chain,
@@ -64,9 +64,16 @@ class EngagementActivities:
     async def plan_schedule(self, p: PlanSchedule) -> Planned:
         s = p.schedule
         schedule = Schedule(s.kind, s.start, s.months, tuple(s.weekdays), s.days)
-        dates = schedule.dates(WorkingCalendar(frozenset(p.extra_holidays)))
+        calendar = WorkingCalendar(frozenset(p.extra_holidays))
+        dates = schedule.dates(calendar)
         end = schedule.end if s.kind != "occasional" else dates[-1]
-        return Planned(dates=dates, start=dates[0] if dates else s.start, end=end)
+        start = dates[0] if dates else s.start
+        return Planned(
+            dates=dates,
+            start=start,
+            end=end,
+            report_due=report_due_dates(start, end, p.report_cadence_days, calendar),
+        )
 
     @activity.defn(name="allocate_order_number")
     async def allocate_order_number(self, r: OrderNumberRequest) -> str:

@@ -192,12 +192,16 @@ class Policy(_Model):
 class PlanSchedule(_Model):
     schedule: ScheduleSpec
     extra_holidays: list[date] = Field(default_factory=list)
+    report_cadence_days: int | None = None  # given: the report due dates are planned too
 
 
 class Planned(_Model):
     dates: list[date]
     start: date
     end: date
+    # Progress reports fall due on working days (R-LAW-2). Empty in histories recorded before
+    # they were planned here; those keep their calendar-day due dates when replayed.
+    report_due: list[date] = Field(default_factory=list)
 
 
 class OrderNumberRequest(_Model):

@@ -166,11 +166,23 @@ class EngagementWorkflow:
         """R-MON-1/2: a report per cadence; missing at its due time → reminder; still missing
         after the grace period → escalation to the higher supervisor."""
         assert self.policy is not None
+        # Planned due dates (working days) when the schedule planned them from this start;
+        # otherwise, as recorded histories did, every cadence of calendar days.
+        planned_due = (
+            self.planned.report_due
+            if self.planned is not None and self.start_date == self.planned.start
+            else []
+        )
         report_no = 0
         while not self._ending():
             report_no += 1
             assert self.start_date is not None and self.end_date is not None
-            due = self.start_date + timedelta(days=self.policy.report_cadence_days * report_no)
+            if planned_due:
+                if report_no > len(planned_due):
+                    break
+                due = planned_due[report_no - 1]
+            else:
+                due = self.start_date + timedelta(days=self.policy.report_cadence_days * report_no)
             if due > self.end_date:
                 break
             self.reports.setdefault(report_no, "due")
@@ -188,6 +200,10 @@ class EngagementWorkflow:
             if self.reports[n] == "due":
                 assert self.chain is not None
                 higher = self.chain.chain[1] if len(self.chain.chain) > 1 else None
+                # Nobody above the first-level supervisor: the head of agency hears of it
+                # (issue #19). Patched: histories escalated to nobody replay as they were.
+                if higher is None and workflow.patched("escalate-to-head-when-no-higher"):
+                    higher = (await self._heads()).deciding
                 self.reports[n] = "missing"
                 await self._record(ev.ReportEscalated, report_no=n, due=due, escalated_to=higher)
         await self._sleep_until(self.end_date, self._ending)
@@ -617,7 +633,11 @@ class EngagementWorkflow:
         assert self.policy is not None
         planned: Planned = await workflow.execute_activity(
             "plan_schedule",
-            PlanSchedule(schedule=u.schedule, extra_holidays=self.policy.extra_holidays),
+            PlanSchedule(
+                schedule=u.schedule,
+                extra_holidays=self.policy.extra_holidays,
+                report_cadence_days=self.policy.report_cadence_days,
+            ),
             result_type=Planned,
             start_to_close_timeout=IO,
         )

@@ -55,6 +55,8 @@ ROUTES: dict[str, tuple[Route, ...]] = {
     ),
     "engagement.report_escalated": (
         Route("R-MON-2 escalation", "escalated_to", "report_escalated", quiet=True),
+        # The first-level supervisor, whose report it was to review, is told too (issue #19).
+        Route("R-MON-2 escalation", "first_supervisor", "report_escalated", quiet=True),
     ),
     "engagement.termination_proposed": (
         Route("R-TRM-1 termination to decide", "head", "termination_proposed"),
