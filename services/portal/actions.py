@@ -438,6 +438,7 @@ def refusal(exc: BackendError) -> Refused:
         "invalid": 422,
         "unauthenticated": 401,
         "internal": 502,
+        "too_large": 413,
     }.get(exc.code, 409)
     return Refused(status, exc.reason)
 

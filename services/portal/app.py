@@ -69,6 +69,20 @@ def forged(request: Request, expected: str, given: str | None) -> bool:
     return not same_origin(request) or not given or not secrets.compare_digest(given, expected)
 
 
+MAX_UPLOAD = 5_000_000  # one HR export file; a larger one is refused, never cut short
+
+
+async def read_upload(f: Any) -> bytes:
+    raw: bytes = await f.read(MAX_UPLOAD + 1)
+    if len(raw) > MAX_UPLOAD:
+        raise Refused(
+            413,
+            f"ไฟล์ {f.filename} ใหญ่เกิน {MAX_UPLOAD // 1_000_000} MB กรุณาแบ่งไฟล์ / "
+            f"{f.filename} is over {MAX_UPLOAD // 1_000_000} MB; split it",
+        )
+    return raw
+
+
 def address_of(request: Request) -> str:
     return request.client.host if request.client else "-"
 
@@ -328,7 +342,7 @@ def create_app(backends: Backends) -> FastAPI:
         unless `partial`."""
         texts = {}
         for f in files[:4]:
-            raw = await f.read(5_000_000)
+            raw = await read_upload(f)
             try:
                 texts[f.filename or "file.csv"] = raw.decode("utf-8-sig")
             except UnicodeDecodeError:
@@ -501,7 +515,7 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
         for f in form.getlist("files"):
             if isinstance(f, str) or not f.filename:
                 continue
-            texts[f.filename] = (await f.read(5_000_000)).decode("utf-8-sig", errors="replace")
+            texts[f.filename] = (await read_upload(f)).decode("utf-8-sig", errors="replace")
         result = await portal.ask_as(
             c.token, "identity", "import_csv", {"files": texts, "partial": False}, c.lang
         )

@@ -19,7 +19,7 @@ from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
 from nats.errors import Error as NatsError
-from nats.errors import NoRespondersError
+from nats.errors import MaxPayloadError, NoRespondersError
 from opentelemetry.trace import SpanKind
 from pydantic import BaseModel, ValidationError
 
@@ -105,6 +105,18 @@ async def request(
                 rpc_subject(service, command), payload, headers=headers, timeout=timeout
             )
             break
+        except MaxPayloadError:
+            # Larger than the server takes in one message: nothing was sent, so say so rather
+            # than "the service is not answering".
+            limit = nc.max_payload
+            raise Refused(
+                "too_large",
+                f"ข้อมูลใหญ่เกินกว่าที่ส่งได้ในครั้งเดียว ({len(payload):,} ไบต์ สูงสุด {limit:,}) "
+                "กรุณาแบ่งส่ง"
+                if lang == "th"
+                else f"too large to send at once ({len(payload):,} bytes; at most {limit:,}); "
+                "split it",
+            ) from None
         except NoRespondersError:
             # Nobody received it, so asking again cannot do anything twice. A responder that is
             # restarting, or a subscription the server has not spread yet (nats-server#2876),

@@ -101,3 +101,63 @@ async def test_a_retried_start_returns_the_first_engagement(stack: Stack) -> Non
         assert first.json()["engagement_id"] == again.json()["engagement_id"]
         mine = (await c.get("/api/engagements", headers=official)).json()
         assert [e["engagement_id"] for e in mine] == [first.json()["engagement_id"]]
+
+
+def big_export(rows: int) -> bytes:
+    head = "official_id,agency_code,position_code,name_th,name_en,email,citizen_id,lang\n"
+    body = "".join(
+        f"X{i:06d},ONDE-DGT,COMP,นายทดสอบ นำเข้า {i},Bulk {i},bulk{i}@onde.example.go.th,,th\n"
+        for i in range(rows)
+    )
+    return (head + body).encode()
+
+
+async def test_an_hr_export_over_a_mebibyte_is_imported_or_refused_with_the_reason(
+    private_nats_url: str, tmp_path: Path
+) -> None:
+    """Issue #21, item 5: the embedded NATS takes 8 MB messages, so a large agency's export
+    goes through; a server that takes less says "too large" (413), never "not answering"; a
+    file over the portal's limit is refused, never cut short."""
+    export = big_export(14_000)
+    assert len(export) > 1_100_000
+    files = [("files", ("officials.csv", export, "text/csv"))]
+
+    async def import_as_hr(c: Any) -> Any:
+        r = await c.post("/api/login", json={"email": "hr@onde.example.go.th", "password": "demo"})
+        hr = {"Authorization": f"Bearer {r.json()['token']}"}
+        return await c.post("/api/identity/import", headers=hr, files=files)
+
+    # A NATS with the default 1 MB limit.
+    (tmp_path / "small").mkdir()
+    (tmp_path / "big").mkdir()
+    async for c, _ in portal_with(private_nats_url, tmp_path / "small", identity=True):
+        r = await import_as_hr(c)
+        assert r.status_code == 413, r.text
+        assert "ใหญ่เกิน" in r.json()["detail"]  # Thai by default; "too large" in English
+    # The embedded stack's NATS (8 MB).
+    from infra.nats.accounts import render_config
+    from tests.support.servers import NatsServer
+
+    assert "max_payload: 8MB" in render_config(port=4222, store_dir="x", subscribers=[])
+    server = NatsServer(store=tmp_path / "js")
+    conf = tmp_path / "nats.conf"
+    conf.write_text(
+        f"listen: 127.0.0.1:{server.port}\nmax_payload: 8MB\n"
+        f'jetstream {{ store_dir: "{server.store}" }}\n'
+    )
+    server.config = conf
+    server.start()
+    try:
+        async for c, _ in portal_with(server.url, tmp_path / "big", identity=True):
+            r = await import_as_hr(c)
+            assert r.status_code == 200 and r.json()["applied"], r.text[:300]
+            assert r.json()["counts"]["officials_registered"] == 14_000
+            over = [("files", ("officials.csv", b"x" * 5_000_001, "text/csv"))]
+            r = await c.post(
+                "/api/identity/import",
+                headers={"Authorization": r.request.headers["Authorization"]},
+                files=over,
+            )
+            assert r.status_code == 413 and "5 MB" in r.json()["detail"]
+    finally:
+        server.cleanup()
