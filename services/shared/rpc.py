@@ -111,8 +111,7 @@ async def request(
             limit = nc.max_payload
             raise Refused(
                 "too_large",
-                f"ข้อมูลใหญ่เกินกว่าที่ส่งได้ในครั้งเดียว ({len(payload):,} ไบต์ สูงสุด {limit:,}) "
-                "กรุณาแบ่งส่ง"
+                f"ข้อมูลใหญ่เกินกว่าที่ส่งได้ในครั้งเดียว ({len(payload):,} ไบต์ สูงสุด {limit:,}) กรุณาแบ่งส่ง"
                 if lang == "th"
                 else f"too large to send at once ({len(payload):,} bytes; at most {limit:,}); "
                 "split it",
