@@ -102,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--catalogue", default="docs/events.md")
     q.set_defaults(func=_contracts_export)
 
+    from infra.nats.subscribers import register as register_nats
     from services.attendance.entrypoints.cli import register as register_attendance
     from services.audit.entrypoints.cli import register as register_audit
     from services.identity.entrypoints.cli import register as register_identity
@@ -117,6 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_meeting(sub)
     register_schedule(sub)
     register_ops(sub)
+    register_nats(sub)
     return parser
 
 

@@ -12,9 +12,22 @@ from contracts.subjects import STREAM_NAME, agency_subjects
 
 @dataclass(frozen=True)
 class Subscriber:
-    user: str  # also the only durable consumer name this user may create
-    password: str
+    user: str  # also the only durable consumer name this user may create for its own agency
+    password: str | None
     agency: str
+    # The agency's subtree (its own code first): a department's system receives its bureaus'
+    # events too (issue #13 item 3). Empty: the agency alone.
+    agencies: tuple[str, ...] = ()
+    nkey: str | None = None  # the public NKEY, when the subscriber signs in with one
+
+    def codes(self) -> tuple[str, ...]:
+        return self.agencies or (self.agency,)
+
+
+def durable_for(sub: Subscriber, code: str) -> str:
+    """The durable a subscriber may bind for one agency of its subtree: its own user name for
+    its own agency (as documented since R-INT-1), `<user>_<code>` for each sub-agency."""
+    return sub.user if code == sub.agency else f"{sub.user}_{code}"
 
 
 def subscriber_inbox(user: str) -> str:
@@ -24,21 +37,26 @@ def subscriber_inbox(user: str) -> str:
 
 def _subscriber_block(sub: Subscriber) -> str:
     api = "$JS.API"
-    filt = agency_subjects(sub.agency)
-    allow_pub = [
-        f"{api}.INFO",
-        f"{api}.STREAM.INFO.{STREAM_NAME}",
-        f"{api}.CONSUMER.CREATE.{STREAM_NAME}.{sub.user}.{filt}",
-        f"{api}.CONSUMER.INFO.{STREAM_NAME}.{sub.user}",
-        f"{api}.CONSUMER.DELETE.{STREAM_NAME}.{sub.user}",
-        f"{api}.CONSUMER.MSG.NEXT.{STREAM_NAME}.{sub.user}",
-        f"$JS.ACK.{STREAM_NAME}.{sub.user}.>",
-    ]
-    allow_sub = [filt, f"{subscriber_inbox(sub.user)}.>"]
+    allow_pub = [f"{api}.INFO", f"{api}.STREAM.INFO.{STREAM_NAME}"]
+    allow_sub = [f"{subscriber_inbox(sub.user)}.>"]
+    for code in sub.codes():
+        filt = agency_subjects(code)
+        durable = durable_for(sub, code)
+        # The filter is part of the subject the server authorizes: a consumer of this name
+        # can only ever see this agency's events.
+        allow_pub += [
+            f"{api}.CONSUMER.CREATE.{STREAM_NAME}.{durable}.{filt}",
+            f"{api}.CONSUMER.INFO.{STREAM_NAME}.{durable}",
+            f"{api}.CONSUMER.DELETE.{STREAM_NAME}.{durable}",
+            f"{api}.CONSUMER.MSG.NEXT.{STREAM_NAME}.{durable}",
+            f"$JS.ACK.{STREAM_NAME}.{durable}.>",
+        ]
+        allow_sub.append(filt)
     pubs = ", ".join(f'"{s}"' for s in allow_pub)
     subs = ", ".join(f'"{s}"' for s in allow_sub)
+    who = f'nkey: "{sub.nkey}"' if sub.nkey else f'user: "{sub.user}", password: "{sub.password}"'
     return (
-        f'      {{ user: "{sub.user}", password: "{sub.password}", permissions: {{\n'
+        f"      {{ {who}, permissions: {{\n"
         f"          publish: {{ allow: [{pubs}] }}\n"
         f"          subscribe: {{ allow: [{subs}] }}\n"
         f"      }} }}"

@@ -123,3 +123,97 @@ def test_checked_in_example_config_is_fresh() -> None:
 
     path = Path(__file__).parents[2] / "infra" / "nats" / "telework.conf"
     assert path.read_text() == example_config()
+
+
+async def test_a_department_subscriber_reads_its_bureaus_and_nothing_else(
+    db: Database, tmp_path: Path
+) -> None:
+    """Issue #13 item 3: a subscriber of an agency receives its whole subtree, signs in with its
+    own NKEY, and binds one durable per agency of the subtree, each forced to that agency."""
+    from infra.nats.accounts import durable_for
+    from infra.nats.identities import new_seed, public_key
+
+    seed = tmp_path / "esaraban-AGA.nk"
+    seed.write_bytes(new_seed())
+    dept = Subscriber("esaraban-AGA", None, "AGA", ("AGA", "AGA-1"), public_key(seed.read_bytes()))
+    srv = NatsServer(store=tmp_path / "js2")
+    conf = tmp_path / "dept.conf"
+    conf.write_text(
+        render_config(
+            port=srv.port, store_dir=str(srv.store), services_password="svc", subscribers=[dept]
+        )
+    )
+    srv.config = conf
+    srv.start()
+    try:
+        async with db.sessions.begin() as s:
+            for agency in ("AGA", "AGA-1", "AGB"):
+                await LOG.append(s, f"x-{agency}", [sample_event(f"x-{agency}", 1, agency)], 0)
+        relay = OutboxRelay(db.sessions, as_user(srv, "services", "svc"))
+        assert await relay.publish_pending() == 3
+        await relay.close()
+
+        errors: list[str] = []
+
+        async def on_error(exc: Exception) -> None:
+            errors.append(str(exc).lower())
+
+        nc = await nats.connect(
+            srv.url,
+            nkeys_seed=str(seed),
+            inbox_prefix=subscriber_inbox(dept.user).encode(),
+            error_cb=on_error,
+        )
+        js = nc.jetstream()
+        for code in ("AGA", "AGA-1"):
+            durable = durable_for(dept, code)
+            await js.add_consumer(
+                STREAM_NAME,
+                ConsumerConfig(
+                    name=durable,
+                    durable_name=durable,
+                    filter_subject=agency_subjects(code),
+                    ack_policy=AckPolicy.EXPLICIT,
+                ),
+            )
+            sub = await js.pull_subscribe_bind(durable, STREAM_NAME)
+            msgs = await sub.fetch(10, timeout=2)
+            assert [CloudEvent.from_json_bytes(m.data).agency for m in msgs] == [code]
+        with pytest.raises((NatsTimeout, asyncio.TimeoutError, nats.errors.Error)):
+            await js.add_consumer(
+                STREAM_NAME,
+                ConsumerConfig(
+                    name=durable_for(dept, "AGA-1"),
+                    durable_name=durable_for(dept, "AGA-1"),
+                    filter_subject=agency_subjects("AGB"),
+                ),
+                timeout=1,
+            )
+        await nc.subscribe("telework.v1.AGB.>")
+        await nc.flush()
+        await asyncio.sleep(0.3)
+        assert any("permissions violation" in e for e in errors)
+        await nc.close()
+    finally:
+        srv.cleanup()
+
+
+def test_subscriber_add_writes_a_seed_and_the_subtree(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from services.cli import main
+
+    monkeypatch.setenv("TELEWORK_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    assert main(["identity", "seed-demo"]) == 0
+    capsys.readouterr()
+    assert main(["nats", "subscriber", "add", "--agency", "ONDE", "--name", "esaraban"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["agencies"] == ["ONDE", "ONDE-DGT", "ONDE-SEC", "ONDE-STRAT"]
+    assert out["durables"]["ONDE-DGT"] == "esaraban-ONDE_ONDE-DGT"
+    assert (tmp_path / "nats-subscribers" / "esaraban-ONDE.nk").stat().st_mode & 0o777 == 0o600
+    conf = (tmp_path / "nats.conf").read_text()
+    assert '"telework.v1.ONDE-DGT.>"' in conf and "nkey:" in conf
+    assert main(["nats", "subscriber", "add", "--agency", "NOPE", "--name", "x"]) == 2
