@@ -155,3 +155,6 @@ class EligibilityDetermined(_OfficialEvent):
     rule: str = Field(description="The rule that decided, e.g. §3.2.2")
     policy_agency: str | None = None
     policy_version: int | None = None
+    previous_status: Allowance | None = Field(
+        default=None, description="The status before this change; absent the first time"
+    )

@@ -355,3 +355,40 @@ def test_the_cli_acts_as_the_token_holder_and_refuses_self_grants(
     assert main([*grant[:-2], "--agency", "ONDE", "--token", "forged"]) == 2
     assert main(["identity", "deactivate", "--official", "D0103", "--token", hr]) == 0
     assert '"deactivated": true' in capsys.readouterr().out
+
+
+class TestPolicyOnItsDay:
+    """Issue #19 item 6: a policy dated in the future changes eligibility on its first day, once,
+    and the event says what the status was, so the official can be told of the change."""
+
+    async def test_a_future_policy_takes_effect_on_its_day(
+        self, client: Client, db: Database, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from datetime import datetime
+
+        from services.identity.domain.policy import PolicyDocument
+        from services.identity.service_layer.eligibility import policies_taking_effect
+        from services.shared import clock
+
+        head = OPERATOR
+        first_day = clock.today() + timedelta(days=10)
+        result = await IdentityService(db.sessions).publish_policy(
+            head,
+            c.PublishPolicy(
+                agency_code="ONDE-DGT",
+                document=PolicyDocument(effective_from=first_day, categories={"3.1.1": "partly"}),
+            ),
+        )
+        assert result["eligibility_changed"] == 0  # not yet
+        async with db.sessions.begin() as s:
+            assert await policies_taking_effect(s, LOG) == 0
+        later = datetime.combine(first_day, datetime.min.time(), clock.BANGKOK)
+        monkeypatch.setattr(clock, "now", lambda: later)
+        async with db.sessions.begin() as s:
+            assert await policies_taking_effect(s, LOG) == 3
+        async with db.sessions.begin() as s:
+            assert await policies_taking_effect(s, LOG) == 0  # once
+        async with db.sessions() as s:
+            last = (await LOG.read_stream(s, "official-D0202"))[-1].envelope
+        assert last.type == "th.go.telework.identity.eligibility_determined.v1"
+        assert (last.data["previous_status"], last.data["status"]) == ("may", "partly")

@@ -176,6 +176,27 @@ class TestRoutingAndChannels:
         assert [r["rule"] for r in Receiver.received] == ["R-MON-3 help request"]
 
 
+class TestEligibilityChange:
+    async def test_the_official_is_told_when_their_eligibility_changes_not_at_first(
+        self, db: Database, smtp: tuple[Mailbox, SmtpSettings]
+    ) -> None:
+        """Issue #19 item 6."""
+        _, settings = smtp
+        n = await notifier(db, settings, Clock(at(DAY, 10)))
+        await route(db, n, "engagement.official_selected")  # something else first
+        before = len(await statuses(db))
+        await route(db, n, "identity.eligibility_determined")  # partly → may
+        assert len(await statuses(db)) == before + 2  # e-mail and inbox
+        first = CloudEvent.model_validate(
+            {
+                **example_event("identity.eligibility_determined"),
+                "data": {"official_id": "D0202", "status": "may", "rule": "§3.1.1"},
+            }
+        )
+        async with db.sessions.begin() as s:
+            assert await n.route(s, first) == 0  # a first determination is no change
+
+
 class TestDelivery:
     async def test_redelivered_event_is_not_notified_twice(
         self, db: Database, smtp: tuple[Mailbox, SmtpSettings]

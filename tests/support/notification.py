@@ -48,6 +48,13 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "engagement.order_refused": {"decided_by": "D0001", "reasons": "ภารกิจเร่งด่วน"},
     "engagement.progress_report_submitted": {"report_no": 2, "summary": "x", "late": True},
     "engagement.report_reminder_sent": {"report_no": 3, "due": DAY},
+    "identity.eligibility_determined": {
+        "status": "may",
+        "rule": "§3.1.1",
+        "policy_agency": "ONDE",
+        "policy_version": 2,
+        "previous_status": "partly",
+    },
     "engagement.report_escalated": {"report_no": 3, "due": DAY, "escalated_to": "D0002"},
     "engagement.termination_proposed": {
         "proposed_by": "D0201",

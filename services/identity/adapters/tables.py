@@ -90,6 +90,15 @@ policies = Table(
     Column("published_by", String(64), nullable=False),
 )
 
+# When each policy version took effect for eligibility (its own table: no migration needed).
+policy_activations = Table(
+    "policy_activations",
+    IDENTITY,
+    Column("agency_code", String(64), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("applied_at", AwareDateTime, nullable=False),
+)
+
 eligibility = Table(
     "eligibility",
     IDENTITY,

@@ -28,9 +28,30 @@ async def serve_requests(ctx: ServiceContext) -> None:
         await broker.stop()
 
 
+async def apply_policies_on_their_day(ctx: ServiceContext, every_s: float = 600) -> None:
+    """Every ten minutes: officials under a policy whose first day has come are re-determined
+    (and told, through the notification service, when their eligibility changed)."""
+    import logging
+
+    from services.identity.service_layer.eligibility import policies_taking_effect
+    from services.identity.service_layer.handlers import LOG
+    from services.shared import clock
+
+    log = logging.getLogger(NAME)
+    while not ctx.stop.is_set():
+        try:
+            async with ctx.sessions.begin() as s:
+                changed = await policies_taking_effect(s, LOG)
+            if changed:
+                log.info("policies took effect: %d officials re-determined", changed)
+        except Exception as exc:  # the database away: try again next round
+            log.warning("applying policies failed (%s); retrying", type(exc).__name__)
+        await clock.pause(ctx.stop, every_s)
+
+
 SPEC = ServiceSpec(
     name=NAME,
     description="Agencies, officials, supervisor chains, roles, policies, eligibility",
     metadatas=(IDENTITY,),
-    tasks=(serve_requests,),
+    tasks=(serve_requests, apply_policies_on_their_day),
 )

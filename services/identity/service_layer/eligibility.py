@@ -86,6 +86,7 @@ async def recompute(
             agency_of[r.official_id] = r.agency_code
     if not changed:
         return 0
+    previous = {oid: row[0] for oid, row in current.items()}
     changed_ids = [c["official_id"] for c in changed]
     for k in range(0, len(changed_ids), CHUNK):
         await s.execute(
@@ -102,9 +103,58 @@ async def recompute(
             (
                 official_stream(c["official_id"]),
                 versions[official_stream(c["official_id"])],
-                [NewEvent(EligibilityDetermined(**c), agency_of[c["official_id"]])],
+                [
+                    NewEvent(
+                        EligibilityDetermined(**c, previous_status=previous.get(c["official_id"])),
+                        agency_of[c["official_id"]],
+                    )
+                ],
             )
             for c in changed
         ],
     )
     return len(changed)
+
+
+async def policies_taking_effect(s: AsyncSession, log: EventLog) -> int:
+    """Officials re-determined under every policy whose day has come since it was published
+    (issue #19): a policy dated in the future changes nothing when published, and everything
+    its text says on its first day. Each version is applied once; returns how many officials
+    changed."""
+    from services.identity.adapters.tables import policies, policy_activations
+
+    today = clock.today()
+    due = (
+        await s.execute(
+            select(policies.c.agency_code, policies.c.version)
+            .outerjoin(
+                policy_activations,
+                (policy_activations.c.agency_code == policies.c.agency_code)
+                & (policy_activations.c.version == policies.c.version),
+            )
+            .where(policies.c.effective_from <= today, policy_activations.c.version.is_(None))
+        )
+    ).all()
+    if not due:
+        return 0
+    tree = await load_tree(s)
+    agencies: set[str] = set()
+    for row in due:
+        if row.agency_code in tree.parents:
+            agencies |= tree.subtree(row.agency_code)
+    ids = list(
+        (
+            await s.execute(
+                select(officials.c.official_id).where(officials.c.agency_code.in_(agencies))
+            )
+        ).scalars()
+    )
+    changed = await recompute(s, log, ids)
+    await s.execute(
+        insert(policy_activations),
+        [
+            {"agency_code": r.agency_code, "version": r.version, "applied_at": clock.now()}
+            for r in due
+        ],
+    )
+    return changed

@@ -9,6 +9,7 @@ from services.shared.clock import BANGKOK
 
 Recipient = Literal[
     "official",
+    "official_if_changed",  # the official, when a status they had changed (not the first time)
     "first_supervisor",
     "higher_supervisor",
     "escalated_to",
@@ -29,6 +30,9 @@ class Route:
 
 ROUTES: dict[str, tuple[Route, ...]] = {
     "engagement.official_selected": (Route("R-SEL-1 selected", "official", "selected"),),
+    "identity.eligibility_determined": (
+        Route("R-ELIG eligibility changed", "official_if_changed", "eligibility_changed"),
+    ),
     "engagement.engagement_refused": (
         Route("R-ELIG-3 refused with its rule", "official", "refused"),
     ),

@@ -77,6 +77,9 @@ class Notifier:
                 chain = (await self._people.chain(d["official_id"])).chain
                 n = 0 if route.recipient == "first_supervisor" else 1
                 return chain[n : n + 1]
+            case "official_if_changed":
+                before = d.get("previous_status")
+                return [d["official_id"]] if before and before != d.get("status") else []
             case "escalated_to":
                 return [d["escalated_to"]] if d.get("escalated_to") else []
             case "head":
