@@ -10,14 +10,14 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from services.shared.usage import UsageError
+
+__all__ = ["UsageError", "main"]
+
 EXIT_INVALID = 2
 EXIT_INTERNAL = 70  # EX_SOFTWARE: not 1, which some commands use for "the check failed"
 
 Command = Callable[[argparse.Namespace], int]
-
-
-class UsageError(Exception):
-    """Bad input from the user: reported with its reason, exit status 2."""
 
 
 def _serve(args: argparse.Namespace) -> int:

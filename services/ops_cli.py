@@ -21,7 +21,7 @@ async def _jetstream(url: str) -> Any:
             connect(url, "telework-cli", max_reconnect_attempts=0, allow_reconnect=False), 5
         )
     except Exception as exc:
-        from services.cli import UsageError
+        from services.shared.usage import UsageError
 
         raise UsageError(f"NATS at {url} is not answering ({type(exc).__name__})") from None
 
@@ -59,8 +59,8 @@ def _dlq_list(args: argparse.Namespace) -> int:
 
 
 def _dlq_replay(args: argparse.Namespace) -> int:
-    from services.cli import UsageError
     from services.shared.dead_letters import dead_letters, replay
+    from services.shared.usage import UsageError
 
     if not args.consumer and not args.sequence:
         raise UsageError("say which: --consumer NAME (all of its dead letters) or --sequence N")

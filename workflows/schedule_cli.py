@@ -77,7 +77,7 @@ def schedule_from_args(args: argparse.Namespace) -> Schedule:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from services.cli import UsageError
+    from services.shared.usage import UsageError
 
     try:
         schedule = schedule_from_args(args)

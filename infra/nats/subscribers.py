@@ -93,8 +93,8 @@ def reload_nats(data_dir: Path) -> str:
 
 
 def _add(args: argparse.Namespace) -> int:
-    from services.cli import UsageError
     from services.shared.settings import Settings
+    from services.shared.usage import UsageError
 
     if not args.name.replace("-", "").replace("_", "").isalnum():
         raise UsageError("--name: letters, digits, '-' or '_' only")

@@ -16,7 +16,7 @@ async def _context() -> Any:
 
 
 def _date(text: str, name: str) -> date:
-    from services.cli import UsageError
+    from services.shared.usage import UsageError
 
     try:
         return date.fromisoformat(text)
@@ -27,7 +27,7 @@ def _date(text: str, name: str) -> date:
 def _ledger(args: argparse.Namespace) -> int:
     from services.attendance.domain.ledger import to_csv, to_json
     from services.attendance.service_layer.ledger import ledger
-    from services.cli import UsageError
+    from services.shared.usage import UsageError
 
     start, end = _date(args.from_, "--from"), _date(args.to, "--to")
     if end < start:

@@ -17,9 +17,9 @@ from services.shared.settings import Settings
 
 async def _context() -> Any:
     from services.audit.service_layer.store import OldStoreFormat, check_format
-    from services.cli import UsageError
     from services.registry import spec
     from services.shared.runtime import open_context
+    from services.shared.usage import UsageError
 
     ctx = await open_context(spec("audit"), Settings.from_env("audit"), asyncio.Event())
     try:
@@ -31,8 +31,8 @@ async def _context() -> Any:
 
 
 def _auditor(args: argparse.Namespace) -> Any:
-    from services.cli import UsageError
     from services.shared.auth import AuthError, verifier_from_env
+    from services.shared.usage import UsageError
 
     token = args.token or os.environ.get("TELEWORK_TOKEN", "")
     try:
@@ -45,7 +45,7 @@ async def _authorized(
     ctx: Any, actor: Any, command: str, params: dict[str, Any], agency: str | None = None
 ) -> set[str]:
     from services.audit.service_layer.history import AuditDenied, authorize
-    from services.cli import UsageError
+    from services.shared.usage import UsageError
 
     action = {"verify": "audit.verify", "export": "audit.export"}.get(command, "audit.read")
     try:
@@ -62,8 +62,8 @@ async def _public(ctx: Any) -> Any:
 
     from services.audit.adapters.tables import checkpoints
     from services.audit.entrypoints.app import signing_key_path
-    from services.cli import UsageError
     from services.shared.auth import load_key
+    from services.shared.usage import UsageError
 
     path = signing_key_path(ctx.settings.data_dir)
     if path.exists():
@@ -86,7 +86,7 @@ def _verify(args: argparse.Namespace) -> int:
     if args.anchors not in (None, "stream"):
         anchor_file = Path(args.anchors)
         if not anchor_file.is_file():
-            from services.cli import UsageError
+            from services.shared.usage import UsageError
 
             raise UsageError(f"{anchor_file}: no such anchor file")
 
@@ -147,8 +147,8 @@ async def _against_anchors(ctx: Any, public: Any, anchor_file: Path | None) -> A
         from_stream,
         read_anchor_file,
     )
-    from services.cli import UsageError
     from services.shared.jetstream import connect
+    from services.shared.usage import UsageError
 
     originals = None
     if anchor_file is not None:
@@ -211,8 +211,8 @@ def _completeness_line(c: Any) -> str:
 
 
 def _when(text: str | None, name: str) -> datetime | None:
-    from services.cli import UsageError
     from services.shared.clock import BANGKOK
+    from services.shared.usage import UsageError
 
     if text is None:
         return None
@@ -225,7 +225,7 @@ def _when(text: str | None, name: str) -> datetime | None:
 
 def _replay(args: argparse.Namespace) -> int:
     from services.audit.service_layer.history import replay
-    from services.cli import UsageError
+    from services.shared.usage import UsageError
 
     if not (args.engagement or args.official or args.agency):
         raise UsageError("give --engagement ID, --official ID or --agency CODE")

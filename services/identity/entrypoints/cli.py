@@ -34,9 +34,9 @@ async def _context() -> Any:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from services.cli import UsageError
     from services.identity.service_layer.handlers import LOG
     from services.identity.service_layer.importer import import_files
+    from services.shared.usage import UsageError
 
     paths = [Path(p) for p in args.files]
     for p in paths:
@@ -109,10 +109,10 @@ def _seed_demo(args: argparse.Namespace) -> int:
 
 
 def _token(args: argparse.Namespace) -> int:
-    from services.cli import UsageError
     from services.identity.adapters.tables import officials
     from services.identity.service_layer.directory import actor_for
     from services.shared.auth import DevIssuer, service_actor
+    from services.shared.usage import UsageError
 
     settings = Settings.from_env("identity")
     issuer = DevIssuer.load_or_create(settings.data_dir / "dev-issuer.pem")
@@ -155,11 +155,11 @@ DUTIES = {
 def _duty(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
-    from services.cli import UsageError
     from services.identity.service_layer import commands as c
     from services.identity.service_layer.handlers import IdentityService
     from services.shared.auth import AuthError, verifier_from_env
     from services.shared.rpc import RpcError
+    from services.shared.usage import UsageError
 
     settings = Settings.from_env("identity")
     try:

@@ -19,7 +19,7 @@ def cabinet_named_kinds(cli_value: str | None) -> list[str]:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from services.cli import UsageError
+    from services.shared.usage import UsageError
 
     try:
         with open(args.file, "rb") as f:

@@ -37,7 +37,7 @@ def _failed(args: argparse.Namespace) -> int:
 
 
 def _retry(args: argparse.Namespace) -> int:
-    from services.cli import UsageError
+    from services.shared.usage import UsageError
 
     async def run() -> bool:
         ctx, notifier = await _notifier()
