@@ -18,7 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from services.portal.actions import CrossSite, Portal, Refused, parse_day
 from services.portal.deps import Backends
@@ -81,6 +81,24 @@ async def read_upload(f: Any) -> bytes:
             f"{f.filename} is over {MAX_UPLOAD // 1_000_000} MB; split it",
         )
     return raw
+
+
+def export_text(raw: bytes, name: str | None) -> str:
+    """An HR export as text: UTF-8 (with or without BOM), or Windows-874, in which Thai Excel
+    saves CSV. Anything else is refused before a byte is imported, never stored garbled."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = raw.decode("cp874")
+    except UnicodeDecodeError:
+        raise Refused(
+            422, f"{name}: ไม่ใช่ข้อความ UTF-8 หรือ Windows-874 / not UTF-8 or Windows-874 text"
+        ) from None
+    if not any("\u0e00" <= ch <= "\u0e7f" for ch in text):
+        raise Refused(422, f"{name}: not UTF-8 text, and no Thai in it as Windows-874")
+    return text
 
 
 def address_of(request: Request) -> str:
@@ -342,11 +360,7 @@ def create_app(backends: Backends) -> FastAPI:
         unless `partial`."""
         texts = {}
         for f in files[:4]:
-            raw = await read_upload(f)
-            try:
-                texts[f.filename or "file.csv"] = raw.decode("utf-8-sig")
-            except UnicodeDecodeError:
-                raise Refused(422, f"{f.filename}: not UTF-8 text") from None
+            texts[f.filename or "file.csv"] = export_text(await read_upload(f), f.filename)
         return await portal.ask_as(
             c.token, "identity", "import_csv", {"files": texts, "partial": partial}, c.lang
         )
@@ -515,7 +529,7 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
         for f in form.getlist("files"):
             if isinstance(f, str) or not f.filename:
                 continue
-            texts[f.filename] = (await read_upload(f)).decode("utf-8-sig", errors="replace")
+            texts[f.filename] = export_text(await read_upload(f), f.filename)
         result = await portal.ask_as(
             c.token, "identity", "import_csv", {"files": texts, "partial": False}, c.lang
         )
@@ -545,17 +559,18 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
     async def ui_policy(request: Request) -> Response:
         c = await caller(request)
         form = await request.form()
+        effective = str(form.get("effective_from") or "")
         doc = {
-            "effective_from": str(form["effective_from"]),
-            "report_cadence_days": int(str(form.get("cadence", 7))),
-            "grace_period_days": int(str(form.get("grace", 2))),
-            "max_days_per_week": int(str(form.get("per_week", 2))),
+            "effective_from": parse_day(effective).isoformat(),
+            "report_cadence_days": whole_number(form.get("cadence", 7), "cadence", 1, 90),
+            "grace_period_days": whole_number(form.get("grace", 2), "grace", 0, 30),
+            "max_days_per_week": whole_number(form.get("per_week", 2), "per_week", 1, 5),
         }
         result = await portal.ask_as(
             c.token,
             "identity",
             "publish_policy",
-            {"agency_code": str(form["agency_code"]), "document": doc},
+            {"agency_code": str(form.get("agency_code") or "")[:64], "document": doc},
             c.lang,
         )
         return await done(c, f"{t('policy_published', c.lang)} v{result['version']}")
@@ -580,14 +595,21 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
     async def ui_check(request: Request, direction: Literal["in", "out"]) -> Response:
         c = await caller(request)
         result = await portal.check(c.actor, c.token, direction, "web", None, c.lang)
-        return await done(c, f"{t('checked_in_at', c.lang)} {result['at'][11:16]}")
+        said = "checked_in_at" if direction == "in" else "checked_out_at"
+        return await done(c, f"{t(said, c.lang)} {result['at'][11:16]}")
 
     @app.post("/ui/engagements/{engagement_id}/{action}", include_in_schema=False)
     async def ui_act(request: Request, engagement_id: str, action: str) -> Response:
         c = await caller(request)
         form = dict(await request.form())
-        body = form_to_body(action, form)
-        ack = await portal.act(c.actor, c.token, engagement_id, action, body)
+        try:
+            body = form_to_body(action, form)
+            ack = await portal.act(c.actor, c.token, engagement_id, action, body)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            raise Refused(422, f"{'.'.join(map(str, err['loc']))}: {err['msg']}") from None
+        except KeyError as exc:
+            raise Refused(422, f"กรุณากรอก {exc.args[0]} / {exc.args[0]} is required") from None
         return await done(c, state_name(ack.state.value, c.lang))
 
 
@@ -621,15 +643,46 @@ async def side_panels(
     return out
 
 
+WEEKDAYS = {
+    "mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4,
+    "จันทร์": 0, "อังคาร": 1, "พุธ": 2, "พฤหัสบดี": 3, "พฤหัส": 3, "ศุกร์": 4,
+    "จ": 0, "อ": 1, "พ": 2, "พฤ": 3, "ศ": 4,
+}  # fmt: skip
+
+
+def weekday(text: str) -> int:
+    """A telework weekday as people type it: mon…fri, Monday…, จันทร์…ศุกร์ or จ อ พ พฤ ศ."""
+    key = text.strip().lower()
+    found = WEEKDAYS.get(key, WEEKDAYS.get(key[:3]) if key.isascii() else None)
+    if found is None:
+        raise Refused(
+            422,
+            f"วันทำงานนอกสถานที่ต้องเป็นวันจันทร์ถึงศุกร์ ไม่ใช่ {text.strip()!r} / "
+            f"telework days are Monday to Friday, not {text.strip()!r}",
+        )
+    return found
+
+
+def whole_number(value: Any, field: str, low: int = 1, high: int = 120) -> int:
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        number = low - 1
+    if not low <= number <= high:
+        raise Refused(
+            422,
+            f"{field} ต้องเป็นจำนวนเต็ม {low}–{high} / {field} must be a whole number "
+            f"{low}–{high}, not {str(value)[:20]!r}",
+        )
+    return number
+
+
 def form_to_body(action: str, form: dict[str, Any]) -> dict[str, Any]:
     """The web forms are flat; the workflow takes structured updates."""
     if action in ("draft", "revise"):
-        start = parse_day(str(form["start"]))
-        weekdays = [
-            ["mon", "tue", "wed", "thu", "fri"].index(w.strip()[:3].lower())
-            for w in str(form.get("weekdays", "mon")).split(",")
-            if w.strip()
-        ]
+        start = parse_day(str(form.get("start", "")))
+        weekdays = [weekday(w) for w in str(form.get("weekdays", "mon")).split(",") if w.strip()]
+        months = whole_number(form.get("months", 6), "months")
         body: dict[str, Any] = {
             "goals": [
                 {
@@ -643,7 +696,7 @@ def form_to_body(action: str, form: dict[str, Any]) -> dict[str, Any]:
             "schedule": {
                 "kind": "regular_weekdays",
                 "start": start.isoformat(),
-                "months": int(form.get("months", 6)),
+                "months": months,
                 "weekdays": weekdays,
             },
         }

@@ -71,6 +71,7 @@ WORDS: dict[str, dict[str, str]] = {
     "eligibility": {"th": "สิทธิปฏิบัติราชการนอกสถานที่", "en": "Eligibility"},
     "nothing": {"th": "ไม่มีรายการ", "en": "Nothing here"},
     "checked_in_at": {"th": "ลงเวลาแล้วเมื่อ", "en": "Checked in at"},
+    "checked_out_at": {"th": "ลงเวลาออกแล้วเมื่อ", "en": "Checked out at"},
 }
 
 STATES = {

@@ -10,11 +10,12 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from contracts.events.base import event_class
 from services.shared import clock
 from services.shared.eventlog import EventLog, NewEvent
-from workflows.calendar import Schedule, WorkingCalendar, report_due_dates
+from workflows.calendar import InvalidSchedule, Schedule, WorkingCalendar, report_due_dates
 from workflows.engagement.directory import IdentityDirectory
 from workflows.engagement.models import (
     Chain,
@@ -65,7 +66,11 @@ class EngagementActivities:
         s = p.schedule
         schedule = Schedule(s.kind, s.start, s.months, tuple(s.weekdays), s.days)
         calendar = WorkingCalendar(frozenset(p.extra_holidays))
-        dates = schedule.dates(calendar)
+        try:
+            dates = schedule.dates(calendar)
+        except InvalidSchedule as exc:
+            # Bad input stays bad however often it is retried.
+            raise ApplicationError(str(exc), type="InvalidSchedule", non_retryable=True) from None
         end = schedule.end if s.kind != "occasional" else dates[-1]
         start = dates[0] if dates else s.start
         return Planned(

@@ -12,6 +12,8 @@ def schedule_refusal(schedule: ScheduleSpec, policy: Policy, today: date) -> str
     if schedule.start < today:
         return f"the schedule starts on {schedule.start}, before today ({today})"
     if schedule.kind == "occasional":
+        if schedule.days < 1:
+            return "an occasional schedule needs at least one working day"
         if "occasional" not in policy.allowed_modes:
             return f"{where} does not allow occasional telework"
         if schedule.days > policy.max_occasional_working_days:
@@ -22,6 +24,14 @@ def schedule_refusal(schedule: ScheduleSpec, policy: Policy, today: date) -> str
         return None
     if "regular" not in policy.allowed_modes:
         return f"{where} does not allow regular telework"
+    if schedule.months < 1:
+        return "a regular schedule runs for at least one month"
+    if schedule.kind == "regular_weekdays" and (
+        not schedule.weekdays or any(not 0 <= d <= 4 for d in schedule.weekdays)
+    ):
+        return "choose telework weekdays from Monday (0) to Friday (4)"
+    if schedule.kind != "regular_weekdays" and schedule.days < 1:
+        return "a regular schedule needs at least one day"
     if schedule.months > policy.max_period_months:
         return f"{schedule.months} months exceed the {where} limit of {policy.max_period_months}"
     per_week = (

@@ -1,0 +1,90 @@
+"""The web forms take what people type and refuse the rest with a reason (issue #16 findings:
+no more "Internal Server Error" on ordinary input)."""
+
+from datetime import date
+
+import pytest
+
+from contracts.events.engagement import ScheduleSpec
+from services.portal.actions import Refused
+from services.portal.app import export_text, form_to_body, weekday, whole_number
+from workflows.engagement.models import Policy
+from workflows.engagement.rules import schedule_refusal
+
+
+@pytest.mark.parametrize(
+    ("typed", "day"),
+    [("mon", 0), ("Thursday", 3), (" fri ", 4), ("จันทร์", 0), ("พฤหัสบดี", 3), ("พฤ", 3), ("ศ", 4)],
+)
+def test_weekdays_as_people_type_them(typed: str, day: int) -> None:
+    assert weekday(typed) == day
+
+
+@pytest.mark.parametrize("typed", ["sat", "อาทิตย์", "x", "sunday"])
+def test_other_days_are_refused_with_the_reason(typed: str) -> None:
+    with pytest.raises(Refused) as refused:
+        weekday(typed)
+    assert refused.value.status == 422 and "Monday to Friday" in refused.value.reason
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "-3", "1000", ""])
+def test_months_must_be_a_sensible_whole_number(value: str) -> None:
+    with pytest.raises(Refused) as refused:
+        whole_number(value, "months")
+    assert refused.value.status == 422
+
+
+def test_a_draft_form_with_bad_months_is_a_422_not_a_500() -> None:
+    form = {"start": "2027-01-04", "weekdays": "mon,thu", "months": "abc", "goal": "x", "due": "x"}
+    with pytest.raises(Refused) as refused:
+        form_to_body("draft", form)
+    assert refused.value.status == 422
+    body = form_to_body("draft", {**form, "months": "6", "weekdays": "จันทร์, พฤหัส"})
+    assert body["schedule"]["weekdays"] == [0, 3] and body["schedule"]["months"] == 6
+
+
+def test_thai_excel_csv_is_read_and_other_bytes_refused() -> None:
+    thai = "official_id,name_th\nD1,นายทดสอบ ใจดี\n"
+    assert export_text(thai.encode("cp874"), "x.csv") == thai
+    assert export_text(b"\xef\xbb\xbf" + thai.encode(), "x.csv") == thai
+    with pytest.raises(Refused):
+        export_text(bytes(range(128, 256)) * 3, "x.csv")
+
+
+POLICY = Policy(
+    agency_code="ONDE",
+    version=1,
+    allowed_modes=["regular", "occasional"],
+    max_days_per_week=2,
+    max_days_per_month=8,
+    max_period_months=12,
+    max_occasional_working_days=10,
+    report_cadence_days=14,
+    grace_period_days=2,
+)
+
+
+@pytest.mark.parametrize(
+    ("schedule", "reason"),
+    [
+        (
+            ScheduleSpec(kind="regular_weekdays", start=date(2027, 1, 4), months=0, weekdays=[0]),
+            "at least one month",
+        ),
+        (
+            ScheduleSpec(kind="regular_weekdays", start=date(2027, 1, 4), months=3, weekdays=[]),
+            "weekdays",
+        ),
+        (
+            ScheduleSpec(kind="regular_weekdays", start=date(2027, 1, 4), months=3, weekdays=[5]),
+            "weekdays",
+        ),
+        (ScheduleSpec(kind="occasional", start=date(2027, 1, 4), days=0), "at least one"),
+    ],
+)
+def test_schedules_that_cannot_be_planned_are_refused_up_front(
+    schedule: ScheduleSpec, reason: str
+) -> None:
+    """A draft with months 0 used to be accepted and its planning retried for ever."""
+    refusal = schedule_refusal(schedule, POLICY, date(2027, 1, 1))
+    assert refusal is not None and reason in refusal
