@@ -257,6 +257,30 @@ class TestRefusals:
                 DraftAgreement(by=SUPERVISOR, goals=GOALS, schedule=past),
                 "before today",
             )
+            # Issue #16 findings: a schedule that cannot be planned, a goal due before the
+            # start, a blank goal: refused up front, never accepted then stuck.
+            no_months = ScheduleSpec(kind="regular_weekdays", start=start, months=0, weekdays=[0])
+            await refused(
+                handle,
+                W.draft_agreement,
+                DraftAgreement(by=SUPERVISOR, goals=GOALS, schedule=no_months),
+                "at least one month",
+            )
+            fine = ScheduleSpec(kind="regular_weekdays", start=start, months=3, weekdays=[0])
+            early = [GOALS[0].model_copy(update={"due": start - timedelta(days=1)})]
+            await refused(
+                handle,
+                W.draft_agreement,
+                DraftAgreement(by=SUPERVISOR, goals=early, schedule=fine),
+                "before the telework starts",
+            )
+            blank = [GOALS[0].model_copy(update={"description": "   "})]
+            await refused(
+                handle,
+                W.draft_agreement,
+                DraftAgreement(by=SUPERVISOR, goals=blank, schedule=fine),
+                "no description",
+            )
             assert (await handle.query(W.summary)).agreement_version == 0
 
     async def test_wrong_actor_is_refused_at_every_step(

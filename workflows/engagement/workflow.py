@@ -280,6 +280,7 @@ class EngagementWorkflow:
         self._require_drafting()
         self._require_supervisor(u.by)
         self._require_schedule(u.schedule)
+        self._require_goals(u.goals, u.schedule.start)
 
     @workflow.update
     async def revise(self, u: Revise) -> Ack:
@@ -295,6 +296,7 @@ class EngagementWorkflow:
             raise refuse(f"a {self.amendment} is already under way")
         self._require_supervisor(u.by)
         self._require_schedule(u.schedule)
+        self._require_goals(u.goals, u.schedule.start)
 
     @workflow.update
     async def request_changes(self, u: RequestChanges) -> Ack:
@@ -445,6 +447,7 @@ class EngagementWorkflow:
     def _v_report(self, u: SubmitReport) -> None:
         self._require_state(State.ACTIVE)
         self._require_official(u.by)
+        self._require_text(u.summary, "progress report")
         if not any(v in ("due", "missing") for v in self.reports.values()):
             raise refuse("no progress report is due yet")
 
@@ -518,6 +521,7 @@ class EngagementWorkflow:
     def _v_final(self, u: SubmitFinalReport) -> None:
         self._require_state(State.FINAL_REPORT_DUE)
         self._require_official(u.by)
+        self._require_text(u.summary, "final report")
 
     @workflow.update
     async def assess(self, u: Assess) -> Ack:
@@ -621,6 +625,21 @@ class EngagementWorkflow:
             "only the official and the first-level supervisor are parties to the "
             "agreement (R-AGR-1)"
         )
+
+    # Checks made only in validators: they never run on replay, so adding one keeps every
+    # recorded history replaying.
+    @staticmethod
+    def _require_goals(goals: list[Any], start: Any) -> None:
+        for g in goals:
+            if not g.description.strip():
+                raise refuse(f"goal {g.goal_id} has no description")
+            if g.due < start:
+                raise refuse(f"goal {g.goal_id} is due on {g.due}, before the telework starts")
+
+    @staticmethod
+    def _require_text(text: str, what: str) -> None:
+        if not text.strip():
+            raise refuse(f"the {what} is empty")
 
     def _require_schedule(self, schedule: Any) -> None:
         if self.policy is None:
