@@ -235,6 +235,13 @@ class Portal:
         )
         from workflows.engagement.client import start_engagement
 
+        already = await self.open_engagement_of(official, other_than=engagement_id)
+        if already is not None:
+            raise Refused(
+                409,
+                f"มีเรื่องที่ยังดำเนินการอยู่แล้ว ({already}) / an engagement of this official is "
+                f"still open: {already}",
+            )
         # Recorded before the workflow starts: a start that fails half-way is still listed (its
         # summary says what became of it), and a retry with the same key finds it.
         async with self.b.sessions.begin() as s:
@@ -267,6 +274,31 @@ class Portal:
         except (TimeoutError, RuntimeError):
             raise backend_away("งานเรื่อง (engagement)") from None
         return {"engagement_id": engagement_id}
+
+    async def open_engagement_of(self, official_id: str, other_than: str) -> str | None:
+        """An engagement of this official that has not closed (one case at a time, issue #16);
+        one whose state cannot be read (it never started) does not count."""
+        async with self.b.sessions() as s:
+            ids = (
+                await s.execute(
+                    select(started.c.engagement_id).where(
+                        started.c.official_id == official_id,
+                        started.c.engagement_id != other_than,
+                    )
+                )
+            ).scalars()
+            candidates = list(ids)
+        for engagement_id in candidates:
+            try:
+                async with asyncio.timeout(TEMPORAL_WAIT_S):
+                    summary = await self.b.temporal.get_workflow_handle(engagement_id).query(
+                        W.summary
+                    )
+            except Exception:  # never started, or its history is gone: not open
+                continue
+            if summary.state != m.State.CLOSED:
+                return str(engagement_id)
+        return None
 
     async def official_of(self, engagement_id: str) -> str:
         async with self.b.sessions() as s:

@@ -152,8 +152,16 @@ async def test_story_over_http_with_refusals(stack: Stack) -> None:
         assert status["ok"] is True and status["checked"] > 20
         assert (await c.get("/api/audit/status", headers=hr)).status_code == 403
         # A batch: two more proposals, one order number (R-ORD-2).
+        # One open case per official (issue #16): D0102's is still running.
+        again = {"official_id": "D0102", "selection": "necessity", "necessity_reason": "x"}
+        r = await c.post("/api/engagements", json=again, headers=sup)
+        assert r.status_code == 409 and eid in r.json()["detail"]
         batch_ids = []
-        for official_id in ("D0102", "D0103"):
+        people = {
+            "D0103": (sup, await login(c, "official2@onde.example.go.th")),
+            "D0202": (other_sup, await login(c, "official3@onde.example.go.th")),
+        }
+        for official_id, (chief, _) in people.items():
             r = await c.post(
                 "/api/engagements",
                 json={
@@ -161,13 +169,12 @@ async def test_story_over_http_with_refusals(stack: Stack) -> None:
                     "selection": "necessity",
                     "necessity_reason": "โรคระบาด",
                 },
-                headers=sup,
+                headers=chief,
             )
             bid = r.json()["engagement_id"]
-            await c.post(f"/api/engagements/{bid}/actions/draft", json=draft, headers=sup)
+            await c.post(f"/api/engagements/{bid}/actions/draft", json=draft, headers=chief)
             batch_ids.append(bid)
-        other_official = await login(c, "official2@onde.example.go.th")
-        for bid, person in zip(batch_ids, (official, other_official), strict=True):
+        for bid, (chief, person) in zip(batch_ids, people.values(), strict=True):
             await c.post(
                 f"/api/engagements/{bid}/actions/accept",
                 json={
@@ -178,9 +185,11 @@ async def test_story_over_http_with_refusals(stack: Stack) -> None:
                 headers=person,
             )
             await c.post(
-                f"/api/engagements/{bid}/actions/accept", json={"agreement_version": 1}, headers=sup
+                f"/api/engagements/{bid}/actions/accept",
+                json={"agreement_version": 1},
+                headers=chief,
             )
-            await c.post(f"/api/engagements/{bid}/actions/propose", json={}, headers=sup)
+            await c.post(f"/api/engagements/{bid}/actions/propose", json={}, headers=chief)
         r = await c.post("/api/orders/batch", json={"engagement_ids": batch_ids}, headers=acting)
         numbers = {a["detail"]["order_number"] for a in r.json().values()}
         assert len(numbers) == 1, r.json()
@@ -188,5 +197,7 @@ async def test_story_over_http_with_refusals(stack: Stack) -> None:
             await c.post("/api/orders/batch", json={"engagement_ids": batch_ids}, headers=sup)
         ).status_code == 403
         listed = await c.get("/api/engagements", headers=sup)
-        assert sorted(e["engagement_id"] for e in listed.json()) == sorted([eid, *batch_ids])
-        assert (await c.get("/api/engagements", headers=other_sup)).json() == []
+        # supervisor1 sees its own staff's cases, not supervisor2's (least visibility)
+        assert sorted(e["engagement_id"] for e in listed.json()) == sorted([eid, batch_ids[0]])
+        seen = (await c.get("/api/engagements", headers=other_sup)).json()
+        assert [e["engagement_id"] for e in seen] == [batch_ids[1]]  # its own staff only
