@@ -55,6 +55,9 @@ class CrossSite(Refused):
         super().__init__(403, "คำขอไม่ได้มาจากหน้าของระบบ / cross-site request refused")
 
 
+# An HR export of a whole ministry is checked and applied in one request: it may take minutes.
+IMPORT_WAIT_S = 300.0
+
 # How long the portal waits on the engagement worker before telling the user (issue #21).
 TEMPORAL_WAIT_S = 20.0
 RETRY_AFTER_S = 10
@@ -413,11 +416,17 @@ class Portal:
         }
 
     async def ask_as(
-        self, token: str, service: str, command: str, body: dict[str, Any], lang: str
+        self,
+        token: str,
+        service: str,
+        command: str,
+        body: dict[str, Any],
+        lang: str,
+        timeout: float = 10.0,
     ) -> dict[str, Any]:
         """A question to a service in the caller's own name: the service authorizes it."""
         try:
-            result: dict[str, Any] = await self.b.ask(service, command, body, token, lang)
+            result: dict[str, Any] = await self.b.ask(service, command, body, token, lang, timeout)
         except BackendError as exc:
             raise refusal(exc) from None
         return result

@@ -18,9 +18,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, Field, ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from services.portal.actions import CrossSite, Portal, Refused, parse_day
+from services.portal.actions import IMPORT_WAIT_S, CrossSite, Portal, Refused, parse_day
 from services.portal.deps import Backends
 from services.portal.i18n import show_date, state_name, t
 from services.portal.sessions import Session
@@ -111,7 +113,8 @@ def secure_request(request: Request, configured: bool) -> bool:
 
 def create_app(backends: Backends) -> FastAPI:
     portal = Portal(backends)
-    app = FastAPI(
+    # Swagger UI and ReDoc served by the portal itself: /docs works with no internet.
+    app = FastAPIOffline(
         title="Telework portal API",
         version="1",
         description="ระบบปฏิบัติราชการนอกสถานที่ — public API. Authenticate with "
@@ -162,6 +165,23 @@ def create_app(backends: Backends) -> FastAPI:
                 request.cookies.get(COOKIE, ""), f"!{exc.status}|{exc.reason}"
             )
         return RedirectResponse("/home", status_code=303)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        """A page for people, JSON for programs (a raw JSON 404 in a browser, issue #16)."""
+        if request.url.path.startswith("/api") or exc.status_code != 404:
+            return JSONResponse(
+                {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
+            )
+        th = lang_of(request) == "th"
+        text = "ไม่พบหน้าที่ต้องการ" if th else "There is no such page"
+        home = "กลับหน้าหลัก" if th else "Back to the home page"
+        return HTMLResponse(
+            f'<!doctype html><html lang="{"th" if th else "en"}"><meta charset="utf-8">'
+            f'<link rel="stylesheet" href="/static/style.css"><main><h1>{text}</h1>'
+            f'<p><a href="/home">{home}</a></p></main></html>',
+            status_code=404,
+        )
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
@@ -362,7 +382,12 @@ def create_app(backends: Backends) -> FastAPI:
         for f in files[:4]:
             texts[f.filename or "file.csv"] = export_text(await read_upload(f), f.filename)
         return await portal.ask_as(
-            c.token, "identity", "import_csv", {"files": texts, "partial": partial}, c.lang
+            c.token,
+            "identity",
+            "import_csv",
+            {"files": texts, "partial": partial},
+            c.lang,
+            IMPORT_WAIT_S,
         )
 
     class Batch(BaseModel):
@@ -531,7 +556,12 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
                 continue
             texts[f.filename] = export_text(await read_upload(f), f.filename)
         result = await portal.ask_as(
-            c.token, "identity", "import_csv", {"files": texts, "partial": False}, c.lang
+            c.token,
+            "identity",
+            "import_csv",
+            {"files": texts, "partial": False},
+            c.lang,
+            IMPORT_WAIT_S,
         )
         if result["errors"]:
             first = result["errors"][0]

@@ -43,10 +43,17 @@ class Backends:
         body: dict[str, Any],
         token: str | None = None,
         lang: str = "th",
+        timeout: float = 10.0,
     ) -> Any:
         try:
             return await rpc.request(
-                self.nats, service, command, body, token or self._service_token(service), lang=lang
+                self.nats,
+                service,
+                command,
+                body,
+                token or self._service_token(service),
+                lang=lang,
+                timeout=timeout,
             )
         except rpc.Unavailable:
             raise BackendError(

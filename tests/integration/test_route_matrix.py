@@ -97,6 +97,9 @@ ROUTES: dict[tuple[str, str], Entry] = {
         PUBLIC, form("/login", {"email": "official5@onde.example.go.th", "password": "demo"})
     ),
     ("GET", "/lang/{lang}"): Entry(PUBLIC, api("/lang/en"), page=True),
+    ("GET", "/docs"): Entry(PUBLIC, api("/docs")),
+    ("GET", "/docs/oauth2-redirect"): Entry(PUBLIC, api("/docs/oauth2-redirect")),
+    ("GET", "/redoc"): Entry(PUBLIC, api("/redoc")),
     # --- anyone signed in, on their own records -------------------------------------------
     ("GET", "/api/me"): Entry(SIGNED_IN, api("/api/me")),
     ("POST", "/api/logout"): Entry(SIGNED_IN, api("/api/logout")),
