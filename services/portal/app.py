@@ -590,17 +590,29 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
         c = await caller(request)
         form = await request.form()
         effective = str(form.get("effective_from") or "")
-        doc = {
+        agency = str(form.get("agency_code") or "")[:64]
+        changes = {
             "effective_from": parse_day(effective).isoformat(),
             "report_cadence_days": whole_number(form.get("cadence", 7), "cadence", 1, 90),
             "grace_period_days": whole_number(form.get("grace", 2), "grace", 0, 30),
             "max_days_per_week": whole_number(form.get("per_week", 2), "per_week", 1, 5),
         }
+        # The form edits the policy in force: what it does not show (category overrides, extra
+        # holidays…) is kept, never silently dropped (issue #16).
+        try:
+            current = await portal.ask_as(
+                c.token, "identity", "policy_in_force", {"agency_code": agency}, c.lang
+            )
+            doc = {**current["document"], **changes}
+        except Refused as exc:
+            if exc.status != 404:
+                raise
+            doc = changes  # the agency's first policy
         result = await portal.ask_as(
             c.token,
             "identity",
             "publish_policy",
-            {"agency_code": str(form.get("agency_code") or "")[:64], "document": doc},
+            {"agency_code": agency, "document": doc},
             c.lang,
         )
         return await done(c, f"{t('policy_published', c.lang)} v{result['version']}")
