@@ -16,6 +16,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from contracts.events.notification import HelpRequested
 from services.portal.deps import BackendError, Backends
+from services.portal.i18n import refusal_text
 from services.portal.sessions import TOKEN_TTL, Session, SessionStore, SignInLimiter
 from services.portal.tables import PORTAL
 from services.shared import clock
@@ -271,7 +272,7 @@ class Portal:
         except WorkflowAlreadyStartedError:
             return {"engagement_id": engagement_id, "repeated": True}
         except WorkflowUpdateFailedError as exc:
-            raise Refused(409, str(exc.cause or exc)) from None
+            raise Refused(409, refusal_text(str(exc.cause or exc))) from None
         except RPCError as exc:
             raise temporal_refusal(exc) from None
         except (TimeoutError, RuntimeError):
@@ -342,7 +343,7 @@ class Portal:
                         engagement_id
                     ).execute_update(spec.update, arg)
         except WorkflowUpdateFailedError as exc:
-            raise Refused(409, str(exc.cause or exc).removeprefix("Refused: ")) from None
+            raise Refused(409, refusal_text(str(exc.cause or exc))) from None
         except RPCError as exc:
             raise temporal_refusal(exc) from None
         except (TimeoutError, RuntimeError):

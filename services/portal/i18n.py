@@ -104,3 +104,36 @@ def show_date(day: date | str | None, lang: str) -> str:
     if isinstance(day, str):
         day = date.fromisoformat(day)
     return thai_date(day) if lang == "th" else day.isoformat()
+
+
+# The engagement workflow refuses in English (its messages are recorded in histories and must
+# not change); people read them in Thai first, with the English kept.
+REFUSALS_TH: list[tuple[str, str]] = [
+    (r"^(\S+) is not the head of agency (\S+) today$",
+     r"\1 ไม่ใช่ผู้มีอำนาจสั่งของส่วนราชการ \2 ในวันนี้ (อาจมีผู้รักษาราชการแทน)"),
+    (r"^(\S+) is not a supervisor of (\S+)$", r"\1 ไม่ใช่ผู้บังคับบัญชาของ \2"),
+    (r"^only the official (\S+) may do this$", r"เฉพาะข้าราชการ \1 เท่านั้นที่ทำได้"),
+    (r"^not possible while the engagement is (\S+)$", r"ทำไม่ได้ในขณะที่เรื่องอยู่ในสถานะ \1"),
+    (r"^no progress report is due yet$", "ยังไม่ถึงกำหนดส่งรายงานความก้าวหน้า"),
+    (r"^the (.+) is empty$", r"ยังไม่ได้กรอกเนื้อหา"),
+    (r"^goal (\S+) is due on (\S+), before the telework starts$",
+     r"เป้าหมาย \1 กำหนดเสร็จ \2 ก่อนวันเริ่มปฏิบัติงานนอกสถานที่"),
+    (r"^goal (\S+) has no description$", r"เป้าหมาย \1 ยังไม่มีรายละเอียด"),
+    (r"^a refusal must give its reasons$", "การไม่อนุญาตต้องระบุเหตุผล"),
+    (r"^both parties must accept the same agreement version first.*$",
+     "ทั้งสองฝ่ายต้องยอมรับข้อตกลงฉบับเดียวกันก่อน"),
+    (r"exceed the", "เกินกว่าที่นโยบายกำหนด"),
+    (r"before today", "วันเริ่มต้นต้องไม่ก่อนวันนี้"),
+]  # fmt: skip
+
+
+def refusal_text(reason: str) -> str:
+    """'Thai / English' for a workflow's refusal; a generic Thai lead when none matches."""
+    import re
+
+    reason = reason.removeprefix("Refused: ").strip()
+    for pattern, thai in REFUSALS_TH:
+        if re.search(pattern, reason):
+            said = re.sub(pattern, thai, reason) if pattern.startswith("^") else thai
+            return f"{said} / {reason}"
+    return f"ดำเนินการไม่ได้ / refused: {reason}"

@@ -88,3 +88,12 @@ def test_schedules_that_cannot_be_planned_are_refused_up_front(
     """A draft with months 0 used to be accepted and its planning retried for ever."""
     refusal = schedule_refusal(schedule, POLICY, date(2027, 1, 1))
     assert refusal is not None and reason in refusal
+
+
+def test_workflow_refusals_read_in_thai_first_with_the_english_kept() -> None:
+    from services.portal.i18n import refusal_text
+
+    said = refusal_text("Refused: D0001 is not the head of agency ONDE today")
+    assert said.startswith("D0001 ไม่ใช่ผู้มีอำนาจสั่งของส่วนราชการ ONDE ในวันนี้")
+    assert said.endswith("/ D0001 is not the head of agency ONDE today")
+    assert refusal_text("anything new").startswith("ดำเนินการไม่ได้ / refused: anything new")
