@@ -105,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     from infra.nats.subscribers import register as register_nats
     from services.attendance.entrypoints.cli import register as register_attendance
     from services.audit.entrypoints.cli import register as register_audit
+    from services.audit.entrypoints.evaluation_cli import register as register_evaluation
     from services.identity.entrypoints.cli import register as register_identity
     from services.meetings.entrypoints.cli import register as register_meeting
     from services.notification.entrypoints.cli import register as register_notify
@@ -113,6 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     register_attendance(sub)
     register_audit(sub)
+    register_evaluation(sub)
     register_notify(sub)
     register_identity(sub)
     register_meeting(sub)

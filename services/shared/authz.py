@@ -120,6 +120,8 @@ POLICY: Mapping[str, Rule] = {
     "audit.read": _rule(A),
     "audit.verify": _rule(A),
     "audit.export": _rule(A),
+    # yearly evaluation (R-EVA-2): figures, no personal data
+    "evaluation.read": _rule(H, HR, A),
     # electronic meetings (R-MTG)
     "meeting.manage": _rule(S, H, HR),
     "meeting.read": _rule(S, H, HR, A),

@@ -1,0 +1,128 @@
+"""The yearly evaluation from the history (R-EVA-2, issue #18): fiscal years of the Thai
+government, an agency with its sub-agencies, and rates that are fractions in [0, 1]."""
+
+from datetime import date, timedelta
+from typing import Any
+
+from services.audit.domain.evaluation import evaluate, fiscal_year
+
+T = "th.go.telework.{}.v1"
+
+
+def ev(kind: str, where: str, data: dict[str, Any]) -> dict[str, Any]:
+    return {"type": T.format(kind), "agency": where, "time": "2027-03-01T09:00+07:00", "data": data}
+
+
+def agency(code: str, parent: str | None) -> dict[str, Any]:
+    return ev("identity.agency_registered", code, {"agency_code": code, "parent_code": parent})
+
+
+def order(eid: str, official: str, days: list[str], where: str = "ONDE-DGT") -> dict[str, Any]:
+    data = {"engagement_id": eid, "official_id": official, "telework_dates": days}
+    return ev("engagement.order_issued", where, data)
+
+
+def flag(kind: str) -> dict[str, Any]:
+    data = {"official_id": "D1", "day": "2026-10-12", "flag": kind}
+    return ev("attendance.attendance_flagged", "ONDE-DGT", data)
+
+
+def report(late: bool) -> dict[str, Any]:
+    return ev("engagement.progress_report_submitted", "ONDE-DGT", {"late": late})
+
+
+def history() -> list[dict[str, Any]]:
+    weekly = [(date(2026, 9, 28) + timedelta(days=7 * i)).isoformat() for i in range(6)]
+    withdrawn = {"engagement_id": "B", "official_id": "D2", "effective_date": "2027-01-10"}
+    assessed = {"assessments": [{"result": "achieved"}, {"result": "partly"}]}
+    eligible = [("D1", "may"), ("D2", "partly"), ("D3", "may_not"), ("D4", "may")]
+    return [
+        agency("MDES", None),
+        agency("ONDE", "MDES"),
+        agency("ONDE-DGT", "ONDE"),
+        agency("DEPA", "MDES"),
+        *(
+            ev("identity.eligibility_determined", "ONDE-DGT", {"official_id": o, "status": s})
+            for o, s in eligible
+        ),
+        ev("identity.eligibility_determined", "DEPA", {"official_id": "E1", "status": "may"}),
+        order("A", "D1", weekly),  # 28 Sep 2026 falls in fiscal year 2569, the rest in 2570
+        order("B", "D2", ["2027-01-04", "2027-01-11"]),
+        ev("engagement.permission_withdrawn", "ONDE-DGT", withdrawn),
+        order("C", "E1", ["2027-01-04"], where="DEPA"),
+        report(late=False),
+        report(late=True),
+        ev("engagement.goals_assessed", "ONDE-DGT", assessed),
+        flag("no_check_in"),
+        flag("late_check_in"),
+    ]
+
+
+def test_fiscal_years_run_from_october() -> None:
+    assert fiscal_year(2570) == (2570, date(2026, 10, 1), date(2027, 9, 30))
+    assert fiscal_year(2027) == fiscal_year(2570)
+
+
+def test_an_agency_with_its_bureaus_and_nothing_of_its_neighbours() -> None:
+    result = evaluate(history(), "ONDE", 2570).as_dict()
+    assert result["eligible_officials"] == 3  # D1, D2 (partly), D4 — not D3, not DEPA's E1
+    assert result["teleworking_officials"] == 2
+    assert result["telework_days"] == 5 + 1  # A: 5 days from 1 Oct; B: withdrawn from 10 Jan
+    assert result["participation_rate"] == round(2 / 3, 4)
+    assert result["reports_on_time_rate"] == 0.5
+    assert result["goals_met_rate"] == 0.5
+    assert result["attendance_missing_rate"] == round(1 / 6, 4)
+    assert result["satisfaction"] == {} and result["readiness"] == {"score": None, "gaps": []}
+    for key in ("participation_rate", "reports_on_time_rate", "goals_met_rate"):
+        assert 0.0 <= result[key] <= 1.0
+    assert evaluate(history(), "DEPA", 2570).teleworking_officials == 1
+    assert evaluate(history(), "ONDE", 2569).telework_days == 1  # 28 Sep 2026 only
+
+
+def test_the_cli_reports_from_the_chain_to_those_who_may_see_it(
+    tmp_path: Any, monkeypatch: Any, capsys: Any
+) -> None:
+    import asyncio
+    import json
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from contracts.envelope import CloudEvent
+    from services.audit.adapters.tables import AUDIT
+    from services.audit.service_layer.store import Chain
+    from services.cli import main
+    from services.shared.auth import DevIssuer
+    from services.shared.authz import Actor, Grant, Role
+    from services.shared.db import create_schema, make_engine, sessionmaker
+
+    monkeypatch.setenv("TELEWORK_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+
+    async def chain_history() -> None:
+        engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'audit.db'}")
+        await create_schema(engine, [AUDIT], None)
+        store = Chain(Ed25519PrivateKey.generate(), checkpoint_every=1000)
+        for n, e in enumerate(history()):
+            event = CloudEvent.model_validate({**e, "id": f"e{n}", "source": "/t"})
+            async with sessionmaker(engine).begin() as s:
+                await store.append(s, event)
+        await engine.dispose()
+
+    asyncio.run(chain_history())
+    issuer = DevIssuer.load_or_create(tmp_path / "dev-issuer.pem")
+    head = issuer.issue(Actor("D0001", (Grant(Role.HEAD_OF_AGENCY, "ONDE"),)))
+    other = issuer.issue(Actor("E0301", (Grant(Role.HR_OFFICER, "DEPA"),)))
+    report = ["evaluation", "report", "--agency", "ONDE", "--fiscal-year", "2570"]
+    assert main([*report, "--token", head]) == 0
+    figures = json.loads(capsys.readouterr().out)
+    assert figures["fiscal_year"] == 2570 and figures["telework_days"] == 6
+    assert set(figures) >= {
+        "agency", "eligible_officials", "teleworking_officials", "participation_rate",
+        "reports_on_time_rate", "goals_met_rate", "attendance_missing_rate", "km_avoided",
+        "hours_saved", "baht_saved", "co2_kg_avoided", "satisfaction", "readiness",
+    }  # fmt: skip
+    assert main([*report, "--token", head, "--format", "csv"]) == 0
+    assert capsys.readouterr().out.startswith("agency,fiscal_year,eligible_officials")
+    assert main([*report, "--token", other]) == 2
+    assert "forbidden" in capsys.readouterr().err
+    assert main([*report[:3], "NOPE", *report[4:], "--token", head]) == 2
