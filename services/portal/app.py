@@ -7,7 +7,7 @@ import contextlib
 import logging
 import secrets
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -202,6 +202,36 @@ def create_app(backends: Backends) -> FastAPI:
         return JSONResponse(
             {"detail": ("ข้อมูลไม่ถูกต้อง: " if th else "invalid: ") + reason}, status_code=422
         )
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        """Liveness: the process answers (an orchestrator restarts it when it does not)."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz() -> Response:
+        """Readiness: NATS, the portal's database and Temporal all reachable; 503 naming what
+        is not, so a load balancer sends no user here meanwhile (issue #15)."""
+        from sqlalchemy import text
+        from temporalio.service import RPCError, RPCStatusCode
+
+        down = []
+        if not backends.nats.is_connected:
+            down.append("nats")
+        try:
+            async with backends.sessions() as s:
+                await s.execute(text("SELECT 1"))
+        except Exception:
+            down.append("database")
+        try:
+            await backends.temporal.service_client.check_health(timeout=timedelta(seconds=2))
+        except RPCError as exc:
+            if exc.status != RPCStatusCode.UNIMPLEMENTED:  # a server without the health API
+                down.append("temporal")
+        except Exception:
+            down.append("temporal")
+        body = {"status": "not ready" if down else "ready", "down": down}
+        return JSONResponse(body, status_code=503 if down else 200)
 
     api = APIRouter(prefix="/api")
 

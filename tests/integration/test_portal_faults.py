@@ -161,3 +161,20 @@ async def test_an_hr_export_over_a_mebibyte_is_imported_or_refused_with_the_reas
             assert r.status_code == 413 and "5 MB" in r.json()["detail"]
     finally:
         server.cleanup()
+
+
+async def test_readiness_names_what_is_away_and_liveness_stays_up(
+    private_nats_url: str, tmp_path: Path
+) -> None:
+    """Issue #15: an orchestrator restarts a portal that does not answer /healthz and sends no
+    user to one whose /readyz is 503 (here Temporal is away)."""
+    async for c, _ in portal_with(private_nats_url, tmp_path, identity=False):
+        assert (await c.get("/healthz")).json() == {"status": "ok"}
+        r = await c.get("/readyz")
+        assert r.status_code == 503 and r.json()["down"] == ["temporal"]
+
+
+async def test_a_whole_stack_is_ready(stack: Stack) -> None:
+    async with httpx.AsyncClient(base_url=stack.url, timeout=30) as c:
+        r = await c.get("/readyz")
+        assert r.status_code == 200 and r.json() == {"status": "ready", "down": []}

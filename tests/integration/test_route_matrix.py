@@ -98,6 +98,8 @@ ROUTES: dict[tuple[str, str], Entry] = {
     ),
     ("GET", "/lang/{lang}"): Entry(PUBLIC, api("/lang/en"), page=True),
     ("GET", "/docs"): Entry(PUBLIC, api("/docs")),
+    ("GET", "/healthz"): Entry(PUBLIC, api("/healthz")),
+    ("GET", "/readyz"): Entry(PUBLIC, api("/readyz")),
     ("GET", "/docs/oauth2-redirect"): Entry(PUBLIC, api("/docs/oauth2-redirect")),
     ("GET", "/redoc"): Entry(PUBLIC, api("/redoc")),
     # --- anyone signed in, on their own records -------------------------------------------
