@@ -145,7 +145,10 @@ def use(name: str, seed_dir: Path) -> bool:
 
 
 def connection_options() -> dict[str, Any]:
-    return {k: v for k, v in _current.items() if k != "name"}
+    """This process's identity, and TLS when the site configured it (services/shared/tls.py)."""
+    from services.shared.tls import nats_tls
+
+    return {**{k: v for k, v in _current.items() if k != "name"}, **nats_tls()}
 
 
 def may_manage_streams() -> bool:

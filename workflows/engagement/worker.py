@@ -25,11 +25,14 @@ log = logging.getLogger(__name__)
 
 
 async def temporal_client(address: str, namespace: str = "default") -> Client:
+    from services.shared.tls import temporal_tls
+
     return await Client.connect(
         address,
         namespace=namespace,
         data_converter=pydantic_data_converter,
         interceptors=[TracingInterceptor(), ActorToken()],
+        **temporal_tls(),  # TLS / mTLS / API key when the site sets them
     )
 
 
