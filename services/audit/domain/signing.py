@@ -3,10 +3,21 @@
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+
+class Signer(Protocol):
+    """What signs checkpoints. An Ed25519 key in a file (the default) is one; a PKCS#11 HSM or
+    a cloud KMS adapter offering these two methods is another, and then the private key never
+    enters this process (R-SEC-5)."""
+
+    def sign(self, data: bytes) -> bytes: ...
+
+    def public_key(self) -> Ed25519PublicKey: ...
 
 
 @dataclass(frozen=True)
@@ -28,7 +39,7 @@ def checkpoint_message(position: int, hash_hex: str, signed_at: datetime) -> byt
     ).encode()
 
 
-def public_pem(key: Ed25519PrivateKey) -> str:
+def public_pem(key: Signer) -> str:
     return (
         key.public_key()
         .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
@@ -36,7 +47,7 @@ def public_pem(key: Ed25519PrivateKey) -> str:
     )
 
 
-def sign(key: Ed25519PrivateKey, position: int, hash_hex: str, at: datetime) -> Checkpoint:
+def sign(key: Signer, position: int, hash_hex: str, at: datetime) -> Checkpoint:
     # UTC: the time comes back from any database in UTC, and the signed bytes must match.
     at = at.astimezone(UTC)
     signature = key.sign(checkpoint_message(position, hash_hex, at)).hex()

@@ -5,7 +5,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import LargeBinary, String, case, func, insert, literal, select, text, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -21,7 +21,7 @@ from services.audit.domain.chain import (
     first_problem,
     link,
 )
-from services.audit.domain.signing import Checkpoint, fingerprint, sign, signature_holds
+from services.audit.domain.signing import Checkpoint, Signer, fingerprint, sign, signature_holds
 from services.shared import clock
 from services.shared.eventlog import EventLog, NewEvent
 
@@ -53,7 +53,7 @@ ANCHORS = EventLog("/telework/audit")
 class Chain:
     def __init__(
         self,
-        key: Ed25519PrivateKey,
+        key: Signer,
         checkpoint_every: int = 1000,
         now: Callable[[], datetime] = clock.now,
     ) -> None:
