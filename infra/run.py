@@ -16,6 +16,19 @@ PORTAL_PORT = int(os.environ.get("TELEWORK_PORTAL_PORT", "8000"))
 COLOURS = ["36", "33", "35", "32", "34", "31"]
 
 
+class StopFlag:
+    """Set from a signal handler, read by the main loop; no lock to deadlock on."""
+
+    def __init__(self) -> None:
+        self._set = False
+
+    def set(self, *_: object) -> None:
+        self._set = True
+
+    def is_set(self) -> bool:
+        return self._set
+
+
 def _pump(prefix: str, stream: IO[bytes]) -> None:
     for raw in iter(stream.readline, b""):
         sys.stdout.write(f"{prefix} {raw.decode(errors='replace')}")
@@ -87,17 +100,20 @@ def run_all(data_dir: Path) -> int:
         "กด Ctrl-C เพื่อหยุด / Press Ctrl-C to stop.\n",
         flush=True,
     )
-    stopping = threading.Event()
-    # Both, explicitly: a process started in the background inherits an ignored SIGINT.
-    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
-    signal.signal(signal.SIGINT, lambda *_: stopping.set())
+    # A flag, not a threading.Event: a handler that set an Event while the main thread waited
+    # on it deadlocked on the Event's own lock (Ctrl-C hung `make run` with every service
+    # already stopped). Both signals, explicitly: a background process inherits an ignored
+    # SIGINT.
+    stopping = StopFlag()
+    signal.signal(signal.SIGTERM, stopping.set)
+    signal.signal(signal.SIGINT, stopping.set)
     # A service that dies is named and restarted; one that keeps dying stops the run, named
     # with its exit status (issue #21, item 10).
     deaths: dict[str, list[float]] = {name: [] for name in SERVICES}
     given_up: str | None = None
     try:
         while not stopping.is_set() and given_up is None:
-            stopping.wait(0.5)
+            time.sleep(0.5)
             for i, name in enumerate(SERVICES):
                 code = services[i].poll()
                 if code is None or stopping.is_set():
