@@ -76,7 +76,6 @@ NOT_YET: dict[str, str] = {
     "R-TEC-1": "readiness records: issue #19 item 6",
     "R-LAW-1": "PM Office Regulation 2565 rule set: issue #19 item 2",
     "R-LAW-3": "policy depth: issue #19 item 4",
-    "R-SEL-2": "traits and readiness as structured checklists: issue #19 item 6 (free text today)",
     "R-ORD-3": "the order as an e-saraban document: issue #17",
     "R-DEP-1": "several processes per service, one active relay: issue #15",
     "R-DOC-1": "official documents: issue #17",

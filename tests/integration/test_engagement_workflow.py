@@ -127,8 +127,8 @@ class TestNormalEnd:
                 W.select,
                 Select(
                     by=SUPERVISOR,
-                    traits=["รับผิดชอบสูง", "มีวินัย"],
-                    readiness=["internet", "camera+headset", "agency apps"],
+                    traits=["responsible", "little_supervision", "digitally_ready"],
+                    readiness=["internet", "device", "applications"],  # R-SEL-2
                 ),
             )
             schedule = six_months_mon_thu(await today(env))
@@ -521,3 +521,28 @@ class TestRenewalAndBatch:
 
 async def agree_amendment(h: Handle) -> None:
     await accept_both(h, (await h.query(W.summary)).agreement_version)
+
+
+async def test_selection_records_the_published_checklists_only(
+    workflow_env: WorkflowEnvironment, sqlite_db: Database
+) -> None:
+    """R-SEL-2: traits (§4) and readiness (§8.2) come from their published checklists
+    (contracts/selection.py); anything else is refused with the known ids."""
+    async with engagement_worker(workflow_env, sqlite_db) as queue:
+        handle = await begin(workflow_env, queue)
+        await refused(
+            handle,
+            W.select,
+            Select(by=SUPERVISOR, traits=["charming"]),
+            "unknown trait 'charming'; known: responsible, little_supervision, digitally_ready",
+        )
+        await refused(
+            handle,
+            W.select,
+            Select(by=SUPERVISOR, readiness=["vpn"]),
+            "unknown readiness item 'vpn'",
+        )
+        ack = await handle.execute_update(
+            W.select, Select(by=SUPERVISOR, traits=["responsible"], readiness=["internet"])
+        )
+        assert ack.state == State.DRAFTING

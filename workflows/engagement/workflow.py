@@ -15,6 +15,7 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from contracts.events import engagement as ev
+    from contracts.selection import READINESS, TRAITS, unknown
     from workflows.engagement.models import (
         AcceptAgreement,
         Ack,
@@ -254,6 +255,7 @@ class EngagementWorkflow:
         if self.selected:
             raise refuse("already selected")
         self._require_supervisor(u.by)
+        self._require_checklists(u.traits, u.readiness)
 
     @workflow.update
     async def draft_agreement(self, u: DraftAgreement) -> Ack:
@@ -635,6 +637,16 @@ class EngagementWorkflow:
                 raise refuse(f"goal {g.goal_id} has no description")
             if g.due < start:
                 raise refuse(f"goal {g.goal_id} is due on {g.due}, before the telework starts")
+
+    @staticmethod
+    def _require_checklists(traits: list[str], readiness: list[str]) -> None:
+        """R-SEL-2: the §4 traits and §8.2 readiness, from their published checklists."""
+        for name, given, catalogue in (
+            ("trait", traits, TRAITS),
+            ("readiness item", readiness, READINESS),
+        ):
+            if bad := unknown(given, catalogue):
+                raise refuse(f"unknown {name} {bad[0]!r}; known: {', '.join(catalogue)}")
 
     @staticmethod
     def _require_text(text: str, what: str) -> None:
