@@ -22,6 +22,7 @@ from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, Field, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from contracts.selection import READINESS, TRAITS
 from services.portal.actions import IMPORT_WAIT_S, CrossSite, Portal, Refused, parse_day
 from services.portal.deps import Backends
 from services.portal.i18n import show_date, state_name, t
@@ -34,6 +35,9 @@ COOKIE = "telework_session"
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 # A fresh key in each start form: a double submit or a browser retry starts one engagement.
 templates.env.globals["new_key"] = lambda: uuid.uuid4().hex
+# The selection checklists (R-SEL-2), worded in Thai and English.
+templates.env.globals["selection_traits"] = TRAITS
+templates.env.globals["selection_readiness"] = READINESS
 
 log = logging.getLogger(__name__)
 # Row ids fit a signed 64-bit integer on every database; a larger one is a 422, not a fault.
@@ -673,7 +677,10 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
     @app.post("/ui/engagements/{engagement_id}/{action}", include_in_schema=False)
     async def ui_act(request: Request, engagement_id: str, action: str) -> Response:
         c = await caller(request)
-        form = dict(await request.form())
+        raw = await request.form()
+        form: dict[str, Any] = dict(raw)
+        form["traits"] = [str(v) for v in raw.getlist("trait")]
+        form["readiness"] = [str(v) for v in raw.getlist("readiness")]
         try:
             body = form_to_body(action, form)
             ack = await portal.act(c.actor, c.token, engagement_id, action, body)
@@ -775,6 +782,8 @@ def form_to_body(action: str, form: dict[str, Any]) -> dict[str, Any]:
         if action == "revise":
             body["kind"] = form.get("kind", "renewal")
         return body
+    if action == "select":
+        return {"traits": form.get("traits", []), "readiness": form.get("readiness", [])}
     if action == "accept":
         return {
             "agreement_version": int(form["agreement_version"]),

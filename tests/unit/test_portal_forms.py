@@ -97,3 +97,10 @@ def test_workflow_refusals_read_in_thai_first_with_the_english_kept() -> None:
     assert said.startswith("D0001 ไม่ใช่ผู้มีอำนาจสั่งของส่วนราชการ ONDE ในวันนี้")
     assert said.endswith("/ D0001 is not the head of agency ONDE today")
     assert refusal_text("anything new").startswith("ดำเนินการไม่ได้ / refused: anything new")
+
+
+def test_the_select_form_sends_the_checked_checklist_items() -> None:
+    """R-SEL-2: the selection form's checkboxes become the step's traits and readiness."""
+    body = form_to_body("select", {"traits": ["responsible"], "readiness": ["internet"]})
+    assert body == {"traits": ["responsible"], "readiness": ["internet"]}
+    assert form_to_body("select", {}) == {"traits": [], "readiness": []}
