@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from services.meetings.domain.facts import Attendee, InvalidMeeting, MeetingFacts
 from services.meetings.domain.rules import (
     ORDINARY_KINDS,
-    RD_2547_S14,
     STATUTORY_EXCLUDED_KINDS,
     Basis,
     CheckResult,
     Violation,
     quorum_required,
+    quorum_violations,
 )
 
 DECREE_S4 = Basis(
@@ -70,7 +70,7 @@ class EmergencyDecree2563:
         quorum = quorum_required(facts.members_total, facts.quorum_fraction)
         violations = [
             *self._kind(facts),
-            *self._quorum(len(present), quorum),
+            *quorum_violations(len(present), quorum),
             *self._identified(facts.attendees),
             *self._recording(facts),
             *self._traffic_data(facts),
@@ -99,19 +99,6 @@ class EmergencyDecree2563:
                 )
             ]
         return []
-
-    @staticmethod
-    def _quorum(present: int, quorum: int) -> list[Violation]:
-        if present >= quorum:
-            return []
-        return [
-            Violation(
-                "quorum",
-                RD_2547_S14,
-                f"มีผู้ร่วมประชุมที่นับเป็นองค์ประชุม {present} คน ต้องมีอย่างน้อย {quorum} คน",
-                f"{present} members count as present; the quorum is {quorum}",
-            )
-        ]
 
     @staticmethod
     def _identified(attendees: Iterable[Attendee]) -> list[Violation]:

@@ -93,6 +93,20 @@ def quorum_required(members_total: int, fraction: Fraction) -> int:
     return math.ceil(members_total * fraction)
 
 
+def quorum_violations(present: int, quorum: int) -> list[Violation]:
+    """RD 2547 s.14: the same under every rule set; who counts as present is theirs to say."""
+    if present >= quorum:
+        return []
+    return [
+        Violation(
+            "quorum",
+            RD_2547_S14,
+            f"มีผู้ร่วมประชุมที่นับเป็นองค์ประชุม {present} คน ต้องมีอย่างน้อย {quorum} คน",
+            f"{present} members count as present; the quorum is {quorum}",
+        )
+    ]
+
+
 def co_located_required(quorum: int) -> int:
     """At least one third of the quorum in one place (NCPO 74/2557 cl.1)."""
     return math.ceil(Fraction(quorum, 3))
@@ -131,7 +145,7 @@ class Ncpo74Of2557:
         violations = [
             *self._kind(facts),
             *self._classified(facts),
-            *self._quorum(len(present), quorum),
+            *quorum_violations(len(present), quorum),
             *self._co_location(together, together_needed),
             *self._in_kingdom(facts.attendees),
             *self._recording(facts),
@@ -175,18 +189,6 @@ class Ncpo74Of2557:
                 "เรื่องที่มีชั้นความลับตามระเบียบว่าด้วยการรักษาความปลอดภัยแห่งชาติ ห้ามประชุมผ่านสื่ออิเล็กทรอนิกส์",
                 "matters classified under the national security regulation may not "
                 "be discussed in an electronic meeting",
-            )
-        ]
-
-    def _quorum(self, present: int, quorum: int) -> list[Violation]:
-        if present >= quorum:
-            return []
-        return [
-            Violation(
-                "quorum",
-                RD_2547_S14,
-                f"มีผู้ร่วมประชุมที่นับเป็นองค์ประชุม {present} คน ต้องมีอย่างน้อย {quorum} คน",
-                f"{present} members count as present; the quorum is {quorum}",
             )
         ]
 
