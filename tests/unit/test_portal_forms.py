@@ -8,7 +8,7 @@ import pytest
 from contracts.events.engagement import ScheduleSpec
 from services.portal.actions import Refused
 from services.portal.app import export_text, form_to_body, weekday, whole_number
-from workflows.engagement.models import Policy
+from tests.support.engagement import POLICY
 from workflows.engagement.rules import schedule_refusal
 
 
@@ -49,19 +49,6 @@ def test_thai_excel_csv_is_read_and_other_bytes_refused() -> None:
     assert export_text(b"\xef\xbb\xbf" + thai.encode(), "x.csv") == thai
     with pytest.raises(Refused):
         export_text(bytes(range(128, 256)) * 3, "x.csv")
-
-
-POLICY = Policy(
-    agency_code="ONDE",
-    version=1,
-    allowed_modes=["regular", "occasional"],
-    max_days_per_week=2,
-    max_days_per_month=8,
-    max_period_months=12,
-    max_occasional_working_days=10,
-    report_cadence_days=14,
-    grace_period_days=2,
-)
 
 
 @pytest.mark.parametrize(

@@ -61,14 +61,30 @@ class Evaluation:
         return dict(self.__dict__)
 
 
+def agency_parents(events: Iterable[Mapping[str, Any]]) -> dict[str, str | None]:
+    """Each agency's parent, as the identity events in the history last said."""
+    return {
+        e["data"]["agency_code"]: e["data"].get("parent_code")
+        for e in events
+        if e["type"] == _type("identity", "agency_registered")
+    }
+
+
+def agency_path(events: Iterable[Mapping[str, Any]], agency: str) -> tuple[str, ...]:
+    """Root ministry … the agency itself."""
+    parents = agency_parents(events)
+    path: list[str] = []
+    node: str | None = agency
+    while node is not None and node not in path:
+        path.append(node)
+        node = parents.get(node)
+    return tuple(reversed(path))
+
+
 def subtree(events: Iterable[Mapping[str, Any]], agency: str) -> set[str]:
     """The agency and those below it, from the identity events in the history."""
-    parents: dict[str, str | None] = {}
-    for e in events:
-        if e["type"] == _type("identity", "agency_registered"):
-            parents[e["data"]["agency_code"]] = e["data"].get("parent_code")
     children: dict[str | None, list[str]] = {}
-    for code, parent in parents.items():
+    for code, parent in agency_parents(events).items():
         children.setdefault(parent, []).append(code)
     found, todo = {agency}, [agency]
     while todo:

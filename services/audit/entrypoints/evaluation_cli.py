@@ -29,7 +29,7 @@ async def _events() -> list[dict[str, Any]]:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from services.audit.domain.evaluation import evaluate, subtree
+    from services.audit.domain.evaluation import agency_parents, agency_path, evaluate
     from services.shared.auth import AuthError, verifier_from_env
     from services.shared.authz import Resource, can
     from services.shared.settings import Settings
@@ -42,13 +42,9 @@ def _report(args: argparse.Namespace) -> int:
     except AuthError as exc:
         raise UsageError(f"token refused: {exc}") from None
     events = asyncio.run(_events())
-    if args.agency not in subtree(events, args.agency) or not any(
-        e["data"].get("agency_code") == args.agency
-        for e in events
-        if e["type"].endswith(".identity.agency_registered.v1")
-    ):
+    if args.agency not in agency_parents(events):
         raise UsageError(f"no agency {args.agency} in the history")
-    path = _path(events, args.agency)
+    path = agency_path(events, args.agency)
     decision = can(actor, "evaluation.read", Resource("agency", path))
     if not decision:
         raise UsageError(f"forbidden: {decision.reason}")
@@ -66,20 +62,6 @@ def _report(args: argparse.Namespace) -> int:
         writer.writerow(flat.values())
         print(out.getvalue(), end="")
     return 0
-
-
-def _path(events: list[dict[str, Any]], agency: str) -> tuple[str, ...]:
-    parents = {
-        e["data"]["agency_code"]: e["data"].get("parent_code")
-        for e in events
-        if e["type"].endswith(".identity.agency_registered.v1")
-    }
-    path: list[str] = []
-    node: str | None = agency
-    while node is not None and node not in path:
-        path.append(node)
-        node = parents.get(node)
-    return tuple(reversed(path))
 
 
 def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
