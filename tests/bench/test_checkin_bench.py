@@ -92,28 +92,12 @@ async def test_checkins_with_nats_identities(postgres_url: str, tmp_path: Path) 
     """The same with authentication on, as `make run` starts NATS (issue #13): the service
     runs as its own NKEY identity, the load generator as the portal's."""
     from infra.nats import identities
-    from infra.nats.accounts import render_config
-    from services.shared.jetstream import ensure_streams
-    from tests.support.servers import NatsServer
+    from tests.support.servers import nats_with_identities, streams_as_admin
 
     seeds = identities.seed_dir_of(tmp_path)
-    server = NatsServer(store=tmp_path / "js")
-    conf = tmp_path / "nats.conf"
-    conf.write_text(
-        render_config(
-            port=server.port,
-            store_dir=str(server.store),
-            subscribers=[],
-            service_keys=identities.ensure_seeds(seeds),
-        )
-    )
-    server.config = conf
-    server.start()
+    server = nats_with_identities(tmp_path, seeds)
     try:
-        identities.use("admin", seeds)
-        admin = await nats.connect(server.url, **identities.connection_options())
-        await ensure_streams(admin.jetstream())
-        await admin.close()
+        await streams_as_admin(server, seeds)
         identities.use("portal", seeds)
         portal = identities.connection_options()
         identities._current.clear()

@@ -40,26 +40,12 @@ async def test_relay_with_nats_identities(postgres_url: str, tmp_path: Path) -> 
     """The same, with authentication on as `make run` starts NATS (issue #13): the relay and
     the baseline both publish as the meetings service's NKEY identity, under its permissions."""
     from infra.nats import identities
-    from infra.nats.accounts import render_config
+    from tests.support.servers import nats_with_identities, streams_as_admin
 
     seeds = tmp_path / "seeds"
-    server = NatsServer(store=tmp_path / "js")
-    conf = tmp_path / "nats.conf"
-    conf.write_text(
-        render_config(
-            port=server.port,
-            store_dir=str(server.store),
-            subscribers=[],
-            service_keys=identities.ensure_seeds(seeds),
-        )
-    )
-    server.config = conf
-    server.start()
+    server = nats_with_identities(tmp_path, seeds)
     try:
-        identities.use("admin", seeds)
-        admin = await nats.connect(server.url, **identities.connection_options())
-        await ensure_streams(admin.jetstream())
-        await admin.close()
+        await streams_as_admin(server, seeds)
         identities.use("meetings", seeds)  # sample events are the meetings context's
         await run_bench(postgres_url, server.url, "relay_throughput_postgres_nats_auth")
     finally:

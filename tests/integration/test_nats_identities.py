@@ -18,14 +18,13 @@ from nats.js.api import StreamConfig
 
 from contracts.subjects import STREAM_NAME
 from infra.nats import identities
-from infra.nats.accounts import render_config
 from services.shared.consumer import EventConsumer
 from services.shared.eventlog import EventLog
 from services.shared.jetstream import ensure_streams
 from services.shared.relay import OutboxRelay
 from tests.conftest import Database
 from tests.support.events import sample_event
-from tests.support.servers import NatsServer
+from tests.support.servers import NatsServer, nats_with_identities
 
 pytestmark = pytest.mark.integration
 ORDER = "telework.v1.ONDE.engagement.order_issued"
@@ -38,14 +37,7 @@ def seeds(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def server(tmp_path: Path, seeds: Path) -> Iterator[NatsServer]:
-    srv = NatsServer(store=tmp_path / "js")
-    conf = tmp_path / "nats.conf"
-    keys = identities.ensure_seeds(seeds)
-    conf.write_text(
-        render_config(port=srv.port, store_dir=str(srv.store), subscribers=[], service_keys=keys)
-    )
-    srv.config = conf
-    srv.start()
+    srv = nats_with_identities(tmp_path, seeds)
     yield srv
     srv.cleanup()
 

@@ -98,3 +98,36 @@ def postgres_admin_url() -> tuple[str | None, object | None]:
     except Exception:
         pass
     return None, None
+
+
+def nats_with_identities(folder: Path, seeds: Path) -> NatsServer:
+    """A private nats-server configured as `make run` starts it (issue #13): an NKEY identity
+    per component, least privilege, anonymous refused. Seeds are written to `seeds`."""
+    from infra.nats import identities
+    from infra.nats.accounts import render_config
+
+    server = NatsServer(store=folder / "js")
+    conf = folder / "nats.conf"
+    conf.write_text(
+        render_config(
+            port=server.port,
+            store_dir=str(server.store),
+            subscribers=[],
+            service_keys=identities.ensure_seeds(seeds),
+        )
+    )
+    server.config = conf
+    return server.start()
+
+
+async def streams_as_admin(server: NatsServer, seeds: Path) -> None:
+    """Create the streams as the admin identity: services may not (issue #13)."""
+    import nats
+
+    from services.shared.jetstream import ensure_streams
+
+    nc = await nats.connect(server.url, nkeys_seed=str(seeds / "admin.nk"))
+    try:
+        await ensure_streams(nc.jetstream())
+    finally:
+        await nc.close()
