@@ -23,6 +23,7 @@ from services.shared.auth import DevIssuer, service_actor
 from services.shared.authz import Role
 from services.shared.clock import now
 from tests.conftest import Database
+from tests.integration.test_identity_service import token_of
 from tests.support.rpc import call
 
 pytestmark = pytest.mark.integration
@@ -72,11 +73,6 @@ async def client(
     yield nc
     await nc.close()
     await broker.stop()
-
-
-async def token_of(db: Database, issuer: DevIssuer, official_id: str) -> str:
-    async with db.sessions() as s:
-        return issuer.issue(await actor_for(s, official_id))
 
 
 async def agency_of(db: Database, official_id: str) -> str:
