@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import IO
 
 from infra import stack
-from infra.stack import free_port, wait_for_port
+from infra.stack import free_port, port_open, wait_for_port
 from services.registry import SERVICES
 
 
@@ -62,24 +63,38 @@ class ProcessStack:
         )
 
     def start_engines(self) -> None:
-        """As `make up` does, in a process of its own: setting up the streams switches that
-        process's NATS identity to admin, which must not leak into the test's."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.start_engine("nats")
+        self.start_engine("temporal")
+
+    def start_engine(self, name: str) -> None:
+        """As `make up` does, in a process of its own: setting up the streams switches that
+        process's NATS identity to admin, which must not leak into the test's. Temporal keeps
+        its database file, so a restarted one goes on where it stopped."""
+        call = {
+            "nats": f"stack.start_nats(d, {self.nats_port})",
+            "temporal": f"stack.start_temporal(d, {self.temporal_port}, {free_port()})",
+        }[name]
         subprocess.run(
             [
                 sys.executable,
                 "-c",
-                "import sys; from pathlib import Path; from infra import stack; "
-                "d = Path(sys.argv[1]); stack.start_nats(d, int(sys.argv[2])); "
-                "stack.start_temporal(d, int(sys.argv[3]), int(sys.argv[4]))",
+                f"import sys; from pathlib import Path; from infra import stack; "
+                f"d = Path(sys.argv[1]); {call}",
                 str(self.data_dir),
-                str(self.nats_port),
-                str(self.temporal_port),
-                str(free_port()),
             ],
             check=True,
             timeout=120,
         )
+
+    def kill_engine(self, name: str) -> None:
+        """SIGKILL to NATS or Temporal (their pid files are what `make down` reads too)."""
+        pid = int((self.data_dir / "pids" / f"{name}.pid").read_text())
+        os.killpg(pid, signal.SIGKILL)
+        port = self.nats_port if name == "nats" else self.temporal_port
+        deadline = time.monotonic() + 10
+        while port_open("127.0.0.1", port) and time.monotonic() < deadline:
+            time.sleep(0.05)
 
     def start(self, name: str) -> None:
         log = open(self.data_dir / "logs" / f"{name}.log", "ab")  # noqa: SIM115 (kept open)
