@@ -31,9 +31,9 @@ def nats_url() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
-    url, handle = postgres_admin_url()
+    url, handle, why = postgres_admin_url()
     if url is None:
-        unavailable("PostgreSQL (no DATABASE_URL, nothing on 127.0.0.1:5432, no pgserver)")
+        unavailable(f"PostgreSQL (no DATABASE_URL, nothing on 127.0.0.1:5432; {why})")
     assert url is not None
     yield url
     if handle is not None:

@@ -80,24 +80,31 @@ def shared_nats_url() -> str | None:
     return None
 
 
-def postgres_admin_url() -> tuple[str | None, object | None]:
-    """(asyncpg URL of a database we may create schemas in, handle to stop if we started it)."""
+def postgres_admin_url() -> tuple[str | None, object | None, str]:
+    """(asyncpg URL of a database we may create schemas in, handle to stop if we started it,
+    why there is none)."""
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith(("postgresql", "postgres")):
         from services.shared.settings import async_database_url
 
-        return async_database_url(url), None
+        return async_database_url(url), None, ""
     if port_open("127.0.0.1", 5432):
-        return "postgresql+asyncpg://postgres@127.0.0.1:5432/test", None
-    try:  # a fresh machine with only Python: PostgreSQL binaries from PyPI (docs/decisions)
-        import pgserver
+        return "postgresql+asyncpg://postgres@127.0.0.1:5432/test", None, ""
+    # A fresh machine with only Python: PostgreSQL binaries from PyPI (docs/decisions). Its
+    # failure is said, never swallowed: a suite that quietly lost its PostgreSQL half looked
+    # green on a fresh machine (issue #15). One retry: a first start can lose a race for its
+    # port or shared memory.
+    why = ""
+    for _ in range(2):
+        try:
+            import pgserver
 
-        server = pgserver.get_server(tempfile.mkdtemp(prefix="pg-"), cleanup_mode="stop")
-        uri = server.get_uri()
-        return uri.replace("postgresql://", "postgresql+asyncpg://", 1), server
-    except Exception:
-        pass
-    return None, None
+            server = pgserver.get_server(tempfile.mkdtemp(prefix="pg-"), cleanup_mode="stop")
+            uri = server.get_uri()
+            return uri.replace("postgresql://", "postgresql+asyncpg://", 1), server, ""
+        except Exception as exc:
+            why = f"pgserver failed: {type(exc).__name__}: {exc}"
+    return None, None, why
 
 
 def nats_with_identities(folder: Path, seeds: Path) -> NatsServer:
