@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.events.base import DomainEvent
+from contracts.places import DayPart, Place, RuleSet
 
 Role = Literal["official", "supervisor", "head_of_agency"]
 
@@ -33,6 +34,9 @@ class ScheduleSpec(BaseModel):
     months: int = 0
     weekdays: list[int] = Field(default_factory=list, description="0 = Monday … 4 = Friday")
     days: int = 0
+    part: DayPart = Field(
+        default="full", description="Half-day telework where the policy allows it (issue #19)"
+    )
 
 
 class GoalAssessment(BaseModel):
@@ -87,6 +91,14 @@ class AgreementDrafted(_Engagement):
     telework_days: int
     start: date
     end: date
+    work_location: Place | None = Field(
+        default=None, description="Where the official works away (contracts/places.py)"
+    )
+    # The policy the agreement was made under (R-POL-1); absent in versions drafted before
+    # they were recorded.
+    rule_set: RuleSet | None = None
+    policy_agency: str | None = None
+    policy_version: int | None = None
 
 
 class AgreementChangesRequested(_Engagement):

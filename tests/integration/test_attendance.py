@@ -220,8 +220,10 @@ class TestCheckIn:
             ).scalar() == 1 + len(others)
 
     async def test_client_location_is_kept_only_when_the_policy_allows(self, db: Database) -> None:
+        """Only where the policy turns it on, and coarsened to its grid (1 km by default):
+        the exact point is never stored (issue #19)."""
         evidence = ClientEvidence(ip="203.0.113.9", latitude=13.7563, longitude=100.5018)
-        for keep, expected in ((False, None), (True, "13.75630,100.50180")):
+        for keep, expected in ((False, None), (True, "13.758,100.498")):
             svc = await service(db, Clock(at(DAY, 8)), identity_events([ME], keep_location=keep))
             who = f"D0{int(keep)}"
             async with db.sessions.begin() as s:

@@ -11,6 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.events.engagement import Goal, GoalAssessment, ScheduleSpec
+from contracts.places import Place
 
 
 class _Model(BaseModel):
@@ -51,6 +52,7 @@ class DraftAgreement(_Model):
     by: str
     goals: list[Goal] = Field(min_length=1)
     schedule: ScheduleSpec
+    work_location: Place = "residence"
 
 
 class RequestChanges(_Model):
@@ -105,6 +107,7 @@ class Revise(_Model):
     kind: Literal["revision", "renewal"]
     goals: list[Goal] = Field(min_length=1)
     schedule: ScheduleSpec
+    work_location: Place = "residence"
 
 
 class SubmitFinalReport(_Model):
@@ -187,6 +190,13 @@ class Policy(_Model):
     report_cadence_days: int
     grace_period_days: int
     extra_holidays: list[date] = Field(default_factory=list)
+    # Defaults: what policies published before these existed meant (issue #19).
+    rule_set: str = "onde-manual"
+    work_locations: list[str] = Field(default_factory=list)
+    min_office_days_per_week: int = 0
+    request_notice_working_days: int = 0
+    half_days: bool = False
+    appeal_period_days: int = 15
 
 
 class PlanSchedule(_Model):

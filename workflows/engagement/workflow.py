@@ -47,7 +47,7 @@ with workflow.unsafe.imports_passed_through():
         SubmitReport,
         Summary,
     )
-    from workflows.engagement.rules import schedule_refusal
+    from workflows.engagement.rules import place_refusal, schedule_refusal
 
 # Thailand keeps no daylight saving: a fixed +07:00 is exact and needs no tz database.
 BANGKOK = timezone(timedelta(hours=7))
@@ -274,14 +274,25 @@ class EngagementWorkflow:
             telework_days=len(planned.dates),
             start=planned.start,
             end=planned.end,
+            work_location=u.work_location,
+            **self._policy_record(),
         )
         return self._ack(agreement_version=self.version, telework_days=len(planned.dates))
+
+    def _policy_record(self) -> dict[str, Any]:
+        """The policy an agreement version is made under (R-POL-1)."""
+        assert self.policy is not None
+        return {
+            "rule_set": self.policy.rule_set,
+            "policy_agency": self.policy.agency_code,
+            "policy_version": self.policy.version,
+        }
 
     @draft_agreement.validator
     def _v_draft(self, u: DraftAgreement) -> None:
         self._require_drafting()
         self._require_supervisor(u.by)
-        self._require_schedule(u.schedule)
+        self._require_schedule(u.schedule, u.work_location)
         self._require_goals(u.goals, u.schedule.start)
 
     @workflow.update
@@ -289,7 +300,11 @@ class EngagementWorkflow:
         """An active engagement gets a new agreement version (revision) or another period
         (renewal); it runs on under the old order until the head approves the new one."""
         self.amendment = u.kind
-        return await self._draft(DraftAgreement(by=u.by, goals=u.goals, schedule=u.schedule))
+        return await self._draft(
+            DraftAgreement(
+                by=u.by, goals=u.goals, schedule=u.schedule, work_location=u.work_location
+            )
+        )
 
     @revise.validator
     def _v_revise(self, u: Revise) -> None:
@@ -297,7 +312,7 @@ class EngagementWorkflow:
         if self.amendment is not None:
             raise refuse(f"a {self.amendment} is already under way")
         self._require_supervisor(u.by)
-        self._require_schedule(u.schedule)
+        self._require_schedule(u.schedule, u.work_location)
         self._require_goals(u.goals, u.schedule.start)
 
     @workflow.update
@@ -653,10 +668,12 @@ class EngagementWorkflow:
         if not text.strip():
             raise refuse(f"the {what} is empty")
 
-    def _require_schedule(self, schedule: Any) -> None:
+    def _require_schedule(self, schedule: Any, place: str) -> None:
         if self.policy is None:
             raise refuse("the policy in force is not known yet")
-        reason = schedule_refusal(schedule, self.policy, self._today())
+        reason = schedule_refusal(schedule, self.policy, self._today()) or place_refusal(
+            place, self.policy
+        )
         if reason:
             raise refuse(reason)
 

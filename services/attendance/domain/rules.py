@@ -1,5 +1,6 @@
 """Pure attendance rules (R-ATT-2): when a check-in is late, how a day is closed."""
 
+import math
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -11,6 +12,7 @@ class DayRules:
     work_day_start: time = time(8, 30)
     late_tolerance_minutes: int = 15
     keep_client_location: bool = False
+    location_grid_m: int = 1000
 
     def late_after(self, day: date) -> datetime:
         start = datetime.combine(day, self.work_day_start, BANGKOK)
@@ -19,6 +21,17 @@ class DayRules:
     def is_late(self, at: datetime) -> bool:
         day = at.astimezone(BANGKOK).date()
         return at > self.late_after(day)
+
+
+def coarse_location(latitude: float, longitude: float, grid_m: int) -> str:
+    """A location snapped to the centre of its cell in a grid of about `grid_m` metres (issue
+    #19): evidence that the official was in the area they agreed to, not where they live.
+    A degree of latitude is ~111.32 km everywhere; one of longitude shrinks with the latitude."""
+    step_lat = grid_m / 111_320
+    lat = (math.floor(latitude / step_lat) + 0.5) * step_lat
+    step_lon = grid_m / (111_320 * max(math.cos(math.radians(lat)), 0.01))
+    lon = (math.floor(longitude / step_lon) + 0.5) * step_lon
+    return f"{lat:.3f},{lon:.3f}"
 
 
 def end_of_day(day: date) -> datetime:

@@ -24,7 +24,12 @@ from services.attendance.adapters.tables import (
     known_officials,
     scheduled_days,
 )
-from services.attendance.domain.rules import DayRules, end_of_day, minutes_late
+from services.attendance.domain.rules import (
+    DayRules,
+    coarse_location,
+    end_of_day,
+    minutes_late,
+)
 from services.attendance.service_layer import projection
 from services.attendance.service_layer.commands import CheckIn, CheckOut
 from services.shared import clock, telemetry
@@ -552,5 +557,6 @@ class AttendanceService:
             return None, None
         loc = None
         if cmd.client.latitude is not None and cmd.client.longitude is not None:
-            loc = f"{cmd.client.latitude:.5f},{cmd.client.longitude:.5f}"
+            # Coarsened before it is stored: the exact point is never kept (issue #19).
+            loc = coarse_location(cmd.client.latitude, cmd.client.longitude, rules.location_grid_m)
         return cmd.client.ip, loc

@@ -148,4 +148,6 @@ async def day_rules(s: Executor, agency: str, on: date) -> DayRules:
     if policy is None:
         return DayRules()
     doc = policy.document
-    return DayRules(doc.work_day_start, doc.late_tolerance_minutes, doc.keep_client_location)
+    return DayRules(
+        doc.work_day_start, doc.late_tolerance_minutes, doc.evidence_kept, doc.location_grid_m
+    )

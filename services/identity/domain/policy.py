@@ -7,11 +7,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from contracts.places import PLACES, Place, RuleSet
 from services.identity.domain.categories import CATEGORIES
 
 Allowance = Literal["may", "partly", "may_not"]
 Mode = Literal["regular", "occasional"]
 MODES: tuple[Mode, ...] = ("regular", "occasional")
+LocationEvidence = Literal["off", "optional"]
 
 ETHICS_GUIDELINE_TH = (
     "แนวทางจริยธรรมในการปฏิบัติราชการนอกสถานที่ (คู่มือฯ ข้อ 10): ปฏิบัติราชการด้วยความมุ่งมั่นให้บรรลุเป้าหมาย "
@@ -47,7 +49,39 @@ class PolicyDocument(BaseModel):
     )
     work_day_start: time = time(8, 30)
     late_tolerance_minutes: int = Field(default=15, ge=0, le=240)
-    keep_client_location: bool = False
+    keep_client_location: bool = Field(
+        default=False,
+        description="Kept for policies published before location_evidence; true means optional",
+    )
+    rule_set: RuleSet = "onde-manual"
+    work_locations: list[Place] = Field(
+        default_factory=list,
+        description="Where telework may be done; empty means every place the rule set names",
+    )
+    min_office_days_per_week: int = Field(
+        default=0, ge=0, le=5, description="Days a week every teleworker spends at the office"
+    )
+    request_notice_working_days: int = Field(
+        default=0,
+        ge=0,
+        le=30,
+        description="A schedule starts at least this many working days after it is drafted",
+    )
+    half_days: bool = Field(default=False, description="Morning or afternoon telework allowed")
+    location_evidence: LocationEvidence = Field(
+        default="off",
+        description="Location at check-in: never asked (off) or accepted when the official "
+        "gives it (optional); never required (PDPA)",
+    )
+    location_grid_m: int = Field(
+        default=1000, ge=100, le=10000, description="Locations kept coarsened to this grid"
+    )
+    appeal_period_days: int = Field(
+        default=15,
+        ge=0,
+        le=90,
+        description="Days after a termination within which the official may appeal (0: none)",
+    )
     extra_holidays: list[date] = Field(
         default_factory=list, description="Non-working days the agency declared (R-MODE-4)"
     )
@@ -73,6 +107,41 @@ class PolicyDocument(BaseModel):
             if code.startswith("3.2") and allowance != "may_not":
                 raise ValueError(f"category {code} (§3.2) may not telework under any policy")
         return self
+
+    @model_validator(mode="after")
+    def _places_of_the_rule_set(self) -> "PolicyDocument":
+        allowed = PLACES[self.rule_set]
+        for place in self.work_locations:
+            if place not in allowed:
+                raise ValueError(f"{place!r} is not a place of work under {self.rule_set}")
+        if self.min_office_days_per_week + self.max_days_per_week > 5 and (
+            self.min_office_days_per_week > 0
+        ):
+            raise ValueError(
+                f"{self.max_days_per_week} telework days and {self.min_office_days_per_week} "
+                "office days do not fit in a five-day week"
+            )
+        return self
+
+    @property
+    def places(self) -> tuple[Place, ...]:
+        return tuple(self.work_locations) or PLACES[self.rule_set]
+
+    @property
+    def evidence_kept(self) -> bool:
+        return self.location_evidence == "optional" or self.keep_client_location
+
+
+def template(rule_set: RuleSet, effective_from: date) -> PolicyDocument:
+    """A policy to start from (issue #19): the manual's defaults, or those of the 2565
+    regulation — its places of work, and the head's recall to the office."""
+    if rule_set == "pmo-2565":
+        return PolicyDocument(
+            effective_from=effective_from,
+            rule_set="pmo-2565",
+            work_locations=list(PLACES["pmo-2565"]),
+        )
+    return PolicyDocument(effective_from=effective_from, rule_set=rule_set)
 
 
 @dataclass(frozen=True)
