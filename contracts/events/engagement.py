@@ -216,6 +216,11 @@ class PermissionWithdrawn(_Engagement):
     decided_by: str
     effective_date: date
     reasons: str
+    grounds: Literal["termination", "recall"] = Field(
+        default="termination",
+        description="termination: on the supervisor's proposal (seed §9.2.6); recall: the "
+        "head's order to return to the office (PM Office regulation 2565)",
+    )
 
 
 class TerminationRejected(_Engagement):

@@ -799,6 +799,11 @@ def form_to_body(action: str, form: dict[str, Any]) -> dict[str, Any]:
         return out
     if action == "propose_termination":
         return {"reasons": form["reasons"], "evidence": [form.get("evidence") or "-"]}
+    if action == "recall":
+        recall: dict[str, Any] = {"reasons": form.get("reasons", "")}
+        if form.get("effective_date"):
+            recall["effective_date"] = form["effective_date"]
+        return recall
     if action == "review":
         return {"report_no": int(form["report_no"]), "comment": form.get("comment", "")}
     if action == "assess":

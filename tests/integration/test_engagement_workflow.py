@@ -17,6 +17,7 @@ from tests.support.engagement import (
     HEAD,
     OFFICIAL,
     OFFICIAL_SOC,
+    POLICY,
     STRANGER,
     SUPERVISOR,
     accept_both,
@@ -37,6 +38,7 @@ from workflows.engagement.models import (
     DraftAgreement,
     Propose,
     ProposeTermination,
+    Recall,
     ReportToHead,
     RequestChanges,
     ReviewReport,
@@ -546,3 +548,60 @@ async def test_selection_records_the_published_checklists_only(
             W.select, Select(by=SUPERVISOR, traits=["responsible"], readiness=["internet"])
         )
         assert ack.state == State.DRAFTING
+
+
+class TestRuleSets:
+    """Issue #19, item 2: the rule set an agency chose decides what the head may do, and each
+    agreement version records the place, rule set and policy version it was made under."""
+
+    async def test_the_head_recalls_under_the_2565_regulation_only(
+        self, workflow_env: WorkflowEnvironment, sqlite_db: Database
+    ) -> None:
+        env = workflow_env
+        manual = directory()
+        pmo = directory()
+        pmo.policies = {
+            "ONDE-DGT": POLICY.model_copy(update={"rule_set": "pmo-2565", "version": 4})
+        }
+        async with engagement_worker(env, sqlite_db, manual) as queue:
+            h = await ordered(env, queue)
+            await refused(h, W.recall, Recall(by=HEAD, reasons="เหตุฉุกเฉิน"), "2565")
+        async with engagement_worker(env, sqlite_db, pmo) as queue:
+            h = await begin(env, queue, by=SUPERVISOR, selection="necessity")
+            schedule = six_months_mon_thu(await today(env))
+            await refused(
+                h,
+                W.draft_agreement,
+                DraftAgreement(
+                    by=SUPERVISOR, goals=GOALS, schedule=schedule, work_location="public_place"
+                ),
+                "not public_place",
+            )
+            ack = await h.execute_update(
+                W.draft_agreement,
+                DraftAgreement(
+                    by=SUPERVISOR, goals=GOALS, schedule=schedule, work_location="coworking_space"
+                ),
+            )
+            await accept_both(h, int(ack.detail["agreement_version"]))
+            await h.execute_update(W.propose, Propose(by=SUPERVISOR))
+            await h.execute_update(W.decide_order, DecideOrder(by=HEAD, issue=True))
+            await refused(h, W.recall, Recall(by=SUPERVISOR, reasons="x"), "not the head")
+            await refused(h, W.recall, Recall(by=HEAD, reasons="  "), "empty")
+            ack = await h.execute_update(W.recall, Recall(by=HEAD, reasons="น้ำท่วมพื้นที่"))
+            assert ack.detail["effective_date"] == (await today(env)).isoformat()
+            await refused(h, W.recall, Recall(by=HEAD, reasons="again"), "already withdrawn")
+            await env.sleep(timedelta(days=2))
+            assert await state(h) == State.FINAL_REPORT_DUE
+        async with sqlite_db.sessions() as s:
+            stream = [e.envelope for e in await LOG.read_stream(s, engagement_stream(h.id))]
+        drafted = next(e for e in stream if e.type.endswith("agreement_drafted.v1")).data
+        assert (drafted["work_location"], drafted["rule_set"], drafted["policy_version"]) == (
+            "coworking_space",
+            "pmo-2565",
+            4,
+        )
+        withdrawn = next(e for e in stream if e.type.endswith("permission_withdrawn.v1")).data
+        assert (withdrawn["grounds"], withdrawn["decided_by"]) == ("recall", HEAD)
+        ended = next(e for e in stream if e.type.endswith("engagement_ended.v1")).data
+        assert ended["cause"] == "withdrawn"

@@ -102,6 +102,15 @@ class DecideTermination(_Model):
     effective_date: date | None = None
 
 
+class Recall(_Model):
+    """The head's order to return to the office (PM Office regulation 2565), for reasons of
+    life, body, health or safety, or the service; no supervisor's proposal is needed."""
+
+    by: str
+    reasons: str = Field(min_length=1, max_length=2000)
+    effective_date: date | None = None
+
+
 class Revise(_Model):
     by: str
     kind: Literal["revision", "renewal"]

@@ -35,6 +35,7 @@ with workflow.unsafe.imports_passed_through():
         PolicyQuery,
         Propose,
         ProposeTermination,
+        Recall,
         RecordEvent,
         ReportToHead,
         RequestChanges,
@@ -525,6 +526,38 @@ class EngagementWorkflow:
     def _v_decide_termination(self, u: DecideTermination) -> None:
         if self.termination_pending is None:
             raise refuse("no termination has been proposed")
+        if u.effective_date is not None and u.effective_date < self._today():
+            raise refuse("the return to the office cannot be dated in the past")
+
+    @workflow.update
+    async def recall(self, u: Recall) -> Ack:
+        heads = await self._heads()
+        if u.by != heads.deciding:
+            raise refuse(f"{u.by} is not the head of agency {heads.agency} today")
+        effective = u.effective_date or self._today()
+        await self._record(
+            ev.PermissionWithdrawn,
+            decided_by=u.by,
+            effective_date=effective,
+            reasons=u.reasons,
+            grounds="recall",
+        )
+        self.termination_pending = None
+        self.withdrawal = effective
+        self.return_timer = asyncio.create_task(self._return_to_office_on(effective))
+        return self._ack(effective_date=effective.isoformat())
+
+    @recall.validator
+    def _v_recall(self, u: Recall) -> None:
+        self._require_state(State.ORDERED, State.ACTIVE)
+        if self.withdrawal is not None:
+            raise refuse("the permission is already withdrawn")
+        if self.policy is None or self.policy.rule_set != "pmo-2565":
+            raise refuse(
+                "a recall by the head is a rule of the PM Office regulation 2565; under the "
+                "manual the supervisor proposes a termination (seed §9.2.6)"
+            )
+        self._require_text(u.reasons, "reason")
         if u.effective_date is not None and u.effective_date < self._today():
             raise refuse("the return to the office cannot be dated in the past")
 
