@@ -389,13 +389,23 @@ class Portal:
         return out
 
     async def check(
-        self, actor: Actor, token: str, direction: str, channel: str, key: str | None, lang: str
+        self,
+        actor: Actor,
+        token: str,
+        direction: str,
+        channel: str,
+        key: str | None,
+        lang: str,
+        place: dict[str, float] | None = None,
     ) -> dict[str, Any]:
+        body: dict[str, Any] = {"channel": channel, "idempotency_key": key or uuid.uuid4().hex}
+        if place is not None:
+            body["client"] = place
         try:
             result: dict[str, Any] = await self.b.ask(
                 "attendance",
                 "check_in" if direction == "in" else "check_out",
-                {"channel": channel, "idempotency_key": key or uuid.uuid4().hex},
+                body,
                 token=token,
                 lang=lang,
             )

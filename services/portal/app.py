@@ -371,17 +371,26 @@ def create_app(backends: Backends) -> FastAPI:
     class Check(BaseModel):
         channel: Literal["web", "mobile", "api"] = "api"
         idempotency_key: str | None = Field(default=None, min_length=8, max_length=100)
+        # Never required; kept only where the agency's policy turns location evidence on,
+        # and then coarsened to its grid (issue #19).
+        latitude: float | None = Field(default=None, ge=-90, le=90)
+        longitude: float | None = Field(default=None, ge=-180, le=180)
+
+        def place(self) -> dict[str, float] | None:
+            if self.latitude is None or self.longitude is None:
+                return None
+            return {"latitude": self.latitude, "longitude": self.longitude}
 
     @api.post("/attendance/check-in")
     async def check_in(body: Check, c: Authed) -> dict[str, Any]:
         return await portal.check(
-            c.actor, c.token, "in", body.channel, body.idempotency_key, c.lang
+            c.actor, c.token, "in", body.channel, body.idempotency_key, c.lang, body.place()
         )
 
     @api.post("/attendance/check-out")
     async def check_out(body: Check, c: Authed) -> dict[str, Any]:
         return await portal.check(
-            c.actor, c.token, "out", body.channel, body.idempotency_key, c.lang
+            c.actor, c.token, "out", body.channel, body.idempotency_key, c.lang, body.place()
         )
 
     @api.get("/inbox")
@@ -670,7 +679,9 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
     @app.post("/ui/check/{direction}", include_in_schema=False)
     async def ui_check(request: Request, direction: Literal["in", "out"]) -> Response:
         c = await caller(request)
-        result = await portal.check(c.actor, c.token, direction, "web", None, c.lang)
+        result = await portal.check(
+            c.actor, c.token, direction, "web", None, c.lang, shared_place(await request.form())
+        )
         said = "checked_in_at" if direction == "in" else "checked_out_at"
         return await done(c, f"{t(said, c.lang)} {result['at'][11:16]}")
 
@@ -740,6 +751,18 @@ def weekday(text: str) -> int:
             f"telework days are Monday to Friday, not {text.strip()!r}",
         )
     return found
+
+
+def shared_place(form: Any) -> dict[str, float] | None:
+    """The location the browser filled in when the official ticked "share"; anything else
+    (empty, not a number, off the globe) is no location, never an error: it is optional."""
+    try:
+        lat, lon = float(form.get("latitude", "")), float(form.get("longitude", ""))
+    except (TypeError, ValueError):
+        return None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return None
+    return {"latitude": lat, "longitude": lon}
 
 
 def whole_number(value: Any, field: str, low: int = 1, high: int = 120) -> int:

@@ -71,6 +71,11 @@ WORDS: dict[str, dict[str, str]] = {
     "eligibility": {"th": "สิทธิปฏิบัติราชการนอกสถานที่", "en": "Eligibility"},
     "nothing": {"th": "ไม่มีรายการ", "en": "Nothing here"},
     "checked_in_at": {"th": "ลงเวลาแล้วเมื่อ", "en": "Checked in at"},
+    "share_location": {
+        "th": "แนบตำแหน่งโดยประมาณ (ไม่บังคับ เก็บเฉพาะเมื่อนโยบายของหน่วยงานกำหนด ละเอียดราว 1 กม.)",
+        "en": "Share my approximate location (optional; kept only where the agency's policy "
+        "says so, to about 1 km)",
+    },
     "checked_out_at": {"th": "ลงเวลาออกแล้วเมื่อ", "en": "Checked out at"},
 }
 

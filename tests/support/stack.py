@@ -71,6 +71,7 @@ class Stack:
     clock: StackClock
     identity: Any = None  # the identity service's sessionmaker, for a test's own set-up
     backends: Any = None  # what the portal was built with
+    attendance: Any = None  # the attendance service's sessionmaker, to look at what it kept
 
     async def today(self) -> date:
         await self.clock.sync(self.env)
@@ -192,7 +193,15 @@ async def platform(env: WorkflowEnvironment, nats_url: str, tmp: Path) -> AsyncI
         while not server.started:
             await asyncio.sleep(0.05)
         try:
-            yield Stack(f"http://127.0.0.1:{port}", env, issuer, stack_clock, identity, backends)
+            yield Stack(
+                f"http://127.0.0.1:{port}",
+                env,
+                issuer,
+                stack_clock,
+                identity,
+                backends,
+                attendance,
+            )
         finally:
             # Leave no timers behind for the next test's time skipping to fire.
             async with portal() as s:

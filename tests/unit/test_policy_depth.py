@@ -113,3 +113,15 @@ class TestLocationEvidence:
         assert not PolicyDocument(effective_from=FRIDAY).evidence_kept
         assert PolicyDocument(effective_from=FRIDAY, location_evidence="optional").evidence_kept
         assert PolicyDocument(effective_from=FRIDAY, keep_client_location=True).evidence_kept
+
+
+def test_the_page_sends_a_location_only_when_the_browser_gave_one() -> None:
+    from services.portal.app import shared_place
+
+    assert shared_place({"latitude": "13.75630", "longitude": "100.50180"}) == {
+        "latitude": 13.7563,
+        "longitude": 100.5018,
+    }
+    for form in ({}, {"latitude": "", "longitude": ""}, {"latitude": "x", "longitude": "1"}):
+        assert shared_place(form) is None
+    assert shared_place({"latitude": "95", "longitude": "100"}) is None
