@@ -22,6 +22,7 @@ from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, Field, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from contracts.places import DAY_PART_NAMES, PLACE_NAMES
 from contracts.selection import READINESS, TRAITS
 from services.portal.actions import IMPORT_WAIT_S, CrossSite, Portal, Refused, parse_day
 from services.portal.deps import Backends
@@ -38,6 +39,8 @@ templates.env.globals["new_key"] = lambda: uuid.uuid4().hex
 # The selection checklists (R-SEL-2), worded in Thai and English.
 templates.env.globals["selection_traits"] = TRAITS
 templates.env.globals["selection_readiness"] = READINESS
+templates.env.globals["work_places"] = PLACE_NAMES
+templates.env.globals["day_parts"] = DAY_PART_NAMES
 
 log = logging.getLogger(__name__)
 # Row ids fit a signed 64-bit integer on every database; a larger one is a 422, not a fault.
@@ -800,7 +803,9 @@ def form_to_body(action: str, form: dict[str, Any]) -> dict[str, Any]:
                 "start": start.isoformat(),
                 "months": months,
                 "weekdays": weekdays,
+                "part": form.get("part") or "full",
             },
+            "work_location": form.get("work_location") or "residence",
         }
         if action == "revise":
             body["kind"] = form.get("kind", "renewal")

@@ -71,6 +71,8 @@ WORDS: dict[str, dict[str, str]] = {
     "eligibility": {"th": "สิทธิปฏิบัติราชการนอกสถานที่", "en": "Eligibility"},
     "nothing": {"th": "ไม่มีรายการ", "en": "Nothing here"},
     "checked_in_at": {"th": "ลงเวลาแล้วเมื่อ", "en": "Checked in at"},
+    "day_part": {"th": "ช่วงเวลา", "en": "Part of the day"},
+    "work_location": {"th": "สถานที่ปฏิบัติงาน", "en": "Place of work"},
     "share_location": {
         "th": "แนบตำแหน่งโดยประมาณ (ไม่บังคับ เก็บเฉพาะเมื่อนโยบายของหน่วยงานกำหนด ละเอียดราว 1 กม.)",
         "en": "Share my approximate location (optional; kept only where the agency's policy "
