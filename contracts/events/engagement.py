@@ -231,6 +231,35 @@ class TerminationRejected(_Engagement):
     reasons: str
 
 
+class AppealFiled(_Engagement):
+    name = "appeal_filed"
+    summary_th = "ผู้ปฏิบัติงานอุทธรณ์คำสั่งยุติการปฏิบัติราชการนอกสถานที่"
+    summary_en = "The official appealed the withdrawal of the permission (issue #19)"
+    filed_by: str
+    reasons: str
+    decider: str | None = Field(description="Who decides: the head, or the next higher authority")
+    decide_by: date = Field(description="When the decision is due (policy appeal_decision_days)")
+
+
+class AppealDecisionOverdue(_Engagement):
+    name = "appeal_decision_overdue"
+    summary_th = "ยังไม่ได้พิจารณาอุทธรณ์ภายในกำหนด"
+    summary_en = "The appeal was not decided by its due date"
+    decider: str | None
+    decide_by: date
+
+
+class AppealDecided(_Engagement):
+    name = "appeal_decided"
+    summary_th = "พิจารณาอุทธรณ์แล้ว"
+    summary_en = "The appeal was decided"
+    decided_by: str
+    outcome: Literal["upheld", "overturned"] = Field(
+        description="upheld: the withdrawal stands; overturned: it is annulled on the record"
+    )
+    reasons: str
+
+
 class EngagementEnded(_Engagement):
     name = "engagement_ended"
     summary_th = "สิ้นสุดการปฏิบัติราชการนอกสถานที่"

@@ -117,6 +117,8 @@ ACTIONS: dict[str, Action] = {
     ),
     # The head's order to return to the office (PM Office regulation 2565, issue #19).
     "recall": Action(W.recall, m.Recall, "engagement.decide_termination"),
+    "appeal": Action(W.file_appeal, m.FileAppeal, "engagement.submit_report"),
+    "decide_appeal": Action(W.decide_appeal, m.DecideAppeal, "engagement.decide_termination"),
     "revise": Action(W.revise, m.Revise, "engagement.draft_agreement"),
     "final_report": Action(W.submit_final_report, m.SubmitFinalReport, "engagement.submit_report"),
     "assess": Action(W.assess, m.Assess, "engagement.assess"),

@@ -33,9 +33,12 @@ from workflows.engagement.client import issue_batch_order
 from workflows.engagement.models import (
     AcceptAgreement,
     Assess,
+    DecideAppeal,
     DecideOrder,
     DecideTermination,
     DraftAgreement,
+    FileAppeal,
+    Heads,
     Propose,
     ProposeTermination,
     Recall,
@@ -605,3 +608,78 @@ class TestRuleSets:
         assert (withdrawn["grounds"], withdrawn["decided_by"]) == ("recall", HEAD)
         ended = next(e for e in stream if e.type.endswith("engagement_ended.v1")).data
         assert ended["cause"] == "withdrawn"
+
+
+class TestAppeal:
+    """Issue #19, item 4: an appeal of a withdrawal, within the policy's period, decided by the
+    next higher authority (or the head when there is none), with a due date that is watched."""
+
+    async def withdrawn(self, env: WorkflowEnvironment, queue: str) -> Handle:
+        h = await ordered(env, queue)
+        await refused(h, W.file_appeal, FileAppeal(by=OFFICIAL, reasons="x"), "no withdrawal")
+        await h.execute_update(
+            W.propose_termination, ProposeTermination(by=SUPERVISOR, reasons="x", evidence=["y"])
+        )
+        await h.execute_update(
+            W.decide_termination,
+            DecideTermination(by=HEAD, withdraw=True, reasons="ไม่ปฏิบัติตามข้อตกลง"),
+        )
+        return h
+
+    async def test_decided_by_the_head_when_no_higher_authority_is_known_and_watched(
+        self, workflow_env: WorkflowEnvironment, sqlite_db: Database
+    ) -> None:
+        env = workflow_env
+        async with engagement_worker(env, sqlite_db) as queue:
+            h = await self.withdrawn(env, queue)
+            await refused(h, W.file_appeal, FileAppeal(by=SUPERVISOR, reasons="x"), "")
+            ack = await h.execute_update(
+                W.file_appeal, FileAppeal(by=OFFICIAL, reasons="ส่งรายงานครบทุกฉบับแล้ว")
+            )
+            # MDES has no head in the test directory: the head who decided hears the appeal.
+            assert ack.detail["decider"] == HEAD
+            await refused(h, W.file_appeal, FileAppeal(by=OFFICIAL, reasons="x"), "already")
+            await env.sleep(timedelta(days=32))  # past the 30 days to decide
+            await refused(
+                h, W.decide_appeal, DecideAppeal(by=SUPERVISOR, overturn=True, reasons="x"), HEAD
+            )
+            ack = await h.execute_update(
+                W.decide_appeal, DecideAppeal(by=HEAD, overturn=False, reasons="หลักฐานชัดเจน")
+            )
+            assert ack.detail["outcome"] == "upheld"
+            await finish(h)
+            assert (await h.result()).state == State.CLOSED
+        kinds = await events(sqlite_db, h)
+        assert kinds.index("appeal_filed") < kinds.index("appeal_decision_overdue")
+        assert kinds.index("appeal_decision_overdue") < kinds.index("appeal_decided")
+
+    async def test_not_after_the_period_the_policy_sets(
+        self, workflow_env: WorkflowEnvironment, sqlite_db: Database
+    ) -> None:
+        env = workflow_env
+        async with engagement_worker(env, sqlite_db) as queue:
+            h = await self.withdrawn(env, queue)
+            await env.sleep(timedelta(days=16))  # POLICY: 15 days by default
+            await refused(
+                h, W.file_appeal, FileAppeal(by=OFFICIAL, reasons="x"), "appeal period ended"
+            )
+
+    async def test_the_next_higher_authority_decides(
+        self, workflow_env: WorkflowEnvironment, sqlite_db: Database
+    ) -> None:
+        env = workflow_env
+        dirs = directory()
+        dirs.head_by_agency["MDES"] = Heads(
+            agency="MDES", head="PS01", acting_head=None, deciding="PS01"
+        )
+        async with engagement_worker(env, sqlite_db, dirs) as queue:
+            h = await self.withdrawn(env, queue)
+            ack = await h.execute_update(W.file_appeal, FileAppeal(by=OFFICIAL, reasons="x"))
+            assert ack.detail["decider"] == "PS01"
+            await refused(
+                h, W.decide_appeal, DecideAppeal(by=HEAD, overturn=True, reasons="x"), "PS01"
+            )
+            ack = await h.execute_update(
+                W.decide_appeal, DecideAppeal(by="PS01", overturn=True, reasons="ฟังขึ้น")
+            )
+            assert ack.detail["outcome"] == "overturned"

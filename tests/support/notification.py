@@ -67,6 +67,18 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "reasons": "ไม่ปฏิบัติตามข้อตกลง",
     },
     "engagement.termination_rejected": {"decided_by": "D0001", "reasons": "ให้โอกาส"},
+    "engagement.appeal_filed": {
+        "filed_by": "D0102",
+        "reasons": "ส่งรายงานครบแล้ว",
+        "decider": "D0001",
+        "decide_by": DAY,
+    },
+    "engagement.appeal_decision_overdue": {"decider": "D0001", "decide_by": DAY},
+    "engagement.appeal_decided": {
+        "decided_by": "D0001",
+        "outcome": "overturned",
+        "reasons": "ฟังขึ้น",
+    },
     "engagement.engagement_ended": {"ended_on": DAY, "cause": "completed"},
     "engagement.final_report_submitted": {"summary": "เสร็จ"},
     "engagement.reported_to_head": {

@@ -93,7 +93,9 @@ class StaticDirectory:
         return self.eligibilities[official_id]
 
     async def heads(self, agency_code: str, on: date) -> Heads:
-        return self.head_by_agency[agency_code]
+        # An agency with no head on record, as identity answers for one.
+        none = Heads(agency=agency_code, head=None, acting_head=None, deciding=None)
+        return self.head_by_agency.get(agency_code, none)
 
     async def policy(self, agency_code: str, on: date) -> Policy:
         return self.policies[agency_code]

@@ -111,6 +111,17 @@ class Recall(_Model):
     effective_date: date | None = None
 
 
+class FileAppeal(_Model):
+    by: str
+    reasons: str = Field(min_length=1, max_length=4000)
+
+
+class DecideAppeal(_Model):
+    by: str
+    overturn: bool
+    reasons: str = Field(min_length=1, max_length=4000)
+
+
 class Revise(_Model):
     by: str
     kind: Literal["revision", "renewal"]
@@ -206,6 +217,8 @@ class Policy(_Model):
     request_notice_working_days: int = 0
     half_days: bool = False
     appeal_period_days: int = 15
+    appeal_decided_by: str = "higher_authority"
+    appeal_decision_days: int = 30
 
 
 class PlanSchedule(_Model):

@@ -21,10 +21,12 @@ with workflow.unsafe.imports_passed_through():
         Ack,
         Assess,
         Chain,
+        DecideAppeal,
         DecideOrder,
         DecideTermination,
         DraftAgreement,
         EligibilityResult,
+        FileAppeal,
         HeadQuery,
         Heads,
         OfficialRef,
@@ -87,6 +89,9 @@ class EngagementWorkflow:
         self.report_reviewed: set[int] = set()
         self.termination_pending: ProposeTermination | None = None
         self.withdrawal: date | None = None
+        self.withdrawn_on: date | None = None  # the day the head decided (an appeal runs from it)
+        self.appeal: tuple[str | None, date] | None = None  # (who decides, by when)
+        self.appeal_decided = False
         self.returned_to_office = False
         self.final_report = False
         self.assessed = False
@@ -162,6 +167,8 @@ class EngagementWorkflow:
         await workflow.wait_condition(lambda: self.assessed)
         self.state = State.ASSESSED
         await workflow.wait_condition(lambda: self.reported)
+        # An appeal under way keeps the case open until it is decided (issue #19).
+        await workflow.wait_condition(lambda: self.appeal is None or self.appeal_decided)
         return await self._close("withdrawn" if self.withdrawal else "completed")
 
     async def _monitor(self) -> None:
@@ -517,7 +524,7 @@ class EngagementWorkflow:
         await self._record(
             ev.PermissionWithdrawn, decided_by=u.by, effective_date=effective, reasons=u.reasons
         )
-        self.withdrawal = effective
+        self.withdrawal, self.withdrawn_on = effective, self._today()
         # Keep a reference: the task must live as long as the workflow.
         self.return_timer = asyncio.create_task(self._return_to_office_on(effective))
         return self._ack(effective_date=effective.isoformat())
@@ -543,7 +550,7 @@ class EngagementWorkflow:
             grounds="recall",
         )
         self.termination_pending = None
-        self.withdrawal = effective
+        self.withdrawal, self.withdrawn_on = effective, self._today()
         self.return_timer = asyncio.create_task(self._return_to_office_on(effective))
         return self._ack(effective_date=effective.isoformat())
 
@@ -560,6 +567,63 @@ class EngagementWorkflow:
         self._require_text(u.reasons, "reason")
         if u.effective_date is not None and u.effective_date < self._today():
             raise refuse("the return to the office cannot be dated in the past")
+
+    @workflow.update
+    async def file_appeal(self, u: FileAppeal) -> Ack:
+        """The official appeals a withdrawal within the policy's period; the head, or the head
+        of the agency above (the next higher authority), decides by a due date (issue #19)."""
+        assert self.policy is not None
+        heads = await self._heads()
+        decider = heads.deciding
+        if self.policy.appeal_decided_by == "higher_authority":
+            assert self.chain is not None
+            path = self.chain.agency_path
+            parent = path[path.index(heads.agency) - 1] if heads.agency in path[1:] else None
+            if parent is not None:
+                decider = (await self._heads(parent)).deciding or decider
+        decide_by = self._today() + timedelta(days=self.policy.appeal_decision_days)
+        self.appeal = (decider, decide_by)
+        await self._record(
+            ev.AppealFiled, filed_by=u.by, reasons=u.reasons, decider=decider, decide_by=decide_by
+        )
+        self.appeal_timer = asyncio.create_task(self._appeal_due(decider, decide_by))
+        return self._ack(decider=decider, decide_by=decide_by.isoformat())
+
+    @file_appeal.validator
+    def _v_file_appeal(self, u: FileAppeal) -> None:
+        self._require_official(u.by)
+        if self.withdrawal is None or self.withdrawn_on is None:
+            raise refuse("there is no withdrawal to appeal")
+        if self.appeal is not None:
+            raise refuse("an appeal has already been filed")
+        assert self.policy is not None
+        last = self.withdrawn_on + timedelta(days=self.policy.appeal_period_days)
+        if self.policy.appeal_period_days == 0 or self._today() > last:
+            raise refuse(f"the appeal period ended on {last}")
+        self._require_text(u.reasons, "appeal")
+
+    async def _appeal_due(self, decider: str | None, decide_by: date) -> None:
+        woken = await self._sleep_until(decide_by + timedelta(days=1), lambda: self.appeal_decided)
+        if not woken and not self.appeal_decided:
+            await self._record(ev.AppealDecisionOverdue, decider=decider, decide_by=decide_by)
+
+    @workflow.update
+    async def decide_appeal(self, u: DecideAppeal) -> Ack:
+        assert self.appeal is not None
+        self.appeal_decided = True
+        outcome = "overturned" if u.overturn else "upheld"
+        await self._record(ev.AppealDecided, decided_by=u.by, outcome=outcome, reasons=u.reasons)
+        return self._ack(outcome=outcome)
+
+    @decide_appeal.validator
+    def _v_decide_appeal(self, u: DecideAppeal) -> None:
+        if self.appeal is None:
+            raise refuse("no appeal has been filed")
+        if self.appeal_decided:
+            raise refuse("the appeal has been decided")
+        if u.by != self.appeal[0]:
+            raise refuse(f"the appeal is decided by {self.appeal[0]}, not {u.by}")
+        self._require_text(u.reasons, "decision")
 
     @workflow.update
     async def submit_final_report(self, u: SubmitFinalReport) -> Ack:
@@ -724,10 +788,10 @@ class EngagementWorkflow:
         )
         return planned
 
-    async def _heads(self) -> Heads:
+    async def _heads(self, agency: str | None = None) -> Heads:
         heads: Heads = await workflow.execute_activity(
             "deciding_head",
-            HeadQuery(agency_code=self._agency, on=self._today()),
+            HeadQuery(agency_code=agency or self._agency, on=self._today()),
             result_type=Heads,
             start_to_close_timeout=IO,
         )

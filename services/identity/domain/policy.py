@@ -82,6 +82,12 @@ class PolicyDocument(BaseModel):
         le=90,
         description="Days after a termination within which the official may appeal (0: none)",
     )
+    appeal_decided_by: Literal["head", "higher_authority"] = Field(
+        default="higher_authority",
+        description="The head who decided, or the head of the agency above (next higher "
+        "authority; the head when there is none)",
+    )
+    appeal_decision_days: int = Field(default=30, ge=1, le=120)
     extra_holidays: list[date] = Field(
         default_factory=list, description="Non-working days the agency declared (R-MODE-4)"
     )

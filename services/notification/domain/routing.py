@@ -13,6 +13,7 @@ Recipient = Literal[
     "first_supervisor",
     "higher_supervisor",
     "escalated_to",
+    "decider",  # who decides an appeal
     "head",
     "it_support",
     "proposer",
@@ -68,6 +69,14 @@ ROUTES: dict[str, tuple[Route, ...]] = {
     "engagement.permission_withdrawn": (
         Route("R-TRM-2 reasons told", "official", "permission_withdrawn"),
         Route("R-TRM-2 decision", "first_supervisor", "permission_withdrawn"),
+    ),
+    "engagement.appeal_filed": (Route("R-TRM-2 appeal to decide", "decider", "appeal_filed"),),
+    "engagement.appeal_decision_overdue": (
+        Route("R-TRM-2 appeal overdue", "decider", "appeal_overdue", quiet=True),
+    ),
+    "engagement.appeal_decided": (
+        Route("R-TRM-2 appeal decided", "official", "appeal_decided"),
+        Route("R-TRM-2 appeal decided", "first_supervisor", "appeal_decided"),
     ),
     "engagement.termination_rejected": (
         Route("R-TRM-2 decision", "first_supervisor", "termination_rejected"),

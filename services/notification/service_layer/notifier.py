@@ -82,6 +82,8 @@ class Notifier:
                 return [d["official_id"]] if before and before != d.get("status") else []
             case "escalated_to":
                 return [d["escalated_to"]] if d.get("escalated_to") else []
+            case "decider":
+                return [d["decider"]] if d.get("decider") else []
             case "head":
                 agency = (await self._people.chain(d["official_id"])).agency_code
                 heads = await self._people.heads(agency, self._now().astimezone(BANGKOK).date())
