@@ -43,6 +43,18 @@ from services.shared.inbox import first_time
 from services.shared.jetstream import ensure_streams
 
 log = logging.getLogger(__name__)
+_meter = telemetry.meter("telework.consumer")
+EVENTS = _meter.create_counter(
+    "telework.consumer.events",
+    unit="{event}",
+    description="Events each consumer handled, by outcome: applied, skipped, retried, "
+    "dead_lettered",
+)
+LAG = _meter.create_gauge(
+    "telework.consumer.lag",
+    unit="{event}",
+    description="Events waiting in the stream for the consumer, seen at its last delivery",
+)
 
 Handler = Callable[[AsyncSession, CloudEvent], Awaitable[None]]
 
@@ -165,9 +177,13 @@ class EventConsumer:
 
     async def handle(self, nc: Client, msg: Msg) -> None:
         subject = msg.headers.get(ORIGINAL_SUBJECT, msg.subject) if msg.headers else msg.subject
+        if msg.metadata is not None:
+            # What still waits behind this message: the consumer's lag, seen at each delivery.
+            LAG.set(msg.metadata.num_pending, {"consumer": self.name})
         if self._wants is not None and not self._wants(subject):
             await _settle(msg.ack())
             self.skipped += 1
+            self._count("skipped")
             return
         try:
             event = checked(subject, msg.data)
@@ -192,10 +208,15 @@ class EventConsumer:
                 return
         await _settle(msg.ack())
         self.processed += 1
+        self._count("applied")
+
+    def _count(self, outcome: str) -> None:
+        EVENTS.add(1, {"consumer": self.name, "outcome": outcome})
 
     async def _retry_later(self, msg: Msg, event: CloudEvent, exc: Exception) -> None:
         delivered = msg.metadata.num_delivered if msg.metadata else 1
         self.retried += 1
+        self._count("retried")
         level = logging.ERROR if delivered >= ALERT_AFTER else logging.WARNING
         # The cause's class and first line; never the event's data (personal data, R-INT-4).
         log.log(
@@ -227,6 +248,7 @@ class EventConsumer:
             return
         await _settle(msg.ack())
         self.dead_lettered += 1
+        self._count("dead_lettered")
         log.error(
             "consumer %s: dead-lettered a message from %s: %s",
             self.name,

@@ -17,11 +17,16 @@ from nats.js import JetStreamContext
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from services.shared import clock
+from services.shared import clock, telemetry
 from services.shared.db import outbox
 from services.shared.jetstream import connect, ensure_streams
 
 log = logging.getLogger(__name__)
+PUBLISHED = telemetry.meter("telework.relay").create_counter(
+    "telework.relay.published",
+    unit="{event}",
+    description="Events the outbox relay published and JetStream acknowledged",
+)
 
 
 class OutboxRelay:
@@ -134,6 +139,7 @@ class OutboxRelay:
         async with self._sessions.begin() as session:
             await session.execute(delete(outbox).where(outbox.c.position.in_(positions)))
         self.published_total += len(positions)
+        PUBLISHED.add(len(positions), {"relay": self._name})
 
     async def _publish(
         self, js: JetStreamContext, rows: Sequence[Any]

@@ -5,9 +5,17 @@ the producer's trace across NATS and across processes.
 """
 
 import os
+from typing import Any
 
-from opentelemetry import trace
+from opentelemetry import metrics, trace
 from opentelemetry.context import Context
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import (
+    ConsoleMetricExporter,
+    InMemoryMetricReader,
+    MetricReader,
+    PeriodicExportingMetricReader,
+)
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter
@@ -15,23 +23,77 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 
 _propagator = TraceContextTextMapPropagator()
 _provider: TracerProvider | None = None
+_meters: MeterProvider | None = None
+# Always attached, read only on demand (it costs nothing until then): what a process measured
+# so far, for `snapshot()` — tests, and operators' tools inside the process.
+_snapshot = InMemoryMetricReader()
+
+
+def _otlp() -> bool:
+    """Standard OpenTelemetry variables switch OTLP export on (issue #15)."""
+    return any(
+        os.environ.get(v)
+        for v in (
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+            "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
+        )
+    )
 
 
 def configure(service: str, processor: SpanProcessor | None = None) -> TracerProvider:
-    """Install the tracer provider once per process; later calls only add processors.
+    """Install the tracer and meter providers once per process; later calls only add span
+    processors.
 
-    `OTEL_TRACES_CONSOLE=1` prints spans; an OTLP exporter can be added by deployments through
-    the standard `opentelemetry-instrument` route without touching code.
+    OTLP (HTTP) export is on when `OTEL_EXPORTER_OTLP_ENDPOINT` (or its traces/metrics
+    variants) is set; `OTEL_TRACES_CONSOLE=1` / `OTEL_METRICS_CONSOLE=1` print instead.
     """
     global _provider
     if _provider is None:
-        _provider = TracerProvider(resource=Resource.create({"service.name": service}))
+        resource = Resource.create({"service.name": service})
+        _provider = TracerProvider(resource=resource)
         if os.environ.get("OTEL_TRACES_CONSOLE") == "1":
             _provider.add_span_processor(BatchSpanProcessor(ConsoleSpanExporter()))
+        if _otlp():
+            from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+            _provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
         trace.set_tracer_provider(_provider)
+        _configure_metrics(resource)
     if processor is not None:
         _provider.add_span_processor(processor)
     return _provider
+
+
+def _configure_metrics(resource: Resource) -> None:
+    global _meters
+    readers: list[MetricReader] = [_snapshot]
+    if _otlp():
+        from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
+
+        readers.append(PeriodicExportingMetricReader(OTLPMetricExporter()))
+    if os.environ.get("OTEL_METRICS_CONSOLE") == "1":
+        readers.append(PeriodicExportingMetricReader(ConsoleMetricExporter()))
+    _meters = MeterProvider(resource=resource, metric_readers=readers)
+    metrics.set_meter_provider(_meters)
+
+
+def meter(name: str) -> metrics.Meter:
+    """Instruments made before `configure` still count: the API's proxy hands them over."""
+    return metrics.get_meter(name)
+
+
+def snapshot() -> dict[tuple[str, tuple[tuple[str, Any], ...]], float]:
+    """Each metric point measured in this process so far: (name, attributes) -> value."""
+    out: dict[tuple[str, tuple[tuple[str, Any], ...]], float] = {}
+    data = _snapshot.get_metrics_data()
+    for rm in data.resource_metrics if data else []:
+        for sm in rm.scope_metrics:
+            for metric in sm.metrics:
+                for point in metric.data.data_points:
+                    key = (metric.name, tuple(sorted((point.attributes or {}).items())))
+                    out[key] = float(point.value)  # type: ignore[union-attr]
+    return out
 
 
 def tracer(name: str) -> trace.Tracer:

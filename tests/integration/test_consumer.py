@@ -289,3 +289,36 @@ class TestFailuresSorted:
         assert await dead_letters(js, name) == []
         await consume(consumer, nc, lambda: consumer.processed >= 1)
         assert await count_applied(db) == 1
+
+
+class TestMetrics:
+    """Consumer outcomes and lag, and what the relay published, as OpenTelemetry metrics
+    (issue #21: lag and dead letters visible; exported by OTLP where configured, issue #15)."""
+
+    async def test_outcomes_lag_and_published_are_measured(
+        self, db: Database, nc: Client, nats_url: str, agency: str
+    ) -> None:
+        await db.create(applied_md)
+        async with db.sessions.begin() as s:
+            for i in range(3):
+                await LOG.append(s, f"m-{i}", [sample_event(f"m-{i}", 1, agency)], 0)
+        relay = OutboxRelay(db.sessions, nats_url, name=f"relay-{agency}")
+        assert await relay.publish_pending() == 3
+        await relay.close()
+        await nc.jetstream().publish(
+            f"telework.v1.{agency}.meeting.recording_registered", b"garbage"
+        )
+        name = f"m-{agency}"
+        consumer = EventConsumer(
+            name, db.sessions, record, filter_subject=f"telework.v1.{agency}.>"
+        )
+        await consume(consumer, nc, lambda: consumer.processed + consumer.dead_lettered >= 4)
+        seen = telemetry.snapshot()
+        assert seen[("telework.relay.published", (("relay", f"relay-{agency}"),))] == 3
+        by_outcome = {
+            dict(attrs)["outcome"]: value
+            for (metric, attrs), value in seen.items()
+            if metric == "telework.consumer.events" and dict(attrs)["consumer"] == name
+        }
+        assert by_outcome == {"applied": 3, "dead_lettered": 1}
+        assert seen[("telework.consumer.lag", (("consumer", name),))] == 0
