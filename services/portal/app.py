@@ -22,7 +22,7 @@ from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, Field, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from contracts.places import DAY_PART_NAMES, PLACE_NAMES
+from contracts.places import DAY_PART_NAMES, PLACE_NAMES, RULE_SET_NAMES
 from contracts.selection import READINESS, TRAITS
 from services.portal.actions import IMPORT_WAIT_S, CrossSite, Portal, Refused, parse_day
 from services.portal.deps import Backends
@@ -41,6 +41,7 @@ templates.env.globals["selection_traits"] = TRAITS
 templates.env.globals["selection_readiness"] = READINESS
 templates.env.globals["work_places"] = PLACE_NAMES
 templates.env.globals["day_parts"] = DAY_PART_NAMES
+templates.env.globals["rule_sets"] = RULE_SET_NAMES
 
 log = logging.getLogger(__name__)
 # Row ids fit a signed 64-bit integer on every database; a larger one is a 422, not a fault.
@@ -643,6 +644,19 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
             "grace_period_days": whole_number(form.get("grace", 2), "grace", 0, 30),
             "max_days_per_week": whole_number(form.get("per_week", 2), "per_week", 1, 5),
         }
+        if form.get("rule_set") is not None:  # the form's rule-set part (issue #19)
+            changes |= {
+                "rule_set": "pmo-2565" if form.get("rule_set") == "pmo-2565" else "onde-manual",
+                "work_locations": [],  # every place the rule set names
+                "min_office_days_per_week": whole_number(
+                    form.get("min_office_days") or 0, "min_office_days", 0, 4
+                ),
+                "request_notice_working_days": whole_number(
+                    form.get("notice_days") or 0, "notice_days", 0, 30
+                ),
+                "half_days": form.get("half_days") == "on",
+                "location_evidence": "optional" if form.get("location_evidence") else "off",
+            }
         # The form edits the policy in force: what it does not show (category overrides, extra
         # holidays…) is kept, never silently dropped (issue #16).
         try:
@@ -662,6 +676,19 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
             c.lang,
         )
         return await done(c, f"{t('policy_published', c.lang)} v{result['version']}")
+
+    @app.post("/ui/officials/{official_id}/deactivate", include_in_schema=False)
+    async def ui_deactivate(request: Request, official_id: str) -> Response:
+        """HR: an official who left (issue #14). The box must be ticked: it cannot be undone
+        from the page."""
+        c = await caller(request)
+        form = await request.form()
+        if form.get("confirm") != "on":
+            raise Refused(422, t("confirm_left", c.lang))
+        await portal.ask_as(
+            c.token, "identity", "deactivate_official", {"official_id": official_id[:64]}, c.lang
+        )
+        return await done(c, f"{t('deactivated', c.lang)}: {official_id[:64]}")
 
     @app.post("/ui/start", include_in_schema=False)
     async def ui_start(request: Request) -> Response:

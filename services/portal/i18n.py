@@ -72,6 +72,20 @@ WORDS: dict[str, dict[str, str]] = {
     "nothing": {"th": "ไม่มีรายการ", "en": "Nothing here"},
     "checked_in_at": {"th": "ลงเวลาแล้วเมื่อ", "en": "Checked in at"},
     "day_part": {"th": "ช่วงเวลา", "en": "Part of the day"},
+    "deactivate": {"th": "พ้นจากหน่วยงาน", "en": "Has left"},
+    "deactivated": {"th": "บันทึกการพ้นจากหน่วยงานแล้ว", "en": "Recorded as having left"},
+    "confirm_left": {
+        "th": "ยืนยันว่าพ้นจากหน่วยงานแล้ว (ยกเลิกสิทธิ์และการเข้าสู่ระบบ)",
+        "en": "Confirm this official has left (roles and sign-in end)",
+    },
+    "rule_set": {"th": "หลักเกณฑ์ที่ใช้", "en": "Rules"},
+    "min_office_days": {"th": "วันมาสำนักงานขั้นต่ำต่อสัปดาห์", "en": "Office days a week, at least"},
+    "notice_days": {"th": "ยื่นคำขอล่วงหน้า (วันทำการ)", "en": "Notice (working days)"},
+    "half_days": {"th": "อนุญาตครึ่งวัน (เช้า/บ่าย)", "en": "Half days allowed (morning/afternoon)"},
+    "location_evidence": {
+        "th": "รับตำแหน่งโดยประมาณเมื่อลงเวลา (ไม่บังคับ)",
+        "en": "Accept an approximate location at check-in (optional)",
+    },
     "work_location": {"th": "สถานที่ปฏิบัติงาน", "en": "Place of work"},
     "share_location": {
         "th": "แนบตำแหน่งโดยประมาณ (ไม่บังคับ เก็บเฉพาะเมื่อนโยบายของหน่วยงานกำหนด ละเอียดราว 1 กม.)",

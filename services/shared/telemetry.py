@@ -92,7 +92,9 @@ def snapshot() -> dict[tuple[str, tuple[tuple[str, Any], ...]], float]:
             for metric in sm.metrics:
                 for point in metric.data.data_points:
                     key = (metric.name, tuple(sorted((point.attributes or {}).items())))
-                    out[key] = float(point.value)  # type: ignore[union-attr]
+                    # Counters and gauges have a value; a histogram, its sum.
+                    value = getattr(point, "value", None)
+                    out[key] = float(value if value is not None else getattr(point, "sum", 0))
     return out
 
 

@@ -56,3 +56,58 @@ async def test_the_policy_form_keeps_what_it_does_not_show(
     assert policy["version"] == 2
     assert policy["document"]["report_cadence_days"] == 21
     assert policy["document"]["categories"] == {"3.1.3": "partly"}
+
+
+async def test_hr_records_a_departure_and_publishes_a_2565_policy_from_the_page(
+    stack: Stack, private_nats_url: str
+) -> None:
+    """Issue #14 (an official who left, from HR's page, only with the box ticked) and issue #19
+    (the policy form's rule set and depth)."""
+    async with httpx.AsyncClient(base_url=stack.url, timeout=60) as c:
+        r = await c.post("/api/login", json={"email": "hr@onde.example.go.th", "password": "demo"})
+        c.cookies.set("telework_session", r.json()["token"])
+        home = (await c.get("/home")).text
+        assert "/ui/officials/D0203/deactivate" in home
+        csrf = re.search(r'name="csrf" value="([^"]+)"', home)
+        assert csrf is not None
+        r = await c.post("/ui/officials/D0203/deactivate", data={"csrf": csrf.group(1)})
+        assert r.status_code == 303 and 'data-status="422"' in (await c.get("/home")).text
+        r = await c.post(
+            "/ui/officials/D0203/deactivate", data={"csrf": csrf.group(1), "confirm": "on"}
+        )
+        assert r.status_code == 303
+        assert "D0203" in (await c.get("/home")).text  # the flash message names who left
+        r = await c.post(
+            "/ui/policy",
+            data={
+                "csrf": csrf.group(1),
+                "agency_code": "ONDE",
+                "effective_from": "2026-01-01",
+                "cadence": "7",
+                "grace": "2",
+                "per_week": "2",
+                "rule_set": "pmo-2565",
+                "min_office_days": "2",
+                "notice_days": "3",
+                "half_days": "on",
+                "location_evidence": "on",
+            },
+        )
+        assert r.status_code == 303
+    r = await httpx.AsyncClient(base_url=stack.url).post(
+        "/api/login", json={"email": "official4@onde.example.go.th", "password": "demo"}
+    )
+    assert r.status_code == 401  # sign-in ended with the departure
+    nc = await nats.connect(private_nats_url)
+    try:
+        token = stack.issuer.issue(service_actor("portal"))
+        policy = await rpc.request(
+            nc, "identity", "policy_in_force", {"agency_code": "ONDE"}, token
+        )
+    finally:
+        await nc.close()
+    doc = policy["document"]
+    assert (doc["rule_set"], doc["min_office_days_per_week"]) == ("pmo-2565", 2)
+    assert (doc["request_notice_working_days"], doc["half_days"]) == (3, True)
+    assert doc["location_evidence"] == "optional"
+    assert doc["categories"] == {"3.1.3": "partly"}  # still kept
