@@ -148,6 +148,9 @@ class OrderIssued(_Engagement):
     end: date
     telework_dates: list[date]
     goals: list[Goal]
+    part: DayPart = Field(
+        default="full", description="morning or afternoon: half-day telework (issue #19)"
+    )
 
 
 class OrderRefused(_Engagement):

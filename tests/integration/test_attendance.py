@@ -9,7 +9,12 @@ import pytest
 from sqlalchemy import func, select
 
 from contracts.envelope import CloudEvent
-from services.attendance.adapters.tables import ATTENDANCE, attendance_days, scheduled_days
+from services.attendance.adapters.tables import (
+    ATTENDANCE,
+    attendance_days,
+    scheduled_days,
+    scheduled_parts,
+)
 from services.attendance.domain.ledger import to_csv
 from services.attendance.service_layer.commands import CheckIn, CheckOut, ClientEvidence
 from services.attendance.service_layer.handlers import LOG, AttendanceService, day_stream
@@ -110,6 +115,27 @@ class TestCheckIn:
         reply = await svc.check_in(official(), CheckIn(channel="mobile", idempotency_key=key()))
         assert reply["flags"] == ["late_check_in"]
         assert await flags_of(db, ME, DAY) == ["late_check_in"]
+
+    async def test_an_afternoon_telework_day_starts_at_13(self, db: Database) -> None:
+        """Half days (issue #19): an afternoon's check-in is measured from 13:00, a morning's
+        from the day's start; a withdrawal removes the part with the day."""
+        afternoon = [*identity_events([ME]), order(ME, "E1", [DAY], DAY, part="afternoon")]
+        svc = await service(db, Clock(at(DAY, 13, 10)), afternoon)
+        reply = await svc.check_in(official(), CheckIn(channel="web", idempotency_key=key()))
+        assert reply["scheduled"] is True and reply["flags"] == []
+        other = "D0203"
+        svc = await service(
+            db,
+            Clock(at(DAY, 13, 40)),
+            [*identity_events([other]), order(other, "E2", [DAY], DAY, part="afternoon")],
+        )
+        reply = await svc.check_in(official(other), CheckIn(channel="web", idempotency_key=key()))
+        assert reply["flags"] == ["late_check_in"]
+        assert await flags_of(db, other, DAY) == ["late_check_in"]
+        async with db.sessions.begin() as s:
+            await svc.apply_event(s, withdrawn(other, "E2", DAY))
+            left = await s.execute(select(func.count()).select_from(scheduled_parts))
+            assert left.scalar() == 1  # ME's afternoon only
 
     async def test_unscheduled_day_is_accepted_and_flagged(self, db: Database) -> None:
         """R-ATT-2: never silently dropped."""

@@ -569,6 +569,8 @@ class TestRuleSets:
         async with engagement_worker(env, sqlite_db, manual) as queue:
             h = await ordered(env, queue)
             await refused(h, W.recall, Recall(by=HEAD, reasons="เหตุฉุกเฉิน"), "2565")
+            # No timer may outlive its worker: the time-skipping server would wait on it.
+            await h.terminate("test over")
         async with engagement_worker(env, sqlite_db, pmo) as queue:
             h = await begin(env, queue, by=SUPERVISOR, selection="necessity")
             schedule = six_months_mon_thu(await today(env))
@@ -596,6 +598,7 @@ class TestRuleSets:
             await refused(h, W.recall, Recall(by=HEAD, reasons="again"), "already withdrawn")
             await env.sleep(timedelta(days=2))
             assert await state(h) == State.FINAL_REPORT_DUE
+            await h.terminate("test over")
         async with sqlite_db.sessions() as s:
             stream = [e.envelope for e in await LOG.read_stream(s, engagement_stream(h.id))]
         drafted = next(e for e in stream if e.type.endswith("agreement_drafted.v1")).data
@@ -663,6 +666,7 @@ class TestAppeal:
             await refused(
                 h, W.file_appeal, FileAppeal(by=OFFICIAL, reasons="x"), "appeal period ended"
             )
+            await h.terminate("test over")
 
     async def test_the_next_higher_authority_decides(
         self, workflow_env: WorkflowEnvironment, sqlite_db: Database
@@ -683,3 +687,4 @@ class TestAppeal:
                 W.decide_appeal, DecideAppeal(by="PS01", overturn=True, reasons="ฟังขึ้น")
             )
             assert ack.detail["outcome"] == "overturned"
+            await h.terminate("test over")

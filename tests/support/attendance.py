@@ -52,7 +52,12 @@ def identity_events(
 
 
 def order(
-    official: str, engagement: str, days: list[date], order_date: date, kind: str = "original"
+    official: str,
+    engagement: str,
+    days: list[date],
+    order_date: date,
+    kind: str = "original",
+    part: str = "full",
 ) -> CloudEvent:
     return envelope(
         OrderIssued(
@@ -69,6 +74,7 @@ def order(
             end=days[-1],
             telework_dates=days,  # type: ignore[arg-type]
             goals=[],
+            part=part,  # type: ignore[arg-type]
         )
     )
 

@@ -446,6 +446,7 @@ class EngagementWorkflow:
             end=self.planned.end,
             telework_dates=self.planned.dates,
             goals=self.draft.goals,
+            part=self.draft.schedule.part,
         )
         if self.amendment is None:
             self.state = State.ORDERED

@@ -36,6 +36,17 @@ scheduled_days = Table(
     Column("agency_code", String(64), nullable=False, index=True),
 )
 
+# Half-day telework (issue #19): the part of each scheduled day that is not a full one. A table
+# of its own, so a database made before it gains it with create_all and no migration.
+scheduled_parts = Table(
+    "scheduled_parts",
+    ATTENDANCE,
+    Column("official_id", String(64), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("engagement_id", String(100), nullable=False, index=True),
+    Column("part", String(10), nullable=False),  # morning | afternoon
+)
+
 # The record ----------------------------------------------------------------------------------
 attendance_days = Table(
     "attendance_days",

@@ -6,6 +6,8 @@ from datetime import date, datetime, time, timedelta
 
 from services.shared.clock import BANGKOK
 
+AFTERNOON_START = time(13, 0)
+
 
 @dataclass(frozen=True)
 class DayRules:
@@ -14,13 +16,16 @@ class DayRules:
     keep_client_location: bool = False
     location_grid_m: int = 1000
 
-    def late_after(self, day: date) -> datetime:
-        start = datetime.combine(day, self.work_day_start, BANGKOK)
+    def late_after(self, day: date, part: str = "full") -> datetime:
+        """An afternoon's telework starts at noon's end (13:00, the government's lunch hour
+        being 12:00–13:00); a morning's or a full day's at the day's start (issue #19)."""
+        begins = AFTERNOON_START if part == "afternoon" else self.work_day_start
+        start = datetime.combine(day, begins, BANGKOK)
         return start + timedelta(minutes=self.late_tolerance_minutes)
 
-    def is_late(self, at: datetime) -> bool:
+    def is_late(self, at: datetime, part: str = "full") -> bool:
         day = at.astimezone(BANGKOK).date()
-        return at > self.late_after(day)
+        return at > self.late_after(day, part)
 
 
 def coarse_location(latitude: float, longitude: float, grid_m: int) -> str:
@@ -39,5 +44,6 @@ def end_of_day(day: date) -> datetime:
     return datetime.combine(day, time(23, 59, 59), BANGKOK)
 
 
-def minutes_late(at: datetime, rules: DayRules) -> int:
-    return int((at - rules.late_after(at.astimezone(BANGKOK).date())).total_seconds() // 60)
+def minutes_late(at: datetime, rules: DayRules, part: str = "full") -> int:
+    late_after = rules.late_after(at.astimezone(BANGKOK).date(), part)
+    return int((at - late_after).total_seconds() // 60)

@@ -23,6 +23,7 @@ from services.attendance.adapters.tables import (
     idempotency,
     known_officials,
     scheduled_days,
+    scheduled_parts,
 )
 from services.attendance.domain.rules import (
     DayRules,
@@ -255,8 +256,9 @@ class AttendanceService:
         flags = []
         if scheduled is None:
             flags.append(("unscheduled_check_in", "ลงเวลาในวันที่ไม่ได้กำหนดให้ปฏิบัติราชการนอกสถานที่"))
-        if rules.is_late(r.at):
-            late = minutes_late(r.at, rules)
+        part = getattr(known, "part", None) or "full"
+        if rules.is_late(r.at, part):
+            late = minutes_late(r.at, rules, part)
             flags.append(("late_check_in", f"ลงเวลาช้า {late} นาที (เกินเวลาที่ยอมให้)"))
         rows, flag_events = flagged(official, day, flags)
         flag_rows += rows
@@ -310,6 +312,11 @@ class AttendanceService:
                 .where(scheduled_days.c.official_id == official, scheduled_days.c.day == day)
                 .scalar_subquery()
             )
+            part = (
+                select(scheduled_parts.c.part)
+                .where(scheduled_parts.c.official_id == official, scheduled_parts.c.day == day)
+                .scalar_subquery()
+            )
             checked_in = (
                 select(attendance_days.c.check_in_at)
                 .where(attendance_days.c.official_id == official, attendance_days.c.day == day)
@@ -333,6 +340,7 @@ class AttendanceService:
                     official,
                     known_officials.c.agency_code,
                     engagement.label("engagement_id"),
+                    part.label("part"),
                     checked_in.label("check_in_at"),
                     checked_out.label("check_out_at"),
                     replay.label("replay"),

@@ -14,6 +14,7 @@ from services.attendance.adapters.tables import (
     known_officials,
     known_policies,
     scheduled_days,
+    scheduled_parts,
 )
 from services.attendance.domain.rules import DayRules
 from services.identity.domain.org import OrgError, path
@@ -75,11 +76,12 @@ async def _order(s: AsyncSession, d: dict[str, Any], event: CloudEvent) -> None:
     from_day = (
         date.fromisoformat(d["order_date"]) if d.get("kind", "original") != "original" else date.min
     )
-    await s.execute(
-        delete(scheduled_days).where(
-            scheduled_days.c.engagement_id == d["engagement_id"], scheduled_days.c.day >= from_day
+    for table in (scheduled_days, scheduled_parts):
+        await s.execute(
+            delete(table).where(
+                table.c.engagement_id == d["engagement_id"], table.c.day >= from_day
+            )
         )
-    )
     days = sorted({date.fromisoformat(x) for x in d["telework_dates"]})
     rows = [
         {
@@ -93,23 +95,38 @@ async def _order(s: AsyncSession, d: dict[str, Any], event: CloudEvent) -> None:
     ]
     if rows:
         # Another engagement of the same official may hold a day already; the newer order wins.
-        await s.execute(
-            delete(scheduled_days).where(
-                scheduled_days.c.official_id == d["official_id"],
-                scheduled_days.c.day.in_([r["day"] for r in rows]),
+        for table in (scheduled_days, scheduled_parts):
+            await s.execute(
+                delete(table).where(
+                    table.c.official_id == d["official_id"],
+                    table.c.day.in_([r["day"] for r in rows]),
+                )
             )
-        )
         await s.execute(insert(scheduled_days), rows)
+        if d.get("part", "full") != "full":  # half days (issue #19)
+            await s.execute(
+                insert(scheduled_parts),
+                [
+                    {
+                        "official_id": r["official_id"],
+                        "day": r["day"],
+                        "engagement_id": r["engagement_id"],
+                        "part": d["part"],
+                    }
+                    for r in rows
+                ],
+            )
 
 
 async def _withdrawn(s: AsyncSession, d: dict[str, Any], _: CloudEvent) -> None:
     """R-TRM-2: from the effective date the official works at the office again."""
-    await s.execute(
-        delete(scheduled_days).where(
-            scheduled_days.c.engagement_id == d["engagement_id"],
-            scheduled_days.c.day >= date.fromisoformat(d["effective_date"]),
+    for table in (scheduled_days, scheduled_parts):
+        await s.execute(
+            delete(table).where(
+                table.c.engagement_id == d["engagement_id"],
+                table.c.day >= date.fromisoformat(d["effective_date"]),
+            )
         )
-    )
 
 
 HANDLERS = {
