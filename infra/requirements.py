@@ -74,9 +74,6 @@ SPEC: dict[str, str] = {
 NOT_YET: dict[str, str] = {
     "R-EVA-3": "benefit reports: issue #18",
     "R-TEC-1": "readiness records: issue #19 item 6",
-    "R-LAW-1": "PM Office Regulation 2565 rule set: issue #19 item 2",
-    "R-LAW-3": "policy depth: issue #19 item 4",
-    "R-ORD-3": "the order as an e-saraban document: issue #17",
     "R-DEP-1": "several processes per service, one active relay: issue #15",
     "R-DOC-1": "official documents: issue #17",
     "R-DOC-2": "e-saraban interchange: issue #17",

@@ -554,8 +554,9 @@ async def test_selection_records_the_published_checklists_only(
 
 
 class TestRuleSets:
-    """Issue #19, item 2: the rule set an agency chose decides what the head may do, and each
-    agreement version records the place, rule set and policy version it was made under."""
+    """Issue #19, item 2 (R-LAW-1, R-POL-1): the rule set an agency chose decides what the head
+    may do, and each agreement version records the place, rule set and policy version it was
+    made under."""
 
     async def test_the_head_recalls_under_the_2565_regulation_only(
         self, workflow_env: WorkflowEnvironment, sqlite_db: Database
@@ -614,8 +615,9 @@ class TestRuleSets:
 
 
 class TestAppeal:
-    """Issue #19, item 4: an appeal of a withdrawal, within the policy's period, decided by the
-    next higher authority (or the head when there is none), with a due date that is watched."""
+    """Issue #19, item 4 (R-LAW-3): an appeal of a withdrawal, within the policy's period,
+    decided by the next higher authority (or the head when there is none), with a due date
+    that is watched."""
 
     async def withdrawn(self, env: WorkflowEnvironment, queue: str) -> Handle:
         h = await ordered(env, queue)

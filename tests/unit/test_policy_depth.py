@@ -1,5 +1,5 @@
-"""Policy depth and rule sets (issue #19, items 2 and 4): places of work by rule set, minimum
-office days, notice in working days, half days, coarse location evidence."""
+"""Policy depth and rule sets (issue #19, items 2 and 4; R-LAW-1, R-LAW-3): places of work by
+rule set, minimum office days, notice in working days, half days, coarse location evidence."""
 
 from datetime import date
 
