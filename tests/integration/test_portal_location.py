@@ -39,13 +39,16 @@ async def check_in(c: httpx.AsyncClient, body: dict[str, float], who: dict[str, 
 
 
 async def has_policy(stack: Stack, version: int) -> bool:
+    """This test's policy, by its content: tests share one NATS, and an earlier test's policy
+    of the same agency and version reaches this attendance service too."""
     async with stack.attendance() as s:
         found = await s.execute(
-            select(known_policies).where(
-                known_policies.c.agency_code == "ONDE", known_policies.c.version == version
+            select(known_policies.c.document).where(
+                known_policies.c.agency_code == "ONDE-DGT", known_policies.c.version == version
             )
         )
-        return found.first() is not None
+        row = found.first()
+        return row is not None and row.document.get("location_evidence") == "optional"
 
 
 async def test_location_is_kept_coarse_only_where_the_policy_asks(stack: Stack) -> None:
@@ -65,7 +68,8 @@ async def test_location_is_kept_coarse_only_where_the_policy_asks(stack: Stack) 
         r = await c.post(
             "/api/identity/policies",
             json={
-                "agency_code": "ONDE",
+                # official4's bureau: its own policy, which no other test publishes
+                "agency_code": "ONDE-DGT",
                 "document": {"effective_from": today, "location_evidence": "optional"},
             },
             headers=hr,

@@ -195,6 +195,11 @@ ROUTES: dict[tuple[str, str], Entry] = {
     ("POST", "/api/identity/officials/{official_id}/deactivate"): Entry(
         frozenset({"hr"}), api("/api/identity/officials/D0103/deactivate")
     ),
+    ("POST", "/ui/officials/{official_id}/deactivate"): Entry(
+        frozenset({"hr"}),
+        form("/ui/officials/D0302/deactivate", {"confirm": "on"}),  # official5, in HR's unit
+        page=True,
+    ),
     # --- audit: auditors only -----------------------------------------------------------------
     ("GET", "/api/audit/status"): Entry(frozenset({"auditor"}), api("/api/audit/status")),
     ("GET", "/api/audit/history"): Entry(
