@@ -72,6 +72,8 @@ WORDS: dict[str, dict[str, str]] = {
     "nothing": {"th": "ไม่มีรายการ", "en": "Nothing here"},
     "checked_in_at": {"th": "ลงเวลาแล้วเมื่อ", "en": "Checked in at"},
     "day_part": {"th": "ช่วงเวลา", "en": "Part of the day"},
+    "agreement": {"th": "ข้อตกลงฉบับที่", "en": "Agreement, version"},
+    "telework_days": {"th": "วันปฏิบัติราชการนอกสถานที่", "en": "telework days"},
     "deactivate": {"th": "พ้นจากหน่วยงาน", "en": "Has left"},
     "deactivated": {"th": "บันทึกการพ้นจากหน่วยงานแล้ว", "en": "Recorded as having left"},
     "confirm_left": {

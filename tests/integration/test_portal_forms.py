@@ -111,3 +111,53 @@ async def test_hr_records_a_departure_and_publishes_a_2565_policy_from_the_page(
     assert (doc["request_notice_working_days"], doc["half_days"]) == (3, True)
     assert doc["location_evidence"] == "optional"
     assert doc["categories"] == {"3.1.3": "partly"}  # still kept
+
+
+async def test_the_official_reads_the_agreement_before_accepting(stack: Stack) -> None:
+    """Issue #16: goals, period, telework days and the place are shown with the case, in Thai
+    (B.E.) or English, before anyone accepts, proposes or orders."""
+    async with httpx.AsyncClient(base_url=stack.url, timeout=60) as c:
+
+        async def bearer(email: str) -> dict[str, str]:
+            r = await c.post("/api/login", json={"email": email, "password": "demo"})
+            return {"Authorization": f"Bearer {r.json()['token']}"}
+
+        sup = await bearer("supervisor1@onde.example.go.th")
+        r = await c.post(
+            "/api/engagements",
+            json={"official_id": "D0102", "selection": "necessity", "necessity_reason": "x"},
+            headers=sup,
+        )
+        eid = r.json()["engagement_id"]
+        today = await stack.today()
+        start = today.replace(year=today.year + 1, day=1)
+        draft = {
+            "goals": [
+                {
+                    "goal_id": "G1",
+                    "description": "จัดทำรายงานวิเคราะห์นโยบายดิจิทัล",
+                    "indicator": "percent",
+                    "target": "100",
+                    "due": start.replace(month=12).isoformat(),
+                }
+            ],
+            "schedule": {
+                "kind": "regular_weekdays",
+                "start": start.isoformat(),
+                "months": 2,
+                "weekdays": [1],
+            },
+            "work_location": "coworking_space",
+        }
+        r = await c.post(f"/api/engagements/{eid}/actions/draft", json=draft, headers=sup)
+        assert r.status_code == 200, r.text
+        r = await c.post(
+            "/api/login", json={"email": "official1@onde.example.go.th", "password": "demo"}
+        )
+        c.cookies.set("telework_session", r.json()["token"])
+        page = (await c.get("/home")).text
+        assert "จัดทำรายงานวิเคราะห์นโยบายดิจิทัล" in page
+        assert "ข้อตกลงฉบับที่ 1" in page and "พื้นที่ทำงานร่วมที่ส่วนราชการจัดให้" in page
+        assert str(start.year + 543) in page  # B.E. dates in Thai
+        english = (await c.get("/home?lang=en")).text
+        assert "co-working space the agency provides" in english

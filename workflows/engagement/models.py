@@ -162,6 +162,13 @@ class Summary(_Model):
     reports: dict[int, str] = Field(default_factory=dict)  # report_no -> submitted|late|missing
     pending: str | None = None
     history: list[str] = Field(default_factory=list)  # event names in order
+    # The current draft, for people to read before they accept, propose or order (issue #16).
+    goals: list[Goal] = Field(default_factory=list)
+    schedule: ScheduleSpec | None = None
+    work_location: str | None = None
+    telework_days: int = 0
+    planned_start: date | None = None
+    planned_end: date | None = None
 
 
 # Activity inputs and results --------------------------------------------------------------

@@ -687,6 +687,12 @@ class EngagementWorkflow:
             reports=dict(self.reports),
             pending=("termination" if self.termination_pending else self.amendment),
             history=list(self.history),
+            goals=list(self.draft.goals) if self.draft else [],
+            schedule=self.draft.schedule if self.draft else None,
+            work_location=self.draft.work_location if self.draft else None,
+            telework_days=len(self.planned.dates) if self.planned else 0,
+            planned_start=self.planned.start if self.planned else None,
+            planned_end=self.planned.end if self.planned else None,
         )
 
     # Helpers -----------------------------------------------------------------------------------
