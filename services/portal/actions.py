@@ -332,6 +332,41 @@ class Portal:
             raise backend_away("งานเรื่อง (engagement)") from None
         return summary
 
+    async def order_document(self, actor: Actor, engagement_id: str) -> bytes:
+        """The head's order of this engagement as a PDF (issue #17, R-ORD-3), for whoever may
+        read the engagement; names and positions asked of identity as a service."""
+        from services.documents.adapters.pdf import render_order
+        from services.documents.domain.order import Person, telework_order
+
+        s = await self.summary(actor, engagement_id)
+        if not (s.order_number and s.order_date and s.order_decided_by and s.order_agency):
+            raise Refused(404, f"ยังไม่มีคำสั่ง / no order has been issued for {engagement_id}")
+        try:
+            names = await self.b.ask(
+                "identity",
+                "document_names",
+                {
+                    "agency_code": s.order_agency,
+                    "official_ids": [s.official_id, s.order_decided_by],
+                },
+            )
+        except BackendError as exc:
+            raise refusal(exc) from None
+        people = {k: Person(v["name"], v["position"]) for k, v in names["officials"].items()}
+        unknown = Person("-", "-")
+        doc = telework_order(
+            agency=names["agency"],
+            number=s.order_number,
+            ordered_on=s.order_date,
+            start=s.start or s.planned_start or s.order_date,
+            end=s.end or s.planned_end or s.order_date,
+            officials=[people.get(s.official_id, unknown)],
+            signer=people.get(s.order_decided_by, unknown),
+            acting=s.order_acting,
+        )
+        pdf, _ = render_order(doc)
+        return pdf
+
     async def act(
         self, actor: Actor, token: str, engagement_id: str, action: str, body: dict[str, Any]
     ) -> m.Ack:

@@ -359,6 +359,21 @@ def create_app(backends: Backends) -> FastAPI:
     async def get_engagement(engagement_id: str, c: Authed) -> dict[str, Any]:
         return (await portal.summary(c.actor, engagement_id)).model_dump(mode="json")
 
+    @api.get(
+        "/engagements/{engagement_id}/order.pdf",
+        response_class=Response,
+        responses={200: {"content": {"application/pdf": {}}}},
+    )
+    async def order_pdf(engagement_id: str, c: Authed) -> Response:
+        """The head's order as a Thai official document (issue #17): the unsigned draft of
+        the layout; signing and e-saraban come next."""
+        pdf = await portal.order_document(c.actor, engagement_id)
+        return Response(
+            pdf,
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="order-{engagement_id}.pdf"'},
+        )
+
     @api.post("/engagements/{engagement_id}/actions/{action}")
     async def act(
         engagement_id: str, action: str, body: dict[str, Any], c: Authed

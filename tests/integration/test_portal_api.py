@@ -11,6 +11,17 @@ from tests.support.stack import Stack, deciding_head
 pytestmark = pytest.mark.integration
 
 
+def pdf_text(pdf: bytes) -> str:
+    import io
+    import unicodedata
+
+    from pypdf import PdfReader
+
+    raw = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    kept = "".join(ch for ch in raw if unicodedata.category(ch) != "Cc")  # SARA AM quirk
+    return kept.replace("\n", "")
+
+
 async def login(client: httpx.AsyncClient, email: str) -> dict[str, str]:
     r = await client.post("/api/login", json={"email": email, "password": "demo"})
     assert r.status_code == 200, r.text
@@ -193,6 +204,13 @@ async def test_story_over_http_with_refusals(stack: Stack) -> None:
         r = await c.post("/api/orders/batch", json={"engagement_ids": batch_ids}, headers=acting)
         numbers = {a["detail"]["order_number"] for a in r.json().values()}
         assert len(numbers) == 1, r.json()
+        # The order as a document (issue #17): its number, the official and who signed.
+        pdf = await c.get(f"/api/engagements/{batch_ids[0]}/order.pdf", headers=sup)
+        assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+        text = pdf_text(pdf.content)
+        assert next(iter(numbers)) in text and "นางสาวปิยะดา รักษ์ธรรม" in text, text[:400]
+        none = await c.get(f"/api/engagements/{eid}/order.pdf", headers=official)
+        assert none.status_code in (200, 404)
         assert (
             await c.post("/api/orders/batch", json={"engagement_ids": batch_ids}, headers=sup)
         ).status_code == 403

@@ -132,6 +132,9 @@ ROUTES: dict[tuple[str, str], Entry] = {
     ("GET", "/api/engagements/{engagement_id}"): Entry(
         frozenset({"official", "head", "hr", "auditor"}), api(f"/api/engagements/{ENG}")
     ),
+    ("GET", "/api/engagements/{engagement_id}/order.pdf"): Entry(
+        frozenset({"official", "head", "hr", "auditor"}), api(f"/api/engagements/{ENG}/order.pdf")
+    ),
     ("POST", "/api/engagements/{engagement_id}/actions/{action}"): Entry(
         frozenset({"official", "head"}),  # request_changes: the official or their chain
         api(f"/api/engagements/{ENG}/actions/request_changes", json={"comment": "x"}),

@@ -169,6 +169,11 @@ class Summary(_Model):
     telework_days: int = 0
     planned_start: date | None = None
     planned_end: date | None = None
+    # Who ordered, when and for which agency: what the order document prints (issue #17).
+    order_date: date | None = None
+    order_decided_by: str | None = None
+    order_acting: bool = False
+    order_agency: str | None = None
 
 
 # Activity inputs and results --------------------------------------------------------------

@@ -89,6 +89,7 @@ class EngagementWorkflow:
         self.report_reviewed: set[int] = set()
         self.termination_pending: ProposeTermination | None = None
         self.withdrawal: date | None = None
+        self.order_meta: tuple[date, str, bool, str] | None = None  # date, by, acting, agency
         self.withdrawn_on: date | None = None  # the day the head decided (an appeal runs from it)
         self.appeal: tuple[str | None, date] | None = None  # (who decides, by when)
         self.appeal_decided = False
@@ -448,6 +449,7 @@ class EngagementWorkflow:
             goals=self.draft.goals,
             part=self.draft.schedule.part,
         )
+        self.order_meta = (self._today(), u.by, u.by == heads.acting_head, heads.agency)
         if self.amendment is None:
             self.state = State.ORDERED
         self.amendment = None
@@ -693,6 +695,17 @@ class EngagementWorkflow:
             telework_days=len(self.planned.dates) if self.planned else 0,
             planned_start=self.planned.start if self.planned else None,
             planned_end=self.planned.end if self.planned else None,
+            **(
+                dict(
+                    zip(
+                        ("order_date", "order_decided_by", "order_acting", "order_agency"),
+                        self.order_meta,
+                        strict=True,
+                    )
+                )
+                if self.order_meta
+                else {}
+            ),
         )
 
     # Helpers -----------------------------------------------------------------------------------

@@ -57,6 +57,13 @@ class OfficialQuery(_Message):
     official_id: str
 
 
+class DocumentNamesQuery(_Message):
+    """Names and positions as an official document prints them (issue #17)."""
+
+    agency_code: str
+    official_ids: list[str] = Field(max_length=1000)
+
+
 class RoleQuery(_Message):
     agency_code: str
     role: Role

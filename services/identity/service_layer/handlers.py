@@ -20,11 +20,13 @@ from contracts.events.identity import (
     SupervisorAssigned,
 )
 from services.identity.adapters.tables import (
+    agencies,
     departures,
     eligibility,
     grants,
     officials,
     policies,
+    positions,
 )
 from services.identity.domain.org import HEAD_LEVELS
 from services.identity.service_layer import commands as c
@@ -349,6 +351,32 @@ class IdentityService:
             "name": row.name_th if row.lang == "th" else (row.name_en or row.name_th),
         }
 
+    async def document_names(self, actor: Actor, q: c.DocumentNamesQuery) -> dict[str, Any]:
+        """The agency's name and each official's name and position title in Thai, for the
+        documents the platform draws (issue #17): for services only, as contact details are."""
+        async with self._sessions() as s:
+            await self._authorize(s, actor, "identity.contact", q.agency_code)
+            agency = (
+                await s.execute(select(agencies.c.name_th).where(agencies.c.code == q.agency_code))
+            ).scalar()
+            if agency is None:
+                raise not_found(f"agency {q.agency_code}")
+            rows = (
+                await s.execute(
+                    select(officials.c.official_id, officials.c.name_th, positions.c.title_th)
+                    .join(
+                        positions,
+                        (positions.c.agency_code == officials.c.agency_code)
+                        & (positions.c.position_code == officials.c.position_code),
+                    )
+                    .where(officials.c.official_id.in_(q.official_ids))
+                )
+            ).all()
+        return {
+            "agency": agency,
+            "officials": {r.official_id: {"name": r.name_th, "position": r.title_th} for r in rows},
+        }
+
     async def eligibility_list(self, actor: Actor, q: c.AgencyQuery) -> dict[str, Any]:
         """Eligibility of the officials of an agency and its sub-agencies (R-ELIG): HR and the
         head see them all, a supervisor only the officials in their own chain (PDPA, least
@@ -567,6 +595,7 @@ def routes(service: IdentityService) -> list[Route]:
         ("eligibility", c.OfficialQuery, service.eligibility),
         ("policy_in_force", c.AgencyQuery, service.policy_in_force),
         ("contact", c.OfficialQuery, service.contact),
+        ("document_names", c.DocumentNamesQuery, service.document_names),
         ("actor_by_email", c.EmailQuery, service.actor_by_email),
         ("eligibility_list", c.AgencyQuery, service.eligibility_list),
         ("import_csv", c.ImportCsv, service.import_csv),
