@@ -1,6 +1,7 @@
 """Web forms against the whole platform (issue #16 findings)."""
 
 import re
+from typing import Any
 
 import httpx
 import nats
@@ -11,6 +12,19 @@ from services.shared.auth import service_actor
 from tests.support.stack import Stack
 
 pytestmark = pytest.mark.integration
+
+
+async def policy_in_force(stack: Stack, nats_url: str, agency: str) -> dict[str, Any]:
+    """The policy identity now holds for `agency`, asked as the portal (a service) asks."""
+    nc = await nats.connect(nats_url)
+    try:
+        token = stack.issuer.issue(service_actor("portal"))
+        answer: dict[str, Any] = await rpc.request(
+            nc, "identity", "policy_in_force", {"agency_code": agency}, token
+        )
+        return answer
+    finally:
+        await nc.close()
 
 
 async def test_the_policy_form_keeps_what_it_does_not_show(
@@ -45,14 +59,7 @@ async def test_the_policy_form_keeps_what_it_does_not_show(
             },
         )
         assert bad.status_code == 303 and 'data-status="422"' in (await c.get("/home")).text
-    nc = await nats.connect(private_nats_url)
-    try:
-        token = stack.issuer.issue(service_actor("portal"))
-        policy = await rpc.request(
-            nc, "identity", "policy_in_force", {"agency_code": "ONDE"}, token
-        )
-    finally:
-        await nc.close()
+    policy = await policy_in_force(stack, private_nats_url, "ONDE")
     assert policy["version"] == 2
     assert policy["document"]["report_cadence_days"] == 21
     assert policy["document"]["categories"] == {"3.1.3": "partly"}
@@ -94,18 +101,12 @@ async def test_hr_records_a_departure_and_publishes_a_2565_policy_from_the_page(
             },
         )
         assert r.status_code == 303
-    r = await httpx.AsyncClient(base_url=stack.url).post(
-        "/api/login", json={"email": "official4@onde.example.go.th", "password": "demo"}
-    )
-    assert r.status_code == 401  # sign-in ended with the departure
-    nc = await nats.connect(private_nats_url)
-    try:
-        token = stack.issuer.issue(service_actor("portal"))
-        policy = await rpc.request(
-            nc, "identity", "policy_in_force", {"agency_code": "ONDE"}, token
+    async with httpx.AsyncClient(base_url=stack.url) as c:
+        r = await c.post(
+            "/api/login", json={"email": "official4@onde.example.go.th", "password": "demo"}
         )
-    finally:
-        await nc.close()
+    assert r.status_code == 401  # sign-in ended with the departure
+    policy = await policy_in_force(stack, private_nats_url, "ONDE")
     doc = policy["document"]
     assert (doc["rule_set"], doc["min_office_days_per_week"]) == ("pmo-2565", 2)
     assert (doc["request_notice_working_days"], doc["half_days"]) == (3, True)
