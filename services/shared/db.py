@@ -13,6 +13,7 @@ from sqlalchemy import (
     BigInteger,
     Column,
     DateTime,
+    Float,
     Integer,
     MetaData,
     String,
@@ -86,6 +87,17 @@ inbox = Table(
     Column("consumer", String(100), primary_key=True),
     Column("event_id", String(200), primary_key=True),
     Column("processed_at", AwareDateTime, nullable=False),
+)
+
+# Which replica of the service does the work that must run once (services/shared/lease.py).
+leases = Table(
+    "leases",
+    PLUMBING,
+    Column("name", String(100), primary_key=True),
+    Column("holder", String(200), nullable=False),
+    # Seconds since the epoch (wall clock): replicas on several hosts need synchronised clocks
+    # (NTP), as every deployment does for certificates and tokens anyway.
+    Column("expires_at", Float, nullable=False),
 )
 
 

@@ -1,6 +1,7 @@
 """JetStream streams the platform relies on, declared once."""
 
 import logging
+import os
 from typing import Any
 
 import nats
@@ -17,6 +18,12 @@ from infra.nats import identities
 DUPLICATE_WINDOW_S = 3600.0
 
 
+def stream_replicas() -> int:
+    """Copies of each stream: 3 on a production cluster (a majority acknowledges every event,
+    so one server may die with nothing lost), 1 on a single server."""
+    return int(os.environ.get("TELEWORK_STREAM_REPLICAS", "1"))
+
+
 def telework_stream() -> StreamConfig:
     return StreamConfig(
         name=STREAM_NAME,
@@ -24,6 +31,7 @@ def telework_stream() -> StreamConfig:
         storage=StorageType.FILE,
         retention=RetentionPolicy.LIMITS,
         duplicate_window=DUPLICATE_WINDOW_S,
+        num_replicas=stream_replicas(),
     )
 
 
@@ -33,6 +41,7 @@ def dead_letter_stream() -> StreamConfig:
         subjects=[f"{DEAD_LETTER_ROOT}.>"],
         storage=StorageType.FILE,
         retention=RetentionPolicy.LIMITS,
+        num_replicas=stream_replicas(),
     )
 
 
@@ -94,4 +103,7 @@ async def connect(url: str, name: str, *, for_requests: bool = False, **kwargs: 
         options["pending_size"] = 0
     options.update(identities.connection_options())  # this process's NATS identity, if any
     options.update(kwargs)
-    return await nats.connect(url, name=name, **options)
+    # `NATS_URL` may name every server of a cluster, comma-separated: the client starts from
+    # whichever answers and learns the rest from the cluster.
+    servers = [u.strip() for u in url.split(",") if u.strip()]
+    return await nats.connect(servers, name=name, **options)

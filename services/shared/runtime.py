@@ -12,7 +12,7 @@ import logging
 import os
 import signal
 from collections.abc import Callable, Coroutine, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import MetaData
@@ -20,8 +20,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from infra.nats import identities
-from services.shared import clock, telemetry
+from services.shared import clock, lease, telemetry
 from services.shared.db import create_schema, is_sqlite, make_engine, probe_writable, sessionmaker
+from services.shared.lease import Job
 from services.shared.relay import OutboxRelay
 from services.shared.settings import Settings
 
@@ -40,10 +41,16 @@ Task = Callable[[ServiceContext], Coroutine[Any, Any, None]]
 
 @dataclass(frozen=True)
 class ServiceSpec:
+    """`tasks` run in every replica of the service (answering requests); `leader_tasks` run in
+    the one replica holding the service's lease, beside the outbox relay (projections, the
+    audit chain, delivery, periodic jobs): their `ctx.stop` is set when the process stops or
+    the replica loses the lease (docs/decisions/0008)."""
+
     name: str
     description: str
     metadatas: Sequence[MetaData] = ()
     tasks: Sequence[Task] = field(default_factory=tuple)
+    leader_tasks: Sequence[Task] = field(default_factory=tuple)
 
     @property
     def schema(self) -> str:
@@ -100,6 +107,26 @@ async def until_database_ready(
         return
 
 
+async def lead(spec: ServiceSpec, ctx: ServiceContext) -> None:
+    """The relay and the leader tasks, in whichever replica holds the lease."""
+
+    def job(task: Task) -> Job:
+        async def run(resign: asyncio.Event) -> None:
+            await task(replace(ctx, stop=resign))
+
+        run.__name__ = getattr(task, "__name__", "task")
+        return run
+
+    async def relay(resign: asyncio.Event) -> None:
+        await ctx.relay.run(resign)
+
+    await lease.lead(
+        lease.Lease(ctx.sessions, f"{spec.name}-leader"),
+        ctx.stop,
+        [relay, *(job(t) for t in spec.leader_tasks)],
+    )
+
+
 def run_service(main: Coroutine[Any, Any, None]) -> None:
     """Run a service process on uvloop where it exists (not on Windows): the same asyncio,
     with the loop and socket I/O in C. On check-ins it cut the service's p99 from 26–35 ms to
@@ -128,7 +155,7 @@ async def serve(spec: ServiceSpec, settings: Settings | None = None) -> None:
     gc.freeze()
     log = logging.getLogger(spec.name)
     log.info("%s ready (database %s)", spec.name, ctx.engine.url.get_backend_name())
-    tasks = [asyncio.create_task(ctx.relay.run(stop), name="relay")]
+    tasks = [asyncio.create_task(lead(spec, ctx), name="leader")]
     tasks += [asyncio.create_task(t(ctx), name=getattr(t, "__name__", "task")) for t in spec.tasks]
     try:
         done, _ = await asyncio.wait(

@@ -6,20 +6,24 @@ published = chained, each once, nothing dead-lettered, and `telework audit verif
 
 import asyncio
 import datetime as dt
-import sqlite3
 import uuid
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import httpx
-import nats
 import pytest
 
 from services.shared.auth import DevIssuer
 from services.shared.authz import Actor, Grant, Role
 from services.shared.clock import BANGKOK
-from tests.support.processes import ProcessStack, process_stack
+from tests.support.processes import (
+    process_stack,
+    scalar,
+    stream_count,
+    until,
+    write_officials,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.fault]
 
@@ -41,42 +45,8 @@ VICTIMS = (
 
 def officials_csv(path: Path) -> list[str]:
     ids = [f"F{i:05d}" for i in range(OFFICIALS)]
-    rows = ["official_id,agency_code,position_code,name_th,name_en,email,citizen_id,lang"]
-    rows += [
-        f"{i},{AGENCY},PLAN,ทดสอบ {i},Test {i},{i.lower()}@onde.example.go.th,,th" for i in ids
-    ]
-    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    write_officials(path, ids, AGENCY)
     return ids
-
-
-def scalar(db: Path, sql: str) -> int:
-    # A reader beside the writing services: short-lived, waits on their locks.
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30) as con:
-        return int(con.execute(sql).fetchone()[0])
-
-
-async def until(condition: Any, what: Any, timeout: float = 180) -> None:
-    """Wait for `condition`; `what` says what was awaited (a callable: read at the timeout)."""
-    try:
-        async with asyncio.timeout(timeout):
-            while not await condition():
-                await asyncio.sleep(0.25)
-    except TimeoutError:
-        said = what() if callable(what) else what
-        raise AssertionError(f"timed out waiting for {said}") from None
-
-
-async def stream_count(ps: ProcessStack, stream: str, subjects: str | None = None) -> int:
-    nc = await nats.connect(
-        ps.nats_url, nkeys_seed=str(ps.data_dir / "nats-identities" / "admin.nk")
-    )
-    try:
-        info = await nc.jetstream().stream_info(stream, subjects_filter=subjects)
-        if subjects is None:
-            return int(info.state.messages)
-        return sum((info.state.subjects or {}).values())
-    finally:
-        await nc.close()
 
 
 async def test_kill9_of_each_service_under_check_in_load(tmp_path: Path) -> None:
@@ -191,11 +161,7 @@ def staff_csv(folder: Path) -> tuple[list[str], list[Path]]:
     """Officials of supervisor1's bureau (D0101), in an eligible position."""
     ids = [f"W{i:04d}" for i in range(STAFF)]
     officials = folder / "officials.csv"
-    rows = ["official_id,agency_code,position_code,name_th,name_en,email,citizen_id,lang"]
-    rows += [
-        f"{i},{AGENCY},PLAN,ทดสอบ {i},Test {i},{i.lower()}@onde.example.go.th,,th" for i in ids
-    ]
-    officials.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    write_officials(officials, ids, AGENCY)
     supervisors = folder / "supervisors.csv"
     supervisors.write_text(
         "official_id,supervisor_id\n" + "".join(f"{i},D0101\n" for i in ids), encoding="utf-8"

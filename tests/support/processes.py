@@ -2,8 +2,10 @@
 Temporal dev server on free ports, every service its own `telework serve` process, each of
 which a test can kill with SIGKILL and start again exactly as `make run` restarts it."""
 
+import asyncio
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -11,7 +13,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
+
+import nats
 
 from infra import stack
 from infra.stack import free_port, port_open, wait_for_port
@@ -24,7 +28,10 @@ class ProcessStack:
     nats_port: int = field(default_factory=free_port)
     temporal_port: int = field(default_factory=free_port)
     portal_port: int = field(default_factory=free_port)
+    # Each process by its key: the service's name for the first replica, `<name>-<n>` for the
+    # n-th (a second portal listens on a port of its own).
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    portal_ports: dict[str, int] = field(default_factory=dict)
     kills: dict[str, int] = field(default_factory=dict)
     _logs: list[IO[bytes]] = field(default_factory=list)
 
@@ -96,24 +103,33 @@ class ProcessStack:
         while port_open("127.0.0.1", port) and time.monotonic() < deadline:
             time.sleep(0.05)
 
-    def start(self, name: str) -> None:
-        log = open(self.data_dir / "logs" / f"{name}.log", "ab")  # noqa: SIM115 (kept open)
+    def start(self, name: str, replica: int = 1) -> str:
+        """Start one process of service `name`; returns its key in `procs`."""
+        key = name if replica == 1 else f"{name}-{replica}"
+        env = self.env
+        if name == "portal":
+            port = self.portal_ports.setdefault(
+                key, self.portal_port if replica == 1 else free_port()
+            )
+            env["TELEWORK_PORTAL_PORT"] = str(port)
+        log = open(self.data_dir / "logs" / f"{key}.log", "ab")  # noqa: SIM115 (kept open)
         self._logs.append(log)
-        self.procs[name] = subprocess.Popen(
+        self.procs[key] = subprocess.Popen(
             [sys.executable, "-m", "services.cli", "serve", name],
             stdout=log,
             stderr=subprocess.STDOUT,
-            env=self.env,
+            env=env,
         )
         if name == "portal":
-            wait_for_port("127.0.0.1", self.portal_port, 60, self.procs[name])
+            wait_for_port("127.0.0.1", self.portal_ports[key], 60, self.procs[key])
+        return key
 
-    def kill9(self, name: str) -> None:
+    def kill9(self, key: str) -> None:
         """SIGKILL: no handler runs, nothing is flushed, as when the machine loses power."""
-        proc = self.procs[name]
+        proc = self.procs[key]
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
-        self.kills[name] = self.kills.get(name, 0) + 1
+        self.kills[key] = self.kills.get(key, 0) + 1
 
     def stop(self) -> None:
         for proc in self.procs.values():
@@ -135,16 +151,58 @@ class ProcessStack:
 
 @contextmanager
 def process_stack(
-    data_dir: Path, services: tuple[str, ...] = tuple(SERVICES)
+    data_dir: Path, services: tuple[str, ...] = tuple(SERVICES), *, replicas: int = 1
 ) -> Iterator[ProcessStack]:
-    """The engines, schemas, the demo agency and `services` running; all stopped afterwards."""
+    """The engines, schemas, the demo agency and `replicas` processes of each of `services`
+    running; all stopped afterwards."""
     ps = ProcessStack(data_dir)
     try:
         ps.start_engines()
         ps.cli("db", "init")
         ps.cli("identity", "seed-demo")
-        for name in services:
-            ps.start(name)
+        for replica in range(1, replicas + 1):
+            for name in services:
+                ps.start(name, replica)
         yield ps
     finally:
         ps.stop()
+
+
+def write_officials(path: Path, ids: list[str], agency: str) -> None:
+    """An HR export of officials `ids` of `agency`, in an eligible position."""
+    rows = ["official_id,agency_code,position_code,name_th,name_en,email,citizen_id,lang"]
+    rows += [
+        f"{i},{agency},PLAN,ทดสอบ {i},Test {i},{i.lower()}@onde.example.go.th,,th" for i in ids
+    ]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+
+
+def scalar(db: Path, sql: str) -> Any:
+    """One value read from a service's SQLite file, beside the writing services: short-lived,
+    waits on their locks."""
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30) as con:
+        return con.execute(sql).fetchone()[0]
+
+
+async def until(condition: Any, what: Any, timeout: float = 180) -> None:
+    """Wait for `condition`; `what` says what was awaited (a callable: read at the timeout)."""
+    try:
+        async with asyncio.timeout(timeout):
+            while not await condition():
+                await asyncio.sleep(0.25)
+    except TimeoutError:
+        said = what() if callable(what) else what
+        raise AssertionError(f"timed out waiting for {said}") from None
+
+
+async def stream_count(ps: ProcessStack, stream: str, subjects: str | None = None) -> int:
+    nc = await nats.connect(
+        ps.nats_url, nkeys_seed=str(ps.data_dir / "nats-identities" / "admin.nk")
+    )
+    try:
+        info = await nc.jetstream().stream_info(stream, subjects_filter=subjects)
+        if subjects is None:
+            return int(info.state.messages)
+        return sum((info.state.subjects or {}).values())
+    finally:
+        await nc.close()

@@ -32,23 +32,27 @@ def responder(service: AttendanceService, verifier: TokenVerifier) -> rpc.Respon
     )
 
 
-async def run(ctx: ServiceContext) -> None:
+async def serve_requests(ctx: ServiceContext) -> None:
+    """In every replica: check-ins are answered through a queue group."""
     service = AttendanceService(ctx.sessions)
     answering = responder(service, verifier_from_env(ctx.settings.data_dir, NAME))
     requests = await connect(ctx.settings.nats_url, name="telework-attendance")
-    nc = await connect(ctx.settings.nats_url, name="telework-attendance-consumer")
-    consumer = EventConsumer(CONSUMER, ctx.sessions, service.apply_event, wants=projection.wants)
     await answering.start(requests)
-    tasks = [
-        asyncio.create_task(consumer.run(nc, ctx.stop)),
-        asyncio.create_task(close_days(service, ctx.stop)),
-    ]
     try:
         await ctx.stop.wait()
     finally:
         await answering.stop()
-        await asyncio.gather(*tasks, return_exceptions=True)
         await requests.close()
+
+
+async def project_and_close_days(ctx: ServiceContext) -> None:
+    """In the leading replica: the projection (in stream order) and day closing."""
+    service = AttendanceService(ctx.sessions)
+    nc = await connect(ctx.settings.nats_url, name="telework-attendance-consumer")
+    consumer = EventConsumer(CONSUMER, ctx.sessions, service.apply_event, wants=projection.wants)
+    try:
+        await asyncio.gather(consumer.run(nc, ctx.stop), close_days(service, ctx.stop))
+    finally:
         await nc.close()
 
 
@@ -73,5 +77,6 @@ SPEC = ServiceSpec(
     name=NAME,
     description="Check-in/check-out evidence on telework days, flags, ledger",
     metadatas=(ATTENDANCE,),
-    tasks=(run,),
+    tasks=(serve_requests,),
+    leader_tasks=(project_and_close_days,),
 )

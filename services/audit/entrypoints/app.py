@@ -43,15 +43,8 @@ def chain_from_env(data_dir: Path) -> Chain:
     )
 
 
-async def run(ctx: ServiceContext) -> None:
-    await check_format(ctx.sessions)
-    await refuse_a_new_key_for_a_signed_chain(ctx)
-    store = chain_from_env(ctx.settings.data_dir)
-
-    async def append(s: AsyncSession, event: CloudEvent) -> None:
-        await store.append(s, event)
-
-    nc = await connect(ctx.settings.nats_url, name="telework-audit")
+async def serve_requests(ctx: ServiceContext) -> None:
+    """In every replica: auditors' questions (read-only)."""
     broker = rpc.make_broker(ctx.settings.nats_url)
     wire(
         broker,
@@ -60,17 +53,27 @@ async def run(ctx: ServiceContext) -> None:
         verifier_from_env(ctx.settings.data_dir, NAME),
     )
     await broker.start()
-    consumer = EventConsumer(NAME, ctx.sessions, append, batch=500)
-    every = float(os.environ.get("TELEWORK_AUDIT_CHECKPOINT_SECONDS", "300"))
-    tasks = [
-        asyncio.create_task(consumer.run(nc, ctx.stop)),
-        asyncio.create_task(sign_periodically(ctx, store, every)),
-    ]
     try:
         await ctx.stop.wait()
     finally:
-        await asyncio.gather(*tasks, return_exceptions=True)
         await broker.stop()
+
+
+async def chain_events(ctx: ServiceContext) -> None:
+    """In the leading replica only: the chain has one head, so one appender and signer."""
+    await check_format(ctx.sessions)
+    await refuse_a_new_key_for_a_signed_chain(ctx)
+    store = chain_from_env(ctx.settings.data_dir)
+
+    async def append(s: AsyncSession, event: CloudEvent) -> None:
+        await store.append(s, event)
+
+    nc = await connect(ctx.settings.nats_url, name="telework-audit")
+    consumer = EventConsumer(NAME, ctx.sessions, append, batch=500)
+    every = float(os.environ.get("TELEWORK_AUDIT_CHECKPOINT_SECONDS", "300"))
+    try:
+        await asyncio.gather(consumer.run(nc, ctx.stop), sign_periodically(ctx, store, every))
+    finally:
         await nc.close()
 
 
@@ -155,5 +158,6 @@ SPEC = ServiceSpec(
     name=NAME,
     description="Tamper-evident hash chain of every event",
     metadatas=(AUDIT,),
-    tasks=(run,),
+    tasks=(serve_requests,),
+    leader_tasks=(chain_events,),
 )

@@ -53,5 +53,6 @@ SPEC = ServiceSpec(
     name=NAME,
     description="Agencies, officials, supervisor chains, roles, policies, eligibility",
     metadatas=(IDENTITY,),
-    tasks=(serve_requests, apply_policies_on_their_day),
+    tasks=(serve_requests,),
+    leader_tasks=(apply_policies_on_their_day,),
 )

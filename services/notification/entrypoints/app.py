@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from faststream.nats import NatsBroker
+from nats.aio.client import Client
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -49,29 +50,36 @@ def webhook_secret(data_dir: Path) -> bytes:
     return path.read_text().strip().encode()
 
 
-async def run(ctx: ServiceContext) -> None:
-    nc = await connect(ctx.settings.nats_url, name="telework-notification")
+async def notifier_of(ctx: ServiceContext, nc: Client) -> Notifier:
     people = NatsIdentityDirectory(nc, service_credentials(NAME, ctx.settings.data_dir))
-    notifier = Notifier(
-        ctx.sessions, people, smtp_from_env(), webhook_secret(ctx.settings.data_dir)
-    )
+    return Notifier(ctx.sessions, people, smtp_from_env(), webhook_secret(ctx.settings.data_dir))
+
+
+async def serve_requests(ctx: ServiceContext) -> None:
+    """In every replica: each person's inbox."""
+    nc = await connect(ctx.settings.nats_url, name="telework-notification-requests")
+    broker = rpc.make_broker(ctx.settings.nats_url)
+    wire(broker, await notifier_of(ctx, nc), verifier_from_env(ctx.settings.data_dir, NAME))
+    await broker.start()
+    try:
+        await ctx.stop.wait()
+    finally:
+        await broker.stop()
+        await nc.close()
+
+
+async def route_and_deliver(ctx: ServiceContext) -> None:
+    """In the leading replica only: routing in stream order, and each mail sent once."""
+    nc = await connect(ctx.settings.nats_url, name="telework-notification")
+    notifier = await notifier_of(ctx, nc)
 
     async def route(s: AsyncSession, event: CloudEvent) -> None:
         await notifier.route(s, event)
 
     consumer = EventConsumer(NAME, ctx.sessions, route)
-    broker = rpc.make_broker(ctx.settings.nats_url)
-    wire(broker, notifier, verifier_from_env(ctx.settings.data_dir, NAME))
-    await broker.start()
-    tasks = [
-        asyncio.create_task(consumer.run(nc, ctx.stop)),
-        asyncio.create_task(deliver(notifier, ctx.stop)),
-    ]
     try:
-        await ctx.stop.wait()
+        await asyncio.gather(consumer.run(nc, ctx.stop), deliver(notifier, ctx.stop))
     finally:
-        await asyncio.gather(*tasks, return_exceptions=True)
-        await broker.stop()
         await nc.close()
 
 
@@ -124,5 +132,6 @@ SPEC = ServiceSpec(
     name=NAME,
     description="Notifications by e-mail, signed webhook and inbox",
     metadatas=(NOTIFICATION,),
-    tasks=(run,),
+    tasks=(serve_requests,),
+    leader_tasks=(route_and_deliver,),
 )

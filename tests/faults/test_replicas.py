@@ -1,0 +1,154 @@
+"""R-INT-3: two processes of every service (issue #15, item 2): requests are spread over both, the
+work that must run once (relay, projections, the audit chain, delivery) runs in the replica
+holding the service's lease. Under a steady flow of check-ins through two portals, the leading
+process of each service in turn is killed with SIGKILL: the other takes over, nothing
+acknowledged is lost or doubled, and each takeover's time is measured and printed."""
+
+import asyncio
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+
+import httpx
+import pytest
+
+from services.registry import SERVICES
+from services.shared.auth import DevIssuer
+from services.shared.authz import Actor, Grant, Role
+from tests.support.processes import (
+    ProcessStack,
+    process_stack,
+    scalar,
+    stream_count,
+    until,
+    write_officials,
+)
+
+pytestmark = [pytest.mark.integration, pytest.mark.fault]
+
+OFFICIALS = 900
+AGENCY = "ONDE-STRAT"
+VICTIMS = ("attendance", "audit", "notification", "identity", "engagement", "meetings", "portal")
+
+
+def leader(ps: ProcessStack, service: str) -> tuple[str, float]:
+    """The holder of the service's lease and when its term ends (seconds since the epoch)."""
+    db = ps.data_dir / f"{service}.db"
+    holder = scalar(db, f"SELECT holder FROM leases WHERE name = '{service}-leader'")
+    ends = scalar(db, f"SELECT expires_at FROM leases WHERE name = '{service}-leader'")
+    return str(holder), float(ends)
+
+
+def process_of(ps: ProcessStack, holder: str) -> str:
+    pid = int(holder.split("/")[1])
+    return next(key for key, proc in ps.procs.items() if proc.pid == pid)
+
+
+async def test_kill9_of_each_leading_replica_under_check_in_load(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    with process_stack(data, replicas=2) as ps:
+        assert len(ps.procs) == 2 * len(SERVICES)
+        ids = [f"R{i:05d}" for i in range(OFFICIALS)]
+        write_officials(tmp_path / "officials.csv", ids, AGENCY)
+        ps.cli("identity", "import", str(tmp_path / "officials.csv"))
+        issuer = DevIssuer.load_or_create(data / "dev-issuer.pem")
+        tokens = {
+            i: issuer.issue(
+                Actor(i, (Grant(Role.OFFICIAL, AGENCY),), f"{i.lower()}@onde.example.go.th")
+            )
+            for i in ids
+        }
+        known_sql = "SELECT count(*) FROM att_officials WHERE official_id LIKE 'R%'"
+        await until(
+            lambda: _true(scalar(data / "attendance.db", known_sql) == OFFICIALS),
+            "attendance to learn the imported officials",
+        )
+
+        accepted: set[str] = set()
+        answers: Counter[str] = Counter()
+        takeover: dict[str, float] = {}
+        queue: asyncio.Queue[str] = asyncio.Queue()
+        for i in ids:
+            queue.put_nowait(i)
+        portals = [f"http://127.0.0.1:{port}" for port in ps.portal_ports.values()]
+
+        async def official(n: int) -> None:
+            # As behind a load balancer: a portal that does not answer, the other one is tried.
+            async with httpx.AsyncClient(timeout=15) as client:
+                while not queue.empty():
+                    oid = queue.get_nowait()
+                    key = uuid.uuid4().hex  # one per check-in, kept across its retries
+                    while True:
+                        try:
+                            r = await client.post(
+                                f"{portals[n % 2]}/api/attendance/check-in",
+                                json={"idempotency_key": key},
+                                headers={"Authorization": f"Bearer {tokens[oid]}"},
+                            )
+                            answers[str(r.status_code)] += 1
+                            if r.status_code == 200:
+                                accepted.add(oid)
+                                break
+                        except httpx.TransportError as exc:
+                            answers[type(exc).__name__] += 1
+                            n += 1
+                        await asyncio.sleep(0.2)
+
+        async def killer() -> None:
+            step = OFFICIALS // (len(VICTIMS) + 2)
+            for n, service in enumerate(VICTIMS, start=1):
+                await until(
+                    lambda n=n: _true(len(accepted) >= n * step),
+                    lambda: f"check-ins to flow ({len(accepted)} accepted; answers {answers})",
+                    timeout=90,
+                )
+                holder, _ = leader(ps, service)
+                victim = process_of(ps, holder)
+                killed = time.monotonic()
+                ps.kill9(victim)
+
+                async def taken_over(service: str = service, old: str = holder) -> bool:
+                    now_holder, ends = leader(ps, service)
+                    return now_holder != old and ends > time.time()
+
+                await until(taken_over, f"another {service} replica to take over", timeout=60)
+                takeover[service] = round(time.monotonic() - killed, 1)
+                ps.start(service, 1 if victim == service else 2)
+
+        async with asyncio.timeout(420):
+            await asyncio.gather(killer(), *(official(n) for n in range(12)))
+
+        print(f"takeover after kill -9 of the leading replica (s): {takeover}")
+        print(f"answers during the kills: {dict(answers)}")
+        assert set(takeover) == set(VICTIMS)
+        assert accepted == set(ids), answers
+
+        stored_sql = "SELECT count(*) FROM attendance_days WHERE official_id LIKE 'R%'"
+        chained_sql = (
+            "SELECT count(*) FROM audit_chain WHERE official_id LIKE 'R%' "
+            "AND type LIKE '%.checked_in.v1'"
+        )
+        subject = f"telework.v1.{AGENCY}.attendance.checked_in"
+
+        async def converged() -> bool:
+            return (
+                scalar(data / "audit.db", chained_sql) >= OFFICIALS
+                and await stream_count(ps, "TELEWORK", subject) >= OFFICIALS
+            )
+
+        await until(converged, "the check-ins to be published and chained")
+        stored = scalar(data / "attendance.db", stored_sql)
+        published = await stream_count(ps, "TELEWORK", subject)
+        chained = scalar(data / "audit.db", chained_sql)
+        assert (len(accepted), stored, published, chained) == (OFFICIALS,) * 4, answers
+        assert await stream_count(ps, "TELEWORK_DLQ") == 0
+        auditor = ps.cli("token", "issue", "--as", "auditor@onde.example.go.th").stdout.strip()
+        verify = ps.cli("audit", "verify", "--token", auditor, check=False)
+        assert verify.returncode == 0, verify.stdout + verify.stderr
+        for key, proc in ps.procs.items():
+            assert proc.poll() is None, f"{key} died:\n{ps.log_tail(key)}"
+
+
+async def _true(value: bool) -> bool:
+    return value
