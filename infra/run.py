@@ -45,7 +45,7 @@ def run_all(data_dir: Path) -> int:
     env = {"TELEWORK_DEMO_LOGIN": "1", **os.environ, "TELEWORK_DATA_DIR": str(data_dir)}
     demo = env["TELEWORK_DEMO_LOGIN"] == "1"
     python = sys.executable
-    subprocess.run([python, "-m", "services.cli", "db", "init"], check=True, env=env)
+    subprocess.run([python, "-m", "services.cli", "db", "upgrade"], check=True, env=env)
     subprocess.run([python, "-m", "services.cli", "identity", "seed-demo"], check=True, env=env)
     procs: list[subprocess.Popen[bytes]] = []
     if not stack.port_open("127.0.0.1", 1025):

@@ -57,6 +57,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def _db_init(args: argparse.Namespace) -> int:
     from services.registry import SERVICES, spec
+    from services.shared import migrate
     from services.shared.runtime import open_context
     from services.shared.settings import Settings
 
@@ -64,7 +65,7 @@ def _db_init(args: argparse.Namespace) -> int:
         for name in SERVICES:
             ctx = await open_context(spec(name), Settings.from_env(name), asyncio.Event())
             await ctx.engine.dispose()
-            print(f"{name}: schema ready")
+            print(f"{name}: schema at {migrate.head(name)}")
 
     asyncio.run(init_all())
     return 0
@@ -92,7 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("db", help="database schemas")
     db = p.add_subparsers(dest="db_command", required=True)
-    q = db.add_parser("init", help="create every service's tables (idempotent)")
+    q = db.add_parser("upgrade", help="bring every service's schema to its latest migration")
+    q.set_defaults(func=_db_init)
+    q = db.add_parser("init", help="the same as upgrade (kept for scripts)")
     q.set_defaults(func=_db_init)
 
     p = sub.add_parser("contracts", help="published event contracts")

@@ -20,8 +20,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from infra.nats import identities
-from services.shared import clock, lease, telemetry
-from services.shared.db import create_schema, is_sqlite, make_engine, probe_writable, sessionmaker
+from services.shared import clock, lease, migrate, telemetry
+from services.shared.db import is_sqlite, make_engine, probe_writable, sessionmaker
 from services.shared.lease import Job
 from services.shared.relay import OutboxRelay
 from services.shared.settings import Settings
@@ -83,14 +83,14 @@ async def open_context(
 async def until_database_ready(
     engine: AsyncEngine, spec: ServiceSpec, schema: str | None, stop: asyncio.Event
 ) -> None:
-    """Create the tables and prove a write commits, retrying until it does: a database that is
-    away, read-only or full at start is waited for (one log line per change), never taken as
-    ready (issue #21, item 3)."""
+    """Bring the tables to the service's latest migration and prove a write commits, retrying
+    until it does: a database that is away, read-only or full at start is waited for (one log
+    line per change), never taken as ready (issue #21, item 3)."""
     log = logging.getLogger(spec.name)
     delay, said = 0.5, None
     while True:
         try:
-            await create_schema(engine, spec.metadatas, schema)
+            await migrate.upgrade(engine, spec.name, schema)
             await probe_writable(engine)
         except (DBAPIError, OSError) as exc:
             reason = str(getattr(exc, "orig", exc)).splitlines()[0][:200]

@@ -158,7 +158,7 @@ def process_stack(
     ps = ProcessStack(data_dir)
     try:
         ps.start_engines()
-        ps.cli("db", "init")
+        ps.cli("db", "upgrade")
         ps.cli("identity", "seed-demo")
         for replica in range(1, replicas + 1):
             for name in services:
