@@ -129,9 +129,26 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _setup(_args: Any) -> int:
+    """Create or update the streams as the admin identity (a deployment's set-up job)."""
+    from infra.stack import setup_streams
+    from services.shared.settings import Settings
+
+    settings = Settings.from_env("cli")
+    setup_streams(settings.nats_url, settings.data_dir)
+    from services.shared.jetstream import stream_replicas
+
+    print(f"streams ready ({stream_replicas()} replica(s) each)")
+    return 0
+
+
 def register(sub: Any) -> None:
-    p = sub.add_parser("nats", help="the embedded NATS: external subscribers")
+    p = sub.add_parser("nats", help="NATS: streams and external subscribers")
     n = p.add_subparsers(dest="nats_command", required=True)
+    q = n.add_parser(
+        "setup", help="create or update the streams (admin identity; TELEWORK_STREAM_REPLICAS)"
+    )
+    q.set_defaults(func=_setup)
     s = n.add_parser("subscriber", help="HR or e-saraban systems reading an agency's events")
     a = s.add_subparsers(dest="subscriber_command", required=True)
     q = a.add_parser("add", help="give a system its NKEY and its agency's subtree")

@@ -18,6 +18,8 @@ from workflows.engagement.worker import connect_temporal
 
 NAME = "portal"
 PORT = int(os.environ.get("TELEWORK_PORTAL_PORT", "8000"))
+# Loopback unless the site says otherwise (a container sets 0.0.0.0 behind its ingress).
+HOST = os.environ.get("TELEWORK_PORTAL_HOST", "127.0.0.1")
 log = logging.getLogger(__name__)
 
 
@@ -49,7 +51,7 @@ class QuietServer(uvicorn.Server):
 async def run(ctx: ServiceContext) -> None:
     app = create_app(await backends(ctx))
     server = QuietServer(
-        uvicorn.Config(app, host="127.0.0.1", port=PORT, log_level="warning", access_log=False)
+        uvicorn.Config(app, host=HOST, port=PORT, log_level="warning", access_log=False)
     )
     task = asyncio.create_task(server.serve())
     await ctx.stop.wait()

@@ -58,6 +58,7 @@ class Lease:
         self.name = name
         self.holder = holder or holder_id()
         self.ttl_s = ttl_s if ttl_s is not None else ttl_from_env()
+        self.leading = False  # while this replica runs the leader's work
         self._sessions = sessions
 
     async def claim(self) -> bool:
@@ -123,6 +124,7 @@ async def lead(lease: Lease, stop: asyncio.Event, jobs: Sequence[Job]) -> None:
 
 async def _hold(lease: Lease, stop: asyncio.Event, jobs: Sequence[Job], every: float) -> None:
     held_until = time.monotonic() + lease.ttl_s
+    lease.leading = True
     resign = asyncio.Event()
     running = [
         asyncio.create_task(job(resign), name=getattr(job, "__name__", "job")) for job in jobs
@@ -149,6 +151,7 @@ async def _hold(lease: Lease, stop: asyncio.Event, jobs: Sequence[Job], every: f
     finally:
         resign.set()
         await _wind_down(running)
+        lease.leading = False
 
 
 async def _wind_down(tasks: list[asyncio.Task[None]], timeout: float = 10.0) -> None:

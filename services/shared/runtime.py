@@ -8,6 +8,7 @@ runs it here, so all services start, log and stop the same way.
 import asyncio
 import contextlib
 import gc
+import json
 import logging
 import os
 import signal
@@ -20,7 +21,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from infra.nats import identities
-from services.shared import clock, lease, migrate, telemetry
+from services.shared import clock, health, lease, migrate, telemetry
 from services.shared.db import is_sqlite, make_engine, probe_writable, sessionmaker
 from services.shared.lease import Job
 from services.shared.relay import OutboxRelay
@@ -59,9 +60,34 @@ class ServiceSpec:
         return f"{os.environ.get('TELEWORK_SCHEMA_PREFIX', 'telework_')}{self.name}"
 
 
+class JsonLines(logging.Formatter):
+    """One JSON object per line (`TELEWORK_LOG_FORMAT=json`), for a log collector."""
+
+    def __init__(self, service: str) -> None:
+        super().__init__()
+        self.service = service
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "service": self.service,
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
 def configure_logging(service: str) -> None:
     # Log lines carry ids and counts only; names, e-mails and citizen ids never reach a logger
     # (R-INT-4), which is why no handler here formats request bodies.
+    if os.environ.get("TELEWORK_LOG_FORMAT") == "json":
+        handler = logging.StreamHandler()
+        handler.setFormatter(JsonLines(service))
+        logging.basicConfig(level=logging.INFO, handlers=[handler])
+        return
     logging.basicConfig(
         level=logging.INFO,
         format=f"%(asctime)s {service} %(levelname)s %(name)s: %(message)s",
@@ -107,7 +133,7 @@ async def until_database_ready(
         return
 
 
-async def lead(spec: ServiceSpec, ctx: ServiceContext) -> None:
+async def lead(spec: ServiceSpec, ctx: ServiceContext, held: lease.Lease) -> None:
     """The relay and the leader tasks, in whichever replica holds the lease."""
 
     def job(task: Task) -> Job:
@@ -121,7 +147,7 @@ async def lead(spec: ServiceSpec, ctx: ServiceContext) -> None:
         await ctx.relay.run(resign)
 
     await lease.lead(
-        lease.Lease(ctx.sessions, f"{spec.name}-leader"),
+        held,
         ctx.stop,
         [relay, *(job(t) for t in spec.leader_tasks)],
     )
@@ -155,7 +181,12 @@ async def serve(spec: ServiceSpec, settings: Settings | None = None) -> None:
     gc.freeze()
     log = logging.getLogger(spec.name)
     log.info("%s ready (database %s)", spec.name, ctx.engine.url.get_backend_name())
-    tasks = [asyncio.create_task(lead(spec, ctx), name="leader")]
+    held = lease.Lease(ctx.sessions, f"{spec.name}-leader")
+    tasks = [asyncio.create_task(lead(spec, ctx, held), name="leader")]
+    port = health.port_from_env()
+    if port is not None:
+        probes = health.Health(spec.name, ctx.sessions, lambda: held.leading)
+        tasks.append(asyncio.create_task(health.serve(probes, health.host_from_env(), port, stop)))
     tasks += [asyncio.create_task(t(ctx), name=getattr(t, "__name__", "task")) for t in spec.tasks]
     try:
         done, _ = await asyncio.wait(

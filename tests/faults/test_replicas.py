@@ -149,6 +149,17 @@ async def test_kill9_of_each_leading_replica_under_check_in_load(tmp_path: Path)
         for key, proc in ps.procs.items():
             assert proc.poll() is None, f"{key} died:\n{ps.log_tail(key)}"
 
+        # Every process is ready, and each service has exactly one leader (issue #15 item 7).
+        leaders: Counter[str] = Counter()
+        async with httpx.AsyncClient(timeout=10) as client:
+            for key, port in ps.health_ports.items():
+                ready = await client.get(f"http://127.0.0.1:{port}/readyz")
+                assert ready.status_code == 200, (key, ready.text)
+                leaders[key.split("-")[0]] += ready.json()["leader"]
+                metrics = (await client.get(f"http://127.0.0.1:{port}/metrics")).text
+                assert "telework_outbox_depth{" in metrics, metrics
+        assert leaders == Counter({name: 1 for name in SERVICES}), leaders
+
 
 async def _true(value: bool) -> bool:
     return value

@@ -32,6 +32,7 @@ class ProcessStack:
     # n-th (a second portal listens on a port of its own).
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     portal_ports: dict[str, int] = field(default_factory=dict)
+    health_ports: dict[str, int] = field(default_factory=dict)  # /healthz /readyz /metrics
     kills: dict[str, int] = field(default_factory=dict)
     _logs: list[IO[bytes]] = field(default_factory=list)
 
@@ -107,6 +108,7 @@ class ProcessStack:
         """Start one process of service `name`; returns its key in `procs`."""
         key = name if replica == 1 else f"{name}-{replica}"
         env = self.env
+        env["TELEWORK_HEALTH_PORT"] = str(self.health_ports.setdefault(key, free_port()))
         if name == "portal":
             port = self.portal_ports.setdefault(
                 key, self.portal_port if replica == 1 else free_port()

@@ -1,0 +1,66 @@
+"""Issue #15 item 7: every service's health, readiness and Prometheus metrics."""
+
+import asyncio
+from pathlib import Path
+
+import httpx
+import pytest
+
+from infra.stack import free_port
+from services.shared import health
+from services.shared.db import make_engine, sessionmaker
+from services.shared.migrate import upgrade
+
+pytestmark = pytest.mark.integration
+
+
+def test_prometheus_text_names_types_and_labels() -> None:
+    text = health.prometheus_text(
+        {
+            ("telework.relay.published", (("relay", "attendance"),)): 12.0,
+            ("telework.consumer.lag", (("consumer", 'a"b'),)): 3.0,
+            ("telework.leader", ()): 1.0,
+        }
+    )
+    assert "# TYPE telework_relay_published_total counter" in text
+    assert 'telework_relay_published_total{relay="attendance"} 12.0' in text
+    assert 'telework_consumer_lag{consumer="a\\"b"} 3.0' in text
+    assert "telework_leader 1.0" in text
+
+
+async def test_health_readiness_and_metrics_of_a_service(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'svc.db'}")
+    await upgrade(engine, "meetings", None)
+    leading = {"now": True}
+    probes = health.Health("meetings", sessionmaker(engine), lambda: leading["now"])
+    port, stop = free_port(), asyncio.Event()
+    server = asyncio.create_task(health.serve(probes, "127.0.0.1", port, stop))
+    base = f"http://127.0.0.1:{port}"
+    try:
+        async with httpx.AsyncClient(timeout=5) as c:
+            for _ in range(50):
+                try:
+                    await c.get(f"{base}/healthz")
+                    break
+                except httpx.ConnectError:
+                    await asyncio.sleep(0.05)
+            assert (await c.get(f"{base}/healthz")).json() == {"status": "ok"}
+            ready = await c.get(f"{base}/readyz")
+            assert ready.status_code == 200 and ready.json()["leader"] is True
+            metrics = await c.get(f"{base}/metrics")
+            assert 'telework_outbox_depth{service="meetings"} 0.0' in metrics.text
+            assert 'telework_leader{service="meetings"} 1.0' in metrics.text
+            assert (await c.get(f"{base}/nothing")).status_code == 404
+            assert (await c.post(f"{base}/readyz")).status_code == 405
+
+            (tmp_path / "svc.db").unlink()  # the database gone from under the service
+            (tmp_path / "svc.db").mkdir()
+            await engine.dispose()
+            not_ready = await c.get(f"{base}/readyz")
+            assert not_ready.status_code == 503, not_ready.text
+            assert not_ready.json()["down"] == ["database"]
+            assert (await c.get(f"{base}/healthz")).status_code == 200
+    finally:
+        stop.set()
+        await server
+        await engine.dispose()
