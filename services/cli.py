@@ -109,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     from services.attendance.entrypoints.cli import register as register_attendance
     from services.audit.entrypoints.cli import register as register_audit
     from services.audit.entrypoints.evaluation_cli import register as register_evaluation
+    from services.documents.entrypoints.cli import register as register_document
     from services.identity.entrypoints.cli import register as register_identity
     from services.meetings.entrypoints.cli import register as register_meeting
     from services.notification.entrypoints.cli import register as register_notify
@@ -118,6 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_attendance(sub)
     register_audit(sub)
     register_evaluation(sub)
+    register_document(sub)
     register_notify(sub)
     register_identity(sub)
     register_meeting(sub)

@@ -3,6 +3,7 @@
 from contracts.events import (  # noqa: F401  (registers)
     attendance,
     audit,
+    document,
     engagement,
     identity,
     meeting,

@@ -9,7 +9,8 @@ from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import Column, String, Table, insert, select
+from sqlalchemy import Column, LargeBinary, String, Table, insert, select
+from sqlalchemy.exc import IntegrityError
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
@@ -35,6 +36,18 @@ started = Table(
     Column("official_id", String(64), nullable=False, index=True),
     Column("agency", String(64), nullable=False),
     Column("created_at", AwareDateTime, nullable=False),
+)
+# Documents as issued, immutable: the same bytes every time they are fetched, their hash in a
+# document_issued event and so in the audit chain (issue #17).
+documents = Table(
+    "portal_documents",
+    PORTAL,
+    Column("document_id", String(150), primary_key=True),
+    Column("kind", String(30), nullable=False),
+    Column("engagement_id", String(100), nullable=False, index=True),
+    Column("sha256", String(64), nullable=False, unique=True),
+    Column("pdf", LargeBinary, nullable=False),
+    Column("issued_at", AwareDateTime, nullable=False),
 )
 LOG = EventLog("/telework/portal")
 
@@ -335,12 +348,23 @@ class Portal:
     async def order_document(self, actor: Actor, engagement_id: str) -> bytes:
         """The head's order of this engagement as a PDF (issue #17, R-ORD-3), for whoever may
         read the engagement; names and positions asked of identity as a service."""
+        from contracts.events.document import DocumentIssued
         from services.documents.adapters.pdf import render_order
+        from services.documents.adapters.signing import sign
         from services.documents.domain.order import Person, telework_order
 
         s = await self.summary(actor, engagement_id)
         if not (s.order_number and s.order_date and s.order_decided_by and s.order_agency):
             raise Refused(404, f"ยังไม่มีคำสั่ง / no order has been issued for {engagement_id}")
+        existing = await self._issued(f"order-{engagement_id}")
+        if existing is not None:
+            return existing
+        if self.b.document_signer is None:
+            raise Refused(
+                503,
+                "ยังไม่ได้ตั้งค่าใบรับรองสำหรับลงนามเอกสาร / document signing is not configured "
+                "(TELEWORK_DOCUMENT_KEY and TELEWORK_DOCUMENT_CERT; docs/documents.md)",
+            )
         try:
             names = await self.b.ask(
                 "identity",
@@ -364,8 +388,51 @@ class Portal:
             signer=people.get(s.order_decided_by, unknown),
             acting=s.order_acting,
         )
-        pdf, _ = render_order(doc)
-        return pdf
+        document_id = f"order-{engagement_id}"
+        pdf, _ = render_order(doc, document_id=document_id)
+        who = self.b.document_signer
+        signed = await sign(pdf, who, reason=f"คำสั่ง {s.order_number}", location=names["agency"])
+        issued = DocumentIssued(
+            document_id=document_id,
+            kind="order",
+            engagement_id=engagement_id,
+            official_id=s.official_id,
+            number=s.order_number,
+            sha256=hashlib.sha256(signed).hexdigest(),
+            signer_certificate_sha256=who.certificate_sha256(),
+            demo_signature=who.demo,
+        )
+        try:
+            async with self.b.sessions.begin() as db:
+                await db.execute(
+                    insert(documents).values(
+                        document_id=document_id,
+                        kind="order",
+                        engagement_id=engagement_id,
+                        sha256=issued.sha256,
+                        pdf=signed,
+                        issued_at=clock.now(),
+                    )
+                )
+                await LOG.append(
+                    db,
+                    f"document-{document_id}",
+                    [NewEvent(issued, s.order_agency, event_id=f"issued-{document_id}")],
+                    0,
+                )
+        except IntegrityError:
+            pass  # issued meanwhile by another request: that one is the document
+        stored = await self._issued(document_id)
+        assert stored is not None
+        return stored
+
+    async def _issued(self, document_id: str) -> bytes | None:
+        async with self.b.sessions() as db:
+            found = await db.execute(
+                select(documents.c.pdf).where(documents.c.document_id == document_id)
+            )
+            pdf = found.scalar()
+        return bytes(pdf) if pdf is not None else None
 
     async def act(
         self, actor: Actor, token: str, engagement_id: str, action: str, body: dict[str, Any]

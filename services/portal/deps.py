@@ -8,6 +8,7 @@ from nats.aio.client import Client as Nats
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from temporalio.client import Client as Temporal
 
+from services.documents.adapters.signing import SigningIdentity
 from services.shared import rpc
 from services.shared.auth import DevIssuer, ServiceCredentials, TokenVerifier
 
@@ -30,6 +31,8 @@ class Backends:
     task_queue: str = "engagement"
     demo_login: bool = False  # the password form: demo mode only (`make run` turns it on)
     secure_cookies: bool = False
+    # Who signs official documents: the agency's certificate, or the demo CA in demo mode.
+    document_signer: SigningIdentity | None = None
 
     def _service_token(self, service: str) -> str:
         if isinstance(self.service_token, str):

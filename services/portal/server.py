@@ -24,7 +24,10 @@ log = logging.getLogger(__name__)
 
 
 async def backends(ctx: ServiceContext) -> Backends:
+    from services.documents.adapters.signing import identity_from_env
+
     issuer = DevIssuer.load_or_create(ctx.settings.data_dir / "dev-issuer.pem")
+    demo = os.environ.get("TELEWORK_DEMO_LOGIN", "0") == "1"
     nc = await connect(ctx.settings.nats_url, name="telework-portal", for_requests=True)
     temporal = await connect_temporal(ctx)
     assert temporal is not None, "stopped before Temporal answered"
@@ -35,7 +38,8 @@ async def backends(ctx: ServiceContext) -> Backends:
         issuer=issuer,
         verifier=verifier_from_env(ctx.settings.data_dir),
         service_token=service_credentials(NAME, ctx.settings.data_dir),
-        demo_login=os.environ.get("TELEWORK_DEMO_LOGIN", "0") == "1",
+        demo_login=demo,
+        document_signer=identity_from_env(ctx.settings.data_dir, demo),
         secure_cookies=os.environ.get("TELEWORK_SECURE_COOKIES") == "1",
     )
 

@@ -2,10 +2,13 @@
 in the caller's language, the engagement story through HTTP."""
 
 import asyncio
+import json
+from typing import Any
 
 import httpx
 import pytest
 
+from services.documents.adapters.signing import verify
 from tests.support.stack import Stack, deciding_head
 
 pytestmark = pytest.mark.integration
@@ -218,6 +221,16 @@ async def test_story_over_http_with_refusals(stack: Stack) -> None:
         assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
         text = pdf_text(pdf.content)
         assert next(iter(numbers)) in text and "นางสาวปิยะดา รักษ์ธรรม" in text, text[:400]
+        # Issued once and signed (PAdES, the demo CA here): the same bytes every time, the
+        # signature intact and trusted, and its hash chained by audit as document_issued.
+        again = await c.get(f"/api/engagements/{batch_ids[0]}/order.pdf", headers=sup)
+        assert again.content == pdf.content
+        checked = await verify(pdf.content, [stack.backends.document_signer.chain[0]])
+        assert checked.holds, checked.summary
+        assert "DEMO" in checked.signer
+        async with asyncio.timeout(120):
+            while not await chained(stack.audit, checked.sha256):
+                await asyncio.sleep(0.2)
         none = await c.get(f"/api/engagements/{eid}/order.pdf", headers=official)
         assert none.status_code in (200, 404)
         assert (
@@ -228,3 +241,17 @@ async def test_story_over_http_with_refusals(stack: Stack) -> None:
         assert sorted(e["engagement_id"] for e in listed.json()) == sorted([eid, batch_ids[0]])
         seen = (await c.get("/api/engagements", headers=other_sup)).json()
         assert [e["engagement_id"] for e in seen] == [batch_ids[1]]  # its own staff only
+
+
+async def chained(audit: Any, sha256: str) -> bool:
+    """Whether the audit chain holds a document_issued event for this file."""
+    from sqlalchemy import select
+
+    from contracts.events.document import DocumentIssued
+    from services.audit.adapters.tables import chain
+
+    async with audit() as s:
+        rows = await s.execute(
+            select(chain.c.canonical).where(chain.c.type == DocumentIssued.type_name())
+        )
+        return any(json.loads(r[0])["data"]["sha256"] == sha256 for r in rows)

@@ -23,6 +23,7 @@ from services.attendance.service_layer.handlers import AttendanceService
 from services.audit.adapters.tables import AUDIT
 from services.audit.entrypoints.app import wire as wire_audit
 from services.audit.service_layer.store import Chain
+from services.documents.adapters.signing import demo_identity
 from services.identity.adapters.tables import IDENTITY
 from services.identity.demo.seed import seed_demo
 from services.identity.entrypoints.app import wire as wire_identity
@@ -72,6 +73,7 @@ class Stack:
     identity: Any = None  # the identity service's sessionmaker, for a test's own set-up
     backends: Any = None  # what the portal was built with
     attendance: Any = None  # the attendance service's sessionmaker, to look at what it kept
+    audit: Any = None  # the audit chain's sessionmaker
 
     async def today(self) -> date:
         await self.clock.sync(self.env)
@@ -179,6 +181,7 @@ async def platform(env: WorkflowEnvironment, nats_url: str, tmp: Path) -> AsyncI
         service_token=issuer.issue(service_actor("portal")),
         demo_login=True,
         task_queue=queue,
+        document_signer=demo_identity(tmp / "document-ca"),
     )
     port = free_port()
     server = uvicorn.Server(
@@ -201,6 +204,7 @@ async def platform(env: WorkflowEnvironment, nats_url: str, tmp: Path) -> AsyncI
                 identity,
                 backends,
                 attendance,
+                audit,
             )
         finally:
             # Leave no timers behind for the next test's time skipping to fire.

@@ -74,9 +74,17 @@ def _paragraph(pdf: FPDF, text: str, indent: float = INDENT) -> list[str]:
     return lines
 
 
-def render_order(doc: OrderDocument, emblem: Path | None = None) -> tuple[bytes, list[str]]:
-    """The PDF, and every line of body text as drawn (tests check where lines break)."""
+KEYWORD = "telework-document:"
+
+
+def render_order(
+    doc: OrderDocument, emblem: Path | None = None, document_id: str | None = None
+) -> tuple[bytes, list[str]]:
+    """The PDF, and every line of body text as drawn (tests check where lines break).
+    `document_id` goes into the PDF's keywords, so a verifier finds its record."""
     pdf = _pdf()
+    if document_id:
+        pdf.set_keywords(f"{KEYWORD}{document_id}")
     pdf.add_page()
     _garuda(pdf, emblem)
     drawn: list[str] = []

@@ -1,0 +1,155 @@
+"""`telework document …`: verify an official document, render a sample (issue #17).
+
+`verify FILE` checks the PAdES signature (intact, over the whole file, chaining to a trusted
+root) and, given an auditor's token, that this very file is the one issued: its SHA-256 is in a
+document_issued event in the audit chain. Exit 0 when all asked holds, 1 when something does
+not, 2 for bad input (no such file, not a PDF).
+"""
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from services.shared.settings import Settings
+from services.shared.usage import UsageError
+
+
+async def _registered(args: argparse.Namespace, sha256: str) -> dict[str, Any] | None:
+    """The audit chain's record of the document with this hash (an auditor's question, itself
+    recorded like every audit read)."""
+    from sqlalchemy import select
+
+    from contracts.events.document import DocumentIssued
+    from services.audit.adapters.tables import chain
+    from services.audit.entrypoints.cli import _auditor, _authorized, _context
+
+    actor = _auditor(args)
+    ctx = await _context()
+    try:
+        await _authorized(ctx, actor, "document_verify", {"sha256": sha256})
+        async with ctx.sessions() as s:
+            rows = await s.execute(
+                select(chain.c.position, chain.c.canonical)
+                .where(chain.c.type == DocumentIssued.type_name())
+                .order_by(chain.c.position)
+            )
+            for position, canonical in rows:
+                event = json.loads(canonical)
+                if event.get("data", {}).get("sha256") == sha256:
+                    return {"position": position, "event": event}
+        return None
+    finally:
+        await ctx.engine.dispose()
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from services.documents.adapters.signing import NotAPdf, trust_roots_from_env, verify
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise UsageError(f"{path}: no such file")
+    roots = [Path(p) for p in args.ca] or trust_roots_from_env(Settings.from_env("cli").data_dir)
+    for root in roots:
+        if not root.is_file():
+            raise UsageError(f"{root}: no such CA certificate")
+    try:
+        result = asyncio.run(verify(path.read_bytes(), roots))
+    except NotAPdf as exc:
+        raise UsageError(f"{path}: {exc}") from None
+    checked_registration = bool(args.token or os.environ.get("TELEWORK_TOKEN"))
+    record = asyncio.run(_registered(args, result.sha256)) if checked_registration else None
+    ok = result.holds and (record is not None or not checked_registration)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "ok": ok,
+                    "sha256": result.sha256,
+                    "signed": result.signed,
+                    "intact": result.intact,
+                    "whole_file": result.whole_file,
+                    "trusted": result.trusted,
+                    "signer": result.signer,
+                    "signed_at": result.signed_at.isoformat() if result.signed_at else None,
+                    "registered_at": record["position"] if record else None,
+                    "registration_checked": checked_registration,
+                },
+                ensure_ascii=False,
+            )
+        )
+        return 0 if ok else 1
+    print(f"SHA-256: {result.sha256}")
+    if not result.signed:
+        print("ไม่มีลายมือชื่ออิเล็กทรอนิกส์ / the document is not signed")
+        return 1
+    print(f"ผู้ลงนาม / signer: {result.signer}")
+    if result.signed_at:
+        print(f"ลงนามเมื่อ / signed at: {result.signed_at.isoformat()}")
+    print(
+        "ลายมือชื่อถูกต้อง ครอบคลุมทั้งเอกสาร / signature intact over the whole file"
+        if result.intact and result.whole_file
+        else "ลายมือชื่อไม่ถูกต้องหรือเอกสารถูกแก้ไข / signature broken or the file was changed"
+    )
+    print(
+        "ใบรับรองเชื่อถือได้ / certificate chains to a trusted root"
+        if result.trusted
+        else "ใบรับรองไม่อยู่ในรายการที่เชื่อถือ / certificate not from a trusted root (--ca)"
+    )
+    if checked_registration:
+        if record is not None:
+            data = record["event"]["data"]
+            print(
+                f"ตรงกับเอกสารที่ออก / the document issued: {data['document_id']} "
+                f"({data['number']}), audit chain position {record['position']}"
+            )
+        else:
+            print("ไม่พบในห่วงโซ่การตรวจสอบ / no document with this hash was issued")
+    else:
+        print("ไม่ได้ตรวจการออกเอกสาร (ให้ --token ของผู้ตรวจสอบ) / issue not checked (--token)")
+    return 0 if ok else 1
+
+
+def _sample(args: argparse.Namespace) -> int:
+    """A sample order from demo data, signed with the demo CA: the layout before going live."""
+    from services.documents.adapters.pdf import render_order
+    from services.documents.adapters.signing import demo_folder, demo_identity, sign
+    from services.documents.domain.order import Person, telework_order
+
+    if args.kind != "order":
+        raise UsageError(f"{args.kind}: only `order` can be rendered yet")
+    today = dt.date.today()
+    doc = telework_order(
+        agency="สำนักงานพัฒนารัฐบาลดิจิทัล (ตัวอย่าง)",
+        number=f"ที่ 1/{today.year + 543}",
+        ordered_on=today,
+        start=today + dt.timedelta(days=7),
+        end=today + dt.timedelta(days=190),
+        officials=[Person("นางสาวตัวอย่าง ทดลองงาน", "นักวิเคราะห์นโยบายและแผนชำนาญการ")],
+        signer=Person("นายหัวหน้า ส่วนราชการ", "ผู้อำนวยการ"),
+        acting=False,
+    )
+    pdf, _ = render_order(doc, document_id="sample-order")
+    who = demo_identity(demo_folder(Settings.from_env("cli").data_dir))
+    signed = asyncio.run(sign(pdf, who, reason="ตัวอย่าง / sample", location="demo"))
+    Path(args.out).write_bytes(signed)
+    print(f"{args.out}: {len(signed)} bytes, signed with the demo CA ({who.chain[0]})")
+    return 0
+
+
+def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    p = sub.add_parser("document", help="official documents: verify, sample")
+    d = p.add_subparsers(dest="document_command", required=True)
+    q = d.add_parser("verify", help="check a document's signature and that it was issued")
+    q.add_argument("file")
+    q.add_argument("--ca", action="append", default=[], help="trusted root (PEM); repeatable")
+    q.add_argument("--token", help="an auditor's token: also check the audit chain")
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(func=_verify)
+    q = d.add_parser("sample", help="render and sign a sample with the demo CA")
+    q.add_argument("kind", choices=["order", "agreement", "termination", "assessment", "ledger"])
+    q.add_argument("--out", required=True)
+    q.set_defaults(func=_sample)
