@@ -74,11 +74,7 @@ SPEC: dict[str, str] = {
 NOT_YET: dict[str, str] = {
     "R-EVA-3": "benefit reports: issue #18",
     "R-TEC-1": "readiness records: issue #19 item 6",
-    "R-DEP-1": "several processes per service, one active relay: issue #15",
-    "R-DOC-1": "official documents: issue #17",
     "R-DOC-2": "e-saraban interchange: issue #17",
-    "R-DEP-2": "clusters: issue #15",
-    "R-DEP-3": "image and manifests: issue #15",
 }
 
 CITE = re.compile(r"R-([A-Z]+)-(\d+)(?:\s*(?:\.\.|–|-)\s*(\d+))?")

@@ -1,4 +1,4 @@
-"""Health, readiness and Prometheus metrics of a service process (issue #15, item 7).
+"""Health, readiness and Prometheus metrics of a service process (R-DEP-3, issue #15).
 
 Services other than the portal speak only NATS, so each gets a small HTTP listener when
 `TELEWORK_HEALTH_PORT` is set (Kubernetes probes and a Prometheus scrape point at it):

@@ -1,4 +1,4 @@
-"""One active replica at a time for the work that must not run twice (issue #15, item 2).
+"""One active replica at a time for the work that must not run twice (R-DEP-1, issue #15).
 
 Several processes of a service share one database and one NATS. Requests are spread over all of
 them (NATS queue groups, Temporal's task queue), but some work has to be single: the outbox

@@ -1,8 +1,8 @@
-"""R-INT-3: a three-node NATS cluster (issue #15, item 1): PyPI's nats-server, identities on,
-streams with three replicas and `sync_interval: always`. Under a steady flow of events through
-the outbox relay, the stream's leader is killed with SIGKILL and started again: every event the
-relay had acknowledged is in the stream exactly once, the relay catches up, and a durable
-consumer goes on to the last event."""
+"""R-INT-3, R-DEP-2: a three-node NATS cluster (issue #15, item 1): PyPI's nats-server, identities
+on, streams with three replicas and `sync_interval: always`. Under a steady flow of events
+through the outbox relay, the stream's leader is killed with SIGKILL and started again: every
+event the relay had acknowledged is in the stream exactly once, the relay catches up, and a
+durable consumer goes on to the last event."""
 
 import asyncio
 import os

@@ -1,7 +1,7 @@
-"""R-INT-3: two processes of every service (issue #15, item 2): requests are spread over both, the
-work that must run once (relay, projections, the audit chain, delivery) runs in the replica
-holding the service's lease. Under a steady flow of check-ins through two portals, the leading
-process of each service in turn is killed with SIGKILL: the other takes over, nothing
+"""R-INT-3, R-DEP-1: two processes of every service (issue #15, item 2): requests are spread over
+both, the work that must run once (relay, projections, the audit chain, delivery) runs in the
+replica holding the service's lease. Under a steady flow of check-ins through two portals, the
+leading process of each service in turn is killed with SIGKILL: the other takes over, nothing
 acknowledged is lost or doubled, and each takeover's time is measured and printed."""
 
 import asyncio

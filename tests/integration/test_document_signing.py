@@ -1,4 +1,4 @@
-"""Issue #17 item 3 (R-ORD-3): official documents signed (PAdES, pyHanko) and verified: the
+"""R-DOC-1, issue #17 item 3 (R-ORD-3): official documents signed (PAdES, pyHanko) and verified: the
 signature holds over the whole file and chains to the agency's root; a changed byte, another
 root or an unsigned file is refused; `telework document verify` also proves, with an auditor's
 token, that this very file was issued (its hash in a document_issued event of the audit

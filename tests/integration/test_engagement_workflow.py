@@ -690,3 +690,74 @@ class TestAppeal:
             )
             assert ack.detail["outcome"] == "overturned"
             await h.terminate("test over")
+
+
+async def test_two_workers_share_the_task_queue(
+    workflow_env: WorkflowEnvironment, sqlite_db: Database
+) -> None:
+    """R-INT-3, R-DEP-2, issue #15 item 3: two engagement workers poll one task queue; cases started
+    while both run go on, step by step, after one of them is shut down — whichever worker is
+    there takes each task, and nothing is tied to the worker that began a case."""
+    import contextlib
+    import uuid
+
+    from workflows.engagement.tables import ENGAGEMENT
+    from workflows.engagement.worker import build_worker
+
+    await sqlite_db.create(ENGAGEMENT)
+    queue = f"engagement-{uuid.uuid4().hex[:8]}"
+
+    from temporalio.client import Client
+
+    # Two processes in production; here two clients (the SDK allows one worker per task queue
+    # and client), each as its own worker identity.
+    base = workflow_env.client
+    clients = {
+        name: await Client.connect(
+            base.service_client.config.target_host,
+            namespace=base.namespace,
+            data_converter=base.data_converter,
+            identity=name,
+        )
+        for name in ("worker-a", "worker-b")
+    }
+
+    def worker(name: str) -> Any:
+        return build_worker(
+            clients[name],
+            sqlite_db.sessions,
+            directory(),
+            task_queue=queue,
+            actor_proof=None,
+            identity=name,
+            # No sticky cache: a real server hands a task stuck on a stopped worker's sticky
+            # queue back to the shared queue after 5 s; the time-skipping test server does not.
+            max_cached_workflows=0,
+        )
+
+    handles: list[Handle] = []
+    try:
+        async with worker("worker-b"):
+            async with worker("worker-a"):
+                for _ in range(4):
+                    handles.append(
+                        await begin(workflow_env, queue, by=SUPERVISOR, selection="necessity")
+                    )
+                schedule = six_months_mon_thu(await today(workflow_env))
+                for h in handles:
+                    await agree(h, schedule)
+            # worker-a has stopped: worker-b alone carries every case on.
+            for h in handles:
+                await h.execute_update(W.propose, Propose(by=SUPERVISOR))
+            states = [(await h.query(W.summary)).state for h in handles]
+            identities: set[str] = set()
+            for h in handles:
+                async for e in h.fetch_history_events():
+                    if e.HasField("workflow_task_completed_event_attributes"):
+                        identities.add(e.workflow_task_completed_event_attributes.identity)
+    finally:
+        for h in handles:
+            with contextlib.suppress(Exception):  # already closed
+                await h.terminate("test over")
+    assert states == [State.PROPOSED] * 4
+    assert identities <= {"worker-a", "worker-b"} and "worker-b" in identities, identities

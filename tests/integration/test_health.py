@@ -1,4 +1,4 @@
-"""Issue #15 item 7: every service's health, readiness and Prometheus metrics."""
+"""R-DEP-3, issue #15 item 7: every service's health, readiness and Prometheus metrics."""
 
 import asyncio
 from pathlib import Path

@@ -1,4 +1,4 @@
-"""Issue #15, item 2: one active replica at a time for the relay and the projections, with
+"""R-DEP-1, issue #15 item 2: one active replica at a time for the relay and the projections, with
 failover, on SQLite and PostgreSQL (docs/decisions/0008)."""
 
 import asyncio

@@ -1,5 +1,5 @@
-"""Issue #15 item 5: the image, the Kubernetes manifests and the compose file are rendered from
-the service registry, kept in step, and valid (Kubernetes' own schemas, strict)."""
+"""R-DEP-3, issue #15 item 5: the image, the Kubernetes manifests and the compose file are rendered
+from the service registry, kept in step, and valid (Kubernetes' own schemas, strict)."""
 
 import re
 import shutil

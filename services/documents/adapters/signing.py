@@ -1,4 +1,4 @@
-"""PAdES signatures on official documents (issue #17), with pyHanko.
+"""PAdES signatures on official documents (R-DOC-1, issue #17), with pyHanko.
 
 Who signs: the agency's signing certificate and key (`TELEWORK_DOCUMENT_KEY`,
 `TELEWORK_DOCUMENT_CERT`, `TELEWORK_DOCUMENT_CHAIN`: PEM files), or, in demo mode only, a demo CA
