@@ -120,6 +120,8 @@ POLICY: Mapping[str, Rule] = {
     "audit.read": _rule(A),
     "audit.verify": _rule(A),
     "audit.export": _rule(A),
+    # the hand-over of the audit signing key: the platform's administrator, who holds both keys
+    "audit.rotate_key": _rule(ADM),
     # yearly evaluation (R-EVA-2): figures, no personal data
     "evaluation.read": _rule(H, HR, A),
     # electronic meetings (R-MTG)

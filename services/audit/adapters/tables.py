@@ -1,4 +1,4 @@
-"""The audit store: the chain and its signed checkpoints."""
+"""The audit store: the chain, its signed checkpoints and the signing key's rotations."""
 
 from sqlalchemy import BigInteger, Column, Index, Integer, LargeBinary, MetaData, String, Table
 
@@ -45,4 +45,20 @@ checkpoints = Table(
     Column("hash", String(64), nullable=False),
     Column("signed_at", AwareDateTime, nullable=False),
     Column("signature", String(128), nullable=False),
+)
+
+# Each hand-over of the signing key (R-SEC-5): the old key's last checkpoint position, both
+# public keys, and the statement signed by both keys. Verifiers follow these from the key the
+# chain began with to the key in use, so a rotation is provable and a re-signing is not.
+key_rotations = Table(
+    "audit_key_rotations",
+    AUDIT,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("position", BigInteger().with_variant(Integer(), "sqlite"), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("old_public", String(64), nullable=False),
+    Column("new_public", String(64), nullable=False),
+    Column("rotated_at", AwareDateTime, nullable=False),
+    Column("old_signature", String(128), nullable=False),
+    Column("new_signature", String(128), nullable=False),
 )

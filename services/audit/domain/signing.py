@@ -68,3 +68,108 @@ def fingerprint(public: Ed25519PublicKey) -> str:
 
     raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return hashlib.sha256(raw).hexdigest()
+
+
+def raw_public(public: Ed25519PublicKey) -> str:
+    return public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw).hex()
+
+
+def public_from_raw(hex_key: str) -> Ed25519PublicKey:
+    return Ed25519PublicKey.from_public_bytes(bytes.fromhex(hex_key))
+
+
+@dataclass(frozen=True)
+class Rotation:
+    """The hand-over of the signing key after the checkpoint at `position` (R-SEC-5)."""
+
+    position: int
+    hash: str  # hex link at position
+    old_public: str  # raw hex
+    new_public: str  # raw hex
+    rotated_at: datetime
+    old_signature: str = ""
+    new_signature: str = ""
+
+    def message(self) -> bytes:
+        return json.dumps(
+            {
+                "rotation": {
+                    "position": self.position,
+                    "hash": self.hash,
+                    "old_public": self.old_public,
+                    "new_public": self.new_public,
+                    "rotated_at": self.rotated_at.astimezone(UTC).isoformat(),
+                }
+            },
+            sort_keys=True,
+            separators=(",", ":"),
+        ).encode()
+
+    def signed_by(self, old: Signer, new: Signer) -> "Rotation":
+        msg = self.message()
+        return Rotation(
+            self.position,
+            self.hash,
+            self.old_public,
+            self.new_public,
+            self.rotated_at.astimezone(UTC),
+            old.sign(msg).hex(),
+            new.sign(msg).hex(),
+        )
+
+    def holds(self) -> bool:
+        """Both keys signed this very hand-over."""
+        msg = self.message()
+        try:
+            public_from_raw(self.old_public).verify(bytes.fromhex(self.old_signature), msg)
+            public_from_raw(self.new_public).verify(bytes.fromhex(self.new_signature), msg)
+        except (InvalidSignature, ValueError):
+            return False
+        return True
+
+
+class BrokenRotation(ValueError):
+    def __init__(self, position: int, reason: str) -> None:
+        super().__init__(reason)
+        self.position = position
+
+
+@dataclass(frozen=True)
+class KeySchedule:
+    """Which key signs which checkpoints: `first` up to the first rotation's position, then
+    each rotation's new key, the last one being the key in use."""
+
+    first: Ed25519PublicKey
+    rotations: tuple[Rotation, ...] = ()
+
+    @classmethod
+    def ending_with(cls, current: Ed25519PublicKey, rotations: list[Rotation]) -> "KeySchedule":
+        """Follow the hand-overs back from the key in use; each must be signed by both keys
+        and hand over from the key the previous one handed to. Raises BrokenRotation."""
+        expected = raw_public(current)
+        for r in reversed(rotations):
+            if r.new_public != expected:
+                raise BrokenRotation(
+                    r.position,
+                    f"the rotation after {r.position} hands over to another key than the next "
+                    "one in use",
+                )
+            if not r.holds():
+                raise BrokenRotation(
+                    r.position, f"the rotation after {r.position} is not signed by both keys"
+                )
+            expected = r.old_public
+        return cls(public_from_raw(expected), tuple(rotations))
+
+    def key_at(self, position: int) -> Ed25519PublicKey:
+        key = self.first
+        for r in self.rotations:
+            if position <= r.position:
+                return key
+            key = public_from_raw(r.new_public)
+        return key
+
+    def fingerprints(self) -> list[str]:
+        return [fingerprint(self.first)] + [
+            fingerprint(public_from_raw(r.new_public)) for r in self.rotations
+        ]

@@ -322,6 +322,62 @@ def _rebuild(args: argparse.Namespace) -> int:
     return 1 if lines else 0
 
 
+def _rotate_key(args: argparse.Namespace) -> int:
+    """Hand the audit signing over to a new key: both keys sign the hand-over, kept in the
+    store and published as key_rotated; the key file then holds the new key (the old one is
+    kept beside it, renamed). Stop every audit replica first: a checkpoint signed meanwhile by
+    the old key would not verify."""
+    import shutil
+
+    from services.audit.domain.signing import fingerprint
+    from services.audit.entrypoints.app import signing_key_path
+    from services.audit.service_layer.store import Chain, ChainDoesNotExtend, KeyRetired
+    from services.shared.auth import AuthError, load_key, verifier_from_env
+    from services.shared.authz import Resource, can
+    from services.shared.usage import UsageError
+
+    token = args.token or os.environ.get("TELEWORK_TOKEN", "")
+    try:
+        actor = verifier_from_env(Settings.from_env("audit").data_dir).verify(token)
+    except AuthError as exc:
+        raise UsageError(f"token refused: {exc}") from None
+    scope = tuple(sorted({g.agency for g in actor.grants}))
+    if not can(actor, "audit.rotate_key", Resource("audit", scope)):
+        raise UsageError("rotating the audit key is for the platform's administrator")
+    path = signing_key_path(Settings.from_env("audit").data_dir)
+    if not path.exists():
+        raise UsageError(f"the audit key {path} does not exist: nothing to hand over from")
+    new_path = Path(args.new_key)
+    if not new_path.is_file():
+        raise UsageError(f"{new_path}: no such key file")
+    old, new = load_key(path), load_key(new_path)
+    if fingerprint(old.public_key()) == fingerprint(new.public_key()):
+        raise UsageError("the new key is the key in use")
+
+    async def run() -> Any:
+        ctx = await _context()
+        try:
+            async with ctx.sessions.begin() as s:
+                return await Chain(old).rotate(s, new)
+        finally:
+            await ctx.engine.dispose()
+
+    try:
+        rotation = asyncio.run(run())
+    except (KeyRetired, ChainDoesNotExtend) as exc:
+        raise UsageError(str(exc)) from None
+    retired = path.with_name(f"{path.name}.retired-{fingerprint(old.public_key())[:16]}")
+    path.rename(retired)
+    shutil.copyfile(new_path, path)
+    path.chmod(0o600)
+    print(
+        f"key handed over after position {rotation.position}: "
+        f"{fingerprint(old.public_key())[:16]}… → {fingerprint(new.public_key())[:16]}…; "
+        f"the old key is kept as {retired}. Start the audit service again."
+    )
+    return 0
+
+
 def _public_key(args: argparse.Namespace) -> int:
     from services.audit.domain.signing import public_pem
     from services.audit.entrypoints.app import signing_key
@@ -368,3 +424,9 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None
     q.set_defaults(func=_rebuild)
     q = a.add_parser("public-key", help="the key that signs checkpoints (PEM)")
     q.set_defaults(func=_public_key)
+    q = a.add_parser(
+        "rotate-key", help="hand checkpoint signing over to a new key (administrator; both keys)"
+    )
+    q.add_argument("--new-key", required=True, help="the new Ed25519 private key (PEM)")
+    q.add_argument("--token", help="the administrator's token (default $TELEWORK_TOKEN)")
+    q.set_defaults(func=_rotate_key)

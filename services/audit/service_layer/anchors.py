@@ -27,7 +27,13 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from services.audit.adapters.tables import chain, checkpoints
 from services.audit.domain.chain import GENESIS, Problem, link
-from services.audit.domain.signing import Checkpoint, fingerprint, signature_holds
+from services.audit.domain.signing import (
+    BrokenRotation,
+    Checkpoint,
+    fingerprint,
+    signature_holds,
+)
+from services.audit.service_layer.store import key_schedule
 
 
 @dataclass(frozen=True)
@@ -90,20 +96,27 @@ async def check_against_anchors(
         return None
     anchors = sorted({a.position: a for a in anchors}.values(), key=lambda a: a.position)
     pinned = anchors[0].key_fingerprint
+    try:
+        # The key in use, followed back through the recorded hand-overs (each signed by both
+        # keys) to the key the chain began with: that one must be the pinned key.
+        schedule = await key_schedule(sessions, public)
+    except BrokenRotation as exc:
+        return Problem(exc.position, "bad_rotation", str(exc))
     for a in anchors:
-        if a.key_fingerprint != pinned or not signature_holds(public, a.checkpoint()):
+        key = schedule.key_at(a.position)
+        if a.key_fingerprint != fingerprint(key) or not signature_holds(key, a.checkpoint()):
             return Problem(
                 a.position,
                 "resigned",
                 f"the anchor at {a.position} is not signed by the key pinned when the chain "
-                f"began ({pinned[:16]}…)",
+                f"began ({pinned[:16]}…) or the key it was handed over to",
             )
-    if fingerprint(public) != pinned:
+    if fingerprint(schedule.first) != pinned:
         return Problem(
             anchors[0].position,
             "resigned",
             f"the store's audit key ({fingerprint(public)[:16]}…) is not the key pinned when "
-            f"the chain began ({pinned[:16]}…): the chain was re-signed",
+            f"the chain began ({pinned[:16]}…) nor handed over from it: the chain was re-signed",
         )
     async with sessions() as s:
         head = (

@@ -10,8 +10,8 @@ from sqlalchemy import LargeBinary, String, case, func, insert, literal, select,
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts.envelope import CloudEvent
-from contracts.events.audit import PLATFORM_AGENCY, CheckpointSigned
-from services.audit.adapters.tables import chain, checkpoints
+from contracts.events.audit import PLATFORM_AGENCY, CheckpointSigned, KeyRotated
+from services.audit.adapters.tables import chain, checkpoints, key_rotations
 from services.audit.domain.chain import (
     GENESIS,
     Problem,
@@ -21,7 +21,18 @@ from services.audit.domain.chain import (
     first_problem,
     link,
 )
-from services.audit.domain.signing import Checkpoint, Signer, fingerprint, sign, signature_holds
+from services.audit.domain.signing import (
+    BrokenRotation,
+    Checkpoint,
+    KeySchedule,
+    Rotation,
+    Signer,
+    fingerprint,
+    public_from_raw,
+    raw_public,
+    sign,
+    signature_holds,
+)
 from services.shared import clock
 from services.shared.eventlog import EventLog, NewEvent
 
@@ -47,7 +58,34 @@ class ChainDoesNotExtend(RuntimeError):
     """The records since the last checkpoint do not follow from it."""
 
 
+class KeyRetired(RuntimeError):
+    """This process's key was handed over to another: it must not sign any more."""
+
+
 ANCHORS = EventLog("/telework/audit")
+
+
+async def rotations(s: AsyncSession) -> list[Rotation]:
+    rows = (await s.execute(select(key_rotations).order_by(key_rotations.c.seq))).all()
+    return [
+        Rotation(
+            r.position,
+            r.hash,
+            r.old_public,
+            r.new_public,
+            r.rotated_at,
+            r.old_signature,
+            r.new_signature,
+        )
+        for r in rows
+    ]
+
+
+async def key_schedule(sessions: async_sessionmaker[Any], current: Ed25519PublicKey) -> KeySchedule:
+    """The keys that signed this chain, followed back from the key in use (raises
+    BrokenRotation at the first hand-over that does not hold)."""
+    async with sessions() as s:
+        return KeySchedule.ending_with(current, await rotations(s))
 
 
 class Chain:
@@ -56,8 +94,11 @@ class Chain:
         key: Signer,
         checkpoint_every: int = 1000,
         now: Callable[[], datetime] = clock.now,
+        reload: Callable[[], Signer] | None = None,
     ) -> None:
         self._key = key
+        # Where a key handed over while this process runs is read again (the key file).
+        self._reload = reload
         self._every = checkpoint_every
         self._now = now
         self._head: tuple[int, bytes] | None = None  # cached (position, link) of the last record
@@ -102,6 +143,7 @@ class Chain:
             position, digest = await self.head(s)
         if position == 0:
             return None
+        await self._still_in_use(s)
         await self._extends_last_checkpoint(s, position, digest)
         cp = sign(self._key, position, digest.hex(), self._now())
         await s.execute(
@@ -129,6 +171,82 @@ class Chain:
             None,
         )
         return cp
+
+    async def _still_in_use(self, s: AsyncSession) -> None:
+        """After a hand-over, only the new key signs: a process still holding the old one
+        reads its key again, and refuses to sign if that is not the new key either."""
+        latest = (
+            await s.execute(
+                select(key_rotations.c.new_public).order_by(key_rotations.c.seq.desc()).limit(1)
+            )
+        ).scalar()
+        if latest is None or latest == raw_public(self._key.public_key()):
+            return
+        if self._reload is not None:
+            fresh = self._reload()
+            if raw_public(fresh.public_key()) == latest:
+                self._key = fresh
+                return
+        raise KeyRetired(
+            "the audit key was rotated; this process holds a retired key and will not sign "
+            "(restart it with the new key)"
+        )
+
+    async def rotate(self, s: AsyncSession, new: Signer) -> Rotation:
+        """Hand the signing over to `new`: the head is signed by the old key one last time,
+        then both keys sign the hand-over, which is kept and published as key_rotated."""
+        await self._still_in_use(s)
+        position, digest = await self.head(s)
+        if position:
+            signed = (
+                await s.execute(
+                    select(checkpoints.c.position).where(checkpoints.c.position == position)
+                )
+            ).first()
+            if signed is None:
+                await self.checkpoint(s, position, digest)
+        rotation = Rotation(
+            position,
+            digest.hex(),
+            raw_public(self._key.public_key()),
+            raw_public(new.public_key()),
+            self._now(),
+        ).signed_by(self._key, new)
+        await s.execute(
+            insert(key_rotations).values(
+                position=rotation.position,
+                hash=rotation.hash,
+                old_public=rotation.old_public,
+                new_public=rotation.new_public,
+                rotated_at=rotation.rotated_at,
+                old_signature=rotation.old_signature,
+                new_signature=rotation.new_signature,
+            )
+        )
+        count = len(await rotations(s))
+        await ANCHORS.append(
+            s,
+            "audit-keys",
+            [
+                NewEvent(
+                    KeyRotated(
+                        position=rotation.position,
+                        hash=rotation.hash,
+                        old_fingerprint=fingerprint(public_from_raw(rotation.old_public)),
+                        new_fingerprint=fingerprint(new.public_key()),
+                        new_public_key=rotation.new_public,
+                        rotated_at=rotation.rotated_at.isoformat(),
+                        old_signature=rotation.old_signature,
+                        new_signature=rotation.new_signature,
+                    ),
+                    PLATFORM_AGENCY,
+                    event_id=f"audit-key-rotation-{count}",
+                )
+            ],
+            None,
+        )
+        self._key = new
+        return rotation
 
     async def _extends_last_checkpoint(self, s: AsyncSession, position: int, digest: bytes) -> None:
         """Refuse to sign a head that does not follow from the last signed one: a store
@@ -275,6 +393,12 @@ async def _walk(
 async def verify_checkpoints(
     sessions: async_sessionmaker[Any], public: Ed25519PublicKey, start: int = 1
 ) -> Problem | None:
+    """Each checkpoint signed by the key in force at its position: `public` (the key in use)
+    followed back through the recorded hand-overs."""
+    try:
+        schedule = await key_schedule(sessions, public)
+    except BrokenRotation as exc:
+        return Problem(exc.position, "bad_rotation", str(exc))
     async with sessions() as s:
         rows = (
             await s.execute(
@@ -286,7 +410,7 @@ async def verify_checkpoints(
         ).all()
     for r in rows:
         cp = Checkpoint(r.position, r.hash, r.signed_at, r.signature)
-        if not signature_holds(public, cp):
+        if not signature_holds(schedule.key_at(r.position), cp):
             return Problem(
                 r.position,
                 "bad_signature",
@@ -297,5 +421,16 @@ async def verify_checkpoints(
                 r.position,
                 "content_changed",
                 f"the chain at {r.position} differs from its signed checkpoint",
+            )
+    for rotation in schedule.rotations:
+        async with sessions() as s:
+            link_at = (
+                await s.execute(select(chain.c.hash).where(chain.c.position == rotation.position))
+            ).scalar()
+        if rotation.position and (link_at is None or bytes(link_at).hex() != rotation.hash):
+            return Problem(
+                rotation.position,
+                "content_changed",
+                f"the chain at {rotation.position} differs from the key hand-over signed there",
             )
     return None

@@ -19,6 +19,9 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    # A database whose tables were made by `create_all` (tests, tools) already has it.
+    if sa.inspect(op.get_bind()).has_table("portal_documents"):
+        return
     op.create_table(
         "portal_documents",
         sa.Column("document_id", sa.String(length=150), nullable=False),
