@@ -53,6 +53,28 @@ async def test_relay_with_nats_identities(postgres_url: str, tmp_path: Path) -> 
         server.cleanup()
 
 
+@pytest.mark.bench
+async def test_relay_on_a_three_node_cluster(postgres_url: str, tmp_path: Path) -> None:
+    """Issue #15: the relay against raw JetStream publishing to the same stream on a three-node
+    cluster (PyPI's nats-server, R3, `sync_interval: always`, identities on). Goal ≥ 0.7."""
+    from infra import stack
+    from infra.nats import identities
+    from infra.stack import free_port
+    from tests.support.servers import start_cluster
+
+    data = tmp_path / "cluster"
+    data.mkdir()
+    clients, routes = [free_port() for _ in range(3)], [free_port() for _ in range(3)]
+    start_cluster(data, clients, routes)
+    try:
+        identities.use("meetings", identities.seed_dir_of(data))
+        url = ",".join(f"nats://127.0.0.1:{p}" for p in clients)
+        await run_bench(postgres_url, url, "relay_throughput_postgres_cluster_r3")
+    finally:
+        identities._current.clear()
+        stack.down(data)
+
+
 async def run_bench(
     postgres_url: str, nats_url: str, name: str = "relay_throughput_postgres"
 ) -> None:
@@ -74,7 +96,7 @@ async def run_bench(
         rows = (await s.execute(select(outbox.c.subject, outbox.c.envelope))).all()
 
     # Baseline: the same envelopes, published straight to JetStream with the same headers.
-    nc = await nats.connect(nats_url, **identities.connection_options())
+    nc = await nats.connect(nats_url.split(","), **identities.connection_options())
     js = nc.jetstream()
     await ensure_streams(js)
     payloads = [

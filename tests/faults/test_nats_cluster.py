@@ -7,8 +7,6 @@ durable consumer goes on to the last event."""
 import asyncio
 import os
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import nats
@@ -23,28 +21,12 @@ from services.shared.db import create_schema, make_engine, sessionmaker
 from services.shared.eventlog import EventLog
 from services.shared.relay import OutboxRelay
 from tests.support.events import sample_event
+from tests.support.servers import start_cluster
 
 pytestmark = [pytest.mark.integration, pytest.mark.fault]
 
 EVENTS = 1500
 AGENCY = "CLUSTER"
-
-
-def start_cluster(data: Path, clients: list[int], routes: list[int]) -> None:
-    """In a process of its own: setting up the streams switches to the admin identity."""
-    subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import sys, json; from pathlib import Path; from infra import stack; "
-            "a = json.loads(sys.argv[2]); "
-            "stack.start_nats_cluster(Path(sys.argv[1]), a[0], a[1], replicas=3)",
-            str(data),
-            f"[{clients}, {routes}]",
-        ],
-        check=True,
-        timeout=120,
-    )
 
 
 async def test_stream_leader_killed_under_a_steady_event_flow(tmp_path: Path) -> None:

@@ -138,3 +138,24 @@ async def streams_as_admin(server: NatsServer, seeds: Path) -> None:
         await ensure_streams(nc.jetstream())
     finally:
         await nc.close()
+
+
+def start_cluster(data: Path, clients: list[int], routes: list[int]) -> None:
+    """Three local nats-server processes (PyPI's) with routes and R3 streams, identities on.
+    In a process of its own: setting up the streams switches to the admin identity."""
+    import subprocess
+    import sys
+
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, json; from pathlib import Path; from infra import stack; "
+            "a = json.loads(sys.argv[2]); "
+            "stack.start_nats_cluster(Path(sys.argv[1]), a[0], a[1], replicas=3)",
+            str(data),
+            f"[{clients}, {routes}]",
+        ],
+        check=True,
+        timeout=120,
+    )
