@@ -53,7 +53,8 @@ EVENTS = _meter.create_counter(
 LAG = _meter.create_gauge(
     "telework.consumer.lag",
     unit="{event}",
-    description="Events waiting in the stream for the consumer, seen at its last delivery",
+    description="Events waiting for the consumer (not yet delivered or not yet acknowledged), "
+    "seen at each delivery and asked of JetStream every 15 s",
 )
 
 Handler = Callable[[AsyncSession, CloudEvent], Awaitable[None]]
@@ -112,6 +113,7 @@ class EventConsumer:
         wants: Callable[[str], bool] | None = None,
         ack_wait_s: float = 30.0,
         max_pause_s: float = MAX_PAUSE_S,
+        lag_every_s: float = 15.0,
     ) -> None:
         self.name = name
         # Events whose subject `wants` refuses are acknowledged without a transaction: a
@@ -124,6 +126,7 @@ class EventConsumer:
         self._batch = batch
         self._ack_wait = ack_wait_s
         self._max_pause = max_pause_s
+        self._lag_every = lag_every_s
         # A new durable consumer reads the stream from its start (a fresh projection needs the
         # history); `from_start=False` takes only what arrives from now on.
         self._deliver = DeliverPolicy.ALL if from_start else DeliverPolicy.NEW
@@ -156,7 +159,23 @@ class EventConsumer:
                 ack_policy=AckPolicy.EXPLICIT, max_deliver=-1, ack_wait=self._ack_wait
             ),
         )
-        await asyncio.gather(self._pull(nc, main, stop), self._pull(nc, replayed, stop))
+        await asyncio.gather(
+            self._pull(nc, main, stop), self._pull(nc, replayed, stop), self._watch_lag(js, stop)
+        )
+
+    async def _watch_lag(self, js: Any, stop: asyncio.Event) -> None:
+        """The lag asked of JetStream every `lag_every_s`: seen at deliveries only, it would
+        stay at its last value while a handler is stuck or nothing is delivered (issue #21)."""
+        while not stop.is_set():
+            await clock.pause(stop, self._lag_every)
+            if stop.is_set():
+                return
+            try:
+                info = await js.consumer_info(STREAM_NAME, self.name, timeout=5)
+            except (NatsError, OSError, TimeoutError) as exc:
+                log.debug("consumer %s: lag not read (%s)", self.name, type(exc).__name__)
+                continue
+            LAG.set(info.num_pending + info.num_ack_pending, {"consumer": self.name})
 
     async def _pull(self, nc: Client, sub: Any, stop: asyncio.Event) -> None:
         pause = 0.5

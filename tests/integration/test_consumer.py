@@ -322,3 +322,49 @@ class TestMetrics:
         }
         assert by_outcome == {"applied": 3, "dead_lettered": 1}
         assert seen[("telework.consumer.lag", (("consumer", name),))] == 0
+
+
+async def test_lag_is_read_from_jetstream_while_the_handler_is_stuck(
+    db: Database, nc: Client, agency: str, tmp_path: Any
+) -> None:
+    """Issue #21: a handler stuck on one event, four more arriving after it: the lag seen at
+    deliveries would stay 0; asked of JetStream it says 5 (4 waiting, 1 unacknowledged)."""
+    from services.shared.db import create_schema, make_engine, sessionmaker
+
+    await db.create(applied_md)
+    stuck, release = asyncio.Event(), asyncio.Event()
+
+    async def block(session: AsyncSession, event: CloudEvent) -> None:
+        stuck.set()
+        await release.wait()
+
+    name = f"lag-{agency}"
+    consumer = EventConsumer(
+        name, db.sessions, block, filter_subject=f"telework.v1.{agency}.>", lag_every_s=0.2
+    )
+    # The producer's own database: the stuck handler holds the consumer's transaction open.
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'producer.db'}")
+    await create_schema(engine, [], None)
+    producer = sessionmaker(engine)
+    relay = OutboxRelay(producer, str(nc.connected_url.geturl()), name=f"relay-{name}")
+    async with producer.begin() as s:
+        await LOG.append(s, "m-0", [sample_event("m-0", 1, agency)], 0)
+    await relay.publish_pending()
+    stop = asyncio.Event()
+    task = asyncio.create_task(consumer.run(nc, stop))
+    try:
+        async with asyncio.timeout(60):
+            await stuck.wait()
+            async with producer.begin() as s:
+                for i in range(1, 5):
+                    await LOG.append(s, f"m-{i}", [sample_event(f"m-{i}", 1, agency)], 0)
+            await relay.publish_pending()
+            key = ("telework.consumer.lag", (("consumer", name),))
+            while telemetry.snapshot().get(key) != 5:
+                await asyncio.sleep(0.1)
+    finally:
+        release.set()
+        stop.set()
+        await task
+        await relay.close()
+        await engine.dispose()
