@@ -8,8 +8,7 @@ Create Date: 2026-11-27
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
-from alembic import op
+from services.shared.migrations import plumbing
 
 revision: str = "attendance_0002"
 down_revision: str | None = "attendance_0001"
@@ -18,17 +17,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    # A database made by `create_all` after the table was added already has it.
-    if sa.inspect(op.get_bind()).has_table("leases"):
-        return
-    op.create_table(
-        "leases",
-        sa.Column("name", sa.String(length=100), nullable=False),
-        sa.Column("holder", sa.String(length=200), nullable=False),
-        sa.Column("expires_at", sa.Float(), nullable=False),
-        sa.PrimaryKeyConstraint("name"),
-    )
+    plumbing.create_leases()
 
 
 def downgrade() -> None:
-    op.drop_table("leases")
+    plumbing.drop_leases()

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import services.shared.db
+from services.shared.migrations import plumbing
 
 revision: str = "audit_0001"
 down_revision: str | None = None
@@ -22,6 +23,7 @@ def upgrade() -> None:
     # Each table only where missing: a database made by `create_all` before migrations
     # existed is adopted by the same upgrade.
     existing = set(sa.inspect(op.get_bind()).get_table_names())
+    plumbing.create_v1(existing)
     if "audit_chain" not in existing:
         op.create_table(
             "audit_chain",
@@ -70,68 +72,9 @@ def upgrade() -> None:
             sa.Column("signature", sa.String(length=128), nullable=False),
             sa.PrimaryKeyConstraint("position"),
         )
-    if "event_log" not in existing:
-        op.create_table(
-            "event_log",
-            sa.Column(
-                "position",
-                sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-                autoincrement=True,
-                nullable=False,
-            ),
-            sa.Column("event_id", sa.String(length=200), nullable=False),
-            sa.Column("stream_id", sa.String(length=200), nullable=False),
-            sa.Column("version", sa.Integer(), nullable=False),
-            sa.Column("type", sa.String(length=200), nullable=False),
-            sa.Column("agency", sa.String(length=64), nullable=False),
-            sa.Column("subject", sa.String(length=300), nullable=False),
-            sa.Column(
-                "recorded_at", services.shared.db.AwareDateTime(timezone=True), nullable=False
-            ),
-            sa.Column("envelope", sa.Text(), nullable=False),
-            sa.PrimaryKeyConstraint("position"),
-            sa.UniqueConstraint("event_id"),
-            sa.UniqueConstraint("stream_id", "version", name="uq_event_log_stream_version"),
-        )
-    if "inbox" not in existing:
-        op.create_table(
-            "inbox",
-            sa.Column("consumer", sa.String(length=100), nullable=False),
-            sa.Column("event_id", sa.String(length=200), nullable=False),
-            sa.Column(
-                "processed_at", services.shared.db.AwareDateTime(timezone=True), nullable=False
-            ),
-            sa.PrimaryKeyConstraint("consumer", "event_id"),
-        )
-    if "outbox" not in existing:
-        op.create_table(
-            "outbox",
-            sa.Column(
-                "position",
-                sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-                autoincrement=False,
-                nullable=False,
-            ),
-            sa.Column("event_id", sa.String(length=200), nullable=False),
-            sa.Column("stream_id", sa.String(length=200), nullable=False),
-            sa.Column("subject", sa.String(length=300), nullable=False),
-            sa.Column("envelope", sa.Text(), nullable=False),
-            sa.PrimaryKeyConstraint("position"),
-        )
-    if "probe" not in existing:
-        op.create_table(
-            "probe",
-            sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
-            sa.Column("at", services.shared.db.AwareDateTime(timezone=True), nullable=False),
-            sa.PrimaryKeyConstraint("id"),
-        )
 
 
 def downgrade() -> None:
-    op.drop_table("probe")
-    op.drop_table("outbox")
-    op.drop_table("inbox")
-    op.drop_table("event_log")
     op.drop_table("audit_checkpoints")
     op.drop_index(op.f("ix_audit_chain_time"), table_name="audit_chain")
     op.drop_index(op.f("ix_audit_chain_subject"), table_name="audit_chain")
@@ -141,3 +84,4 @@ def downgrade() -> None:
         "audit_chain_links", table_name="audit_chain", postgresql_include=["hash", "prev_hash"]
     )
     op.drop_table("audit_chain")
+    plumbing.drop_v1()

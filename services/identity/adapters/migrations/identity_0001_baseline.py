@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import services.shared.db
+from services.shared.migrations import plumbing
 
 revision: str = "identity_0001"
 down_revision: str | None = None
@@ -22,6 +23,7 @@ def upgrade() -> None:
     # Each table only where missing: a database made by `create_all` before migrations
     # existed is adopted by the same upgrade.
     existing = set(sa.inspect(op.get_bind()).get_table_names())
+    plumbing.create_v1(existing)
     if "agencies" not in existing:
         op.create_table(
             "agencies",
@@ -50,54 +52,6 @@ def upgrade() -> None:
             sa.Column("policy_agency", sa.String(length=64), nullable=True),
             sa.Column("policy_version", sa.Integer(), nullable=True),
             sa.PrimaryKeyConstraint("official_id"),
-        )
-    if "event_log" not in existing:
-        op.create_table(
-            "event_log",
-            sa.Column(
-                "position",
-                sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-                autoincrement=True,
-                nullable=False,
-            ),
-            sa.Column("event_id", sa.String(length=200), nullable=False),
-            sa.Column("stream_id", sa.String(length=200), nullable=False),
-            sa.Column("version", sa.Integer(), nullable=False),
-            sa.Column("type", sa.String(length=200), nullable=False),
-            sa.Column("agency", sa.String(length=64), nullable=False),
-            sa.Column("subject", sa.String(length=300), nullable=False),
-            sa.Column(
-                "recorded_at", services.shared.db.AwareDateTime(timezone=True), nullable=False
-            ),
-            sa.Column("envelope", sa.Text(), nullable=False),
-            sa.PrimaryKeyConstraint("position"),
-            sa.UniqueConstraint("event_id"),
-            sa.UniqueConstraint("stream_id", "version", name="uq_event_log_stream_version"),
-        )
-    if "inbox" not in existing:
-        op.create_table(
-            "inbox",
-            sa.Column("consumer", sa.String(length=100), nullable=False),
-            sa.Column("event_id", sa.String(length=200), nullable=False),
-            sa.Column(
-                "processed_at", services.shared.db.AwareDateTime(timezone=True), nullable=False
-            ),
-            sa.PrimaryKeyConstraint("consumer", "event_id"),
-        )
-    if "outbox" not in existing:
-        op.create_table(
-            "outbox",
-            sa.Column(
-                "position",
-                sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-                autoincrement=False,
-                nullable=False,
-            ),
-            sa.Column("event_id", sa.String(length=200), nullable=False),
-            sa.Column("stream_id", sa.String(length=200), nullable=False),
-            sa.Column("subject", sa.String(length=300), nullable=False),
-            sa.Column("envelope", sa.Text(), nullable=False),
-            sa.PrimaryKeyConstraint("position"),
         )
     if "policies" not in existing:
         op.create_table(
@@ -129,13 +83,6 @@ def upgrade() -> None:
             sa.Column("category", sa.String(length=10), nullable=True),
             sa.Column("partly", sa.Boolean(), nullable=False),
             sa.PrimaryKeyConstraint("agency_code", "position_code"),
-        )
-    if "probe" not in existing:
-        op.create_table(
-            "probe",
-            sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
-            sa.Column("at", services.shared.db.AwareDateTime(timezone=True), nullable=False),
-            sa.PrimaryKeyConstraint("id"),
         )
     if "role_grants" not in existing:
         op.create_table(
@@ -192,14 +139,11 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_role_grants_official_id"), table_name="role_grants")
     op.drop_index("ix_role_grants_agency_role", table_name="role_grants")
     op.drop_table("role_grants")
-    op.drop_table("probe")
     op.drop_table("positions")
     op.drop_table("policy_activations")
     op.drop_table("policies")
-    op.drop_table("outbox")
-    op.drop_table("inbox")
-    op.drop_table("event_log")
     op.drop_table("eligibility")
     op.drop_table("departures")
     op.drop_index(op.f("ix_agencies_parent_code"), table_name="agencies")
     op.drop_table("agencies")
+    plumbing.drop_v1()
