@@ -6,7 +6,6 @@ published = chained, each once, nothing dead-lettered, and `telework audit verif
 
 import asyncio
 import datetime as dt
-import uuid
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -14,10 +13,10 @@ from typing import Any
 import httpx
 import pytest
 
-from services.shared.auth import DevIssuer
-from services.shared.authz import Actor, Grant, Role
 from services.shared.clock import BANGKOK
 from tests.support.processes import (
+    CheckInLoad,
+    official_tokens,
     process_stack,
     scalar,
     stream_count,
@@ -54,13 +53,8 @@ async def test_kill9_of_each_service_under_check_in_load(tmp_path: Path) -> None
     with process_stack(data) as ps:
         ids = officials_csv(tmp_path / "officials.csv")
         ps.cli("identity", "import", str(tmp_path / "officials.csv"))
-        issuer = DevIssuer.load_or_create(data / "dev-issuer.pem")
-        tokens = {
-            i: issuer.issue(
-                Actor(i, (Grant(Role.OFFICIAL, AGENCY),), f"{i.lower()}@onde.example.go.th")
-            )
-            for i in ids
-        }
+        load = CheckInLoad([ps.portal_url], official_tokens(data, ids, AGENCY))
+        accepted, answers = load.accepted, load.answers
         attendance_db = data / "attendance.db"
 
         async def attendance_knows_them() -> bool:
@@ -75,31 +69,6 @@ async def test_kill9_of_each_service_under_check_in_load(tmp_path: Path) -> None
 
         await until(attendance_knows_them, "attendance to learn the imported officials")
 
-        accepted: set[str] = set()
-        answers: Counter[str] = Counter()
-        queue: asyncio.Queue[str] = asyncio.Queue()
-        for i in ids:
-            queue.put_nowait(i)
-
-        async def official(client: httpx.AsyncClient) -> None:
-            while not queue.empty():
-                oid = queue.get_nowait()
-                key = uuid.uuid4().hex  # one per check-in, kept across its retries
-                while True:
-                    try:
-                        r = await client.post(
-                            "/api/attendance/check-in",
-                            json={"idempotency_key": key},
-                            headers={"Authorization": f"Bearer {tokens[oid]}"},
-                        )
-                        answers[str(r.status_code)] += 1
-                        if r.status_code == 200:
-                            accepted.add(oid)
-                            break
-                    except httpx.TransportError as exc:
-                        answers[type(exc).__name__] += 1
-                    await asyncio.sleep(0.2)
-
         async def killer() -> None:
             step = OFFICIALS // (len(VICTIMS) + 2)
             for n, name in enumerate(VICTIMS, start=1):
@@ -111,9 +80,8 @@ async def test_kill9_of_each_service_under_check_in_load(tmp_path: Path) -> None
                 ps.kill9(name)
                 ps.start(name)
 
-        async with httpx.AsyncClient(base_url=ps.portal_url, timeout=15) as client:
-            async with asyncio.timeout(300):
-                await asyncio.gather(killer(), *(official(client) for _ in range(12)))
+        async with asyncio.timeout(300):
+            await asyncio.gather(killer(), load.run(ids))
 
         print(f"answers during the kills: {dict(answers)}")
         assert ps.kills == {**Counter(VICTIMS)}, ps.kills
@@ -178,7 +146,6 @@ async def test_temporal_away_and_the_worker_killed_mid_order(tmp_path: Path) -> 
     with process_stack(data) as ps:
         ids, files = staff_csv(tmp_path)
         ps.cli("identity", "import", *map(str, files))
-        issuer = DevIssuer.load_or_create(data / "dev-issuer.pem")
 
         def bearer(who: str) -> dict[str, str]:
             token = ps.cli("token", "issue", "--as", who).stdout.strip()
@@ -187,13 +154,8 @@ async def test_temporal_away_and_the_worker_killed_mid_order(tmp_path: Path) -> 
         sup = bearer("supervisor1@onde.example.go.th")
         deciders = [bearer("deputy@onde.example.go.th"), bearer("head@onde.example.go.th")]
         staff = {
-            i: {
-                "Authorization": "Bearer "
-                + issuer.issue(
-                    Actor(i, (Grant(Role.OFFICIAL, AGENCY),), f"{i.lower()}@onde.example.go.th")
-                )
-            }
-            for i in ids
+            i: {"Authorization": f"Bearer {token}"}
+            for i, token in official_tokens(data, ids, AGENCY).items()
         }
         answers: Counter[str] = Counter()
 

@@ -6,7 +6,6 @@ acknowledged is lost or doubled, and each takeover's time is measured and printe
 
 import asyncio
 import time
-import uuid
 from collections import Counter
 from pathlib import Path
 
@@ -14,10 +13,10 @@ import httpx
 import pytest
 
 from services.registry import SERVICES
-from services.shared.auth import DevIssuer
-from services.shared.authz import Actor, Grant, Role
 from tests.support.processes import (
+    CheckInLoad,
     ProcessStack,
+    official_tokens,
     process_stack,
     scalar,
     stream_count,
@@ -52,48 +51,16 @@ async def test_kill9_of_each_leading_replica_under_check_in_load(tmp_path: Path)
         ids = [f"R{i:05d}" for i in range(OFFICIALS)]
         write_officials(tmp_path / "officials.csv", ids, AGENCY)
         ps.cli("identity", "import", str(tmp_path / "officials.csv"))
-        issuer = DevIssuer.load_or_create(data / "dev-issuer.pem")
-        tokens = {
-            i: issuer.issue(
-                Actor(i, (Grant(Role.OFFICIAL, AGENCY),), f"{i.lower()}@onde.example.go.th")
-            )
-            for i in ids
-        }
         known_sql = "SELECT count(*) FROM att_officials WHERE official_id LIKE 'R%'"
         await until(
             lambda: _true(scalar(data / "attendance.db", known_sql) == OFFICIALS),
             "attendance to learn the imported officials",
         )
 
-        accepted: set[str] = set()
-        answers: Counter[str] = Counter()
-        takeover: dict[str, float] = {}
-        queue: asyncio.Queue[str] = asyncio.Queue()
-        for i in ids:
-            queue.put_nowait(i)
         portals = [f"http://127.0.0.1:{port}" for port in ps.portal_ports.values()]
-
-        async def official(n: int) -> None:
-            # As behind a load balancer: a portal that does not answer, the other one is tried.
-            async with httpx.AsyncClient(timeout=15) as client:
-                while not queue.empty():
-                    oid = queue.get_nowait()
-                    key = uuid.uuid4().hex  # one per check-in, kept across its retries
-                    while True:
-                        try:
-                            r = await client.post(
-                                f"{portals[n % 2]}/api/attendance/check-in",
-                                json={"idempotency_key": key},
-                                headers={"Authorization": f"Bearer {tokens[oid]}"},
-                            )
-                            answers[str(r.status_code)] += 1
-                            if r.status_code == 200:
-                                accepted.add(oid)
-                                break
-                        except httpx.TransportError as exc:
-                            answers[type(exc).__name__] += 1
-                            n += 1
-                        await asyncio.sleep(0.2)
+        load = CheckInLoad(portals, official_tokens(data, ids, AGENCY))
+        accepted, answers = load.accepted, load.answers
+        takeover: dict[str, float] = {}
 
         async def killer() -> None:
             step = OFFICIALS // (len(VICTIMS) + 2)
@@ -117,7 +84,7 @@ async def test_kill9_of_each_leading_replica_under_check_in_load(tmp_path: Path)
                 ps.start(service, 1 if victim == service else 2)
 
         async with asyncio.timeout(420):
-            await asyncio.gather(killer(), *(official(n) for n in range(12)))
+            await asyncio.gather(killer(), load.run(ids))
 
         print(f"takeover after kill -9 of the leading replica (s): {takeover}")
         print(f"answers during the kills: {dict(answers)}")

@@ -9,6 +9,8 @@ import sqlite3
 import subprocess
 import sys
 import time
+import uuid
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -208,3 +210,59 @@ async def stream_count(ps: ProcessStack, stream: str, subjects: str | None = Non
         return sum((info.state.subjects or {}).values())
     finally:
         await nc.close()
+
+
+def official_tokens(data_dir: Path, ids: list[str], agency: str) -> dict[str, str]:
+    """Sign-in tokens of officials `ids`, from the installation's development issuer."""
+    from services.shared.auth import DevIssuer
+    from services.shared.authz import Actor, Grant, Role
+
+    issuer = DevIssuer.load_or_create(data_dir / "dev-issuer.pem")
+    return {
+        i: issuer.issue(
+            Actor(i, (Grant(Role.OFFICIAL, agency),), f"{i.lower()}@onde.example.go.th")
+        )
+        for i in ids
+    }
+
+
+@dataclass
+class CheckInLoad:
+    """Officials checking in as the portal's own pages do: a failed check-in is sent again with
+    the same idempotency key until it is accepted; a portal that does not answer, the next one
+    is tried (as behind a load balancer)."""
+
+    portals: list[str]
+    tokens: dict[str, str]
+    accepted: set[str] = field(default_factory=set)
+    answers: "Counter[str]" = field(default_factory=Counter)
+
+    async def official(self, queue: "asyncio.Queue[str]", first_portal: int = 0) -> None:
+        import httpx
+
+        n = first_portal
+        async with httpx.AsyncClient(timeout=15) as client:
+            while not queue.empty():
+                oid = queue.get_nowait()
+                key = uuid.uuid4().hex  # one per check-in, kept across its retries
+                while True:
+                    try:
+                        r = await client.post(
+                            f"{self.portals[n % len(self.portals)]}/api/attendance/check-in",
+                            json={"idempotency_key": key},
+                            headers={"Authorization": f"Bearer {self.tokens[oid]}"},
+                        )
+                        self.answers[str(r.status_code)] += 1
+                        if r.status_code == 200:
+                            self.accepted.add(oid)
+                            break
+                    except httpx.TransportError as exc:
+                        self.answers[type(exc).__name__] += 1
+                        n += 1
+                    await asyncio.sleep(0.2)
+
+    async def run(self, ids: list[str], clients: int = 12) -> None:
+        queue: asyncio.Queue[str] = asyncio.Queue()
+        for i in ids:
+            queue.put_nowait(i)
+        await asyncio.gather(*(self.official(queue, n) for n in range(clients)))
