@@ -1,7 +1,7 @@
 """Engagement events: one official's telework from selection to evaluation (R-SEL, R-AGR,
 R-ORD, R-MON, R-TRM, R-EVA). The attendance, notification and audit services read these."""
 
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -62,6 +62,21 @@ class OfficialSelected(_Engagement):
     necessity_reason: str | None = None
     traits: list[str] = Field(default_factory=list, description="§4 traits recorded")
     readiness: list[str] = Field(default_factory=list, description="§8.2 readiness recorded")
+
+
+class ActingSupervisorActed(_Engagement):
+    """Recorded once per appointment, the first time the appointee takes a step in this case:
+    every later step by `acting_id` is explained by it (issue #19)."""
+
+    name = "acting_supervisor_acted"
+    summary_th = "ผู้ปฏิบัติหน้าที่แทนผู้บังคับบัญชาดำเนินการในเรื่องนี้"
+    summary_en = "An acting supervisor took a step in place of an absent supervisor"
+    acting_id: str
+    acting_for: str = Field(description="The absent supervisor")
+    level: int = Field(ge=0, description="0: first-level supervisor; 1: the next one up; ...")
+    grant_id: str
+    valid_from: datetime
+    valid_to: datetime
 
 
 class EligibilityChecked(_Engagement):

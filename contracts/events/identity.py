@@ -129,6 +129,31 @@ class ActingHeadEnded(_OfficialEvent):
     )
 
 
+class ActingSupervisorAppointed(_OfficialEvent):
+    """`official_id` is the appointee (ผู้ปฏิบัติหน้าที่แทน), who holds the absent supervisor's
+    powers over the supervisor's staff for the period (issue #19)."""
+
+    name = "acting_supervisor_appointed"
+    summary_th = "มอบหมายผู้ปฏิบัติหน้าที่แทนผู้บังคับบัญชาระหว่างไม่อยู่"
+    summary_en = "An acting supervisor was appointed while the supervisor is away"
+    grant_id: str
+    supervisor_id: str = Field(description="The supervisor who is away")
+    agency_code: str
+    valid_from: datetime
+    valid_to: datetime
+    by: str = Field(description="Official id (or operator) who appointed")
+
+
+class ActingSupervisorEnded(_OfficialEvent):
+    name = "acting_supervisor_ended"
+    summary_th = "สิ้นสุดการปฏิบัติหน้าที่แทนผู้บังคับบัญชา"
+    summary_en = "An acting supervisor's appointment ended early"
+    grant_id: str
+    supervisor_id: str
+    ended_at: datetime
+    by: str = Field(description="Official id (or operator) who ended it")
+
+
 class OfficialDeactivated(_OfficialEvent):
     name = "official_deactivated"
     summary_th = "ข้าราชการพ้นจากระบบ (ย้ายออก ลาออก หรือพ้นจากราชการ)"

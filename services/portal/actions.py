@@ -224,7 +224,8 @@ class Portal:
             "engagement",
             tuple(chain["agency_path"]),
             owner=official_id,
-            supervisors=tuple(chain["chain"]),
+            # Whoever acts today for an absent supervisor of the chain (issue #19) too.
+            supervisors=(*chain["chain"], *chain.get("acting", {}).values()),
         )
 
     async def authorize(self, actor: Actor, permission: str, official_id: str) -> Resource:

@@ -308,6 +308,30 @@ def create_app(backends: Backends) -> FastAPI:
             c.token, "identity", "end_acting_head", {"grant_id": grant_id}, c.lang
         )
 
+    class ActingSupervisor(BaseModel):
+        supervisor_id: str = Field(max_length=64, description="The supervisor who is away")
+        acting_id: str = Field(max_length=64, description="Who acts for them meanwhile")
+        valid_from: datetime
+        valid_to: datetime
+
+    @api.post("/identity/acting-supervisors", status_code=201)
+    async def appoint_acting_supervisor(body: ActingSupervisor, c: Authed) -> dict[str, Any]:
+        """ปฏิบัติหน้าที่แทน while a supervisor is away (issue #19): appointed by one of the
+        absent supervisor's own supervisors or the head; the appointee holds the supervisor's
+        powers over their staff for the period."""
+        return await portal.ask_as(
+            c.token, "identity", "appoint_acting_supervisor", body.model_dump(mode="json"), c.lang
+        )
+
+    @api.post("/identity/acting-supervisors/{grant_id}/end")
+    async def end_acting_supervisor(
+        grant_id: Annotated[str, PathParam(max_length=64)], c: Authed
+    ) -> Any:
+        """End early: by whoever may appoint, or the supervisor on their return."""
+        return await portal.ask_as(
+            c.token, "identity", "end_acting_supervisor", {"grant_id": grant_id}, c.lang
+        )
+
     @api.post("/identity/officials/{official_id}/deactivate")
     async def deactivate(
         official_id: Annotated[str, PathParam(max_length=64)], c: Authed

@@ -112,6 +112,9 @@ POLICY: Mapping[str, Rule] = {
     # Separation of duties (issue #14): roles and acting heads come from the head of agency or
     # the administrator the head appointed, never from HR, and never to oneself (handlers).
     "identity.grant": _rule(H, ADM),
+    # An acting supervisor (issue #19) is appointed from above the absent supervisor: one of
+    # their own supervisors, or the head; never by the absent supervisor, never to oneself.
+    "identity.appoint_acting_supervisor": _rule(S, H, ADM, chain=(S,)),
     "identity.read": _rule(S, H, HR, ADM, own=(OF,), chain=(S,)),
     "identity.query": _rule(SVC, S, H, HR, A, ADM, chain=(S,)),
     "identity.contact": _rule(SVC),  # e-mail and language: services that notify, nobody else

@@ -32,6 +32,7 @@ from workflows.engagement.activities import LOG, engagement_stream
 from workflows.engagement.client import issue_batch_order
 from workflows.engagement.models import (
     AcceptAgreement,
+    ActingTerm,
     Assess,
     DecideAppeal,
     DecideOrder,
@@ -477,6 +478,75 @@ class TestActingHead:
             stream = await LOG.read_stream(s, engagement_stream(h.id))
         order = next(e for e in stream if e.envelope.type.endswith("order_issued.v1"))
         assert order.envelope.data["acting"] is True
+
+
+class TestActingSupervisor:
+    async def test_someone_acting_for_an_absent_supervisor_holds_their_powers_for_the_period(
+        self, workflow_env: WorkflowEnvironment, sqlite_db: Database
+    ) -> None:
+        """R-LAW-3, issue #19: an appointee acting for the first-level supervisor selects,
+        drafts, is party to the agreement and reviews; one acting for the second level may
+        propose but is no party; the first step of each appointment is recorded once; after
+        the period the appointee is refused."""
+        env = workflow_env
+        now = await env.get_current_time()
+        acting, acting_higher = "D0204", "D0299"
+        dirs = directory()
+        dirs.actings[(OFFICIAL, acting)] = ActingTerm(
+            acting_for=SUPERVISOR,
+            level=0,
+            grant_id="A-1",
+            valid_from=now - timedelta(hours=1),
+            valid_to=now + timedelta(days=20),
+        )
+        dirs.actings[(OFFICIAL, acting_higher)] = ActingTerm(
+            acting_for=DEPUTY,
+            level=1,
+            grant_id="A-2",
+            valid_from=now - timedelta(hours=1),
+            valid_to=now + timedelta(days=20),
+        )
+        async with engagement_worker(env, sqlite_db, dirs) as queue:
+            h = await begin(env, queue)
+            await refused(h, W.select, Select(by=STRANGER), "nor acting for one today")
+            await h.execute_update(W.select, Select(by=acting))
+            schedule = six_months_mon_thu(await today(env))
+            await h.execute_update(
+                W.draft_agreement, DraftAgreement(by=acting, goals=GOALS, schedule=schedule)
+            )
+            await refused(
+                h,
+                W.accept_agreement,
+                AcceptAgreement(by=acting_higher, agreement_version=1),
+                "is not the first-level supervisor of D0202",
+            )
+            await accept_both(h, 1, supervisor=acting)
+            await h.execute_update(W.propose, Propose(by=acting_higher))
+            await h.execute_update(W.decide_order, DecideOrder(by=HEAD, issue=True))
+            await env.sleep(timedelta(days=21))  # the appointment is over
+            await refused(
+                h,
+                W.propose_termination,
+                ProposeTermination(by=acting, reasons="x", evidence=["y"]),
+                "nor acting for one today",
+            )
+            # The supervisor, back, acts as before.
+            await h.execute_update(
+                W.propose_termination,
+                ProposeTermination(by=SUPERVISOR, reasons="ไม่ส่งงาน", evidence=["บันทึก 1"]),
+            )
+        async with sqlite_db.sessions() as s:
+            stream = await LOG.read_stream(s, engagement_stream(h.id))
+        acted = [e.envelope.data for e in stream if "acting_supervisor_acted" in e.envelope.type]
+        assert [(a["acting_id"], a["acting_for"], a["level"]) for a in acted] == [
+            (acting, SUPERVISOR, 0),
+            (acting_higher, DEPUTY, 1),
+        ]
+        accepted = [e.envelope.data for e in stream if "agreement_accepted" in e.envelope.type]
+        assert {(a["accepted_by"], a["role"]) for a in accepted} == {
+            (OFFICIAL, "official"),
+            (acting, "supervisor"),
+        }
 
 
 class TestRenewalAndBatch:

@@ -6,6 +6,7 @@ who left holds nothing."""
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import nats
 import pytest
@@ -20,7 +21,7 @@ from services.identity.service_layer.directory import actor_for
 from services.identity.service_layer.handlers import LOG, IdentityService
 from services.identity.service_layer.importer import import_files
 from services.shared.auth import DevIssuer, service_actor
-from services.shared.authz import Role
+from services.shared.authz import Resource, Role, can
 from services.shared.clock import now
 from tests.conftest import Database
 from tests.integration.test_identity_service import token_of
@@ -388,3 +389,164 @@ class TestPolicyOnItsDay:
             last = (await LOG.read_stream(s, "official-D0202"))[-1].envelope
         assert last.type == "th.go.telework.identity.eligibility_determined.v1"
         assert (last.data["previous_status"], last.data["status"]) == ("may", "partly")
+
+
+# An acting supervisor while the supervisor is away (R-LAW-3, issue #19): appointed from above
+# the absent supervisor (one of their own supervisors or the head; never the absent supervisor,
+# HR, oneself, or someone of another department), one at a time; the appointee's powers show in
+# the chain queries and in what they may see, and end with the appointment.
+
+AWAY, ACTING, STAFF = "D0101", "D0103", "D0102"  # ONDE-STRAT: D0101 supervises D0102, D0103
+
+
+def period(days_from: float = -0.01, days: float = 3) -> dict[str, str]:
+    start = now() + timedelta(days=days_from)
+    return {
+        "valid_from": start.isoformat(),
+        "valid_to": (start + timedelta(days=days)).isoformat(),
+    }
+
+
+async def appoint(
+    nc: Client, token: str, acting: str = ACTING, away: str = AWAY, **when: str
+) -> dict[str, Any]:
+    body = {"supervisor_id": away, "acting_id": acting, **(when or period())}
+    return await call(nc, "identity", "appoint_acting_supervisor", body, token, "en")
+
+
+class TestWhoAppoints:
+    async def test_only_from_above_the_absent_supervisor(
+        self,
+        client: Client,
+        issuer: DevIssuer,
+        db: Database,
+    ) -> None:
+        for who, code in (
+            ("D0101", "forbidden"),  # the absent supervisor chooses no stand-in
+            ("D0301", "forbidden"),  # HR
+            ("D0201", "forbidden"),  # a supervisor not above D0101
+            ("D0103", "forbidden"),  # the appointee, to themselves
+        ):
+            r = await appoint(client, await token_of(db, issuer, who))
+            assert r.get("error", {}).get("code") == code, (who, r)
+        r = await appoint(client, await token_of(db, issuer, "D0002"))  # D0101's own supervisor
+        assert "grant_id" in r["result"], r
+
+    async def test_one_at_a_time_within_the_department(
+        self,
+        client: Client,
+        issuer: DevIssuer,
+        db: Database,
+    ) -> None:
+        head = await token_of(db, issuer, "D0001")
+        assert "result" in await appoint(client, head)
+        clash = await appoint(client, head, acting="D0201", **period(days_from=1))
+        assert clash["error"]["code"] == "invalid"
+        assert "already has an acting supervisor" in clash["error"]["reason"]
+        other = await appoint(client, head, acting="E0302", **period(days_from=10))
+        assert other["error"]["code"] == "invalid"
+        assert "must belong to ONDE" in other["error"]["reason"]
+        backwards = await appoint(client, head, **period(days_from=10, days=-1))
+        assert backwards["error"]["code"] == "invalid"
+
+
+class TestPowers:
+    async def test_the_appointee_is_seen_in_the_chain_and_sees_the_staff(
+        self,
+        client: Client,
+        issuer: DevIssuer,
+        db: Database,
+    ) -> None:
+        svc = issuer.issue(service_actor("engagement"))
+        head = await token_of(db, issuer, "D0001")
+        before = await token_of(db, issuer, ACTING)
+        r = await call(client, "identity", "eligibility_list", {"agency_code": "ONDE"}, before)
+        assert r["error"]["code"] == "forbidden"  # an official, not a supervisor, before
+
+        grant = (await appoint(client, head))["result"]["grant_id"]
+        chain = (await call(client, "identity", "supervisor_chain", {"official_id": STAFF}, svc))[
+            "result"
+        ]
+        assert chain["chain"] == ["D0101", "D0002", "D0001"]
+        assert chain["acting"] == {AWAY: ACTING}
+        # The appointee's own chain names nobody acting for them as their own supervisor.
+        own = (await call(client, "identity", "supervisor_chain", {"official_id": ACTING}, svc))[
+            "result"
+        ]
+        assert own["acting"] == {}
+
+        term = (
+            await call(
+                client,
+                "identity",
+                "acting_supervisor",
+                {"official_id": STAFF, "acting_id": ACTING},
+                svc,
+            )
+        )["result"]
+        assert (term["acting_for"], term["level"], term["grant_id"]) == (AWAY, 0, grant)
+        for official, acting in ((ACTING, ACTING), ("D0202", ACTING), (STAFF, "D0201")):
+            r = await call(
+                client,
+                "identity",
+                "acting_supervisor",
+                {"official_id": official, "acting_id": acting},
+                svc,
+            )
+            assert r["result"]["acting_for"] is None, (official, acting)
+
+        async with db.sessions() as s:
+            appointee = await actor_for(s, ACTING)
+        acting_grants = [g for g in appointee.grants if g.role is Role.SUPERVISOR and g.acting]
+        assert [g.agency for g in acting_grants] == ["ONDE"]
+        staff = Resource("engagement", ("MDES", "ONDE", "ONDE-STRAT"), STAFF, ("D0101", ACTING))
+        assert can(appointee, "engagement.review_report", staff)
+
+        during = await token_of(db, issuer, ACTING)
+        r = await call(client, "identity", "eligibility_list", {"agency_code": "ONDE"}, during)
+        assert {o["official_id"] for o in r["result"]["officials"]} == {ACTING, STAFF}
+
+        # Back early: the supervisor ends it; the appointee holds nothing more.
+        ended = await call(
+            client,
+            "identity",
+            "end_acting_supervisor",
+            {"grant_id": grant},
+            await token_of(db, issuer, AWAY),
+            "en",
+        )
+        assert "ended_at" in ended["result"], ended
+        chain = (await call(client, "identity", "supervisor_chain", {"official_id": STAFF}, svc))[
+            "result"
+        ]
+        assert chain["acting"] == {}
+        async with db.sessions() as s:
+            appointee = await actor_for(s, ACTING)
+        assert not can(appointee, "engagement.review_report", staff)
+
+    async def test_an_appointee_who_leaves_acts_no_more(
+        self,
+        client: Client,
+        issuer: DevIssuer,
+        db: Database,
+    ) -> None:
+        svc = issuer.issue(service_actor("engagement"))
+        await appoint(client, await token_of(db, issuer, "D0001"))
+        r = await call(
+            client,
+            "identity",
+            "deactivate_official",
+            {"official_id": ACTING},
+            await token_of(db, issuer, "D0301"),
+        )
+        assert r["result"]["deactivated"], r
+        term = (
+            await call(
+                client,
+                "identity",
+                "acting_supervisor",
+                {"official_id": STAFF, "acting_id": ACTING},
+                svc,
+            )
+        )["result"]
+        assert term["acting_for"] is None

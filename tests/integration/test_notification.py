@@ -197,6 +197,32 @@ class TestEligibilityChange:
             assert await n.route(s, first) == 0  # a first determination is no change
 
 
+class TestActingSupervisor:
+    async def test_the_appointee_is_told_and_hears_what_the_supervisor_hears(
+        self, db: Database, smtp: tuple[Mailbox, SmtpSettings]
+    ) -> None:
+        """Issue #19: while D0203 acts for D0201, both hear of a report to review."""
+        box, settings = smtp
+        n = await notifier(
+            db, settings, Clock(at(DAY, 10)), StaticPeople(acting={"D0201": "D0203"})
+        )
+        event = CloudEvent.model_validate(
+            example_event("identity.acting_supervisor_appointed", official="D0203")
+        )
+        async with db.sessions.begin() as s:
+            await n.route(s, event)
+        await route(db, n, "engagement.progress_report_submitted")
+        assert sorted({r for r, _, _ in await statuses(db)}) == ["D0201", "D0203"]
+        await n.deliver_due()
+        subjects = [
+            str(make_header(decode_header(m["Subject"])))
+            for m in box.messages
+            if m["To"] == "d0203@example.go.th"
+        ]
+        assert "ท่านได้รับมอบหมายให้ปฏิบัติหน้าที่แทนผู้บังคับบัญชา" in subjects
+        assert len(subjects) == 2
+
+
 class TestDelivery:
     async def test_redelivered_event_is_not_notified_twice(
         self, db: Database, smtp: tuple[Mailbox, SmtpSettings]

@@ -56,6 +56,7 @@ class World:
     engagement: str
     grant: str
     acting: str
+    acting_supervisor: str = ""
     item: int = 1
 
 
@@ -195,6 +196,23 @@ ROUTES: dict[tuple[str, str], Entry] = {
     ("POST", "/api/identity/acting-heads/{grant_id}/end"): Entry(
         frozenset({"head"}), api("/api/identity/acting-heads/{w.acting}/end")
     ),
+    # D0101 away, appointed by the head (D0001 is above D0101); the supervisor persona D0201
+    # is not above D0101 and may not.
+    ("POST", "/api/identity/acting-supervisors"): Entry(
+        frozenset({"head"}),
+        lambda w: {
+            "url": "/api/identity/acting-supervisors",
+            "json": {
+                "supervisor_id": "D0101",
+                "acting_id": "D0102",
+                "valid_from": (now() + timedelta(days=30)).isoformat(),
+                "valid_to": (now() + timedelta(days=32)).isoformat(),
+            },
+        },
+    ),
+    ("POST", "/api/identity/acting-supervisors/{grant_id}/end"): Entry(
+        frozenset({"head"}), api("/api/identity/acting-supervisors/{w.acting_supervisor}/end")
+    ),
     ("POST", "/api/identity/officials/{official_id}/deactivate"): Entry(
         frozenset({"hr"}), api("/api/identity/officials/D0103/deactivate")
     ),
@@ -287,7 +305,16 @@ async def test_role_by_route(stack: Stack, tmp_path: Path) -> None:
             grant = (
                 await s.execute(select(grants.c.grant_id).where(grants.c.official_id == "D0303"))
             ).scalar_one()
-        world = World(r.json()["engagement_id"], grant, acting)
+        appointed = await IdentityService(stack.identity).appoint_acting_supervisor(
+            OPERATOR,
+            c.AppointActingSupervisor(
+                supervisor_id="D0101",
+                acting_id="D0103",
+                valid_from=now(),
+                valid_to=now() + timedelta(days=3),
+            ),
+        )
+        world = World(r.json()["engagement_id"], grant, acting, appointed["grant_id"])
 
         async def outcome(persona: str, key: tuple[str, str], session: str | None) -> str:
             """'refused' or 'heard'"""

@@ -88,6 +88,14 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "not_achieved": 0,
     },
     "attendance.attendance_flagged": {"day": DAY, "flag": "no_check_in", "reason": "ไม่ได้ลงเวลา"},
+    "identity.acting_supervisor_appointed": {
+        "grant_id": "A-1",
+        "supervisor_id": "D0201",
+        "agency_code": "ONDE",
+        "valid_from": "2026-12-07T00:00:00+07:00",
+        "valid_to": "2026-12-21T00:00:00+07:00",
+        "by": "D0002",
+    },
     "support.help_requested": {"request_id": "H-1", "topic": "VPN", "detail": "เชื่อมต่อไม่ได้"},
 }
 
@@ -111,12 +119,14 @@ def example_event(key: str, official: str = "D0202", agency: str = "ONDE-DGT") -
 @dataclass
 class StaticPeople:
     contacts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    acting: dict[str, str] = field(default_factory=dict)  # absent supervisor -> appointee
 
     async def chain(self, official_id: str) -> Chain:
         return Chain(
             agency_code="ONDE-DGT",
             agency_path=["MDES", "ONDE", "ONDE-DGT"],
             chain=["D0201", "D0002", "D0001"],
+            acting=self.acting,
         )
 
     async def heads(self, agency_code: str, on: date) -> Heads:

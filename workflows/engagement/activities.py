@@ -18,6 +18,8 @@ from services.shared.eventlog import EventLog, NewEvent
 from workflows.calendar import InvalidSchedule, Schedule, WorkingCalendar, report_due_dates
 from workflows.engagement.directory import IdentityDirectory
 from workflows.engagement.models import (
+    ActingQuery,
+    ActingTerm,
     Chain,
     EligibilityResult,
     HeadQuery,
@@ -48,6 +50,10 @@ class EngagementActivities:
     @activity.defn(name="supervisor_chain")
     async def supervisor_chain(self, ref: OfficialRef) -> Chain:
         return await self._directory.chain(ref.official_id)
+
+    @activity.defn(name="acting_supervisor")
+    async def acting_supervisor(self, q: ActingQuery) -> ActingTerm:
+        return await self._directory.acting(q.official_id, q.acting_id, q.at)
 
     @activity.defn(name="eligibility")
     async def eligibility(self, ref: OfficialRef) -> EligibilityResult:
@@ -161,6 +167,7 @@ class EngagementActivities:
     def all(self) -> list[Any]:
         return [
             self.supervisor_chain,
+            self.acting_supervisor,
             self.eligibility,
             self.deciding_head,
             self.policy_in_force,

@@ -5,14 +5,14 @@ workflow's own logic may use `StaticDirectory` with the same answers.
 """
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from nats.aio.client import Client
 
 from services.shared import rpc
 from services.shared.auth import ServiceCredentials
-from workflows.engagement.models import Chain, EligibilityResult, Heads, Policy
+from workflows.engagement.models import ActingTerm, Chain, EligibilityResult, Heads, Policy
 
 
 class DirectoryError(Exception):
@@ -21,6 +21,7 @@ class DirectoryError(Exception):
 
 class IdentityDirectory(Protocol):
     async def chain(self, official_id: str) -> Chain: ...
+    async def acting(self, official_id: str, acting_id: str, at: datetime) -> ActingTerm: ...
     async def eligibility(self, official_id: str) -> EligibilityResult: ...
     async def heads(self, agency_code: str, on: date) -> Heads: ...
     async def policy(self, agency_code: str, on: date) -> Policy: ...
@@ -54,7 +55,19 @@ class NatsIdentityDirectory:
 
     async def chain(self, official_id: str) -> Chain:
         r = await self._ask("supervisor_chain", {"official_id": official_id})
-        return Chain(agency_code=r["agency_code"], agency_path=r["agency_path"], chain=r["chain"])
+        return Chain(
+            agency_code=r["agency_code"],
+            agency_path=r["agency_path"],
+            chain=r["chain"],
+            acting=r.get("acting", {}),
+        )
+
+    async def acting(self, official_id: str, acting_id: str, at: datetime) -> ActingTerm:
+        r = await self._ask(
+            "acting_supervisor",
+            {"official_id": official_id, "acting_id": acting_id, "at": at.isoformat()},
+        )
+        return ActingTerm.model_validate(r)
 
     async def eligibility(self, official_id: str) -> EligibilityResult:
         r = await self._ask("eligibility", {"official_id": official_id})
@@ -85,9 +98,16 @@ class StaticDirectory:
     eligibilities: dict[str, EligibilityResult] = field(default_factory=dict)
     head_by_agency: dict[str, Heads] = field(default_factory=dict)
     policies: dict[str, Policy] = field(default_factory=dict)
+    actings: dict[tuple[str, str], ActingTerm] = field(default_factory=dict)
 
     async def chain(self, official_id: str) -> Chain:
         return self.chains[official_id]
+
+    async def acting(self, official_id: str, acting_id: str, at: datetime) -> ActingTerm:
+        term = self.actings.get((official_id, acting_id))
+        if term is None or not (term.valid_from and term.valid_to):
+            return ActingTerm()
+        return term if term.valid_from <= at < term.valid_to else ActingTerm()
 
     async def eligibility(self, official_id: str) -> EligibilityResult:
         return self.eligibilities[official_id]

@@ -4,7 +4,7 @@ Every workflow, update and activity takes one model, so fields with defaults can
 without breaking recorded histories.
 """
 
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -187,6 +187,26 @@ class Chain(_Model):
     agency_code: str
     agency_path: list[str]
     chain: list[str]  # first-level supervisor first
+    # Who acts today for an absent supervisor of the chain (issue #19); informative only: the
+    # workflow asks identity at each step rather than trust a copy taken at its start.
+    acting: dict[str, str] = Field(default_factory=dict)
+
+
+class ActingQuery(_Model):
+    official_id: str
+    acting_id: str
+    at: datetime
+
+
+class ActingTerm(_Model):
+    """Whom `acting_id` stands in for in the official's chain at the time asked (issue #19):
+    `level` 0 is the first-level supervisor; `acting_for` None when nobody."""
+
+    acting_for: str | None = None
+    level: int = -1
+    grant_id: str | None = None
+    valid_from: datetime | None = None
+    valid_to: datetime | None = None
 
 
 class EligibilityResult(_Model):

@@ -7,6 +7,7 @@ sees, and the history stays clean.
 """
 
 import asyncio
+from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
@@ -19,6 +20,8 @@ with workflow.unsafe.imports_passed_through():
     from workflows.engagement.models import (
         AcceptAgreement,
         Ack,
+        ActingQuery,
+        ActingTerm,
         Assess,
         Chain,
         DecideAppeal,
@@ -98,6 +101,7 @@ class EngagementWorkflow:
         self.assessed = False
         self.reported = False
         self.assessments: list[Any] = []
+        self.acting_recorded: set[str] = set()  # appointments already named in the history
 
     # The story ---------------------------------------------------------------------------------
 
@@ -113,6 +117,7 @@ class EngagementWorkflow:
             await workflow.wait_condition(lambda: self.selected)  # R-SEL-1: supervisor selects
         else:
             self._require_supervisor(start.started_by)
+            await self._confirm_supervisor(start.started_by)
             self.selected = True
             await self._record(
                 ev.OfficialSelected,
@@ -246,6 +251,7 @@ class EngagementWorkflow:
 
     @workflow.update
     async def select(self, u: Select) -> Ack:
+        await self._confirm_supervisor(u.by, recheck=lambda: self._v_select(u))
         await self._record(
             ev.OfficialSelected,
             selection="voluntary",
@@ -268,6 +274,7 @@ class EngagementWorkflow:
 
     @workflow.update
     async def draft_agreement(self, u: DraftAgreement) -> Ack:
+        await self._confirm_supervisor(u.by, recheck=lambda: self._v_draft(u))
         return await self._draft(u)
 
     async def _draft(self, u: DraftAgreement) -> Ack:
@@ -308,6 +315,7 @@ class EngagementWorkflow:
     async def revise(self, u: Revise) -> Ack:
         """An active engagement gets a new agreement version (revision) or another period
         (renewal); it runs on under the old order until the head approves the new one."""
+        await self._confirm_supervisor(u.by, recheck=lambda: self._v_revise(u))
         self.amendment = u.kind
         return await self._draft(
             DraftAgreement(
@@ -327,6 +335,10 @@ class EngagementWorkflow:
     @workflow.update
     async def request_changes(self, u: RequestChanges) -> Ack:
         role = self._party(u.by)
+        if role == "supervisor":
+            await self._confirm_supervisor(
+                u.by, first_level=True, recheck=lambda: self._v_changes(u)
+            )
         self.accepted = {}
         await self._record(
             ev.AgreementChangesRequested,
@@ -347,6 +359,10 @@ class EngagementWorkflow:
     @workflow.update
     async def accept_agreement(self, u: AcceptAgreement) -> Ack:
         role = self._party(u.by)
+        if role == "supervisor":
+            await self._confirm_supervisor(
+                u.by, first_level=True, recheck=lambda: self._v_accept(u)
+            )
         self.accepted[role] = u.agreement_version
         await self._record(
             ev.AgreementAccepted,
@@ -381,6 +397,7 @@ class EngagementWorkflow:
 
     @workflow.update
     async def propose(self, u: Propose) -> Ack:
+        await self._confirm_supervisor(u.by, recheck=lambda: self._v_propose(u))
         self.state = State.PROPOSED if self.amendment is None else self.state
         self.order_pending = True
         await self._record(
@@ -485,6 +502,7 @@ class EngagementWorkflow:
 
     @workflow.update
     async def review_report(self, u: ReviewReport) -> Ack:
+        await self._confirm_supervisor(u.by, recheck=lambda: self._v_review(u))
         self.report_reviewed.add(u.report_no)
         await self._record(
             ev.ProgressReportReviewed, report_no=u.report_no, reviewed_by=u.by, comment=u.comment
@@ -501,6 +519,7 @@ class EngagementWorkflow:
 
     @workflow.update
     async def propose_termination(self, u: ProposeTermination) -> Ack:
+        await self._confirm_supervisor(u.by, recheck=lambda: self._v_propose_termination(u))
         self.termination_pending = u
         await self._record(
             ev.TerminationProposed, proposed_by=u.by, reasons=u.reasons, evidence=u.evidence
@@ -642,6 +661,7 @@ class EngagementWorkflow:
 
     @workflow.update
     async def assess(self, u: Assess) -> Ack:
+        await self._confirm_supervisor(u.by, first_level=True, recheck=lambda: self._v_assess(u))
         self.assessed = True
         self.assessments = u.assessments
         await self._record(ev.GoalsAssessed, assessed_by=u.by, assessments=u.assessments)
@@ -651,7 +671,7 @@ class EngagementWorkflow:
     def _v_assess(self, u: Assess) -> None:
         self._require_state(State.ASSESSMENT)
         assert self.chain is not None and self.draft is not None
-        if not self.chain.chain or u.by != self.chain.chain[0]:
+        if not self.chain.chain or u.by == self._official or u.by in self.chain.chain[1:]:
             raise refuse("the first-level supervisor assesses the goals (R-EVA-1)")
         goals = {g.goal_id for g in self.draft.goals}
         given = [a.goal_id for a in u.assessments]
@@ -660,6 +680,7 @@ class EngagementWorkflow:
 
     @workflow.update
     async def report_to_head(self, u: ReportToHead) -> Ack:
+        await self._confirm_supervisor(u.by, recheck=lambda: self._v_report_to_head(u))
         results = [a.result for a in self.assessments]
         self.reported = True
         await self._record(
@@ -746,19 +767,56 @@ class EngagementWorkflow:
         if by != self._official:
             raise refuse(f"only the official {self._official} may do this")
 
+    # Someone outside the chain captured at the start may be acting for an absent supervisor in
+    # it (issue #19). A validator cannot ask identity, so it lets such an actor through and the
+    # handler confirms with identity before anything is recorded (`_confirm_supervisor`).
     def _require_supervisor(self, by: str) -> None:
-        if self.chain is None or by not in self.chain.chain:
+        if self.chain is None or not self.chain.chain or by == self._official:
             raise refuse(f"{by} is not a supervisor of {self._official}")
 
     def _party(self, by: str) -> str:
         if by == self._official:
             return "official"
-        if self.chain is not None and self.chain.chain and by == self.chain.chain[0]:
-            return "supervisor"
+        if self.chain is not None and self.chain.chain and by not in self.chain.chain[1:]:
+            return "supervisor"  # the first-level supervisor, or someone acting for them
         raise refuse(
             "only the official and the first-level supervisor are parties to the "
             "agreement (R-AGR-1)"
         )
+
+    async def _confirm_supervisor(
+        self, by: str, first_level: bool = False, recheck: Callable[[], None] | None = None
+    ) -> None:
+        """`by` is in the chain (the first-level supervisor when `first_level`), or identity says
+        they act today for such a supervisor who is away; otherwise the step is refused. The
+        first step of each appointment in this case is recorded, naming whom it stands for."""
+        assert self.chain is not None
+        chain = self.chain.chain
+        if by in (chain[:1] if first_level else chain):
+            return
+        term: ActingTerm = await workflow.execute_activity(
+            "acting_supervisor",
+            ActingQuery(official_id=self._official, acting_id=by, at=workflow.now()),
+            result_type=ActingTerm,
+            start_to_close_timeout=IO,
+        )
+        if term.acting_for is None or (first_level and term.level != 0):
+            whom = "the first-level supervisor" if first_level else "a supervisor"
+            raise refuse(f"{by} is not {whom} of {self._official}, nor acting for one today")
+        if recheck is not None:
+            recheck()  # the case may have moved on while identity answered
+        assert term.grant_id and term.valid_from and term.valid_to
+        if term.grant_id not in self.acting_recorded:
+            self.acting_recorded.add(term.grant_id)
+            await self._record(
+                ev.ActingSupervisorActed,
+                acting_id=by,
+                acting_for=term.acting_for,
+                level=term.level,
+                grant_id=term.grant_id,
+                valid_from=term.valid_from,
+                valid_to=term.valid_to,
+            )
 
     # Checks made only in validators: they never run on replay, so adding one keeps every
     # recorded history replaying.

@@ -80,6 +80,20 @@ departures = Table(
     Column("by", String(64), nullable=False),
 )
 
+# Acting supervisors (ผู้ปฏิบัติหน้าที่แทน, issue #19): while a supervisor is away, the appointee
+# holds the supervisor's powers over the supervisor's staff for [valid_from, valid_to). Each row
+# carries the supervisor-role grant (same id) that gives the appointee those powers in `can`.
+acting_supervisors = Table(
+    "acting_supervisors",
+    IDENTITY,
+    Column("grant_id", String(64), primary_key=True),
+    Column("supervisor_id", String(64), nullable=False, index=True),
+    Column("acting_id", String(64), nullable=False, index=True),
+    Column("valid_from", AwareDateTime, nullable=False),
+    Column("valid_to", AwareDateTime, nullable=False),
+    Column("appointed_by", String(64), nullable=False),
+)
+
 policies = Table(
     "policies",
     IDENTITY,

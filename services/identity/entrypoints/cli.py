@@ -148,6 +148,8 @@ DUTIES = {
     "revoke": ("revoke_role", "RevokeRole"),
     "appoint-acting": ("appoint_acting_head", "AppointActingHead"),
     "end-acting": ("end_acting_head", "EndActingHead"),
+    "appoint-acting-supervisor": ("appoint_acting_supervisor", "AppointActingSupervisor"),
+    "end-acting-supervisor": ("end_acting_supervisor", "EndActingSupervisor"),
     "deactivate": ("deactivate_official", "DeactivateOfficial"),
 }
 
@@ -176,6 +178,8 @@ def _duty(args: argparse.Namespace) -> int:
             ("valid_from", getattr(args, "valid_from", None)),
             ("valid_to", getattr(args, "valid_to", None)),
             ("grant_id", getattr(args, "grant", None)),
+            ("supervisor_id", getattr(args, "supervisor", None)),
+            ("acting_id", getattr(args, "acting", None)),
         )
         if v is not None
     }
@@ -215,6 +219,10 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None
         "revoke": "revoke a grant",
         "appoint-acting": "appoint an acting head for a period (รักษาราชการแทน)",
         "end-acting": "end an acting-head appointment early",
+        "appoint-acting-supervisor": (
+            "appoint someone to act for an absent supervisor for a period (ปฏิบัติหน้าที่แทน)"
+        ),
+        "end-acting-supervisor": "end an acting-supervisor appointment early",
         "deactivate": "an official who left: end their roles and sign-in (HR)",
     }
     for name, text in helps.items():
@@ -229,7 +237,12 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None
             q.add_argument("--to", dest="valid_to", required=name == "appoint-acting")
         if name == "grant":
             q.add_argument("--role", required=True)
-        if name in ("revoke", "end-acting"):
+        if name == "appoint-acting-supervisor":
+            q.add_argument("--supervisor", required=True, metavar="OFFICIAL_ID")
+            q.add_argument("--acting", required=True, metavar="OFFICIAL_ID")
+            q.add_argument("--from", dest="valid_from", required=True)
+            q.add_argument("--to", dest="valid_to", required=True)
+        if name in ("revoke", "end-acting", "end-acting-supervisor"):
             q.add_argument("grant", metavar="GRANT_ID")
 
     p = sub.add_parser("token", help="development tokens (JWT)")

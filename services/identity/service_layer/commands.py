@@ -35,6 +35,28 @@ class EndActingHead(_Message):
     grant_id: str
 
 
+class AppointActingSupervisor(_Message):
+    """ผู้ปฏิบัติหน้าที่แทน: `acting_id` holds `supervisor_id`'s powers over their staff for
+    [valid_from, valid_to) while the supervisor is away (issue #19)."""
+
+    supervisor_id: str = Field(max_length=64)
+    acting_id: str = Field(max_length=64)
+    valid_from: AwareDatetime
+    valid_to: AwareDatetime
+
+
+class EndActingSupervisor(_Message):
+    grant_id: str = Field(max_length=64)
+
+
+class ActingQuery(_Message):
+    """Does `acting_id` act, at `at` (default now), for a supervisor in `official_id`'s chain?"""
+
+    official_id: str
+    acting_id: str
+    at: AwareDatetime | None = None
+
+
 class DeactivateOfficial(_Message):
     official_id: str = Field(max_length=64)
 

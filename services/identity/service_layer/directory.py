@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.identity.adapters.tables import (
+    acting_supervisors,
     agencies,
     departures,
     eligibility,
@@ -145,6 +146,68 @@ async def reports_of(s: AsyncSession, supervisor_id: str) -> set[str]:
         frontier = set(rows.scalars()) - found - {supervisor_id}
         found |= frontier
     return found
+
+
+async def actings_at(
+    s: AsyncSession,
+    at: datetime,
+    *,
+    supervisors: list[str] | None = None,
+    acting: str | None = None,
+) -> list[Any]:
+    """Acting-supervisor appointments in force at `at` (issue #19), for the given absent
+    supervisors or the given appointee; an appointment whose grant was revoked (the appointee
+    left) holds nothing."""
+    query = (
+        select(acting_supervisors)
+        .join(grants, grants.c.grant_id == acting_supervisors.c.grant_id)
+        .where(
+            grants.c.revoked_at.is_(None),
+            acting_supervisors.c.valid_from <= at,
+            acting_supervisors.c.valid_to > at,
+        )
+    )
+    if supervisors is not None:
+        query = query.where(acting_supervisors.c.supervisor_id.in_(supervisors))
+    if acting is not None:
+        query = query.where(acting_supervisors.c.acting_id == acting)
+    return list((await s.execute(query)).all())
+
+
+async def acting_in_chain(s: AsyncSession, chain: list[str], at: datetime) -> dict[str, str]:
+    """Who acts today for each supervisor of a chain who is away: supervisor → appointee."""
+    if not chain:
+        return {}
+    return {r.supervisor_id: r.acting_id for r in await actings_at(s, at, supervisors=chain)}
+
+
+async def acting_term(
+    s: AsyncSession, official_id: str, acting_id: str, at: datetime
+) -> dict[str, Any]:
+    """Whether `acting_id` acts at `at` for a supervisor in `official_id`'s chain, and for whom:
+    the nearest such supervisor (level 0 is the first-level supervisor). Nobody acts as their own
+    supervisor."""
+    chain = await supervisor_chain(s, official_id)
+    if acting_id == official_id or not chain:
+        return {"acting_for": None}
+    terms = {
+        r.supervisor_id: r for r in await actings_at(s, at, supervisors=chain, acting=acting_id)
+    }
+    for level, supervisor in enumerate(chain):
+        if (r := terms.get(supervisor)) is not None:
+            return {
+                "acting_for": supervisor,
+                "level": level,
+                "grant_id": r.grant_id,
+                "valid_from": r.valid_from.isoformat(),
+                "valid_to": r.valid_to.isoformat(),
+            }
+    return {"acting_for": None}
+
+
+async def acted_for(s: AsyncSession, acting_id: str, at: datetime) -> set[str]:
+    """The absent supervisors `acting_id` stands in for at `at`."""
+    return {r.supervisor_id for r in await actings_at(s, at, acting=acting_id)}
 
 
 async def actor_for(s: AsyncSession, official_id: str) -> Actor:

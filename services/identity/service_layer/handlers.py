@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from contracts.events.identity import (
     ActingHeadAppointed,
     ActingHeadEnded,
+    ActingSupervisorAppointed,
+    ActingSupervisorEnded,
     OfficialDeactivated,
     PolicyPublished,
     RoleGranted,
@@ -20,6 +22,7 @@ from contracts.events.identity import (
     SupervisorAssigned,
 )
 from services.identity.adapters.tables import (
+    acting_supervisors,
     agencies,
     departures,
     eligibility,
@@ -97,8 +100,11 @@ class IdentityService:
         """An action on one official's record: a supervisor only within their own chain (least
         visibility, issue #14); HR, heads and services over their agencies."""
         row = await self._official(s, official_id)
-        chain = tuple(await d.supervisor_chain(s, official_id))
-        await self._authorize(s, actor, action, row.agency_code, official_id, chain)
+        chain = await d.supervisor_chain(s, official_id)
+        # Whoever acts today for a supervisor of the chain sees what that supervisor sees.
+        acting = await d.acting_in_chain(s, chain, clock.now())
+        supervisors = (*chain, *(a for a in acting.values() if a != official_id))
+        await self._authorize(s, actor, action, row.agency_code, official_id, supervisors)
         return row
 
     @staticmethod
@@ -224,6 +230,138 @@ class IdentityService:
             )
         return {"ended_at": now.isoformat()}
 
+    async def appoint_acting_supervisor(
+        self, actor: Actor, cmd: c.AppointActingSupervisor
+    ) -> dict[str, Any]:
+        """ผู้ปฏิบัติหน้าที่แทน (issue #19): while a supervisor is away, someone of the same
+        department holds their powers over their staff for [valid_from, valid_to). Appointed from
+        above: one of the absent supervisor's own supervisors, the head, or the administrator."""
+        if cmd.valid_to <= cmd.valid_from:
+            raise invalid("valid_to must be after valid_from")
+        if cmd.acting_id == cmd.supervisor_id:
+            raise invalid("the absent supervisor cannot act for themselves")
+        if actor.subject == cmd.supervisor_id:
+            raise forbidden(
+                "the acting supervisor is appointed from above the absent supervisor, "
+                "not by the absent supervisor (issue #19)"
+            )
+        self._not_to_oneself(actor, cmd.acting_id)
+        async with self._sessions.begin() as s:
+            away = await self._active_official(s, cmd.supervisor_id)
+            chain = await d.supervisor_chain(s, cmd.supervisor_id)
+            tree = await self._authorize(
+                s,
+                actor,
+                "identity.appoint_acting_supervisor",
+                away.agency_code,
+                cmd.supervisor_id,
+                tuple(chain),
+            )
+            appointee = await self._active_official(s, cmd.acting_id)
+            department = tree.head_agency(away.agency_code)
+            if tree.head_agency(appointee.agency_code) != department:
+                raise invalid(
+                    f"the acting supervisor must belong to {department}, as the supervisor does"
+                )
+            clash = (
+                await s.execute(
+                    select(acting_supervisors)
+                    .join(grants, grants.c.grant_id == acting_supervisors.c.grant_id)
+                    .where(
+                        grants.c.revoked_at.is_(None),
+                        acting_supervisors.c.supervisor_id == cmd.supervisor_id,
+                        acting_supervisors.c.valid_from < cmd.valid_to,
+                        acting_supervisors.c.valid_to > cmd.valid_from,
+                    )
+                )
+            ).first()
+            if clash is not None:
+                raise invalid(
+                    f"{cmd.supervisor_id} already has an acting supervisor from "
+                    f"{clash.valid_from.isoformat()} to {clash.valid_to.isoformat()}"
+                )
+            grant_id = await self._new_grant(
+                s,
+                cmd.acting_id,
+                Role.SUPERVISOR,
+                department,
+                cmd.valid_from,
+                cmd.valid_to,
+                acting=True,
+            )
+            await s.execute(
+                insert(acting_supervisors).values(
+                    grant_id=grant_id,
+                    supervisor_id=cmd.supervisor_id,
+                    acting_id=cmd.acting_id,
+                    valid_from=cmd.valid_from,
+                    valid_to=cmd.valid_to,
+                    appointed_by=actor.subject,
+                )
+            )
+            await self._emit(
+                s,
+                official_stream(cmd.acting_id),
+                appointee.agency_code,
+                ActingSupervisorAppointed(
+                    official_id=cmd.acting_id,
+                    grant_id=grant_id,
+                    supervisor_id=cmd.supervisor_id,
+                    agency_code=department,
+                    valid_from=cmd.valid_from,
+                    valid_to=cmd.valid_to,
+                    by=actor.subject,
+                ),
+            )
+        return {"grant_id": grant_id}
+
+    async def end_acting_supervisor(
+        self, actor: Actor, cmd: c.EndActingSupervisor
+    ) -> dict[str, Any]:
+        """The supervisor is back early: the appointment (and its grant) ends now."""
+        async with self._sessions.begin() as s:
+            row = (
+                await s.execute(
+                    select(acting_supervisors).where(acting_supervisors.c.grant_id == cmd.grant_id)
+                )
+            ).first()
+            if row is None:
+                raise not_found(f"acting-supervisor appointment {cmd.grant_id}")
+            away = await self._official(s, row.supervisor_id)
+            if actor.subject != row.supervisor_id:  # the supervisor may end it on return
+                chain = await d.supervisor_chain(s, row.supervisor_id)
+                await self._authorize(
+                    s,
+                    actor,
+                    "identity.appoint_acting_supervisor",
+                    away.agency_code,
+                    row.supervisor_id,
+                    tuple(chain),
+                )
+            now = clock.now()
+            ended_at = max(min(now, row.valid_to), row.valid_from)
+            await s.execute(
+                update(grants).where(grants.c.grant_id == cmd.grant_id).values(valid_to=ended_at)
+            )
+            await s.execute(
+                update(acting_supervisors)
+                .where(acting_supervisors.c.grant_id == cmd.grant_id)
+                .values(valid_to=ended_at)
+            )
+            await self._emit(
+                s,
+                official_stream(row.acting_id),
+                away.agency_code,
+                ActingSupervisorEnded(
+                    official_id=row.acting_id,
+                    grant_id=cmd.grant_id,
+                    supervisor_id=row.supervisor_id,
+                    ended_at=ended_at,
+                    by=actor.subject,
+                ),
+            )
+        return {"ended_at": ended_at.isoformat()}
+
     async def publish_policy(self, actor: Actor, cmd: c.PublishPolicy) -> dict[str, Any]:
         """R-POL-1: a new version; officials whose policy in force changed are re-determined."""
         async with self._sessions.begin() as s:
@@ -309,13 +447,22 @@ class IdentityService:
         async with self._sessions() as s:
             row = await self._authorize_about(s, actor, "identity.query", q.official_id)
             chain = await d.supervisor_chain(s, q.official_id)
+            acting = await d.acting_in_chain(s, chain, clock.now())
             tree = await d.load_tree(s)
         return {
             "official_id": q.official_id,
             "agency_code": row.agency_code,
             "agency_path": list(tree.path(row.agency_code)),
             "chain": chain,
+            # Who acts today for a supervisor of the chain who is away (issue #19).
+            "acting": {k: v for k, v in acting.items() if v != q.official_id},
         }
+
+    async def acting_supervisor(self, actor: Actor, q: c.ActingQuery) -> dict[str, Any]:
+        """Whether `acting_id` acts at `at` for a supervisor in the official's chain."""
+        async with self._sessions() as s:
+            await self._authorize_about(s, actor, "identity.query", q.official_id)
+            return await d.acting_term(s, q.official_id, q.acting_id, q.at or clock.now())
 
     async def head_of_agency(self, actor: Actor, q: c.AgencyQuery) -> dict[str, Any]:
         async with self._sessions() as s:
@@ -388,6 +535,8 @@ class IdentityService:
             only: set[str] | None = None
             if not (whole or head):
                 only = {actor.subject} | await d.reports_of(s, actor.subject)
+                for away in await d.acted_for(s, actor.subject, clock.now()):
+                    only |= await d.reports_of(s, away)
             rows = (
                 await s.execute(
                     select(
@@ -586,6 +735,9 @@ def routes(service: IdentityService) -> list[Route]:
         ("revoke_role", c.RevokeRole, service.revoke_role),
         ("appoint_acting_head", c.AppointActingHead, service.appoint_acting_head),
         ("end_acting_head", c.EndActingHead, service.end_acting_head),
+        ("appoint_acting_supervisor", c.AppointActingSupervisor, service.appoint_acting_supervisor),
+        ("end_acting_supervisor", c.EndActingSupervisor, service.end_acting_supervisor),
+        ("acting_supervisor", c.ActingQuery, service.acting_supervisor),
         ("deactivate_official", c.DeactivateOfficial, service.deactivate_official),
         ("actor_by_id", c.OfficialQuery, service.actor_by_id),
         ("publish_policy", c.PublishPolicy, service.publish_policy),

@@ -34,6 +34,9 @@ ROUTES: dict[str, tuple[Route, ...]] = {
     "identity.eligibility_determined": (
         Route("R-ELIG eligibility changed", "official_if_changed", "eligibility_changed"),
     ),
+    "identity.acting_supervisor_appointed": (
+        Route("R-LAW-3 acting supervisor appointed", "official", "acting_supervisor_appointed"),
+    ),
     "engagement.engagement_refused": (
         Route("R-ELIG-3 refused with its rule", "official", "refused"),
     ),

@@ -74,9 +74,15 @@ class Notifier:
             case "official":
                 return [d["official_id"]]
             case "first_supervisor" | "higher_supervisor":
-                chain = (await self._people.chain(d["official_id"])).chain
+                found = await self._people.chain(d["official_id"])
                 n = 0 if route.recipient == "first_supervisor" else 1
-                return chain[n : n + 1]
+                # Whoever acts today for that supervisor is told too (issue #19).
+                return [
+                    who
+                    for supervisor in found.chain[n : n + 1]
+                    for who in (supervisor, found.acting.get(supervisor))
+                    if who is not None
+                ]
             case "official_if_changed":
                 before = d.get("previous_status")
                 return [d["official_id"]] if before and before != d.get("status") else []
