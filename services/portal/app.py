@@ -22,7 +22,8 @@ from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, Field, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from contracts.places import DAY_PART_NAMES, PLACE_NAMES, RULE_SET_NAMES
+from contracts.events.engagement import Goal, ScheduleSpec
+from contracts.places import DAY_PART_NAMES, PLACE_NAMES, RULE_SET_NAMES, Place
 from contracts.selection import READINESS, TRAITS
 from services.portal.actions import IMPORT_WAIT_S, CrossSite, Portal, Refused, parse_day
 from services.portal.deps import Backends
@@ -30,6 +31,7 @@ from services.portal.i18n import show_date, state_name, t
 from services.portal.sessions import Session
 from services.shared.auth import AuthError
 from services.shared.authz import Actor
+from workflows.engagement.models import AgreementTemplate
 
 HERE = Path(__file__).parent
 COOKIE = "telework_session"
@@ -370,6 +372,67 @@ def create_app(backends: Backends) -> FastAPI:
             body.selection,
             body.necessity_reason,
             idempotency_key,
+        )
+
+    class Assignment(BaseModel):
+        """Assignment for necessity in bulk (issue #19, item 5): a unit (with its sub-units),
+        or a list within it, with one agreement template."""
+
+        agency_code: str = Field(max_length=64)
+        official_ids: list[str] | None = Field(default=None, max_length=100_000)
+        necessity_reason: str = Field(min_length=1, max_length=2000)
+        goals: list[Goal] = Field(min_length=1, max_length=20)
+        schedule: ScheduleSpec
+        work_location: Place = "residence"
+
+    @api.post("/assignments", status_code=202)
+    async def assign(
+        body: Assignment,
+        c: Authed,
+        idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    ) -> dict[str, Any]:
+        """Assign a unit or a list for necessity in one action: one engagement each, the
+        agreement drafted from the template, everyone notified; those who may not be assigned
+        are named with the reason. The engagements start in the background."""
+        from services.portal import assignments
+
+        return await assignments.assign(
+            portal,
+            c.actor,
+            c.token,
+            c.lang,
+            body.agency_code,
+            body.official_ids,
+            body.necessity_reason,
+            AgreementTemplate(
+                goals=body.goals, schedule=body.schedule, work_location=body.work_location
+            ),
+            idempotency_key,
+        )
+
+    @api.get("/assignments/{assignment_id}")
+    async def assignment_progress(
+        assignment_id: Annotated[str, PathParam(max_length=60)], c: Authed
+    ) -> dict[str, Any]:
+        from services.portal import assignments
+
+        summary = await assignments.progress(portal, c.actor, assignment_id)
+        return summary.model_dump(mode="json")
+
+    class BatchDecision(BaseModel):
+        issue: bool = True
+        reasons: str = Field(default="", max_length=2000)
+
+    @api.post("/assignments/{assignment_id}/order")
+    async def order_assignment(
+        assignment_id: Annotated[str, PathParam(max_length=60)], body: BatchDecision, c: Authed
+    ) -> dict[str, Any]:
+        """The head's one decision (one order number) for every engagement of the assignment
+        that both parties have agreed so far."""
+        from services.portal import assignments
+
+        return await assignments.order(
+            portal, c.actor, c.token, assignment_id, body.issue, body.reasons
         )
 
     @api.get("/engagements")

@@ -92,6 +92,9 @@ POLICY: Mapping[str, Rule] = {
     # engagement (R-SEL, R-AGR, R-ORD, R-MON, R-TRM, R-EVA)
     "engagement.apply": _rule(own=(OF,)),
     "engagement.select": _rule(S, chain=(S,)),
+    # Assignment for necessity in bulk (issue #19): a supervisor or the head, over a unit; each
+    # official must still be in the assigner's chain (identity's `assignable`).
+    "engagement.assign": _rule(S, H),
     "engagement.draft_agreement": _rule(S, chain=(S,)),
     "engagement.request_changes": _rule(S, own=(OF,), chain=(S,)),
     "engagement.accept_agreement": _rule(S, own=(OF,), chain=(S,)),

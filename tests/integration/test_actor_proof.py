@@ -91,3 +91,61 @@ async def test_steps_need_a_proven_actor(
         assert ack.state.value == "drafting"
         summary = await handle.query(EngagementWorkflow.summary)
         assert summary.state.value == "drafting"
+
+
+async def test_a_bulk_assignment_is_proven_once_and_vouches_for_its_engagements(
+    workflow_env: Any, sqlite_db: Database, tmp_path: Path
+) -> None:
+    """Issue #19 item 5: the assignment's start needs the assigner's token; the engagements it
+    starts are its children (only a workflow can start one), so they run without a token of
+    their own, in the assigner's name."""
+    from contracts.events.engagement import ScheduleSpec
+    from tests.support.engagement import GOALS, next_monday
+    from workflows.engagement.assignment import assigned_engagement_id
+    from workflows.engagement.client import assign_for_necessity
+    from workflows.engagement.models import AgreementTemplate, AssignForNecessity, State
+
+    issuer = DevIssuer.load_or_create(tmp_path / "issuer.pem")
+    client = Client(**{**workflow_env.client.config(), "interceptors": [ActorToken()]})
+    today = (await workflow_env.get_current_time()).date()
+    template = AgreementTemplate(
+        goals=GOALS,
+        schedule=ScheduleSpec(
+            kind="regular_weekdays", start=next_monday(today), months=3, weekdays=[0]
+        ),
+    )
+    async with engagement_worker(workflow_env, sqlite_db, actor_proof=issuer.verifier()) as queue:
+        for name, token in (("none", None), ("official's", person(issuer, OFFICIAL))):
+            a = AssignForNecessity(
+                assignment_id=f"ASG-{name}",
+                started_by=SUPERVISOR,
+                official_ids=[OFFICIAL],
+                necessity_reason="โรคระบาด",
+                template=template,
+            )
+            if token is None:
+                handle = await assign_for_necessity(client, a, queue)
+            else:
+                with acting_as(token):
+                    handle = await assign_for_necessity(client, a, queue)
+            with pytest.raises(WorkflowFailureError) as failed:
+                await handle.result()
+            assert "Refused" in str(failed.value.cause)
+
+        a = AssignForNecessity(
+            assignment_id="ASG-proven",
+            started_by=SUPERVISOR,
+            official_ids=[OFFICIAL],
+            necessity_reason="โรคระบาด",
+            template=template,
+        )
+        with acting_as(person(issuer, SUPERVISOR)):
+            done = await (await assign_for_necessity(client, a, queue)).result()
+        assert done.started == 1
+        eid = assigned_engagement_id("ASG-proven", OFFICIAL)
+        STARTED.setdefault(queue, []).append(eid)
+        child = client.get_workflow_handle(eid)
+        with acting_as(person(issuer, SUPERVISOR)):
+            await child.execute_update(EngagementWorkflow.settled)
+        summary = await child.query(EngagementWorkflow.summary)
+        assert (summary.state, summary.agreement_version) == (State.DRAFTING, 1)

@@ -18,6 +18,7 @@ from tests.support.engagement import (
     OFFICIAL,
     OFFICIAL_SOC,
     POLICY,
+    STARTED,
     STRANGER,
     SUPERVISOR,
     accept_both,
@@ -29,11 +30,14 @@ from tests.support.engagement import (
     six_months_mon_thu,
 )
 from workflows.engagement.activities import LOG, engagement_stream
-from workflows.engagement.client import issue_batch_order
+from workflows.engagement.assignment import assigned_engagement_id
+from workflows.engagement.client import assign_for_necessity, issue_batch_order
 from workflows.engagement.models import (
     AcceptAgreement,
     ActingTerm,
+    AgreementTemplate,
     Assess,
+    AssignForNecessity,
     DecideAppeal,
     DecideOrder,
     DecideTermination,
@@ -547,6 +551,98 @@ class TestActingSupervisor:
             (OFFICIAL, "official"),
             (acting, "supervisor"),
         }
+
+
+class TestBulkAssignment:
+    async def test_a_unit_assigned_in_one_action_is_ordered_in_one_batch(
+        self, workflow_env: WorkflowEnvironment, sqlite_db: Database
+    ) -> None:
+        """Issue #19 item 5 (R-SEL-1 necessity, R-AGR-2, R-ORD): one assignment starts one
+        engagement per official with the template drafted and the first-level supervisor's
+        side accepted; each official accepts; each is proposed by the assigner; the head
+        issues one batch order. An official with an open case is left out and named."""
+        env = workflow_env
+        dirs = directory()
+        officials = [OFFICIAL, "D0204", "D0205"]
+        for o in officials[1:]:
+            dirs.chains[o] = dirs.chains[OFFICIAL]
+            dirs.eligibilities[o] = dirs.eligibilities[OFFICIAL]
+        async with engagement_worker(env, sqlite_db, dirs) as queue:
+            await begin(env, queue, official="D0205", by=SUPERVISOR, selection="necessity")
+            schedule = six_months_mon_thu(await today(env))
+            assignment = AssignForNecessity(
+                assignment_id="ASG-1",
+                started_by=SUPERVISOR,
+                official_ids=officials,
+                necessity_reason="โรคระบาด",
+                template=AgreementTemplate(goals=GOALS, schedule=schedule),
+            )
+            done = await (await assign_for_necessity(env.client, assignment, queue)).result()
+            assert (done.started, done.officials) == (2, 3)
+            assert done.skipped == {"D0205": "an engagement of this official is still open"}
+            ids = [assigned_engagement_id("ASG-1", o) for o in officials[:2]]
+            STARTED.setdefault(queue, []).extend(ids)
+            for eid, official in zip(ids, officials, strict=False):
+                h = env.client.get_workflow_handle(eid)
+                await h.execute_update(W.settled)
+                summary = await h.query(W.summary)
+                assert (summary.state, summary.agreement_version) == (State.DRAFTING, 1)
+                ack = await h.execute_update(
+                    W.accept_agreement,
+                    AcceptAgreement(
+                        by=official,
+                        agreement_version=1,
+                        ethics_acknowledged=True,
+                        security_acknowledged=True,
+                    ),
+                )
+                assert ack.state == State.PROPOSED
+            answers = await issue_batch_order(env.client, HEAD, ids, batch_id="ASG-1")
+            numbers = {a.detail["order_number"] for a in answers.values()}  # type: ignore[union-attr]
+            assert len(numbers) == 1
+        async with sqlite_db.sessions() as s:
+            stream = await LOG.read_stream(s, engagement_stream(ids[0]))
+        steps = [(e.envelope.type.split(".")[4], e.envelope.data) for e in stream]
+        names = [n for n, _ in steps]
+        assert names[:7] == [
+            "official_selected",
+            "eligibility_checked",
+            "agreement_drafted",
+            "agreement_accepted",
+            "agreement_accepted",
+            "proposed_to_head",
+            "order_issued",
+        ]
+        assert steps[0][1]["selection"] == "necessity"
+        assert steps[2][1]["drafted_by"] == SUPERVISOR
+        assert steps[3][1]["role"] == "supervisor" and steps[5][1]["proposed_by"] == SUPERVISOR
+
+    async def test_a_template_the_policy_does_not_allow_goes_back_to_the_supervisor(
+        self, workflow_env: WorkflowEnvironment, sqlite_db: Database
+    ) -> None:
+        env = workflow_env
+        async with engagement_worker(env, sqlite_db) as queue:
+            too_many = ScheduleSpec(
+                kind="regular_weekdays",
+                start=next_monday(await today(env)),
+                months=6,
+                weekdays=[0, 1, 2, 3, 4],
+            )
+            assignment = AssignForNecessity(
+                assignment_id="ASG-2",
+                started_by=SUPERVISOR,
+                official_ids=[OFFICIAL],
+                necessity_reason="น้ำท่วม",
+                template=AgreementTemplate(goals=GOALS, schedule=too_many),
+            )
+            await (await assign_for_necessity(env.client, assignment, queue)).result()
+            eid = assigned_engagement_id("ASG-2", OFFICIAL)
+            STARTED.setdefault(queue, []).append(eid)
+            h = env.client.get_workflow_handle(eid)
+            await h.execute_update(W.settled)
+            summary = await h.query(W.summary)
+            assert (summary.state, summary.agreement_version) == (State.DRAFTING, 0)
+        assert "agreement_changes_requested" in await events(sqlite_db, h)
 
 
 class TestRenewalAndBatch:

@@ -57,6 +57,7 @@ class World:
     grant: str
     acting: str
     acting_supervisor: str = ""
+    assignment: str = ""
     item: int = 1
 
 
@@ -85,6 +86,31 @@ OFFICIALS_CSV = (
 IMPORT = {"files": [("files", ("officials.csv", OFFICIALS_CSV.encode(), "text/csv"))]}
 POLICY = {"agency_code": "ONDE", "document": {"effective_from": "2026-01-01"}}
 ENG = "{w.engagement}"
+
+
+def assignment_body() -> dict[str, Any]:
+    start = now().date() + timedelta(days=30)
+    return {
+        "agency_code": "ONDE-DGT",
+        "official_ids": ["D0202"],
+        "necessity_reason": "โรคระบาด",
+        "goals": [
+            {
+                "goal_id": "G1",
+                "description": "รายงาน",
+                "indicator": "percent",
+                "target": "100",
+                "due": (start + timedelta(days=60)).isoformat(),
+            }
+        ],
+        "schedule": {
+            "kind": "regular_weekdays",
+            "start": start.isoformat(),
+            "months": 1,
+            "weekdays": [0],
+        },
+    }
+
 
 ROUTES: dict[tuple[str, str], Entry] = {
     # --- public ------------------------------------------------------------------------------
@@ -213,6 +239,17 @@ ROUTES: dict[tuple[str, str], Entry] = {
     ("POST", "/api/identity/acting-supervisors/{grant_id}/end"): Entry(
         frozenset({"head"}), api("/api/identity/acting-supervisors/{w.acting_supervisor}/end")
     ),
+    # Assignment for necessity in bulk (issue #19): the supervisor of ONDE-DGT and the head.
+    ("POST", "/api/assignments"): Entry(
+        frozenset({"supervisor", "head"}),
+        lambda w: {"url": "/api/assignments", "json": assignment_body()},
+    ),
+    ("GET", "/api/assignments/{assignment_id}"): Entry(
+        frozenset({"supervisor", "head"}), api("/api/assignments/{w.assignment}")
+    ),
+    ("POST", "/api/assignments/{assignment_id}/order"): Entry(
+        frozenset({"head"}), api("/api/assignments/{w.assignment}/order", json={"issue": True})
+    ),
     ("POST", "/api/identity/officials/{official_id}/deactivate"): Entry(
         frozenset({"hr"}), api("/api/identity/officials/D0103/deactivate")
     ),
@@ -314,7 +351,19 @@ async def test_role_by_route(stack: Stack, tmp_path: Path) -> None:
                 valid_to=now() + timedelta(days=3),
             ),
         )
-        world = World(r.json()["engagement_id"], grant, acting, appointed["grant_id"])
+        r2 = await client.post(
+            "/api/assignments",
+            json=assignment_body(),
+            headers={"Authorization": f"Bearer {sessions['supervisor']}"},
+        )
+        assert r2.status_code == 202, r2.text
+        world = World(
+            r.json()["engagement_id"],
+            grant,
+            acting,
+            appointed["grant_id"],
+            r2.json()["assignment_id"],
+        )
 
         async def outcome(persona: str, key: tuple[str, str], session: str | None) -> str:
             """'refused' or 'heard'"""

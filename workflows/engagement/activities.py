@@ -25,6 +25,7 @@ from workflows.engagement.models import (
     HeadQuery,
     Heads,
     OfficialRef,
+    OfficialsQuery,
     OrderNumberRequest,
     Planned,
     PlanSchedule,
@@ -132,6 +133,21 @@ class EngagementActivities:
             await s.execute(select(order_numbers.c.order_number).where(order_numbers.c.key == key))
         ).scalar()
 
+    @activity.defn(name="officials_with_open_cases")
+    async def officials_with_open_cases(self, q: OfficialsQuery) -> list[str]:
+        """Of these officials, those with an engagement not yet closed (the read model)."""
+        found: set[str] = set()
+        async with self._sessions() as s:
+            for i in range(0, len(q.official_ids), 5000):  # within every driver's bind limit
+                rows = await s.execute(
+                    select(engagements.c.official_id).where(
+                        engagements.c.official_id.in_(q.official_ids[i : i + 5000]),
+                        engagements.c.state != "closed",
+                    )
+                )
+                found.update(rows.scalars())
+        return sorted(found)
+
     @activity.defn(name="record_event")
     async def record_event(self, r: RecordEvent) -> int:
         """Append one engagement event (idempotent on its id) and update the read model."""
@@ -174,4 +190,5 @@ class EngagementActivities:
             self.plan_schedule,
             self.allocate_order_number,
             self.record_event,
+            self.officials_with_open_cases,
         ]

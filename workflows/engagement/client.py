@@ -1,4 +1,5 @@
-"""How callers (portal, CLI) drive engagements: start one, and issue one order for many."""
+"""How callers (portal, CLI) drive engagements: start one, assign many for necessity, and issue
+one order for many."""
 
 import asyncio
 import uuid
@@ -8,8 +9,18 @@ from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDReusePolicy
 
 from workflows.engagement import TASK_QUEUE
-from workflows.engagement.models import Ack, DecideOrder, StartEngagement, Summary
+from workflows.engagement.assignment import AssignmentWorkflow
+from workflows.engagement.models import (
+    Ack,
+    AssignForNecessity,
+    AssignmentSummary,
+    DecideOrder,
+    StartEngagement,
+    Summary,
+)
 from workflows.engagement.workflow import EngagementWorkflow
+
+BATCH_CONCURRENCY = 100  # decisions in flight at once: a batch of 10,000 must not flood Temporal
 
 
 async def start_engagement(
@@ -30,20 +41,45 @@ async def start_engagement(
     return handle
 
 
+def assignment_workflow_id(assignment_id: str) -> str:
+    return f"assignment-{assignment_id}"
+
+
+async def assign_for_necessity(
+    client: Client, assignment: AssignForNecessity, task_queue: str = TASK_QUEUE
+) -> WorkflowHandle[AssignmentWorkflow, AssignmentSummary]:
+    """Start the bulk assignment (its engagements start in the background, in chunks)."""
+    return await client.start_workflow(
+        AssignmentWorkflow.run,
+        assignment,
+        id=assignment_workflow_id(assignment.assignment_id),
+        task_queue=task_queue,
+        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+    )
+
+
 async def issue_batch_order(
-    client: Client, head: str, engagement_ids: Sequence[str], batch_id: str | None = None
+    client: Client,
+    head: str,
+    engagement_ids: Sequence[str],
+    batch_id: str | None = None,
+    *,
+    issue: bool = True,
+    reasons: str = "",
 ) -> dict[str, Ack | str]:
     """One order number for many engagements (e.g. a whole unit assigned for an epidemic);
     each engagement still decides in its own workflow. Returns each engagement's answer, or the
-    reason it refused."""
+    reason it refused. With `issue=False` the head refuses them all, with the reasons."""
     batch = batch_id or f"batch-{uuid.uuid4().hex[:12]}"
-    decision = DecideOrder(by=head, issue=True, batch_id=batch)
+    decision = DecideOrder(by=head, issue=issue, reasons=reasons, batch_id=batch)
+    gate = asyncio.Semaphore(BATCH_CONCURRENCY)
 
     async def one(eid: str) -> Ack | str:
         try:
-            return await client.get_workflow_handle(eid).execute_update(
-                EngagementWorkflow.decide_order, decision
-            )
+            async with gate:
+                return await client.get_workflow_handle(eid).execute_update(
+                    EngagementWorkflow.decide_order, decision
+                )
         except WorkflowUpdateFailedError as exc:
             return str(exc.cause) if exc.cause else str(exc)
 

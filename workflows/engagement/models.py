@@ -32,6 +32,14 @@ class State(StrEnum):
     CLOSED = "closed"
 
 
+class AgreementTemplate(_Model):
+    """The agreement a bulk assignment drafts for everyone it assigns (issue #19, item 5)."""
+
+    goals: list[Goal] = Field(min_length=1, max_length=20)
+    schedule: ScheduleSpec
+    work_location: Place = "residence"
+
+
 class StartEngagement(_Model):
     engagement_id: str
     official_id: str
@@ -40,6 +48,38 @@ class StartEngagement(_Model):
     necessity_reason: str | None = None
     traits: list[str] = Field(default_factory=list)
     readiness: list[str] = Field(default_factory=list)
+    # Set when a bulk assignment started it: the agreement is drafted from the template and,
+    # once both parties accept, proposed to the head by the assigner (issue #19, item 5).
+    assignment_id: str | None = None
+    template: AgreementTemplate | None = None
+
+
+class AssignForNecessity(_Model):
+    """One action assigning many officials for necessity (an epidemic, the office out of
+    reach): one engagement each, the same agreement template, one batch order later."""
+
+    assignment_id: str = Field(max_length=60)
+    started_by: str  # the assigner, proven like any start (workflows/engagement/proof.py)
+    agency_path: list[str] = Field(default_factory=list)  # of the unit assigned, top first
+    official_ids: list[str] = Field(min_length=1, max_length=100_000)
+    necessity_reason: str = Field(min_length=1, max_length=2000)
+    template: AgreementTemplate
+    done: int = 0  # officials already started by earlier runs (continue-as-new)
+    skipped: dict[str, str] = Field(default_factory=dict)  # official -> why not started
+
+
+class AssignmentSummary(_Model):
+    assignment_id: str
+    assigned_by: str
+    agency_path: list[str] = Field(default_factory=list)
+    officials: int
+    started: int
+    skipped: dict[str, str] = Field(default_factory=dict)
+    finished: bool = False
+
+
+class OfficialsQuery(_Model):
+    official_ids: list[str]
 
 
 class Select(_Model):

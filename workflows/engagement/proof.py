@@ -11,7 +11,9 @@ interceptor from `acting_as(token)`. On the worker:
   do not run on replay, and the header is part of the history, so replay reads the same subject
   without re-checking a token that has long expired;
 - a workflow start does the same with `started_by`: a start without a valid token fails at once,
-  before the engagement does anything.
+  before the engagement does anything. A child workflow (an engagement started by a bulk
+  assignment) has no token of its own: only a workflow can start a child, and the assignment
+  workflow that did was itself proven when it started.
 
 Histories recorded before this existed carry no header; replaying them keeps their payloads.
 """
@@ -149,7 +151,11 @@ class ActorProof(Interceptor):
                 start: Any = input.args[0] if input.args else None
                 token = _token(input.headers)
                 if hasattr(start, "started_by"):
-                    if token is not None and workflow.unsafe.is_replaying():
+                    if token is None and workflow.info().parent is not None:
+                        # A child workflow is started by a workflow on these workers, never by
+                        # a client; its parent was proven when it started (bulk assignment).
+                        subject = start.started_by
+                    elif token is not None and workflow.unsafe.is_replaying():
                         subject = _subject(token)
                     elif token is None and workflow.unsafe.is_replaying():
                         subject = start.started_by  # recorded before proofs existed

@@ -16,6 +16,7 @@ from services.shared.jetstream import connect
 from services.shared.runtime import ServiceContext, ServiceSpec
 from workflows.engagement import TASK_QUEUE
 from workflows.engagement.activities import EngagementActivities
+from workflows.engagement.assignment import AssignmentWorkflow
 from workflows.engagement.directory import IdentityDirectory, NatsIdentityDirectory
 from workflows.engagement.proof import ActorProof, ActorToken
 from workflows.engagement.tables import ENGAGEMENT
@@ -54,7 +55,7 @@ def build_worker(
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[EngagementWorkflow],
+        workflows=[EngagementWorkflow, AssignmentWorkflow],
         activities=activities.all(),
         interceptors=interceptors,
         **options,

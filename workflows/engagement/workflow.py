@@ -149,6 +149,8 @@ class EngagementWorkflow:
             start_to_close_timeout=IO,
         )
 
+        if start.template is not None:
+            await self._draft_from_template(start)  # before anyone may act on it (`settled`)
         self.state = State.DRAFTING
         await workflow.wait_condition(lambda: self.order_decided)
         if self.order_refused:
@@ -295,6 +297,42 @@ class EngagementWorkflow:
         )
         return self._ack(agreement_version=self.version, telework_days=len(planned.dates))
 
+    async def _draft_from_template(self, start: StartEngagement) -> None:
+        """A bulk assignment (issue #19, item 5) drafts the agreement from its template in the
+        assigner's name, who accepts for the supervisor's side when they are the first-level
+        supervisor. A template this official's policy does not allow is sent back to the
+        supervisor as a request for changes; they draft by hand."""
+        template = start.template
+        assert template is not None and self.chain is not None
+        try:
+            self._require_schedule(template.schedule, template.work_location)
+            self._require_goals(template.goals, template.schedule.start)
+        except ApplicationError as exc:
+            await self._record(
+                ev.AgreementChangesRequested,
+                agreement_version=0,
+                requested_by=start.started_by,
+                role="supervisor",
+                comment=f"the assignment's template does not fit: {exc.message}",
+            )
+            return
+        await self._draft(
+            DraftAgreement(
+                by=start.started_by,
+                goals=template.goals,
+                schedule=template.schedule,
+                work_location=template.work_location,
+            )
+        )
+        if self.chain.chain and start.started_by == self.chain.chain[0]:
+            self.accepted["supervisor"] = self.version
+            await self._record(
+                ev.AgreementAccepted,
+                agreement_version=self.version,
+                accepted_by=start.started_by,
+                role="supervisor",
+            )
+
     def _policy_record(self) -> dict[str, Any]:
         """The policy an agreement version is made under (R-POL-1)."""
         assert self.policy is not None
@@ -374,6 +412,9 @@ class EngagementWorkflow:
         )
         if self._agreed():
             self.state = State.AGREED if self.amendment is None else self.state
+            if self.start_input.assignment_id and self.amendment is None and not self.order_pending:
+                # A bulk assignment proposes each agreed engagement for its batch order.
+                await self._propose(self.start_input.started_by)
         return self._ack(agreed=self._agreed())
 
     @accept_agreement.validator
@@ -398,16 +439,19 @@ class EngagementWorkflow:
     @workflow.update
     async def propose(self, u: Propose) -> Ack:
         await self._confirm_supervisor(u.by, recheck=lambda: self._v_propose(u))
+        await self._propose(u.by)
+        return self._ack()
+
+    async def _propose(self, by: str) -> None:
         self.state = State.PROPOSED if self.amendment is None else self.state
         self.order_pending = True
         await self._record(
             ev.ProposedToHead,
             agreement_version=self.version,
-            proposed_by=u.by,
+            proposed_by=by,
             head_agency=self._agency,
             kind=self.amendment or "original",
         )
-        return self._ack()
 
     @propose.validator
     def _v_propose(self, u: Propose) -> None:

@@ -57,6 +57,14 @@ class ActingQuery(_Message):
     at: AwareDatetime | None = None
 
 
+class AssignableQuery(_Message):
+    """Whom the asker may assign for necessity (issue #19, item 5): a whole agency subtree, or a
+    list of officials."""
+
+    agency_code: str = Field(max_length=64)
+    official_ids: list[str] | None = Field(default=None, max_length=100_000)
+
+
 class DeactivateOfficial(_Message):
     official_id: str = Field(max_length=64)
 

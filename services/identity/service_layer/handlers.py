@@ -458,6 +458,48 @@ class IdentityService:
             "acting": {k: v for k, v in acting.items() if v != q.official_id},
         }
 
+    async def assignable(self, actor: Actor, q: c.AssignableQuery) -> dict[str, Any]:
+        """Of an agency subtree (or a list within it), whom the asker may assign for necessity:
+        officials in their supervisor chain, or in the chain of a supervisor they act for
+        today, who have not left and whose work may be done away from the office (R-SEL-1,
+        R-ELIG-3). Everyone else is named with the reason."""
+        async with self._sessions() as s:
+            tree = await self._authorize(s, actor, "identity.read", q.agency_code)
+            scope = await d.reports_of(s, actor.subject)
+            for away in await d.acted_for(s, actor.subject, clock.now()):
+                scope |= await d.reports_of(s, away)
+            rows = (
+                await s.execute(
+                    select(officials.c.official_id, eligibility.c.status, eligibility.c.rule)
+                    .outerjoin(eligibility, eligibility.c.official_id == officials.c.official_id)
+                    .where(officials.c.agency_code.in_(tree.subtree(q.agency_code)))
+                    .order_by(officials.c.official_id)
+                )
+            ).all()
+            left = set((await s.execute(select(departures.c.official_id))).scalars())
+        found = {r.official_id: r for r in rows}
+        wanted = q.official_ids if q.official_ids is not None else list(found)
+        assignable: list[str] = []
+        refused: dict[str, str] = {}
+        for official in dict.fromkeys(wanted):
+            r = found.get(official)
+            if r is None:
+                refused[official] = f"not an official of {q.agency_code}"
+            elif official in left:
+                refused[official] = "has left"
+            elif official not in scope:
+                refused[official] = "not in your supervisor chain"
+            elif (r.status or "may_not") == "may_not":
+                refused[official] = f"work under {r.rule or 'undetermined'} may not be done away"
+            else:
+                assignable.append(official)
+        return {
+            "agency_code": q.agency_code,
+            "agency_path": list(tree.path(q.agency_code)),
+            "assignable": assignable,
+            "refused": refused,
+        }
+
     async def acting_supervisor(self, actor: Actor, q: c.ActingQuery) -> dict[str, Any]:
         """Whether `acting_id` acts at `at` for a supervisor in the official's chain."""
         async with self._sessions() as s:
@@ -738,6 +780,7 @@ def routes(service: IdentityService) -> list[Route]:
         ("appoint_acting_supervisor", c.AppointActingSupervisor, service.appoint_acting_supervisor),
         ("end_acting_supervisor", c.EndActingSupervisor, service.end_acting_supervisor),
         ("acting_supervisor", c.ActingQuery, service.acting_supervisor),
+        ("assignable", c.AssignableQuery, service.assignable),
         ("deactivate_official", c.DeactivateOfficial, service.deactivate_official),
         ("actor_by_id", c.OfficialQuery, service.actor_by_id),
         ("publish_policy", c.PublishPolicy, service.publish_policy),

@@ -1,0 +1,111 @@
+"""Assignment for necessity in bulk through the HTTP API (issue #19 item 5, R-SEL-1, R-ORD): a
+supervisor assigns their unit in one action, those who may not be assigned are named, the
+official is told and accepts, and the acting head issues one order for the assignment."""
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.integration.test_portal_api import login
+from tests.support.stack import Stack, deciding_head
+
+pytestmark = pytest.mark.integration
+
+
+async def until(c: httpx.AsyncClient, url: str, headers: dict[str, str], done: Any) -> Any:
+    async with asyncio.timeout(120):
+        while True:
+            r = await c.get(url, headers=headers)
+            if r.status_code == 200 and done(r.json()):
+                return r.json()
+            await asyncio.sleep(0.3)
+
+
+async def test_a_unit_assigned_in_one_action_and_ordered_once(stack: Stack) -> None:
+    async with httpx.AsyncClient(base_url=stack.url, timeout=60) as c:
+        sup = await login(c, "supervisor2@onde.example.go.th")  # D0201: D0202, D0203
+        official = await login(c, "official3@onde.example.go.th")  # D0202
+        account, _ = await deciding_head(stack.env)
+        head = await login(c, f"{account}@onde.example.go.th")
+        today = await stack.to_working_morning()
+        start = today + timedelta(days=7 - today.weekday())  # next Monday
+        body = {
+            "agency_code": "ONDE-DGT",
+            "necessity_reason": "โรคระบาด",
+            "goals": [
+                {
+                    "goal_id": "G1",
+                    "description": "ทบทวนระบบงาน",
+                    "indicator": "percent",
+                    "target": "100",
+                    "due": (start + timedelta(days=90)).isoformat(),
+                }
+            ],
+            "schedule": {
+                "kind": "regular_weekdays",
+                "start": start.isoformat(),
+                "months": 2,
+                "weekdays": [0, 3],
+            },
+        }
+        r = await c.post("/api/assignments", json=body, headers=official)
+        assert r.status_code == 403  # an official assigns nobody
+        r = await c.post("/api/assignments", json={**body, "goals": []}, headers=sup)
+        assert r.status_code == 422
+        r = await c.post(
+            "/api/assignments", json=body, headers={**sup, "Idempotency-Key": "epidemic-1"}
+        )
+        assert r.status_code == 202, r.text
+        assignment = r.json()
+        assert assignment["assigned"] == 1
+        assert assignment["refused"] == {
+            "D0201": "not in your supervisor chain",
+            "D0203": "work under §3.2.1 may not be done away",
+        }
+        again = await c.post(
+            "/api/assignments", json=body, headers={**sup, "Idempotency-Key": "epidemic-1"}
+        )
+        assert again.json()["assignment_id"] == assignment["assignment_id"]
+        assert again.json()["repeated"] is True
+
+        aid = assignment["assignment_id"]
+        progress = await until(c, f"/api/assignments/{aid}", sup, lambda p: p["finished"])
+        assert progress["started"] == 1
+        assert (await c.get(f"/api/assignments/{aid}", headers=official)).status_code == 403
+
+        eid = f"{aid}-D0202"
+        summary = await until(
+            c, f"/api/engagements/{eid}", official, lambda s: s["agreement_version"] == 1
+        )
+        assert summary["state"] == "drafting" and summary["goals"][0]["goal_id"] == "G1"
+        r = await c.post(
+            f"/api/engagements/{eid}/actions/accept",
+            json={
+                "agreement_version": 1,
+                "ethics_acknowledged": True,
+                "security_acknowledged": True,
+            },
+            headers=official,
+        )
+        assert r.status_code == 200 and r.json()["state"] == "proposed", r.text
+
+        r = await c.post(f"/api/assignments/{aid}/order", json={"issue": True}, headers=sup)
+        assert r.status_code == 403
+        r = await c.post(f"/api/assignments/{aid}/order", json={"issue": True}, headers=head)
+        assert r.status_code == 200, r.text
+        decided = r.json()
+        assert decided["decided"] == 1 and decided["order_number"].startswith("ที่ ")
+        assert decided["not_decided"] == {}
+        r = await c.get(f"/api/engagements/{eid}", headers=official)
+        assert r.json()["order_number"] == decided["order_number"]
+
+        # The official was told, in Thai (R-SEL-1: selected; R-AGR-2: an agreement to accept).
+        async with asyncio.timeout(300):
+            while True:
+                box = (await c.get("/api/inbox", headers=official)).json()
+                if any(eid in str(item) or "ข้อตกลง" in item["subject"] for item in box["items"]):
+                    break
+                await asyncio.sleep(0.5)
