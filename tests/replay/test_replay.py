@@ -17,7 +17,17 @@ from workflows.engagement.models import OfficialRef, StartEngagement, Summary
 from workflows.engagement.workflow import EngagementWorkflow
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
-PATHS = {"normal_end", "ineligible", "head_refuses", "termination", "renewal", "wrong_actors"}
+# Recorded before local I/O (ordinary activities), and one after (issue #19: local activities,
+# a bulk assignment's engagement).
+PATHS = {
+    "normal_end",
+    "ineligible",
+    "head_refuses",
+    "termination",
+    "renewal",
+    "wrong_actors",
+    "bulk_assignment_local_io",
+}
 
 
 def history(path: Path) -> WorkflowHistory:

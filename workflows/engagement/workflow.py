@@ -58,6 +58,7 @@ with workflow.unsafe.imports_passed_through():
 # Thailand keeps no daylight saving: a fixed +07:00 is exact and needs no tz database.
 BANGKOK = timezone(timedelta(hours=7))
 IO = timedelta(seconds=30)
+LOCAL_IO = "local-io-v1"  # workflow.patched id: from here on, I/O steps are local activities
 
 
 def refuse(reason: str) -> ApplicationError:
@@ -102,16 +103,17 @@ class EngagementWorkflow:
         self.reported = False
         self.assessments: list[Any] = []
         self.acting_recorded: set[str] = set()  # appointments already named in the history
+        self.local_io = False  # set at the start of `run` (see `_io`)
 
     # The story ---------------------------------------------------------------------------------
 
     @workflow.run
     async def run(self, start: StartEngagement) -> Summary:
-        self.chain = await workflow.execute_activity(
-            "supervisor_chain",
-            OfficialRef(official_id=start.official_id),
-            result_type=Chain,
-            start_to_close_timeout=IO,
+        # Decided once, first thing: histories recorded before LOCAL_IO replay their
+        # ordinary activities; every new engagement uses local ones (see `_io`).
+        self.local_io = workflow.patched(LOCAL_IO)
+        self.chain = await self._io(
+            "supervisor_chain", OfficialRef(official_id=start.official_id), result_type=Chain
         )
         if start.started_by == start.official_id and start.selection == "voluntary":
             await workflow.wait_condition(lambda: self.selected)  # R-SEL-1: supervisor selects
@@ -128,11 +130,8 @@ class EngagementWorkflow:
                 readiness=start.readiness,
             )
         self.state = State.CHECKING_ELIGIBILITY
-        eligibility = await workflow.execute_activity(
-            "eligibility",
-            OfficialRef(official_id=start.official_id),
-            result_type=EligibilityResult,
-            start_to_close_timeout=IO,
+        eligibility = await self._io(
+            "eligibility", OfficialRef(official_id=start.official_id), result_type=EligibilityResult
         )
         await self._record(ev.EligibilityChecked, status=eligibility.status, rule=eligibility.rule)
         if eligibility.status == "may_not":  # R-ELIG-3: refused with the rule that refused it
@@ -142,11 +141,10 @@ class EngagementWorkflow:
                 reason=f"work under {eligibility.rule} may not be done away from the office",
             )
             return await self._close("ineligible")
-        self.policy = await workflow.execute_activity(
+        self.policy = await self._io(
             "policy_in_force",
             PolicyQuery(agency_code=self._agency, on=self._today()),
             result_type=Policy,
-            start_to_close_timeout=IO,
         )
 
         if start.template is not None:
@@ -480,7 +478,7 @@ class EngagementWorkflow:
                 self.order_refused = self.order_decided = True
             self.amendment = None
             return self._ack()
-        number = await workflow.execute_activity(
+        number = await self._io(
             "allocate_order_number",
             OrderNumberRequest(
                 head_agency=heads.agency,
@@ -488,7 +486,6 @@ class EngagementWorkflow:
                 key=u.batch_id or f"{workflow.info().workflow_id}:{self.version}",
             ),
             result_type=str,
-            start_to_close_timeout=IO,
         )
         self.order_number = number
         if kind == "renewal" or self.start_date is None:
@@ -622,9 +619,9 @@ class EngagementWorkflow:
 
     @recall.validator
     def _v_recall(self, u: Recall) -> None:
-        self._require_state(State.ORDERED, State.ACTIVE)
-        if self.withdrawal is not None:
+        if self.withdrawal is not None:  # the more telling reason, even once it has ended
             raise refuse("the permission is already withdrawn")
+        self._require_state(State.ORDERED, State.ACTIVE)
         if self.policy is None or self.policy.rule_set != "pmo-2565":
             raise refuse(
                 "a recall by the head is a rule of the PM Office regulation 2565; under the "
@@ -838,11 +835,10 @@ class EngagementWorkflow:
         chain = self.chain.chain
         if by in (chain[:1] if first_level else chain):
             return
-        term: ActingTerm = await workflow.execute_activity(
+        term: ActingTerm = await self._io(
             "acting_supervisor",
             ActingQuery(official_id=self._official, acting_id=by, at=workflow.now()),
             result_type=ActingTerm,
-            start_to_close_timeout=IO,
         )
         if term.acting_for is None or (first_level and term.level != 0):
             whom = "the first-level supervisor" if first_level else "a supervisor"
@@ -898,7 +894,7 @@ class EngagementWorkflow:
 
     async def _plan(self, u: DraftAgreement) -> Planned:
         assert self.policy is not None
-        planned: Planned = await workflow.execute_activity(
+        planned: Planned = await self._io(
             "plan_schedule",
             PlanSchedule(
                 schedule=u.schedule,
@@ -906,16 +902,28 @@ class EngagementWorkflow:
                 report_cadence_days=self.policy.report_cadence_days,
             ),
             result_type=Planned,
-            start_to_close_timeout=IO,
         )
         return planned
 
+    async def _io(self, activity: str, arg: Any, result_type: type[Any]) -> Any:
+        """Every I/O step of an engagement (identity questions, planning, order numbers,
+        events) is short and idempotent, so it runs as a local activity: in the worker's own
+        process, recorded as a marker, with no round trip through the server per step (issue
+        #19's bulk bench). A worker that dies mid-step leaves the task to another, which runs
+        the step again: events have deterministic ids and numbers are keyed, so once holds."""
+        if self.local_io:
+            return await workflow.execute_local_activity(
+                activity, arg, result_type=result_type, start_to_close_timeout=IO
+            )
+        return await workflow.execute_activity(
+            activity, arg, result_type=result_type, start_to_close_timeout=IO
+        )
+
     async def _heads(self, agency: str | None = None) -> Heads:
-        heads: Heads = await workflow.execute_activity(
+        heads: Heads = await self._io(
             "deciding_head",
             HeadQuery(agency_code=agency or self._agency, on=self._today()),
             result_type=Heads,
-            start_to_close_timeout=IO,
         )
         return heads
 
@@ -941,7 +949,7 @@ class EngagementWorkflow:
                 engagement_id=self.start_input.engagement_id, official_id=self._official, **data
             ).model_dump(mode="json")
             self.history.append(event.name)
-            await workflow.execute_activity(
+            await self._io(
                 "record_event",
                 RecordEvent(
                     engagement_id=self.start_input.engagement_id,
@@ -953,7 +961,6 @@ class EngagementWorkflow:
                     state=self.state,
                 ),
                 result_type=int,
-                start_to_close_timeout=IO,
             )
 
     async def _close(self, outcome: str) -> Summary:

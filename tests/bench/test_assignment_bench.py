@@ -1,0 +1,166 @@
+"""Assignment for necessity in bulk (issue #19 item 5): N officials (default 10,000) from one
+assignment to active — the assignment starts every engagement with the template drafted and
+the supervisor's side accepted, each official accepts (a person's step, sent 50 at a time), the
+head issues one batch order, and every engagement starts — on the Temporal dev server, against
+the same number of trivial one-activity workflows on the same server in the same run.
+"""
+
+import asyncio
+import os
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Worker
+
+from contracts.events.engagement import ScheduleSpec
+from infra.stack import free_port, start_temporal
+from services.shared.db import create_schema, make_engine, sessionmaker
+from tests.bench.conftest import report
+from tests.support.engagement import GOALS, HEAD, OFFICIAL, SUPERVISOR, directory
+from tests.support.trivial_workflow import Trivial, noop
+from workflows.engagement.assignment import assigned_engagement_id
+from workflows.engagement.client import assign_for_necessity, issue_batch_order
+from workflows.engagement.models import (
+    AcceptAgreement,
+    AgreementTemplate,
+    AssignForNecessity,
+    State,
+)
+from workflows.engagement.tables import ENGAGEMENT
+from workflows.engagement.worker import build_worker
+from workflows.engagement.workflow import EngagementWorkflow as W
+
+N = int(os.environ.get("BENCH_ASSIGNED", "10000"))
+PEOPLE = 50  # officials accepting at once
+
+
+@pytest.fixture
+async def temporal() -> AsyncIterator[Client]:
+    data = Path(tempfile.mkdtemp(prefix="temporal-bench-"))
+    port, ui = free_port(), free_port()
+    proc = start_temporal(data, port=port, ui_port=ui)
+    try:
+        yield await Client.connect(f"127.0.0.1:{port}", data_converter=pydantic_data_converter)
+    finally:
+        proc.terminate()
+        proc.wait(20)
+
+
+async def bounded(coros: list[Any], limit: int) -> list[Any]:
+    gate = asyncio.Semaphore(limit)
+
+    async def one(c: Any) -> Any:
+        async with gate:
+            return await c
+
+    return await asyncio.gather(*(one(c) for c in coros))
+
+
+@pytest.mark.bench
+async def test_assignment_of_a_whole_agency_to_active(temporal: Client, postgres_url: str) -> None:
+    client = temporal
+    schema = "bench_" + uuid.uuid4().hex[:8]
+    engine = make_engine(postgres_url, schema)
+    await create_schema(engine, [ENGAGEMENT], schema)
+    officials = [f"B{i:06d}" for i in range(N)]
+    people = directory()
+    for o in officials:
+        people.chains[o] = people.chains[OFFICIAL]
+        people.eligibilities[o] = people.eligibilities[OFFICIAL]
+    worker = build_worker(
+        client,
+        sessionmaker(engine),
+        people,
+        task_queue="bench-assignment",
+        actor_proof=None,
+        max_concurrent_activities=100,
+    )
+    trivial = Worker(client, task_queue="bench-trivial", workflows=[Trivial], activities=[noop])
+    async with worker, trivial:
+        t0 = time.perf_counter()
+        await bounded(
+            [
+                client.execute_workflow(
+                    Trivial.run, i, id=f"t-{uuid.uuid4().hex}", task_queue="bench-trivial"
+                )
+                for i in range(N)
+            ],
+            PEOPLE,
+        )
+        baseline = N / (time.perf_counter() - t0)
+
+        today = _today()
+        assignment = AssignForNecessity(
+            assignment_id=f"ASG-{uuid.uuid4().hex[:8]}",
+            started_by=SUPERVISOR,
+            official_ids=officials,
+            necessity_reason="โรคระบาด",
+            template=AgreementTemplate(
+                goals=GOALS, schedule=ScheduleSpec(kind="occasional", start=today, days=5)
+            ),
+        )
+        ids = [assigned_engagement_id(assignment.assignment_id, o) for o in officials]
+        phases: dict[str, float] = {}
+        t0 = time.perf_counter()
+        handle = await assign_for_necessity(client, assignment, "bench-assignment")
+        summary = await handle.result()
+        phases["assigned"] = time.perf_counter() - t0
+
+        async def accept(eid: str, official: str) -> None:
+            h = client.get_workflow_handle(eid)
+            await h.execute_update(W.settled)
+            await h.execute_update(
+                W.accept_agreement,
+                AcceptAgreement(
+                    by=official,
+                    agreement_version=1,
+                    ethics_acknowledged=True,
+                    security_acknowledged=True,
+                ),
+            )
+
+        await bounded([accept(e, o) for e, o in zip(ids, officials, strict=True)], PEOPLE)
+        phases["accepted"] = time.perf_counter() - t0
+        answers = await issue_batch_order(client, HEAD, ids, batch_id=assignment.assignment_id)
+
+        async def active(eid: str) -> None:
+            h = client.get_workflow_handle(eid)
+            while (await h.query(W.summary)).state != State.ACTIVE:
+                await asyncio.sleep(0.5)
+
+        await bounded([active(e) for e in ids], PEOPLE)
+        elapsed = time.perf_counter() - t0
+        phases["active"] = elapsed
+        ours = N / elapsed
+        for eid in ids:
+            await client.get_workflow_handle(eid).terminate("bench over")
+    async with engine.begin() as conn:
+        await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    await engine.dispose()
+    assert summary.started == N
+    numbers = {a.detail["order_number"] for a in answers.values()}  # type: ignore[union-attr]
+    assert len(numbers) == 1
+    report(
+        "assignment_to_active",
+        ours,
+        "engagements/s",
+        baseline,
+        engagements=N,
+        baseline_unit="trivial workflows/s",
+        seconds={k: round(v, 1) for k, v in phases.items()},
+    )
+
+
+def _today() -> date:
+    from services.shared.clock import today
+
+    return today() + timedelta(days=0)
