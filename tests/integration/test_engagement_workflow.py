@@ -600,7 +600,7 @@ class TestBulkAssignment:
             answers = await issue_batch_order(env.client, HEAD, ids, batch_id="ASG-1")
             numbers = {a.detail["order_number"] for a in answers.values()}  # type: ignore[union-attr]
             assert len(numbers) == 1
-            await keep_history(env.client.get_workflow_handle(ids[0]), "bulk_assignment_local_io")
+            await keep_history(env.client.get_workflow_handle(ids[0]), "bulk_assignment")
         async with sqlite_db.sessions() as s:
             stream = await LOG.read_stream(s, engagement_stream(ids[0]))
         steps = [(e.envelope.type.split(".")[4], e.envelope.data) for e in stream]

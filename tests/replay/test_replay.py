@@ -17,8 +17,7 @@ from workflows.engagement.models import OfficialRef, StartEngagement, Summary
 from workflows.engagement.workflow import EngagementWorkflow
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
-# Recorded before local I/O (ordinary activities), and one after (issue #19: local activities,
-# a bulk assignment's engagement).
+# One per path, and (issue #19) an engagement started by a bulk assignment.
 PATHS = {
     "normal_end",
     "ineligible",
@@ -26,7 +25,7 @@ PATHS = {
     "termination",
     "renewal",
     "wrong_actors",
-    "bulk_assignment_local_io",
+    "bulk_assignment",
 }
 
 

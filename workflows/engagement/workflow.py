@@ -58,7 +58,6 @@ with workflow.unsafe.imports_passed_through():
 # Thailand keeps no daylight saving: a fixed +07:00 is exact and needs no tz database.
 BANGKOK = timezone(timedelta(hours=7))
 IO = timedelta(seconds=30)
-LOCAL_IO = "local-io-v1"  # workflow.patched id: from here on, I/O steps are local activities
 
 
 def refuse(reason: str) -> ApplicationError:
@@ -103,15 +102,11 @@ class EngagementWorkflow:
         self.reported = False
         self.assessments: list[Any] = []
         self.acting_recorded: set[str] = set()  # appointments already named in the history
-        self.local_io = False  # set at the start of `run` (see `_io`)
 
     # The story ---------------------------------------------------------------------------------
 
     @workflow.run
     async def run(self, start: StartEngagement) -> Summary:
-        # Decided once, first thing: histories recorded before LOCAL_IO replay their
-        # ordinary activities; every new engagement uses local ones (see `_io`).
-        self.local_io = workflow.patched(LOCAL_IO)
         self.chain = await self._io(
             "supervisor_chain", OfficialRef(official_id=start.official_id), result_type=Chain
         )
@@ -907,14 +902,9 @@ class EngagementWorkflow:
 
     async def _io(self, activity: str, arg: Any, result_type: type[Any]) -> Any:
         """Every I/O step of an engagement (identity questions, planning, order numbers,
-        events) is short and idempotent, so it runs as a local activity: in the worker's own
-        process, recorded as a marker, with no round trip through the server per step (issue
-        #19's bulk bench). A worker that dies mid-step leaves the task to another, which runs
-        the step again: events have deterministic ids and numbers are keyed, so once holds."""
-        if self.local_io:
-            return await workflow.execute_local_activity(
-                activity, arg, result_type=result_type, start_to_close_timeout=IO
-            )
+        events), as an ordinary activity. Local activities were measured (issue #19's bulk
+        bench) and left: no clear gain here, and a worker killed mid-task then stalls the
+        engagement's queries and updates until the workflow task times out."""
         return await workflow.execute_activity(
             activity, arg, result_type=result_type, start_to_close_timeout=IO
         )
