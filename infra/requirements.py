@@ -72,8 +72,6 @@ SPEC: dict[str, str] = {
 
 # Requirements with no test yet, and why: each leaves this list when its test lands.
 NOT_YET: dict[str, str] = {
-    "R-EVA-3": "benefit reports: issue #18",
-    "R-TEC-1": "readiness records: issue #19 item 6",
     "R-DOC-2": "e-saraban interchange: issue #17",
 }
 

@@ -5,6 +5,7 @@ from contracts.events import (  # noqa: F401  (registers)
     audit,
     document,
     engagement,
+    evaluation,
     identity,
     meeting,
     notification,

@@ -43,7 +43,7 @@ SERVICES: tuple[Identity, ...] = (
     Identity("audit", ("audit",), "audit", ("audit",)),
     Identity("notification", ("notification",), "notification", ("notification",)),
     Identity("meetings", ("meeting",), "meetings"),
-    Identity("portal", ("support", "document")),
+    Identity("portal", ("support", "document", "evaluation")),
 )
 ADMIN = Identity("admin", admin=True)
 ALL: tuple[Identity, ...] = (*SERVICES, ADMIN)

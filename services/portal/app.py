@@ -22,7 +22,9 @@ from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, Field, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from contracts.evaluation import Mode
 from contracts.events.engagement import Goal, ScheduleSpec
+from contracts.events.evaluation import ReadinessItem
 from contracts.places import DAY_PART_NAMES, PLACE_NAMES, RULE_SET_NAMES, Place
 from contracts.selection import READINESS, TRAITS
 from services.portal.actions import IMPORT_WAIT_S, CrossSite, Portal, Refused, parse_day
@@ -506,6 +508,104 @@ def create_app(backends: Backends) -> FastAPI:
     @api.post("/inbox/{item_id}/read")
     async def read(item_id: ItemId, c: Authed) -> dict[str, Any]:
         return await portal.mark_read(c.token, item_id, c.lang)
+
+    # Evaluation inputs (issue #18): commutes, defaults, survey, readiness, lessons.
+    class Commute(BaseModel):
+        official_id: str | None = Field(default=None, max_length=64, description="Default: you")
+        km_one_way: float = Field(ge=0, le=500)
+        minutes_one_way: float = Field(ge=0, le=600)
+        mode: Mode
+        baht_one_way: float | None = Field(default=None, ge=0, le=10_000)
+
+    @api.post("/evaluation/commute", status_code=201)
+    async def record_commute(body: Commute, c: Authed) -> dict[str, Any]:
+        """Your commute (or, for HR, an official's): home–office distance, time and mode, for
+        the benefits of §12."""
+        from services.portal import evaluation
+
+        fields = body.model_dump(exclude={"official_id"})
+        return await evaluation.record_commute(
+            portal, c.actor, c.token, c.lang, body.official_id or c.actor.subject, fields
+        )
+
+    class CommuteDefaults(BaseModel):
+        agency_code: str = Field(max_length=64)
+        km_one_way: float = Field(ge=0, le=500)
+        minutes_one_way: float = Field(ge=0, le=600)
+        mode: Mode
+        baht_per_km: float = Field(ge=0, le=100)
+        emission_g_per_km: dict[Mode, float] = Field(default_factory=dict)
+
+    @api.post("/evaluation/commute-defaults", status_code=201)
+    async def commute_defaults(body: CommuteDefaults, c: Authed) -> dict[str, Any]:
+        """The agency's defaults for officials who recorded no commute (head or HR)."""
+        from services.portal import evaluation
+
+        fields = body.model_dump(exclude={"agency_code"})
+        return await evaluation.set_defaults(
+            portal, c.actor, c.token, c.lang, body.agency_code, fields
+        )
+
+    @api.get("/evaluation/survey")
+    async def survey_questions(c: Authed) -> dict[str, Any]:
+        """This year's satisfaction survey for you (officials' or supervisors' questions)."""
+        from services.portal import evaluation
+
+        respondent = (
+            "supervisor"
+            if any(g.role.value == "supervisor" for g in c.actor.grants)
+            else "official"
+        )
+        asked = evaluation.questions_for(respondent)
+        pick = 0 if c.lang == "th" else 1
+        return {
+            "respondent": respondent,
+            "scale": "1–5",
+            "questions": {q: texts[pick] for q, texts in asked.items()},
+        }
+
+    class SurveyAnswers(BaseModel):
+        fiscal_year: int = Field(ge=2533, le=2743, description="B.E., e.g. 2570")
+        answers: dict[str, int]
+
+    @api.post("/evaluation/survey", status_code=201)
+    async def answer_survey(body: SurveyAnswers, c: Authed) -> dict[str, Any]:
+        """Anonymous: the event names your agency and role, never you; once a year."""
+        from services.portal import evaluation
+
+        return await evaluation.answer_survey(
+            portal, c.actor, c.lang, body.fiscal_year, body.answers
+        )
+
+    class Readiness(BaseModel):
+        agency_code: str = Field(max_length=64)
+        items: dict[str, ReadinessItem] = Field(min_length=1)
+
+    @api.post("/evaluation/readiness", status_code=201)
+    async def record_readiness(body: Readiness, c: Authed) -> dict[str, Any]:
+        """The agency's technology readiness (§8.1), item by item with evidence and date."""
+        from services.portal import evaluation
+
+        return await evaluation.record_readiness(
+            portal, c.actor, c.token, c.lang, body.agency_code, body.items
+        )
+
+    class Lessons(BaseModel):
+        agency_code: str = Field(max_length=64)
+        fiscal_year: int = Field(ge=2533, le=2743)
+        problems: str = Field(max_length=8000)
+        lessons: str = Field(max_length=8000)
+        decision: Literal["continue", "change"]
+
+    @api.post("/evaluation/lessons", status_code=201)
+    async def record_lessons(body: Lessons, c: Authed) -> dict[str, Any]:
+        """Problems, lessons and the decision to continue or change the policy (§9.3.3)."""
+        from services.portal import evaluation
+
+        fields = body.model_dump(exclude={"agency_code"})
+        return await evaluation.record_lessons(
+            portal, c.actor, c.token, c.lang, body.agency_code, fields
+        )
 
     @api.get("/identity/eligibility")
     async def eligibility(agency: str, c: Authed) -> dict[str, Any]:

@@ -33,6 +33,8 @@ class Backends:
     secure_cookies: bool = False
     # Who signs official documents: the agency's certificate, or the demo CA in demo mode.
     document_signer: SigningIdentity | None = None
+    # The key of the satisfaction survey's one-answer-per-person hash (issue #18).
+    survey_key: bytes = b""
 
     def _service_token(self, service: str) -> str:
         if isinstance(self.service_token, str):

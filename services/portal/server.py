@@ -10,6 +10,7 @@ import uvicorn
 
 from services.portal.app import create_app
 from services.portal.deps import Backends
+from services.portal.evaluation import survey_key
 from services.portal.tables import PORTAL
 from services.shared.auth import DevIssuer, service_credentials, verifier_from_env
 from services.shared.jetstream import connect
@@ -41,6 +42,7 @@ async def backends(ctx: ServiceContext) -> Backends:
         demo_login=demo,
         document_signer=identity_from_env(ctx.settings.data_dir, demo),
         secure_cookies=os.environ.get("TELEWORK_SECURE_COOKIES") == "1",
+        survey_key=survey_key(ctx.settings.data_dir),
     )
 
 

@@ -130,6 +130,11 @@ POLICY: Mapping[str, Rule] = {
     "audit.rotate_key": _rule(ADM),
     # yearly evaluation (R-EVA-2): figures, no personal data
     "evaluation.read": _rule(H, HR, A),
+    # its inputs (issue #18): one's own commute (or HR for the agency), the agency's defaults
+    # and the head's lessons, the technology readiness checklist (IT support keeps it too)
+    "evaluation.commute": _rule(HR, own=(OF,)),
+    "evaluation.manage": _rule(H, HR),
+    "evaluation.readiness": _rule(H, HR, IT),
     # electronic meetings (R-MTG)
     "meeting.manage": _rule(S, H, HR),
     "meeting.read": _rule(S, H, HR, A),

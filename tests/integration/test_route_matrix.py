@@ -250,6 +250,58 @@ ROUTES: dict[tuple[str, str], Entry] = {
     ("POST", "/api/assignments/{assignment_id}/order"): Entry(
         frozenset({"head"}), api("/api/assignments/{w.assignment}/order", json={"issue": True})
     ),
+    # Evaluation inputs (issue #18).
+    ("POST", "/api/evaluation/commute"): Entry(
+        SIGNED_IN,  # one's own commute
+        api(
+            "/api/evaluation/commute",
+            json={"km_one_way": 12, "minutes_one_way": 40, "mode": "car_gasoline"},
+        ),
+    ),
+    ("POST", "/api/evaluation/commute-defaults"): Entry(
+        frozenset({"head", "hr"}),
+        api(
+            "/api/evaluation/commute-defaults",
+            json={
+                "agency_code": "ONDE",
+                "km_one_way": 15,
+                "minutes_one_way": 45,
+                "mode": "bus",
+                "baht_per_km": 1.5,
+            },
+        ),
+    ),
+    ("GET", "/api/evaluation/survey"): Entry(SIGNED_IN, api("/api/evaluation/survey")),
+    ("POST", "/api/evaluation/survey"): Entry(
+        SIGNED_IN,
+        api(
+            "/api/evaluation/survey",
+            json={"fiscal_year": 2570, "answers": {"S1": 4, "S2": 4, "S3": 3, "S4": 5}},
+        ),
+    ),
+    ("POST", "/api/evaluation/readiness"): Entry(
+        frozenset({"head", "hr", "it"}),
+        api(
+            "/api/evaluation/readiness",
+            json={
+                "agency_code": "ONDE",
+                "items": {"vpn": {"ready": True, "checked_on": "2026-11-02"}},
+            },
+        ),
+    ),
+    ("POST", "/api/evaluation/lessons"): Entry(
+        frozenset({"head", "hr"}),
+        api(
+            "/api/evaluation/lessons",
+            json={
+                "agency_code": "ONDE",
+                "fiscal_year": 2570,
+                "problems": "-",
+                "lessons": "-",
+                "decision": "continue",
+            },
+        ),
+    ),
     ("POST", "/api/identity/officials/{official_id}/deactivate"): Entry(
         frozenset({"hr"}), api("/api/identity/officials/D0103/deactivate")
     ),

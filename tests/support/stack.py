@@ -182,6 +182,7 @@ async def platform(env: WorkflowEnvironment, nats_url: str, tmp: Path) -> AsyncI
         demo_login=True,
         task_queue=queue,
         document_signer=demo_identity(tmp / "document-ca"),
+        survey_key=b"s" * 32,
     )
     port = free_port()
     server = uvicorn.Server(

@@ -126,3 +126,109 @@ def test_the_cli_reports_from_the_chain_to_those_who_may_see_it(
     assert main([*report, "--token", other]) == 2
     assert "forbidden" in capsys.readouterr().err
     assert main([*report[:3], "NOPE", *report[4:], "--token", head]) == 2
+
+
+def commute(official: str, km: float, minutes: float, mode: str, fare: float | None = None) -> Any:
+    data = {
+        "official_id": official,
+        "agency_code": "ONDE-DGT",
+        "km_one_way": km,
+        "minutes_one_way": minutes,
+        "mode": mode,
+        "baht_one_way": fare,
+    }
+    return ev("evaluation.commute_recorded", "ONDE-DGT", data)
+
+
+def test_benefits_of_section_12_from_commutes_and_the_agencys_defaults() -> None:
+    """R-EVA-3: D1 (5 days in 2570) drives 20 km each way by petrol car, 45 min, no fare given;
+    D2 (1 day) gave nothing and takes the ministry's defaults (bus, 10 km, 30 min, 1 baht/km,
+    the ministry's own bus factor)."""
+    defaults = {
+        "agency_code": "MDES",
+        "km_one_way": 10,
+        "minutes_one_way": 30,
+        "mode": "bus",
+        "baht_per_km": 1.0,
+        "emission_g_per_km": {"bus": 50.0},
+    }
+    events = [
+        *history(),
+        commute("D1", 20, 45, "car_gasoline"),
+        ev("evaluation.commute_defaults_set", "MDES", defaults),
+    ]
+    r = evaluate(events, "ONDE", 2570)
+    assert r.km_avoided == 5 * 40 + 1 * 20
+    assert r.hours_saved == 5 * 1.5 + 1 * 1.0
+    assert r.baht_saved == 5 * 40 * 1.0 + 1 * 20 * 1.0  # distance × the defaults' baht per km
+    assert r.co2_kg_avoided == round((5 * 40 * 171.01 + 20 * 50.0) / 1000, 1)
+    assert (r.officials_with_own_commute, r.officials_on_agency_defaults) == (1, 1)
+
+
+def test_a_fare_counts_as_given_and_a_long_commute_is_capped() -> None:
+    events = [*history(), commute("D1", 300, 240, "rail", fare=120)]
+    r = evaluate(events, "ONDE", 2570)
+    assert r.km_avoided == 5 * 160  # a 600 km round trip counts as 160
+    assert r.baht_saved == 5 * 240
+    assert r.co2_kg_avoided == 0  # rail has no published factor and none was set
+    assert r.officials_on_agency_defaults == 0  # no defaults: D2 counts nothing
+
+
+def test_survey_means_only_from_five_answers_and_readiness_gaps() -> None:
+    answer = {"survey": "telework-satisfaction", "version": 1, "fiscal_year": 2570}
+    officials = [
+        ev(
+            "evaluation.survey_answered",
+            "ONDE-DGT",
+            {**answer, "respondent": "official", "answers": {"S1": v, "S2": 4}},
+        )
+        for v in (5, 4, 4, 3, 5)
+    ]
+    supervisors = [
+        ev(
+            "evaluation.survey_answered",
+            "ONDE-DGT",
+            {**answer, "respondent": "supervisor", "answers": {"S1": 2, "S5": 4}},
+        )
+    ]
+    other_year = ev(
+        "evaluation.survey_answered",
+        "ONDE-DGT",
+        {**answer, "fiscal_year": 2569, "respondent": "official", "answers": {"S1": 1}},
+    )
+    items = {
+        "network": {"ready": True, "evidence": "1 Gbps", "checked_on": "2027-01-05"},
+        "vpn": {"ready": False, "evidence": "", "checked_on": "2027-01-05"},
+        "devices": {"ready": True, "evidence": "notebooks", "checked_on": "2027-01-06"},
+    }
+    readiness = ev(
+        "evaluation.readiness_recorded",
+        "ONDE",
+        {"agency_code": "ONDE", "version": 1, "items": items},
+    )
+    lessons = ev(
+        "evaluation.lessons_recorded",
+        "ONDE",
+        {
+            "agency_code": "ONDE",
+            "fiscal_year": 2570,
+            "problems": "VPN ช้า",
+            "lessons": "ประชุมออนไลน์ทุกเช้า",
+            "decision": "continue",
+        },
+    )
+    r = evaluate(
+        [*history(), *officials, *supervisors, other_year, readiness, lessons], "ONDE", 2570
+    )
+    assert r.satisfaction == {
+        "S1": {"mean": round((5 + 4 + 4 + 3 + 5 + 2) / 6, 2), "n": 6},
+        "S2": {"mean": 4.0, "n": 5},
+        "S5": {"mean": None, "n": 1},  # one supervisor: no figure
+    }
+    assert r.readiness["score"] == round(2 / 6, 4)
+    assert r.readiness["gaps"] == ["applications", "vpn", "secure_storage", "helpdesk"]
+    assert r.readiness["as_of"] == "2027-01-06"
+    assert (r.decision, r.problems) == ("continue", "VPN ช้า")
+    # A bureau takes its department's checklist; lessons are the department's own.
+    bureau = evaluate([*history(), readiness, lessons], "ONDE-DGT", 2570)
+    assert bureau.readiness["score"] == round(2 / 6, 4) and bureau.decision is None

@@ -3,14 +3,22 @@ from the event history alone, so an auditor can recompute it from the chain at a
 
 Pure: events in (as CloudEvent dicts, in chain order), figures out. The fiscal year is the
 government's, 1 October to 30 September, named by its B.E. year (2570 = 1 Oct 2026 – 30 Sep
-2027). Benefits (§12), the satisfaction survey and technology readiness (§8.1) need data the
-platform does not collect yet: they are reported as zero, empty or unknown, never invented.
+2027). Benefits (§12) come from the commutes officials (or HR) recorded, else the agency's
+defaults; the survey and technology readiness (§8.1) from their own events. What nobody
+recorded is reported as zero, empty or unknown, never invented.
 """
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
+
+from contracts.evaluation import (
+    EMISSION_G_PER_KM,
+    MIN_ANSWERS,
+    READINESS_ITEMS,
+    ROUND_TRIP_CAP_KM,
+)
 
 BE_OFFSET = 543
 EVENT = "th.go.telework.{context}.{name}.v1"
@@ -56,6 +64,12 @@ class Evaluation:
     co2_kg_avoided: float = 0.0
     satisfaction: dict[str, dict[str, float]] = field(default_factory=dict)
     readiness: dict[str, Any] = field(default_factory=lambda: {"score": None, "gaps": []})
+    # Beyond the issue's keys: how the benefits were reached, and the head's words (§9.3.3).
+    officials_with_own_commute: int = 0
+    officials_on_agency_defaults: int = 0
+    problems: str | None = None
+    lessons: str | None = None
+    decision: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -95,17 +109,107 @@ def subtree(events: Iterable[Mapping[str, Any]], agency: str) -> set[str]:
     return found
 
 
+def _nearest(path: Sequence[str], by_agency: Mapping[str, Any]) -> Any:
+    """What the agency or its nearest ancestor set."""
+    for code in reversed(path):
+        if code in by_agency:
+            return by_agency[code]
+    return None
+
+
+@dataclass
+class _Benefits:
+    km: float = 0.0
+    hours: float = 0.0
+    baht: float = 0.0
+    co2_kg: float = 0.0
+
+
+def _benefits(
+    days: Mapping[str, int],
+    commutes: Mapping[str, Mapping[str, Any]],
+    defaults: Mapping[str, Any] | None,
+) -> tuple[_Benefits, int, int]:
+    """§12 (R-EVA-3): each telework day saves one round trip — distance (capped), time, money
+    (the fare given, else distance × the agency's baht per km) and CO₂ (distance × the factor
+    of the mode; the agency may override the published factors)."""
+    out, own, on_defaults = _Benefits(), 0, 0
+    factors = {**EMISSION_G_PER_KM, **((defaults or {}).get("emission_g_per_km") or {})}
+    per_km = float((defaults or {}).get("baht_per_km") or 0.0)
+    for official, n in days.items():
+        commute = commutes.get(official)
+        if commute is not None:
+            own += 1
+        elif defaults is not None:
+            commute, on_defaults = defaults, on_defaults + 1
+        else:
+            continue
+        km = min(2 * float(commute["km_one_way"]), ROUND_TRIP_CAP_KM)
+        fare = commute.get("baht_one_way")
+        out.km += n * km
+        out.hours += n * 2 * float(commute["minutes_one_way"]) / 60
+        out.baht += n * (2 * float(fare) if fare is not None else km * per_km)
+        out.co2_kg += n * km * factors.get(str(commute["mode"]), 0.0) / 1000
+    return out, own, on_defaults
+
+
+def _satisfaction(answers: Sequence[Mapping[str, int]]) -> dict[str, dict[str, Any]]:
+    """Mean per question; fewer than MIN_ANSWERS answers show no mean (anonymity)."""
+    scores: dict[str, list[int]] = {}
+    for a in answers:
+        for q, v in a.items():
+            scores.setdefault(q, []).append(int(v))
+    return {
+        q: {"mean": round(sum(v) / len(v), 2) if len(v) >= MIN_ANSWERS else None, "n": len(v)}
+        for q, v in sorted(scores.items())
+    }
+
+
+def _readiness(recorded: Mapping[str, Any] | None) -> dict[str, Any]:
+    if recorded is None:
+        return {"score": None, "gaps": []}
+    items = recorded["items"]
+    ready = [i for i in READINESS_ITEMS if items.get(i, {}).get("ready")]
+    return {
+        "score": round(len(ready) / len(READINESS_ITEMS), 4),
+        "gaps": [i for i in READINESS_ITEMS if i not in ready],
+        "version": recorded.get("version"),
+        "as_of": max((str(v["checked_on"]) for v in items.values()), default=None),
+    }
+
+
 def evaluate(events: Sequence[Mapping[str, Any]], agency: str, year: int) -> Evaluation:
     be, first, last = fiscal_year(year)
     ours = subtree(events, agency)
+    path = agency_path(events, agency)
     result = Evaluation(agency, be)
+    commutes: dict[str, Mapping[str, Any]] = {}
+    defaults: dict[str, Mapping[str, Any]] = {}
+    readiness: dict[str, Mapping[str, Any]] = {}
+    answers: list[Mapping[str, int]] = []
+    lessons: Mapping[str, Any] | None = None
     status: dict[str, str] = {}
     dates: dict[str, tuple[str, list[date]]] = {}  # engagement → (official, telework dates)
     reports = on_time = assessed = achieved = missing = 0
     for e in events:
+        kind, d = e["type"], e["data"]
+        # The agency's own settings may come from an ancestor (a ministry's defaults).
+        if kind == _type("evaluation", "commute_defaults_set") and _when(e) <= last:
+            defaults[d["agency_code"]] = d
+        elif kind == _type("evaluation", "readiness_recorded") and _when(e) <= last:
+            readiness[d["agency_code"]] = d
         if e.get("agency") not in ours:
             continue
-        kind, d = e["type"], e["data"]
+        if kind == _type("evaluation", "commute_recorded") and _when(e) <= last:
+            commutes[d["official_id"]] = d
+        elif kind == _type("evaluation", "survey_answered") and d["fiscal_year"] == be:
+            answers.append(d["answers"])
+        elif (
+            kind == _type("evaluation", "lessons_recorded")
+            and d["fiscal_year"] == be
+            and d["agency_code"] == agency
+        ):
+            lessons = d
         if kind == _type("identity", "eligibility_determined") and _when(e) <= last:
             status[d["official_id"]] = d["status"]
         elif kind == _type("engagement", "order_issued"):
@@ -128,12 +232,25 @@ def evaluate(events: Sequence[Mapping[str, Any]], agency: str, year: int) -> Eva
             and first <= _day(d["day"]) <= last
         ):
             missing += 1
-    teleworking = set()
+    per_official: dict[str, int] = {}
     for official, days in dates.values():
         in_year = [x for x in days if first <= x <= last]
         if in_year:
-            teleworking.add(official)
+            per_official[official] = per_official.get(official, 0) + len(in_year)
             result.telework_days += len(in_year)
+    teleworking = set(per_official)
+    saved, result.officials_with_own_commute, result.officials_on_agency_defaults = _benefits(
+        per_official, commutes, _nearest(path, defaults)
+    )
+    result.km_avoided = round(saved.km, 1)
+    result.hours_saved = round(saved.hours, 1)
+    result.baht_saved = round(saved.baht, 2)
+    result.co2_kg_avoided = round(saved.co2_kg, 1)
+    result.satisfaction = _satisfaction(answers)
+    result.readiness = _readiness(_nearest(path, readiness))
+    if lessons is not None:
+        result.problems, result.lessons = lessons["problems"], lessons["lessons"]
+        result.decision = lessons["decision"]
     result.eligible_officials = sum(1 for s in status.values() if s in ("may", "partly"))
     result.teleworking_officials = len(teleworking)
     result.participation_rate = min(

@@ -458,6 +458,12 @@ class IdentityService:
             "acting": {k: v for k, v in acting.items() if v != q.official_id},
         }
 
+    async def agency_path(self, actor: Actor, q: c.AgencyQuery) -> dict[str, Any]:
+        """An agency's place in the tree (root ministry first), for authorizing about it."""
+        async with self._sessions() as s:
+            tree = await self._authorize(s, actor, "identity.query", q.agency_code)
+        return {"agency_code": q.agency_code, "agency_path": list(tree.path(q.agency_code))}
+
     async def assignable(self, actor: Actor, q: c.AssignableQuery) -> dict[str, Any]:
         """Of an agency subtree (or a list within it), whom the asker may assign for necessity:
         officials in their supervisor chain, or in the chain of a supervisor they act for
@@ -781,6 +787,7 @@ def routes(service: IdentityService) -> list[Route]:
         ("end_acting_supervisor", c.EndActingSupervisor, service.end_acting_supervisor),
         ("acting_supervisor", c.ActingQuery, service.acting_supervisor),
         ("assignable", c.AssignableQuery, service.assignable),
+        ("agency_path", c.AgencyQuery, service.agency_path),
         ("deactivate_official", c.DeactivateOfficial, service.deactivate_official),
         ("actor_by_id", c.OfficialQuery, service.actor_by_id),
         ("publish_policy", c.PublishPolicy, service.publish_policy),
