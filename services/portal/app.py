@@ -607,6 +607,47 @@ def create_app(backends: Backends) -> FastAPI:
             portal, c.actor, c.token, c.lang, body.agency_code, fields
         )
 
+    @api.get("/evaluation/report")
+    async def evaluation_report(
+        agency: str, fiscal_year: int, c: Authed, roll_up: bool = False
+    ) -> dict[str, Any]:
+        """The yearly evaluation from the audit chain (head, HR, auditors): JSON with the
+        issue's keys, plus by month and by division; rolled up, each direct sub-agency too."""
+        return await portal.ask_as(
+            c.token,
+            "audit",
+            "evaluation",
+            {"agency_code": agency, "fiscal_year": fiscal_year, "roll_up": roll_up},
+            c.lang,
+            timeout=120.0,
+        )
+
+    @api.get(
+        "/evaluation/report.pdf",
+        response_class=Response,
+        responses={200: {"content": {"application/pdf": {}}}},
+    )
+    async def evaluation_pdf(
+        agency: str, fiscal_year: int, c: Authed, roll_up: bool = False
+    ) -> Response:
+        from services.documents.adapters.evaluation_pdf import render_evaluation
+
+        found = await portal.ask_as(
+            c.token,
+            "audit",
+            "evaluation",
+            {"agency_code": agency, "fiscal_year": fiscal_year, "roll_up": roll_up},
+            c.lang,
+            timeout=120.0,
+        )
+        return Response(
+            render_evaluation(found["reports"]),
+            media_type="application/pdf",
+            headers={
+                "Content-Disposition": f'inline; filename="evaluation-{agency}-{fiscal_year}.pdf"'
+            },
+        )
+
     @api.get("/identity/eligibility")
     async def eligibility(agency: str, c: Authed) -> dict[str, Any]:
         return await portal.ask_as(
@@ -783,6 +824,63 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
             error_status=flash[1:].partition("|")[0] if flash and flash.startswith("!") else None,
             csrf=c.session.csrf if c.session is not None else "",
             **extras,
+        )
+
+    @app.get("/ui/evaluation", include_in_schema=False)
+    async def ui_evaluation(request: Request) -> Response:
+        """The yearly evaluation page (issue #18): figures, survey, readiness, and two charts
+        drawn as SVG by the server (no script, no CDN), each with its table."""
+        from services.documents.domain import evaluation_report as er
+
+        c = await caller(request)
+        q = request.query_params
+        own = next((g.agency for g in c.actor.grants if g.role.value != "service"), "")
+        agency = (q.get("agency") or own)[:64]
+        today_ = date.today()
+        year_default = today_.year + 543 + (1 if today_.month >= 10 else 0)
+        try:
+            year = int(q.get("fiscal_year") or year_default)
+        except ValueError:
+            raise Refused(422, "ปีงบประมาณไม่ถูกต้อง / fiscal_year must be a year") from None
+        roll = q.get("roll_up") == "1"
+        found = await portal.ask_as(
+            c.token,
+            "audit",
+            "evaluation",
+            {"agency_code": agency, "fiscal_year": year, "roll_up": roll},
+            c.lang,
+            timeout=120.0,
+        )
+        lang = lang_of(request)
+        reports = found["reports"]
+        charts = [
+            [
+                {
+                    "title": t("by_month", lang),
+                    "bars": er.bars(r["by_month"], lambda k: er.month_label(k, lang)),
+                },
+                {
+                    "title": t("by_division", lang),
+                    "bars": er.bars({k: v["telework_days"] for k, v in r["by_division"].items()}),
+                },
+            ]
+            for r in reports
+        ]
+        return page(
+            request,
+            "evaluation.html",
+            me=c.actor,
+            csrf=c.session.csrf if c.session is not None else "",
+            agency=agency,
+            fiscal_year=year,
+            roll_up=roll,
+            reports=reports,
+            titles=[er.title(r, lang) for r in reports],
+            charts=charts,
+            figures=er.FIGURES,
+            shown=er.shown,
+            question_text=er.question_text,
+            readiness_text=er.readiness_text,
         )
 
     @app.post("/ui/batch", include_in_schema=False)

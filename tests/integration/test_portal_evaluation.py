@@ -104,6 +104,25 @@ async def test_inputs_reach_the_chain_and_the_yearly_figures(stack: Stack) -> No
     assert "D0102" not in json.dumps(answered) and "official_id" not in answered["data"]
     assert kinds.count("commute_recorded") == 2
 
+    async with httpx.AsyncClient(base_url=stack.url, timeout=60) as c:
+        official = await login(c, "official1@onde.example.go.th")
+        auditor = await login(c, "auditor@onde.example.go.th")
+        query = {"agency": "ONDE", "fiscal_year": year}
+        r = await c.get("/api/evaluation/report", params=query, headers=official)
+        assert r.status_code == 403
+        r = await c.get(
+            "/api/evaluation/report", params={**query, "roll_up": True}, headers=auditor
+        )
+        assert r.status_code == 200, r.text
+        reports = r.json()["reports"]
+        assert reports[0]["agency"] == "ONDE" and len(reports) > 1  # and its bureaus
+        assert reports[0]["readiness"]["score"] == round(1 / 6, 4)
+        pdf = await c.get("/api/evaluation/report.pdf", params=query, headers=auditor)
+        assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+        page = await c.get("/ui/evaluation", params=query, headers=auditor)
+        assert page.status_code == 200 and "<svg" in page.text and "<table>" in page.text
+        assert "ความพร้อมด้านเทคโนโลยี" in page.text
+
     result = evaluate(events, "ONDE", fiscal_year(year)[0])
     assert result.satisfaction["S1"] == {"mean": None, "n": 1}  # one answer shows no figure
     assert result.readiness["score"] == round(1 / 6, 4)

@@ -302,6 +302,19 @@ ROUTES: dict[tuple[str, str], Entry] = {
             },
         ),
     ),
+    ("GET", "/api/evaluation/report"): Entry(
+        frozenset({"head", "hr", "auditor"}),
+        api("/api/evaluation/report", params={"agency": "ONDE", "fiscal_year": 2570}),
+    ),
+    ("GET", "/api/evaluation/report.pdf"): Entry(
+        frozenset({"head", "hr", "auditor"}),
+        api("/api/evaluation/report.pdf", params={"agency": "ONDE", "fiscal_year": 2570}),
+    ),
+    ("GET", "/ui/evaluation"): Entry(
+        frozenset({"head", "hr", "auditor"}),
+        api("/ui/evaluation", params={"agency": "ONDE", "fiscal_year": "2570"}),
+        page=True,
+    ),
     ("POST", "/api/identity/officials/{official_id}/deactivate"): Entry(
         frozenset({"hr"}), api("/api/identity/officials/D0103/deactivate")
     ),

@@ -4,7 +4,7 @@ government, an agency with its sub-agencies, and rates that are fractions in [0,
 from datetime import date, timedelta
 from typing import Any
 
-from services.audit.domain.evaluation import evaluate, fiscal_year
+from services.audit.domain.evaluation import evaluate, fiscal_year, roll_up
 
 T = "th.go.telework.{}.v1"
 
@@ -126,6 +126,16 @@ def test_the_cli_reports_from_the_chain_to_those_who_may_see_it(
     assert main([*report, "--token", other]) == 2
     assert "forbidden" in capsys.readouterr().err
     assert main([*report[:3], "NOPE", *report[4:], "--token", head]) == 2
+    capsys.readouterr()
+    # A ministry sees its departments side by side; the PDF needs a file to go to.
+    minister = issuer.issue(Actor("M1", (Grant(Role.HEAD_OF_AGENCY, "MDES"),)))
+    rolled = ["evaluation", "report", "--agency", "MDES", "--fiscal-year", "2570", "--roll-up"]
+    assert main([*rolled, "--token", minister]) == 0
+    assert [r["agency"] for r in json.loads(capsys.readouterr().out)] == ["MDES", "DEPA", "ONDE"]
+    assert main([*rolled, "--token", minister, "--format", "pdf"]) == 2
+    out = tmp_path / "evaluation.pdf"
+    assert main([*rolled, "--token", minister, "--format", "pdf", "--out", str(out)]) == 0
+    assert out.read_bytes().startswith(b"%PDF")
 
 
 def commute(official: str, km: float, minutes: float, mode: str, fare: float | None = None) -> Any:
@@ -232,3 +242,16 @@ def test_survey_means_only_from_five_answers_and_readiness_gaps() -> None:
     # A bureau takes its department's checklist; lessons are the department's own.
     bureau = evaluate([*history(), readiness, lessons], "ONDE-DGT", 2570)
     assert bureau.readiness["score"] == round(2 / 6, 4) and bureau.decision is None
+
+
+def test_figures_by_month_and_division_and_a_ministry_rolled_up() -> None:
+    r = evaluate(history(), "MDES", 2570)
+    assert r.by_division == {
+        "DEPA": {"telework_days": 1, "teleworking_officials": 1},
+        "ONDE": {"telework_days": 6, "teleworking_officials": 2},
+    }
+    assert r.by_month == {"2026-10": 4, "2026-11": 1, "2027-01": 2}
+    assert sum(r.by_month.values()) == r.telework_days
+    rows = roll_up(history(), "MDES", 2570)
+    assert [x.agency for x in rows] == ["MDES", "DEPA", "ONDE"]
+    assert [x.telework_days for x in rows] == [7, 1, 6]

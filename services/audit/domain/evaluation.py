@@ -70,6 +70,10 @@ class Evaluation:
     problems: str | None = None
     lessons: str | None = None
     decision: str | None = None
+    # For the charts (R-EVA-3): telework days by month (YYYY-MM) and by division (the agency's
+    # own units: each direct sub-agency with everything below it, and the agency itself).
+    by_month: dict[str, int] = field(default_factory=dict)
+    by_division: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -107,6 +111,28 @@ def subtree(events: Iterable[Mapping[str, Any]], agency: str) -> set[str]:
                 found.add(child)
                 todo.append(child)
     return found
+
+
+def _divisions(events: Sequence[Mapping[str, Any]], agency: str) -> dict[str, str]:
+    """Each agency below `agency` → the direct sub-agency it lies under (its division)."""
+    parents = agency_parents(events)
+    out: dict[str, str] = {agency: agency}
+    for code in parents:
+        node: str | None = code
+        seen: list[str] = []
+        while node is not None and node not in seen:
+            if parents.get(node) == agency:
+                out[code] = node
+                break
+            seen.append(node)
+            node = parents.get(node)
+    return out
+
+
+def roll_up(events: Sequence[Mapping[str, Any]], agency: str, year: int) -> list[Evaluation]:
+    """A ministry (or any agency) and each of its direct sub-agencies, side by side."""
+    children = sorted(c for c, p in agency_parents(events).items() if p == agency)
+    return [evaluate(events, agency, year), *(evaluate(events, c, year) for c in children)]
 
 
 def _nearest(path: Sequence[str], by_agency: Mapping[str, Any]) -> Any:
@@ -190,6 +216,7 @@ def evaluate(events: Sequence[Mapping[str, Any]], agency: str, year: int) -> Eva
     lessons: Mapping[str, Any] | None = None
     status: dict[str, str] = {}
     dates: dict[str, tuple[str, list[date]]] = {}  # engagement → (official, telework dates)
+    where: dict[str, str] = {}  # engagement → the agency it belongs to
     reports = on_time = assessed = achieved = missing = 0
     for e in events:
         kind, d = e["type"], e["data"]
@@ -215,6 +242,7 @@ def evaluate(events: Sequence[Mapping[str, Any]], agency: str, year: int) -> Eva
         elif kind == _type("engagement", "order_issued"):
             # A revision or renewal replaces the dates of the order before it.
             dates[d["engagement_id"]] = (d["official_id"], [_day(x) for x in d["telework_dates"]])
+            where[d["engagement_id"]] = str(e.get("agency"))
         elif kind == _type("engagement", "permission_withdrawn") and d["engagement_id"] in dates:
             official, days = dates[d["engagement_id"]]
             cut = _day(d["effective_date"])
@@ -233,11 +261,24 @@ def evaluate(events: Sequence[Mapping[str, Any]], agency: str, year: int) -> Eva
         ):
             missing += 1
     per_official: dict[str, int] = {}
-    for official, days in dates.values():
+    division_of = _divisions(events, agency)
+    division_people: dict[str, set[str]] = {}
+    for engagement, (official, days) in dates.items():
         in_year = [x for x in days if first <= x <= last]
         if in_year:
             per_official[official] = per_official.get(official, 0) + len(in_year)
             result.telework_days += len(in_year)
+            division = division_of.get(where.get(engagement, ""), agency)
+            row = result.by_division.setdefault(division, {"telework_days": 0})
+            row["telework_days"] += len(in_year)
+            division_people.setdefault(division, set()).add(official)
+            for x in in_year:
+                month = f"{x.year:04d}-{x.month:02d}"
+                result.by_month[month] = result.by_month.get(month, 0) + 1
+    for division, people in division_people.items():
+        result.by_division[division]["teleworking_officials"] = len(people)
+    result.by_month = dict(sorted(result.by_month.items()))
+    result.by_division = dict(sorted(result.by_division.items()))
     teleworking = set(per_official)
     saved, result.officials_with_own_commute, result.officials_on_agency_defaults = _benefits(
         per_official, commutes, _nearest(path, defaults)

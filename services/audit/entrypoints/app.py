@@ -8,7 +8,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from faststream.nats import NatsBroker
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -107,6 +107,17 @@ class History(BaseModel):
     official_id: str | None = None
 
 
+class EvaluationQuery(BaseModel):
+    agency_code: str = Field(max_length=64)
+    fiscal_year: int
+    roll_up: bool = False
+
+
+def valid_year(year: int) -> bool:
+    """A B.E. year (2533–2743) or a C.E. one (1990–2200)."""
+    return 1990 <= year <= 2200 or 2533 <= year <= 2743
+
+
 def wire(
     broker: NatsBroker, sessions: Any, public: Ed25519PublicKey, verifier: TokenVerifier
 ) -> None:
@@ -140,8 +151,31 @@ def wire(
         ]
         return {"events": events[:1000]}
 
+    async def evaluation(actor: Actor, q: EvaluationQuery) -> dict[str, Any]:
+        """The yearly evaluation (R-EVA-2, issue #18) for the portal's report page."""
+        from services.audit.service_layer import evaluation as ev
+
+        if not valid_year(q.fiscal_year):
+            raise invalid(f"fiscal_year {q.fiscal_year}: a B.E. (2570) or C.E. (2027) year")
+        try:
+            rows = ev.report(
+                await ev.chain_events(sessions), actor, q.agency_code, q.fiscal_year, q.roll_up
+            )
+        except ev.UnknownAgency as exc:
+            raise invalid(str(exc)) from None
+        except ev.NotAllowed as exc:
+            raise forbidden(str(exc)) from None
+        return {"reports": [r.as_dict() for r in rows]}
+
     rpc.register_routes(
-        broker, NAME, verifier, [("status", Status, status), ("history", History, history)]
+        broker,
+        NAME,
+        verifier,
+        [
+            ("status", Status, status),
+            ("history", History, history),
+            ("evaluation", EvaluationQuery, evaluation),
+        ],
     )
 
 

@@ -1,6 +1,7 @@
-"""`telework evaluation report --agency ONDE --fiscal-year 2570 --format json|csv` (R-EVA-2,
-issue #18): the yearly evaluation of an agency and its sub-agencies, computed from the audit
-chain. For the head of agency, HR and auditors of that agency (a verified token)."""
+"""`telework evaluation report --agency ONDE --fiscal-year 2570 --format json|csv|pdf
+[--roll-up]` (R-EVA-2, issue #18): the yearly evaluation of an agency and its sub-agencies,
+computed from the audit chain. For the head of agency, HR and auditors of that agency (a
+verified token)."""
 
 import argparse
 import asyncio
@@ -14,52 +15,62 @@ from services.shared.usage import UsageError
 
 
 async def _events() -> list[dict[str, Any]]:
-    from sqlalchemy import select
-
-    from services.audit.adapters.tables import chain
     from services.audit.entrypoints.cli import _context
+    from services.audit.service_layer.evaluation import chain_events
 
     ctx = await _context()
     try:
-        async with ctx.sessions() as s:
-            rows = (await s.execute(select(chain.c.canonical).order_by(chain.c.position))).scalars()
-            return [json.loads(bytes(r)) for r in rows]
+        return await chain_events(ctx.sessions)
     finally:
         await ctx.engine.dispose()
 
 
+def _flat(result: dict[str, Any]) -> dict[str, Any]:
+    return {
+        k: (json.dumps(v, ensure_ascii=False) if isinstance(v, dict) else v)
+        for k, v in result.items()
+    }
+
+
 def _report(args: argparse.Namespace) -> int:
-    from services.audit.domain.evaluation import agency_parents, agency_path, evaluate
+    from services.audit.entrypoints.app import valid_year
+    from services.audit.service_layer import evaluation as ev
     from services.shared.auth import AuthError, verifier_from_env
-    from services.shared.authz import Resource, can
     from services.shared.settings import Settings
 
-    if not 1990 <= args.fiscal_year <= 2200 and not 2533 <= args.fiscal_year <= 2743:
+    if not valid_year(args.fiscal_year):
         raise UsageError(f"--fiscal-year {args.fiscal_year}: a B.E. (2570) or C.E. (2027) year")
+    if args.format == "pdf" and not args.out:
+        raise UsageError("--format pdf needs --out FILE.pdf")
     token = args.token or os.environ.get("TELEWORK_TOKEN", "")
     try:
         actor = verifier_from_env(Settings.from_env("audit").data_dir).verify(token)
     except AuthError as exc:
         raise UsageError(f"token refused: {exc}") from None
     events = asyncio.run(_events())
-    if args.agency not in agency_parents(events):
-        raise UsageError(f"no agency {args.agency} in the history")
-    path = agency_path(events, args.agency)
-    decision = can(actor, "evaluation.read", Resource("agency", path))
-    if not decision:
-        raise UsageError(f"forbidden: {decision.reason}")
-    result = evaluate(events, args.agency, args.fiscal_year).as_dict()
-    if args.format == "json":
-        print(json.dumps(result, ensure_ascii=False, indent=2))
+    try:
+        rows = [
+            r.as_dict()
+            for r in ev.report(events, actor, args.agency, args.fiscal_year, args.roll_up)
+        ]
+    except ev.UnknownAgency as exc:
+        raise UsageError(str(exc)) from None
+    except ev.NotAllowed as exc:
+        raise UsageError(f"forbidden: {exc}") from None
+    if args.format == "pdf":
+        from services.documents.adapters.evaluation_pdf import render_evaluation
+
+        with open(args.out, "wb") as f:
+            f.write(render_evaluation(rows))
+        print(args.out)
+    elif args.format == "json":
+        print(json.dumps(rows if args.roll_up else rows[0], ensure_ascii=False, indent=2))
     else:
         out = io.StringIO()
         writer = csv.writer(out)
-        flat = {
-            k: (json.dumps(v, ensure_ascii=False) if isinstance(v, dict) else v)
-            for k, v in result.items()
-        }
-        writer.writerow(flat.keys())
-        writer.writerow(flat.values())
+        writer.writerow(_flat(rows[0]).keys())
+        for row in rows:
+            writer.writerow(_flat(row).values())
         print(out.getvalue(), end="")
     return 0
 
@@ -70,6 +81,12 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None
     q = e.add_parser("report", help="an agency's figures for a fiscal year (1 Oct – 30 Sep)")
     q.add_argument("--agency", required=True)
     q.add_argument("--fiscal-year", type=int, required=True, help="B.E. (2570) or C.E. (2027)")
-    q.add_argument("--format", choices=["json", "csv"], default="json")
+    q.add_argument("--format", choices=["json", "csv", "pdf"], default="json")
+    q.add_argument("--out", help="the PDF file to write (--format pdf)")
+    q.add_argument(
+        "--roll-up",
+        action="store_true",
+        help="the agency and each of its direct sub-agencies side by side (a ministry's view)",
+    )
     q.add_argument("--token", help="head, HR or auditor token (default $TELEWORK_TOKEN)")
     q.set_defaults(func=_report)

@@ -1,0 +1,44 @@
+"""The yearly evaluation asked of the audit service (CLI and the portal's report page): the
+chain read once, the figures computed by the pure domain module, for those who may read them."""
+
+import json
+from typing import Any
+
+from sqlalchemy import select
+
+from services.audit.adapters.tables import chain
+from services.audit.domain.evaluation import (
+    Evaluation,
+    agency_parents,
+    agency_path,
+    evaluate,
+    roll_up,
+)
+from services.shared.authz import Actor, Resource, can
+
+
+class UnknownAgency(LookupError):
+    pass
+
+
+class NotAllowed(PermissionError):
+    pass
+
+
+async def chain_events(sessions: Any) -> list[dict[str, Any]]:
+    async with sessions() as s:
+        rows = (await s.execute(select(chain.c.canonical).order_by(chain.c.position))).scalars()
+        return [json.loads(bytes(r)) for r in rows]
+
+
+def report(
+    events: list[dict[str, Any]], actor: Actor, agency: str, year: int, rolled_up: bool = False
+) -> list[Evaluation]:
+    """The agency's figures (and, rolled up, each direct sub-agency's beside them) for the
+    head, HR and auditors over it (`evaluation.read`)."""
+    if agency not in agency_parents(events):
+        raise UnknownAgency(f"no agency {agency} in the history")
+    decision = can(actor, "evaluation.read", Resource("agency", agency_path(events, agency)))
+    if not decision:
+        raise NotAllowed(decision.reason)
+    return roll_up(events, agency, year) if rolled_up else [evaluate(events, agency, year)]
