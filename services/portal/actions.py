@@ -92,6 +92,9 @@ def temporal_refusal(exc: RPCError) -> Refused:
     """What Temporal's answer means for the user."""
     if exc.status in (RPCStatusCode.NOT_FOUND,):
         return Refused(404, f"ไม่พบเรื่อง / no such engagement: {exc.message}")
+    if "Workflow Task in failed state" in exc.message:
+        # The worker is behind (a task timed out) or restarting: nothing wrong with the request.
+        return backend_away("งานเรื่อง (engagement)")
     if exc.status in (RPCStatusCode.INVALID_ARGUMENT, RPCStatusCode.FAILED_PRECONDITION):
         return Refused(409, exc.message)
     return backend_away("งานเรื่อง (engagement)")

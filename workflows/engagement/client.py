@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDReusePolicy
+from temporalio.service import RPCError
 
 from workflows.engagement import TASK_QUEUE
 from workflows.engagement.assignment import AssignmentWorkflow
@@ -21,6 +22,7 @@ from workflows.engagement.models import (
 from workflows.engagement.workflow import EngagementWorkflow
 
 BATCH_CONCURRENCY = 100  # decisions in flight at once: a batch of 10,000 must not flood Temporal
+NOT_READY_TRIES = 60  # about a minute for a busy worker to catch up with one engagement
 
 
 async def start_engagement(
@@ -75,13 +77,21 @@ async def issue_batch_order(
     gate = asyncio.Semaphore(BATCH_CONCURRENCY)
 
     async def one(eid: str) -> Ack | str:
-        try:
-            async with gate:
-                return await client.get_workflow_handle(eid).execute_update(
-                    EngagementWorkflow.decide_order, decision
-                )
-        except WorkflowUpdateFailedError as exc:
-            return str(exc.cause) if exc.cause else str(exc)
+        for _ in range(NOT_READY_TRIES):
+            try:
+                async with gate:
+                    return await client.get_workflow_handle(eid).execute_update(
+                        EngagementWorkflow.decide_order, decision
+                    )
+            except WorkflowUpdateFailedError as exc:
+                return str(exc.cause) if exc.cause else str(exc)
+            except RPCError as exc:
+                # A task of that engagement timed out on a busy worker: the server takes the
+                # decision once the worker has caught up (the batch number is keyed).
+                if "Workflow Task in failed state" not in exc.message:
+                    raise
+                await asyncio.sleep(1)
+        return "the engagement's worker did not catch up; decide it again"
 
     answers = await asyncio.gather(*(one(e) for e in engagement_ids))
     return dict(zip(engagement_ids, answers, strict=True))

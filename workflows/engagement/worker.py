@@ -2,6 +2,7 @@
 activities, plus the engagement service's own outbox relay."""
 
 import logging
+import os
 from typing import Any
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -23,6 +24,7 @@ from workflows.engagement.tables import ENGAGEMENT
 from workflows.engagement.workflow import EngagementWorkflow
 
 log = logging.getLogger(__name__)
+WORKFLOW_TASKS = int(os.environ.get("TELEWORK_WORKFLOW_TASKS", "20"))
 
 
 async def temporal_client(address: str, namespace: str = "default") -> Client:
@@ -52,6 +54,10 @@ def build_worker(
     interceptors: list[Any] = [TracingInterceptor()]
     if actor_proof is not None:
         interceptors.append(ActorProof(actor_proof))
+    # A Python worker runs one workflow task at a time; tasks pulled beyond what it can run
+    # in 10 s time out and fail updates ("Workflow Task in failed state") when a whole agency
+    # is assigned at once. Left on the server, they only wait (issue #19 bulk bench).
+    options.setdefault("max_concurrent_workflow_tasks", WORKFLOW_TASKS)
     return Worker(
         client,
         task_queue=task_queue,

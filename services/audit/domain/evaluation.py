@@ -35,6 +35,35 @@ def _type(context: str, name: str) -> str:
     return EVENT.format(context=context, name=name)
 
 
+# The event types the evaluation reads (the rest of the chain is not even parsed).
+ATTENDANCE_ATTENDANCE_FLAGGED = _type("attendance", "attendance_flagged")
+ENGAGEMENT_GOALS_ASSESSED = _type("engagement", "goals_assessed")
+ENGAGEMENT_ORDER_ISSUED = _type("engagement", "order_issued")
+ENGAGEMENT_PERMISSION_WITHDRAWN = _type("engagement", "permission_withdrawn")
+ENGAGEMENT_PROGRESS_REPORT_SUBMITTED = _type("engagement", "progress_report_submitted")
+EVALUATION_COMMUTE_DEFAULTS_SET = _type("evaluation", "commute_defaults_set")
+EVALUATION_COMMUTE_RECORDED = _type("evaluation", "commute_recorded")
+EVALUATION_LESSONS_RECORDED = _type("evaluation", "lessons_recorded")
+EVALUATION_READINESS_RECORDED = _type("evaluation", "readiness_recorded")
+EVALUATION_SURVEY_ANSWERED = _type("evaluation", "survey_answered")
+IDENTITY_AGENCY_REGISTERED = _type("identity", "agency_registered")
+IDENTITY_ELIGIBILITY_DETERMINED = _type("identity", "eligibility_determined")
+TYPES = (
+    ATTENDANCE_ATTENDANCE_FLAGGED,
+    ENGAGEMENT_GOALS_ASSESSED,
+    ENGAGEMENT_ORDER_ISSUED,
+    ENGAGEMENT_PERMISSION_WITHDRAWN,
+    ENGAGEMENT_PROGRESS_REPORT_SUBMITTED,
+    EVALUATION_COMMUTE_DEFAULTS_SET,
+    EVALUATION_COMMUTE_RECORDED,
+    EVALUATION_LESSONS_RECORDED,
+    EVALUATION_READINESS_RECORDED,
+    EVALUATION_SURVEY_ANSWERED,
+    IDENTITY_AGENCY_REGISTERED,
+    IDENTITY_ELIGIBILITY_DETERMINED,
+)
+
+
 def _day(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
@@ -84,7 +113,7 @@ def agency_parents(events: Iterable[Mapping[str, Any]]) -> dict[str, str | None]
     return {
         e["data"]["agency_code"]: e["data"].get("parent_code")
         for e in events
-        if e["type"] == _type("identity", "agency_registered")
+        if e["type"] == IDENTITY_AGENCY_REGISTERED
     }
 
 
@@ -215,47 +244,50 @@ def evaluate(events: Sequence[Mapping[str, Any]], agency: str, year: int) -> Eva
     answers: list[Mapping[str, int]] = []
     lessons: Mapping[str, Any] | None = None
     status: dict[str, str] = {}
-    dates: dict[str, tuple[str, list[date]]] = {}  # engagement → (official, telework dates)
+    # engagement → (official, telework dates as ISO strings: compared and cut as text, since
+    # two million date objects cost more than the rest of the report)
+    dates: dict[str, tuple[str, list[str]]] = {}
+    first_s, last_s = first.isoformat(), last.isoformat()
     where: dict[str, str] = {}  # engagement → the agency it belongs to
     reports = on_time = assessed = achieved = missing = 0
     for e in events:
         kind, d = e["type"], e["data"]
         # The agency's own settings may come from an ancestor (a ministry's defaults).
-        if kind == _type("evaluation", "commute_defaults_set") and _when(e) <= last:
+        if kind == EVALUATION_COMMUTE_DEFAULTS_SET and _when(e) <= last:
             defaults[d["agency_code"]] = d
-        elif kind == _type("evaluation", "readiness_recorded") and _when(e) <= last:
+        elif kind == EVALUATION_READINESS_RECORDED and _when(e) <= last:
             readiness[d["agency_code"]] = d
         if e.get("agency") not in ours:
             continue
-        if kind == _type("evaluation", "commute_recorded") and _when(e) <= last:
+        if kind == EVALUATION_COMMUTE_RECORDED and _when(e) <= last:
             commutes[d["official_id"]] = d
-        elif kind == _type("evaluation", "survey_answered") and d["fiscal_year"] == be:
+        elif kind == EVALUATION_SURVEY_ANSWERED and d["fiscal_year"] == be:
             answers.append(d["answers"])
         elif (
-            kind == _type("evaluation", "lessons_recorded")
+            kind == EVALUATION_LESSONS_RECORDED
             and d["fiscal_year"] == be
             and d["agency_code"] == agency
         ):
             lessons = d
-        if kind == _type("identity", "eligibility_determined") and _when(e) <= last:
+        if kind == IDENTITY_ELIGIBILITY_DETERMINED and _when(e) <= last:
             status[d["official_id"]] = d["status"]
-        elif kind == _type("engagement", "order_issued"):
+        elif kind == ENGAGEMENT_ORDER_ISSUED:
             # A revision or renewal replaces the dates of the order before it.
-            dates[d["engagement_id"]] = (d["official_id"], [_day(x) for x in d["telework_dates"]])
+            dates[d["engagement_id"]] = (d["official_id"], [str(x) for x in d["telework_dates"]])
             where[d["engagement_id"]] = str(e.get("agency"))
-        elif kind == _type("engagement", "permission_withdrawn") and d["engagement_id"] in dates:
+        elif kind == ENGAGEMENT_PERMISSION_WITHDRAWN and d["engagement_id"] in dates:
             official, days = dates[d["engagement_id"]]
-            cut = _day(d["effective_date"])
+            cut = str(d["effective_date"])[:10]
             dates[d["engagement_id"]] = (official, [x for x in days if x < cut])
-        elif kind == _type("engagement", "progress_report_submitted") and first <= _when(e) <= last:
+        elif kind == ENGAGEMENT_PROGRESS_REPORT_SUBMITTED and first <= _when(e) <= last:
             reports += 1
             on_time += not d["late"]
-        elif kind == _type("engagement", "goals_assessed") and first <= _when(e) <= last:
+        elif kind == ENGAGEMENT_GOALS_ASSESSED and first <= _when(e) <= last:
             for a in d["assessments"]:
                 assessed += 1
                 achieved += a["result"] == "achieved"
         elif (
-            kind == _type("attendance", "attendance_flagged")
+            kind == ATTENDANCE_ATTENDANCE_FLAGGED
             and d["flag"] == "no_check_in"
             and first <= _day(d["day"]) <= last
         ):
@@ -264,7 +296,7 @@ def evaluate(events: Sequence[Mapping[str, Any]], agency: str, year: int) -> Eva
     division_of = _divisions(events, agency)
     division_people: dict[str, set[str]] = {}
     for engagement, (official, days) in dates.items():
-        in_year = [x for x in days if first <= x <= last]
+        in_year = [x for x in days if first_s <= x <= last_s]
         if in_year:
             per_official[official] = per_official.get(official, 0) + len(in_year)
             result.telework_days += len(in_year)
@@ -273,8 +305,7 @@ def evaluate(events: Sequence[Mapping[str, Any]], agency: str, year: int) -> Eva
             row["telework_days"] += len(in_year)
             division_people.setdefault(division, set()).add(official)
             for x in in_year:
-                month = f"{x.year:04d}-{x.month:02d}"
-                result.by_month[month] = result.by_month.get(month, 0) + 1
+                result.by_month[x[:7]] = result.by_month.get(x[:7], 0) + 1
     for division, people in division_people.items():
         result.by_division[division]["teleworking_officials"] = len(people)
     result.by_month = dict(sorted(result.by_month.items()))

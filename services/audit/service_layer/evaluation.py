@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from services.audit.adapters.tables import chain
 from services.audit.domain.evaluation import (
+    TYPES,
     Evaluation,
     agency_parents,
     agency_path,
@@ -26,9 +27,11 @@ class NotAllowed(PermissionError):
 
 
 async def chain_events(sessions: Any) -> list[dict[str, Any]]:
+    """The chain's events of the kinds the evaluation reads, in chain order: check-ins and the
+    like (most of a chain) are never parsed."""
+    query = select(chain.c.canonical).where(chain.c.type.in_(TYPES)).order_by(chain.c.position)
     async with sessions() as s:
-        rows = (await s.execute(select(chain.c.canonical).order_by(chain.c.position))).scalars()
-        return [json.loads(bytes(r)) for r in rows]
+        return [json.loads(bytes(r)) for r in (await s.execute(query)).scalars()]
 
 
 def report(
