@@ -69,6 +69,15 @@ READINESS_ITEMS: dict[str, tuple[str, str]] = {
 Mode = Literal[
     "car_gasoline", "car_diesel", "motorcycle", "bus", "rail", "walk_or_bicycle", "other"
 ]
+MODE_NAMES: dict[str, tuple[str, str]] = {
+    "car_gasoline": ("รถยนต์ (เบนซิน)", "car (petrol)"),
+    "car_diesel": ("รถยนต์ (ดีเซล)", "car (diesel)"),
+    "motorcycle": ("รถจักรยานยนต์", "motorcycle"),
+    "bus": ("รถโดยสารประจำทาง", "bus"),
+    "rail": ("รถไฟฟ้า/รถไฟ", "rail"),
+    "walk_or_bicycle": ("เดินหรือจักรยาน", "walking or cycling"),
+    "other": ("อื่น ๆ", "other"),
+}
 # g CO₂ per passenger-km. Only the cars have a source we could confirm (Bangkok driving cycle,
 # MDPI Atmosphere 13(10):1588, see REFERENCES.md); the others count 0 until an agency sets
 # its own factor, rather than a number nobody can trace.

@@ -22,13 +22,14 @@ from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, Field, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from contracts.evaluation import Mode
+from contracts.evaluation import MODE_NAMES, READINESS_ITEMS, Mode
 from contracts.events.engagement import Goal, ScheduleSpec
 from contracts.events.evaluation import ReadinessItem
 from contracts.places import DAY_PART_NAMES, PLACE_NAMES, RULE_SET_NAMES, Place
 from contracts.selection import READINESS, TRAITS
 from services.portal.actions import IMPORT_WAIT_S, CrossSite, Portal, Refused, parse_day
 from services.portal.deps import Backends
+from services.portal.evaluation import questions_for
 from services.portal.i18n import show_date, state_name, t
 from services.portal.sessions import Session
 from services.shared.auth import AuthError
@@ -812,9 +813,18 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
         items = await portal.visible(c.actor)
         roles = {g.role.value for g in c.actor.grants}
         extras = await side_panels(portal, c, roles, request.query_params.get("history"))
+        lang = lang_of(request)
+        respondent = "supervisor" if "supervisor" in roles else "official"
         return page(
             request,
             "home.html",
+            my_agency=next((g.agency for g in c.actor.grants if g.role.value == "official"), ""),
+            survey_questions={
+                q: texts[0 if lang == "th" else 1] for q, texts in questions_for(respondent).items()
+            },
+            fiscal_year_now=this_fiscal_year(),
+            modes=MODE_NAMES,
+            readiness_items=READINESS_ITEMS,
             me=c.actor,
             roles=roles,
             items=items,
@@ -882,6 +892,90 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
             question_text=er.question_text,
             readiness_text=er.readiness_text,
         )
+
+    @app.post("/ui/assignments", include_in_schema=False)
+    async def ui_assign(request: Request) -> Response:
+        """The bulk assignment form (issue #19): a unit or a list, one agreement template."""
+        from services.portal import assignments
+
+        c = await caller(request)
+        form: dict[str, Any] = dict(await request.form())
+        try:
+            body = form_to_body("draft", form)
+            template = AgreementTemplate.model_validate(
+                {"goals": body["goals"], "schedule": body["schedule"]}
+            )
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            raise Refused(422, f"{'.'.join(map(str, err['loc']))}: {err['msg']}") from None
+        except KeyError as exc:
+            raise Refused(422, f"กรุณากรอก {exc.args[0]} / {exc.args[0]} is required") from None
+        listed = [x for x in str(form.get("official_ids", "")).replace(",", " ").split() if x]
+        result = await assignments.assign(
+            portal,
+            c.actor,
+            c.token,
+            c.lang,
+            str(form.get("agency", ""))[:64],
+            listed or None,
+            str(form.get("necessity_reason", "")).strip()[:2000] or "-",
+            template,
+            str(form.get("request_key") or "") or None,
+        )
+        refused = "; ".join(f"{k}: {v}" for k, v in list(result["refused"].items())[:10])
+        return await done(
+            c,
+            f"{result['assignment_id']}: {result['assigned']}"
+            + (f" — {refused}" if refused else ""),
+        )
+
+    @app.post("/ui/evaluation/survey", include_in_schema=False)
+    async def ui_survey(request: Request) -> Response:
+        from services.portal import evaluation
+
+        c = await caller(request)
+        form = dict(await request.form())
+        answers = {
+            k[2:]: whole_number(v, k[2:], 1, 5) for k, v in form.items() if str(k).startswith("q_")
+        }
+        year = whole_number(form.get("fiscal_year", this_fiscal_year()), "fiscal_year", 2533, 2743)
+        await evaluation.answer_survey(portal, c.actor, c.lang, year, answers)
+        return await done(c, t("send", c.lang) + " ✓")
+
+    @app.post("/ui/evaluation/commute", include_in_schema=False)
+    async def ui_commute(request: Request) -> Response:
+        from services.portal import evaluation
+
+        c = await caller(request)
+        form = dict(await request.form())
+        try:
+            fields = CommuteForm.model_validate(form).model_dump()
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            raise Refused(422, f"{'.'.join(map(str, err['loc']))}: {err['msg']}") from None
+        await evaluation.record_commute(portal, c.actor, c.token, c.lang, c.actor.subject, fields)
+        return await done(c, t("save", c.lang) + " ✓")
+
+    @app.post("/ui/evaluation/readiness", include_in_schema=False)
+    async def ui_readiness(request: Request) -> Response:
+        from contracts.events.evaluation import ReadinessItem
+        from services.portal import evaluation
+
+        c = await caller(request)
+        form = dict(await request.form())
+        checked = date.today()
+        items = {
+            item: ReadinessItem(
+                ready=form.get(f"ready_{item}") == "on",
+                evidence=str(form.get(f"evidence_{item}", ""))[:1000],
+                checked_on=checked,
+            )
+            for item in READINESS_ITEMS
+        }
+        await evaluation.record_readiness(
+            portal, c.actor, c.token, c.lang, str(form.get("agency", ""))[:64], items
+        )
+        return await done(c, t("save", c.lang) + " ✓")
 
     @app.post("/ui/batch", include_in_schema=False)
     async def ui_batch(request: Request) -> Response:
@@ -1107,6 +1201,18 @@ def whole_number(value: Any, field: str, low: int = 1, high: int = 120) -> int:
             f"{low}–{high}, not {str(value)[:20]!r}",
         )
     return number
+
+
+class CommuteForm(BaseModel):
+    km_one_way: float = Field(ge=0, le=500)
+    minutes_one_way: float = Field(ge=0, le=600)
+    mode: Mode
+
+
+def this_fiscal_year() -> int:
+    """The government's fiscal year now, B.E. (1 October starts the next one)."""
+    today_ = date.today()
+    return today_.year + 543 + (1 if today_.month >= 10 else 0)
 
 
 def form_to_body(action: str, form: dict[str, Any]) -> dict[str, Any]:

@@ -11,6 +11,23 @@ WORDS: dict[str, dict[str, str]] = {
     # The yearly evaluation page (issue #18).
     "evaluation": {"th": "ผลการประเมินประจำปี", "en": "Yearly evaluation"},
     "home": {"th": "หน้าหลัก", "en": "Home"},
+    "assign_unit": {"th": "มอบหมายทั้งหน่วยงาน (กรณีจำเป็น)", "en": "Assign a unit (necessity)"},
+    "officials_optional": {
+        "th": "เลขประจำตัว (เว้นว่าง = ทั้งหน่วยงาน)",
+        "en": "Official ids (empty = the whole unit)",
+    },
+    "ready": {"th": "พร้อม", "en": "ready"},
+    "save": {"th": "บันทึก", "en": "Save"},
+    "send": {"th": "ส่ง", "en": "Send"},
+    "survey": {"th": "แบบสำรวจความพึงพอใจ", "en": "Satisfaction survey"},
+    "survey_note": {
+        "th": "ไม่ระบุตัวตน ตอบได้ปีละครั้ง (1 = ไม่เห็นด้วยอย่างยิ่ง, 5 = เห็นด้วยอย่างยิ่ง)",
+        "en": "Anonymous, once a year (1 = strongly disagree, 5 = strongly agree)",
+    },
+    "commute": {"th": "การเดินทางไป-กลับสำนักงาน", "en": "Commute"},
+    "km_one_way": {"th": "ระยะทางเที่ยวเดียว (กม.)", "en": "One way (km)"},
+    "minutes_one_way": {"th": "เวลาเที่ยวเดียว (นาที)", "en": "One way (minutes)"},
+    "mode": {"th": "วิธีเดินทาง", "en": "Mode"},
     "agency": {"th": "หน่วยงาน", "en": "Agency"},
     "fiscal_year": {"th": "ปีงบประมาณ (พ.ศ.)", "en": "Fiscal year (B.E.)"},
     "roll_up": {"th": "แสดงหน่วยงานในสังกัดเคียงกัน", "en": "Sub-agencies side by side"},

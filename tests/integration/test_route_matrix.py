@@ -315,6 +315,41 @@ ROUTES: dict[tuple[str, str], Entry] = {
         api("/ui/evaluation", params={"agency": "ONDE", "fiscal_year": "2570"}),
         page=True,
     ),
+    ("POST", "/ui/assignments"): Entry(
+        frozenset({"supervisor", "head"}),
+        form(
+            "/ui/assignments",
+            {
+                "agency": "ONDE-DGT",
+                "official_ids": "D0202",
+                "necessity_reason": "โรคระบาด",
+                "goal": "รายงาน",
+                "due": (now().date() + timedelta(days=90)).isoformat(),
+                "start": (now().date() + timedelta(days=30)).isoformat(),
+                "months": "1",
+                "weekdays": "mon",
+            },
+        ),
+        page=True,
+    ),
+    ("POST", "/ui/evaluation/survey"): Entry(
+        SIGNED_IN,
+        form(
+            "/ui/evaluation/survey",
+            {"fiscal_year": "2570", "q_S1": "4", "q_S2": "4", "q_S3": "4", "q_S4": "4"},
+        ),
+        page=True,
+    ),
+    ("POST", "/ui/evaluation/commute"): Entry(
+        SIGNED_IN,
+        form("/ui/evaluation/commute", {"km_one_way": "5", "minutes_one_way": "20", "mode": "bus"}),
+        page=True,
+    ),
+    ("POST", "/ui/evaluation/readiness"): Entry(
+        frozenset({"head", "hr", "it"}),
+        form("/ui/evaluation/readiness", {"agency": "ONDE", "ready_vpn": "on"}),
+        page=True,
+    ),
     ("POST", "/api/identity/officials/{official_id}/deactivate"): Entry(
         frozenset({"hr"}), api("/api/identity/officials/D0103/deactivate")
     ),
