@@ -32,6 +32,7 @@ from services.portal.deps import Backends
 from services.portal.evaluation import questions_for
 from services.portal.i18n import show_date, state_name, t
 from services.portal.sessions import Session
+from services.shared import clock
 from services.shared.auth import AuthError
 from services.shared.authz import Actor
 from workflows.engagement.models import AgreementTemplate
@@ -846,8 +847,7 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
         q = request.query_params
         own = next((g.agency for g in c.actor.grants if g.role.value != "service"), "")
         agency = (q.get("agency") or own)[:64]
-        today_ = date.today()
-        year_default = today_.year + 543 + (1 if today_.month >= 10 else 0)
+        year_default = this_fiscal_year()
         try:
             year = int(q.get("fiscal_year") or year_default)
         except ValueError:
@@ -963,7 +963,7 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
 
         c = await caller(request)
         form = dict(await request.form())
-        checked = date.today()
+        checked = clock.today()  # Bangkok's day: past midnight there, not yet in UTC
         items = {
             item: ReadinessItem(
                 ready=form.get(f"ready_{item}") == "on",
@@ -1211,7 +1211,7 @@ class CommuteForm(BaseModel):
 
 def this_fiscal_year() -> int:
     """The government's fiscal year now, B.E. (1 October starts the next one)."""
-    today_ = date.today()
+    today_ = clock.today()
     return today_.year + 543 + (1 if today_.month >= 10 else 0)
 
 

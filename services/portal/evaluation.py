@@ -8,7 +8,6 @@ import hashlib
 import hmac
 import os
 import secrets
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +29,7 @@ from contracts.events.evaluation import (
 )
 from services.portal.actions import LOG, Portal, Refused, refusal
 from services.portal.deps import BackendError
+from services.shared import clock
 from services.shared.authz import Actor, Resource, Role, can
 from services.shared.eventlog import ConcurrencyConflict, NewEvent
 
@@ -163,7 +163,7 @@ async def record_readiness(
             f"ไม่รู้จักรายการ / unknown items {', '.join(unknown)}; known: "
             + ", ".join(READINESS_ITEMS),
         )
-    if any(i.checked_on > date.today() for i in items.values()):
+    if any(i.checked_on > clock.today() for i in items.values()):
         raise Refused(422, "วันที่ตรวจต้องไม่เป็นวันในอนาคต / checked_on is in the future")
     event = ReadinessRecorded(
         agency_code=agency, version=READINESS_VERSION, items=items, by=actor.subject
