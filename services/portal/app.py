@@ -899,7 +899,10 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
         from services.portal import assignments
 
         c = await caller(request)
-        form: dict[str, Any] = dict(await request.form())
+        # Its own field names (a_…): the engagement forms on the same page use the plain ones.
+        form: dict[str, Any] = {
+            str(k).removeprefix("a_"): v for k, v in (await request.form()).items()
+        }
         try:
             body = form_to_body("draft", form)
             template = AgreementTemplate.model_validate(

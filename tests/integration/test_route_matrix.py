@@ -205,7 +205,7 @@ ROUTES: dict[tuple[str, str], Entry] = {
     ),
     ("DELETE", "/api/identity/grants/{grant_id}"): Entry(
         frozenset({"head"}),
-        api("/api/identity/grants/{w.grant}"),  # IT support's role
+        api("/api/identity/grants/{w.grant}"),  # an auditor role made for the purpose
     ),
     ("POST", "/api/identity/acting-heads"): Entry(
         frozenset({"head"}),
@@ -320,14 +320,14 @@ ROUTES: dict[tuple[str, str], Entry] = {
         form(
             "/ui/assignments",
             {
-                "agency": "ONDE-DGT",
-                "official_ids": "D0202",
-                "necessity_reason": "โรคระบาด",
-                "goal": "รายงาน",
-                "due": (now().date() + timedelta(days=90)).isoformat(),
-                "start": (now().date() + timedelta(days=30)).isoformat(),
-                "months": "1",
-                "weekdays": "mon",
+                "a_agency": "ONDE-DGT",
+                "a_official_ids": "D0202",
+                "a_necessity_reason": "โรคระบาด",
+                "a_goal": "รายงาน",
+                "a_due": (now().date() + timedelta(days=90)).isoformat(),
+                "a_start": (now().date() + timedelta(days=30)).isoformat(),
+                "a_months": "1",
+                "a_weekdays": "mon",
             },
         ),
         page=True,
@@ -439,9 +439,14 @@ async def test_role_by_route(stack: Stack, tmp_path: Path) -> None:
                     )
                 )
             ).scalar_one()
-            grant = (
-                await s.execute(select(grants.c.grant_id).where(grants.c.official_id == "D0303"))
-            ).scalar_one()
+        # A grant of its own to revoke: revoking a persona's role would change what that
+        # persona may do for the rest of the run, by when its session was last refreshed.
+        grant = (
+            await IdentityService(stack.identity).grant_role(
+                OPERATOR,
+                c.GrantRole(official_id="D0203", role=Role.AUDITOR, agency_code="ONDE-DGT"),
+            )
+        )["grant_id"]
         appointed = await IdentityService(stack.identity).appoint_acting_supervisor(
             OPERATOR,
             c.AppointActingSupervisor(
