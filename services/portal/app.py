@@ -615,14 +615,13 @@ def create_app(backends: Backends) -> FastAPI:
     ) -> dict[str, Any]:
         """The yearly evaluation from the audit chain (head, HR, auditors): JSON with the
         issue's keys, plus by month and by division; rolled up, each direct sub-agency too."""
-        return await portal.ask_as(
-            c.token,
-            "audit",
-            "evaluation",
-            {"agency_code": agency, "fiscal_year": fiscal_year, "roll_up": roll_up},
-            c.lang,
-            timeout=120.0,
-        )
+        from services.portal import evaluation
+
+        return {
+            "reports": await evaluation.reports(
+                portal, c.token, c.lang, agency, fiscal_year, roll_up
+            )
+        }
 
     @api.get(
         "/evaluation/report.pdf",
@@ -633,17 +632,11 @@ def create_app(backends: Backends) -> FastAPI:
         agency: str, fiscal_year: int, c: Authed, roll_up: bool = False
     ) -> Response:
         from services.documents.adapters.evaluation_pdf import render_evaluation
+        from services.portal import evaluation
 
-        found = await portal.ask_as(
-            c.token,
-            "audit",
-            "evaluation",
-            {"agency_code": agency, "fiscal_year": fiscal_year, "roll_up": roll_up},
-            c.lang,
-            timeout=120.0,
-        )
+        found = await evaluation.reports(portal, c.token, c.lang, agency, fiscal_year, roll_up)
         return Response(
-            render_evaluation(found["reports"]),
+            render_evaluation(found),
             media_type="application/pdf",
             headers={
                 "Content-Disposition": f'inline; filename="evaluation-{agency}-{fiscal_year}.pdf"'
@@ -842,6 +835,7 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
         """The yearly evaluation page (issue #18): figures, survey, readiness, and two charts
         drawn as SVG by the server (no script, no CDN), each with its table."""
         from services.documents.domain import evaluation_report as er
+        from services.portal import evaluation
 
         c = await caller(request)
         q = request.query_params
@@ -853,16 +847,8 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
         except ValueError:
             raise Refused(422, "ปีงบประมาณไม่ถูกต้อง / fiscal_year must be a year") from None
         roll = q.get("roll_up") == "1"
-        found = await portal.ask_as(
-            c.token,
-            "audit",
-            "evaluation",
-            {"agency_code": agency, "fiscal_year": year, "roll_up": roll},
-            c.lang,
-            timeout=120.0,
-        )
+        reports = await evaluation.reports(portal, c.token, c.lang, agency, year, roll)
         lang = lang_of(request)
-        reports = found["reports"]
         charts = [
             [
                 {

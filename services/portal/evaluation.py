@@ -180,3 +180,19 @@ async def record_lessons(
     event = LessonsRecorded(agency_code=agency, by=actor.subject, **body)
     await _append(f"lessons-{agency}-{body['fiscal_year']}", agency, event, portal, None)
     return {"recorded": True}
+
+
+async def reports(
+    portal: Portal, token: str, lang: str, agency: str, year: int, roll_up: bool
+) -> list[dict[str, Any]]:
+    """The yearly figures, computed by the audit service from its chain, asked in the caller's
+    own name (it decides who may read them); rolled up, each direct sub-agency follows."""
+    found = await portal.ask_as(
+        token,
+        "audit",
+        "evaluation",
+        {"agency_code": agency, "fiscal_year": year, "roll_up": roll_up},
+        lang,
+        timeout=120.0,
+    )
+    return list(found["reports"])

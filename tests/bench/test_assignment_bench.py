@@ -7,25 +7,20 @@ the same number of trivial one-activity workflows on the same server in the same
 
 import asyncio
 import os
-import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import text
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
 from temporalio.worker import Worker
 
 from contracts.events.engagement import ScheduleSpec
-from infra.stack import free_port, start_temporal
 from services.shared.db import create_schema, make_engine, sessionmaker
-from tests.bench.conftest import report
+from tests.bench.conftest import bounded, report
 from tests.support.engagement import GOALS, HEAD, OFFICIAL, SUPERVISOR, directory
 from tests.support.trivial_workflow import Trivial, noop
 from workflows.engagement.assignment import assigned_engagement_id
@@ -42,28 +37,6 @@ from workflows.engagement.workflow import EngagementWorkflow as W
 
 N = int(os.environ.get("BENCH_ASSIGNED", "10000"))
 PEOPLE = 50  # officials accepting at once
-
-
-@pytest.fixture
-async def temporal() -> AsyncIterator[Client]:
-    data = Path(tempfile.mkdtemp(prefix="temporal-bench-"))
-    port, ui = free_port(), free_port()
-    proc = start_temporal(data, port=port, ui_port=ui)
-    try:
-        yield await Client.connect(f"127.0.0.1:{port}", data_converter=pydantic_data_converter)
-    finally:
-        proc.terminate()
-        proc.wait(20)
-
-
-async def bounded(coros: list[Any], limit: int) -> list[Any]:
-    gate = asyncio.Semaphore(limit)
-
-    async def one(c: Any) -> Any:
-        async with gate:
-            return await c
-
-    return await asyncio.gather(*(one(c) for c in coros))
 
 
 async def again(step: Any) -> Any:

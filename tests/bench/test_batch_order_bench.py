@@ -4,22 +4,17 @@ server, against a trivial one-activity workflow run N times on the same server i
 
 import asyncio
 import os
-import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Worker
 
 from contracts.events.engagement import ScheduleSpec
-from infra.stack import free_port, start_temporal
 from services.shared.db import create_schema, make_engine, sessionmaker
-from tests.bench.conftest import report
+from tests.bench.conftest import bounded, report
 from tests.support.engagement import GOALS, HEAD, OFFICIAL, SUPERVISOR, accept_both, directory
 from tests.support.trivial_workflow import Trivial, noop
 from workflows.engagement.client import issue_batch_order
@@ -35,28 +30,6 @@ from workflows.engagement.workflow import EngagementWorkflow as W
 
 N = int(os.environ.get("BENCH_ENGAGEMENTS", "1000"))
 CONCURRENCY = 50
-
-
-@pytest.fixture
-async def temporal() -> AsyncIterator[Client]:
-    data = Path(tempfile.mkdtemp(prefix="temporal-bench-"))
-    port, ui = free_port(), free_port()
-    proc = start_temporal(data, port=port, ui_port=ui)
-    try:
-        yield await Client.connect(f"127.0.0.1:{port}", data_converter=pydantic_data_converter)
-    finally:
-        proc.terminate()
-        proc.wait(20)
-
-
-async def bounded(coros: list, limit: int = CONCURRENCY) -> list:  # type: ignore[type-arg]
-    sem = asyncio.Semaphore(limit)
-
-    async def one(c):  # type: ignore[no-untyped-def]
-        async with sem:
-            return await c
-
-    return await asyncio.gather(*(one(c) for c in coros))
 
 
 async def to_proposed(client: Client, queue: str, eid: str, today) -> None:  # type: ignore[no-untyped-def]
@@ -102,13 +75,14 @@ async def test_batch_order_against_trivial_workflow(temporal: Client, postgres_u
                     Trivial.run, i, id=f"t-{uuid.uuid4().hex}", task_queue=trivial_queue
                 )
                 for i in range(N)
-            ]
+            ],
+            CONCURRENCY,
         )
         baseline = N / (time.perf_counter() - t0)
 
         today = _today()
         ids = [f"B-{uuid.uuid4().hex[:10]}" for _ in range(N)]
-        await bounded([to_proposed(client, queue, eid, today) for eid in ids])
+        await bounded([to_proposed(client, queue, eid, today) for eid in ids], CONCURRENCY)
 
         t0 = time.perf_counter()
         answers = await issue_batch_order(client, HEAD, ids)
@@ -118,7 +92,7 @@ async def test_batch_order_against_trivial_workflow(temporal: Client, postgres_u
             while (await h.query(W.summary)).state != State.ACTIVE:
                 await asyncio.sleep(0.05)
 
-        await bounded([active(e) for e in ids])
+        await bounded([active(e) for e in ids], CONCURRENCY)
         ours = N / (time.perf_counter() - t0)
         for eid in ids:
             await client.get_workflow_handle(eid).terminate("bench over")

@@ -597,7 +597,9 @@ class TestBulkAssignment:
                     ),
                 )
                 assert ack.state == State.PROPOSED
-            answers = await issue_batch_order(env.client, HEAD, ids, batch_id="ASG-1")
+            left_out = assigned_engagement_id("ASG-1", "D0205")  # never started: named, not fatal
+            answers = await issue_batch_order(env.client, HEAD, [*ids, left_out], batch_id="ASG-1")
+            assert answers.pop(left_out) == f"no engagement {left_out}"
             numbers = {a.detail["order_number"] for a in answers.values()}  # type: ignore[union-attr]
             assert len(numbers) == 1
             await keep_history(env.client.get_workflow_handle(ids[0]), "bulk_assignment")

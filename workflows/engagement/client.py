@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDReusePolicy
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
 from workflows.engagement import TASK_QUEUE
 from workflows.engagement.assignment import AssignmentWorkflow
@@ -86,6 +86,8 @@ async def issue_batch_order(
             except WorkflowUpdateFailedError as exc:
                 return str(exc.cause) if exc.cause else str(exc)
             except RPCError as exc:
+                if exc.status == RPCStatusCode.NOT_FOUND:  # e.g. left out of an assignment
+                    return f"no engagement {eid}"
                 # A task of that engagement timed out on a busy worker: the server takes the
                 # decision once the worker has caught up (the batch number is keyed).
                 if "Workflow Task in failed state" not in exc.message:

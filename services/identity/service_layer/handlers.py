@@ -248,15 +248,7 @@ class IdentityService:
         self._not_to_oneself(actor, cmd.acting_id)
         async with self._sessions.begin() as s:
             away = await self._active_official(s, cmd.supervisor_id)
-            chain = await d.supervisor_chain(s, cmd.supervisor_id)
-            tree = await self._authorize(
-                s,
-                actor,
-                "identity.appoint_acting_supervisor",
-                away.agency_code,
-                cmd.supervisor_id,
-                tuple(chain),
-            )
+            tree = await self._authorize_appointer(s, actor, away)
             appointee = await self._active_official(s, cmd.acting_id)
             department = tree.head_agency(away.agency_code)
             if tree.head_agency(appointee.agency_code) != department:
@@ -315,6 +307,19 @@ class IdentityService:
             )
         return {"grant_id": grant_id}
 
+    async def _authorize_appointer(self, s: AsyncSession, actor: Actor, away: Any) -> d.Tree:
+        """From above the absent supervisor: one of their own supervisors, the head, or the
+        administrator (`identity.appoint_acting_supervisor`)."""
+        chain = await d.supervisor_chain(s, away.official_id)
+        return await self._authorize(
+            s,
+            actor,
+            "identity.appoint_acting_supervisor",
+            away.agency_code,
+            away.official_id,
+            tuple(chain),
+        )
+
     async def end_acting_supervisor(
         self, actor: Actor, cmd: c.EndActingSupervisor
     ) -> dict[str, Any]:
@@ -329,15 +334,7 @@ class IdentityService:
                 raise not_found(f"acting-supervisor appointment {cmd.grant_id}")
             away = await self._official(s, row.supervisor_id)
             if actor.subject != row.supervisor_id:  # the supervisor may end it on return
-                chain = await d.supervisor_chain(s, row.supervisor_id)
-                await self._authorize(
-                    s,
-                    actor,
-                    "identity.appoint_acting_supervisor",
-                    away.agency_code,
-                    row.supervisor_id,
-                    tuple(chain),
-                )
+                await self._authorize_appointer(s, actor, away)
             now = clock.now()
             ended_at = max(min(now, row.valid_to), row.valid_from)
             await s.execute(
