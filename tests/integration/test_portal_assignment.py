@@ -77,10 +77,14 @@ async def test_a_unit_assigned_in_one_action_and_ordered_once(stack: Stack) -> N
         assert (await c.get(f"/api/assignments/{aid}", headers=official)).status_code == 403
 
         eid = f"{aid}-D0202"
+        # Drafted from the template, the supervisor's side accepted, then open to the official.
         summary = await until(
-            c, f"/api/engagements/{eid}", official, lambda s: s["agreement_version"] == 1
+            c,
+            f"/api/engagements/{eid}",
+            official,
+            lambda s: s["agreement_version"] == 1 and s["state"] == "drafting",
         )
-        assert summary["state"] == "drafting" and summary["goals"][0]["goal_id"] == "G1"
+        assert summary["goals"][0]["goal_id"] == "G1"
         r = await c.post(
             f"/api/engagements/{eid}/actions/accept",
             json={
