@@ -29,7 +29,7 @@ from contracts.places import DAY_PART_NAMES, PLACE_NAMES, RULE_SET_NAMES, Place
 from contracts.selection import READINESS, TRAITS
 from services.portal.actions import IMPORT_WAIT_S, CrossSite, Portal, Refused, parse_day
 from services.portal.deps import Backends
-from services.portal.evaluation import questions_for
+from services.portal.evaluation import questions_for, respondent_of
 from services.portal.i18n import show_date, state_name, t
 from services.portal.sessions import Session
 from services.shared import clock
@@ -553,11 +553,7 @@ def create_app(backends: Backends) -> FastAPI:
         """This year's satisfaction survey for you (officials' or supervisors' questions)."""
         from services.portal import evaluation
 
-        respondent = (
-            "supervisor"
-            if any(g.role.value == "supervisor" for g in c.actor.grants)
-            else "official"
-        )
+        respondent = evaluation.respondent_of(c.actor)
         asked = evaluation.questions_for(respondent)
         pick = 0 if c.lang == "th" else 1
         return {
@@ -808,7 +804,7 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
         roles = {g.role.value for g in c.actor.grants}
         extras = await side_panels(portal, c, roles, request.query_params.get("history"))
         lang = lang_of(request)
-        respondent = "supervisor" if "supervisor" in roles else "official"
+        respondent = respondent_of(c.actor)
         return page(
             request,
             "home.html",

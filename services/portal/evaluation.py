@@ -94,6 +94,11 @@ async def set_defaults(
     return {"recorded": True}
 
 
+def respondent_of(actor: Actor) -> str:
+    """Supervisors answer the supervisors' questions, everyone else the officials'."""
+    return "supervisor" if any(g.role is Role.SUPERVISOR for g in actor.grants) else "official"
+
+
 def questions_for(respondent: str) -> dict[str, tuple[str, str]]:
     return {q: (th, en) for q, (who, th, en) in QUESTIONS.items() if respondent in who}
 
@@ -112,9 +117,7 @@ async def answer_survey(
     if not official:
         raise Refused(403, "ไม่มีสิทธิ์ / forbidden: only officials answer the survey")
     agency = official[0].agency
-    respondent = (
-        "supervisor" if any(g.role is Role.SUPERVISOR for g in actor.grants) else "official"
-    )
+    respondent = respondent_of(actor)
     asked = questions_for(respondent)
     if set(answers) != set(asked):
         raise Refused(
