@@ -44,8 +44,13 @@ SETTINGS = {
     "TELEWORK_SECURE_COOKIES": "1",
     "TELEWORK_DATA_DIR": "/var/lib/telework",
     "TELEWORK_NATS_SEEDS": "/secrets/nats",
+    # The platform's token key, one for every process (services/shared/auth.py).
+    "TELEWORK_TOKEN_KEY": "/secrets/token/issuer.pem",
+    # Sign-in at the agency's OpenID Connect provider (the portal only; client id and secret
+    # come from the telework-oidc secret).
     "TELEWORK_OIDC_ISSUER": "https://sso.example.go.th/realms/agency",
-    "TELEWORK_OIDC_JWKS_URL": "https://sso.example.go.th/realms/agency/protocol/openid-connect/certs",
+    "TELEWORK_OIDC_REDIRECT_URI": "https://telework.example.go.th/login/oidc/callback",
+    "TELEWORK_OIDC_CLAIM": "email",
 }
 
 
@@ -61,6 +66,7 @@ def deployment(name: str, replicas: int = 2) -> dict[str, Any]:
     ]
     mounts = [
         {"name": "nats-identities", "mountPath": "/secrets/nats", "readOnly": True},
+        {"name": "token-key", "mountPath": "/secrets/token", "readOnly": True},
         {"name": "data", "mountPath": "/var/lib/telework"},
     ]
     volumes: list[dict[str, Any]] = [
@@ -73,6 +79,10 @@ def deployment(name: str, replicas: int = 2) -> dict[str, Any]:
                 ],
                 "defaultMode": 0o400,
             },
+        },
+        {
+            "name": "token-key",
+            "secret": {"secretName": "telework-token-issuer", "defaultMode": 0o400},
         },
         # Scratch only (token caches, font cache): the state lives in PostgreSQL.
         {"name": "data", "emptyDir": {}},

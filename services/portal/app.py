@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Depends, FastAPI, Form, Header, Request, UploadFile
+from fastapi import APIRouter, Depends, FastAPI, Form, Header, Query, Request, UploadFile
 from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -31,6 +31,7 @@ from services.portal.actions import IMPORT_WAIT_S, CrossSite, Portal, Refused, p
 from services.portal.deps import Backends
 from services.portal.evaluation import questions_for, respondent_of
 from services.portal.i18n import show_date, state_name, t
+from services.portal.oidc import PENDING_TTL, SignInFailed
 from services.portal.sessions import Session
 from services.shared import clock
 from services.shared.auth import AuthError
@@ -63,6 +64,7 @@ def lang_of(request: Request) -> str:
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 LOGIN_CSRF = "telework_login_csrf"
+OIDC_STATE = "telework_oidc_state"  # binds a sign-in at the provider to this browser
 
 
 class Caller:
@@ -733,7 +735,14 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
     def login_form_page(request: Request, error: str | None, status: int = 200) -> HTMLResponse:
         # Sign-in has its own CSRF token (double submit): there is no session to hold one yet.
         token = secrets.token_urlsafe(24)
-        response = page(request, "login.html", error=error, csrf=token, demo=backends.demo_login)
+        response = page(
+            request,
+            "login.html",
+            error=error,
+            csrf=token,
+            demo=backends.demo_login,
+            oidc=backends.oidc is not None,
+        )
         response.status_code = status
         response.set_cookie(
             LOGIN_CSRF,
@@ -761,6 +770,9 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
             if exc.retry_after:
                 refusal.headers["Retry-After"] = str(exc.retry_after)
             return refusal
+        return signed_in(request, session)
+
+    def signed_in(request: Request, session: Session) -> Response:
         response = RedirectResponse("/home", status_code=303)
         response.set_cookie(
             COOKIE,
@@ -770,7 +782,55 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
             secure=secure_request(request, backends.secure_cookies),
         )
         response.delete_cookie(LOGIN_CSRF)
+        response.delete_cookie(OIDC_STATE, path="/login/oidc")
         return response
+
+    @app.get("/login/oidc", include_in_schema=False)
+    async def oidc_begin(request: Request) -> Response:
+        """To the agency's identity provider (code + PKCE, services/portal/oidc.py)."""
+        lang = lang_of(request)
+        if backends.oidc is None:
+            return login_form_page(request, t("oidc_not_set_up", lang), 404)
+        try:
+            url, state = await backends.oidc.begin(clock.now())
+        except SignInFailed as exc:
+            log.warning("OIDC sign-in could not start: %s", exc.detail)
+            return login_form_page(request, t(exc.key, lang), exc.status)
+        response = RedirectResponse(url, status_code=303)
+        # Lax: the provider sends the browser back with a top-level GET, which carries it.
+        response.set_cookie(
+            OIDC_STATE,
+            state,
+            httponly=True,
+            samesite="lax",
+            secure=secure_request(request, backends.secure_cookies),
+            max_age=int(PENDING_TTL.total_seconds()),
+            path="/login/oidc",
+        )
+        return response
+
+    @app.get("/login/oidc/callback", include_in_schema=False)
+    async def oidc_callback(
+        request: Request,
+        state: Annotated[str, Query(max_length=200)] = "",
+        code: Annotated[str, Query(max_length=4000)] = "",
+        error: Annotated[str, Query(max_length=200)] = "",
+    ) -> Response:
+        lang = lang_of(request)
+        if backends.oidc is None:
+            return login_form_page(request, t("oidc_not_set_up", lang), 404)
+        bound = request.cookies.get(OIDC_STATE, "")
+        try:
+            if error or not code:  # the person declined, or the provider refused
+                raise SignInFailed("oidc_refused", 400, f"provider said {error or 'no code'}")
+            who = await backends.oidc.finish(state, bound, code, clock.now())
+            session, _ = await portal.sign_in_as(who.value, backends.oidc.settings.match)
+        except SignInFailed as exc:
+            log.info("OIDC sign-in refused: %s", exc.detail)  # no claim values: no personal data
+            return login_form_page(request, t(exc.key, lang), exc.status)
+        except Refused as exc:
+            return login_form_page(request, exc.reason, exc.status)
+        return signed_in(request, session)
 
     @app.post("/logout", include_in_schema=False)
     async def logout(request: Request) -> Response:

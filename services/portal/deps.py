@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from temporalio.client import Client as Temporal
 
 from services.documents.adapters.signing import SigningIdentity
+from services.portal.oidc import OidcClient
 from services.shared import rpc
 from services.shared.auth import DevIssuer, ServiceCredentials, TokenVerifier
 
@@ -35,6 +36,8 @@ class Backends:
     document_signer: SigningIdentity | None = None
     # The key of the satisfaction survey's one-answer-per-person hash (issue #18).
     survey_key: bytes = b""
+    # Sign-in through the agency's OpenID Connect provider (TELEWORK_OIDC_*); None: not set up.
+    oidc: OidcClient | None = None
 
     def _service_token(self, service: str) -> str:
         if isinstance(self.service_token, str):

@@ -52,6 +52,34 @@ WORDS: dict[str, dict[str, str]] = {
         "th": "แบบฟอร์มหมดอายุหรือไม่ได้มาจากหน้าของระบบ กรุณาลองใหม่",
         "en": "This form expired or did not come from this site; please try again",
     },
+    "sign_in_agency": {
+        "th": "เข้าสู่ระบบด้วยบัญชีของหน่วยงาน",
+        "en": "Sign in with your agency account",
+    },
+    "password_demo_only": {
+        "th": "การเข้าสู่ระบบด้วยรหัสผ่านมีเฉพาะในโหมดสาธิต",
+        "en": "Password sign-in exists in demo mode only",
+    },
+    "oidc_not_set_up": {
+        "th": "ยังไม่ได้ตั้งค่าการเข้าสู่ระบบด้วยบัญชีของหน่วยงาน กรุณาติดต่อฝ่ายเทคโนโลยีสารสนเทศ",
+        "en": "Sign-in with the agency account is not set up; please contact IT support",
+    },
+    "oidc_state": {
+        "th": "การเข้าสู่ระบบหมดอายุหรือไม่ได้เริ่มจากเบราว์เซอร์นี้ กรุณาเริ่มใหม่",
+        "en": "This sign-in expired or was not started in this browser; please start again",
+    },
+    "oidc_refused": {
+        "th": "ผู้ให้บริการยืนยันตัวตนของหน่วยงานไม่ยืนยันการเข้าสู่ระบบนี้ กรุณาเริ่มใหม่",
+        "en": "The agency's identity provider did not confirm this sign-in; please start again",
+    },
+    "oidc_no_claim": {
+        "th": "บัญชีของหน่วยงานไม่มีข้อมูลที่ใช้ระบุตัวข้าราชการ (หรือยังไม่ยืนยันอีเมล)",
+        "en": "The agency account does not say which official it is (or its e-mail is unverified)",
+    },
+    "oidc_unavailable": {
+        "th": "ผู้ให้บริการยืนยันตัวตนของหน่วยงานไม่ตอบสนอง กรุณาลองใหม่ภายหลัง",
+        "en": "The agency's identity provider is not answering; please try again shortly",
+    },
     "imported": {"th": "นำเข้าข้อมูลแล้ว", "en": "Imported"},
     "help_sent": {"th": "ส่งคำขอความช่วยเหลือแล้ว", "en": "Help request sent"},
     "policy_published": {"th": "ประกาศนโยบายแล้ว", "en": "Policy published"},

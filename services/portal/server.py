@@ -11,8 +11,9 @@ import uvicorn
 from services.portal.app import create_app
 from services.portal.deps import Backends
 from services.portal.evaluation import survey_key
+from services.portal.oidc import OidcClient, OidcSettings
 from services.portal.tables import PORTAL
-from services.shared.auth import DevIssuer, service_credentials, verifier_from_env
+from services.shared.auth import platform_issuer, service_credentials, verifier_from_env
 from services.shared.jetstream import connect
 from services.shared.runtime import ServiceContext, ServiceSpec
 from workflows.engagement.worker import connect_temporal
@@ -27,8 +28,9 @@ log = logging.getLogger(__name__)
 async def backends(ctx: ServiceContext) -> Backends:
     from services.documents.adapters.signing import identity_from_env
 
-    issuer = DevIssuer.load_or_create(ctx.settings.data_dir / "dev-issuer.pem")
+    issuer = platform_issuer(ctx.settings.data_dir)
     demo = os.environ.get("TELEWORK_DEMO_LOGIN", "0") == "1"
+    oidc = OidcSettings.from_env()
     nc = await connect(ctx.settings.nats_url, name="telework-portal", for_requests=True)
     temporal = await connect_temporal(ctx)
     assert temporal is not None, "stopped before Temporal answered"
@@ -43,6 +45,7 @@ async def backends(ctx: ServiceContext) -> Backends:
         document_signer=identity_from_env(ctx.settings.data_dir, demo),
         secure_cookies=os.environ.get("TELEWORK_SECURE_COOKIES") == "1",
         survey_key=survey_key(ctx.settings.data_dir),
+        oidc=OidcClient(oidc, ctx.sessions) if oidc else None,
     )
 
 

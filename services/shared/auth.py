@@ -1,9 +1,11 @@
 """Authentication: signed tokens (JWT) verified at every entry point.
 
-Development and tests use a local issuer whose Ed25519 key lives in `.data/dev-issuer.pem`
-(`telework token issue --as EMAIL`). Production verifies tokens of the agency's OIDC issuer
-against its JWKS: set `TELEWORK_OIDC_ISSUER`, `TELEWORK_OIDC_JWKS_URL` and
-`TELEWORK_TOKEN_AUDIENCE`. A refused token always comes with the reason.
+Every service verifies one kind of token: the platform's own, signed with the platform issuer's
+Ed25519 key (`TELEWORK_TOKEN_KEY`, by default `.data/dev-issuer.pem`, made on first use;
+`telework token issue --as EMAIL`). The portal mints it after sign-in with the roles identity
+holds. The agency's OpenID Connect provider only says who signed in (services/portal/oidc.py):
+its tokens are never passed on, so a role can never come from a claim of the provider
+(issue #14). A refused token always comes with the reason.
 """
 
 import os
@@ -118,10 +120,9 @@ def _grant(claim: dict[str, Any]) -> Grant:
 class TokenVerifier:
     def __init__(
         self,
-        key: Ed25519PublicKey | None,
+        key: Ed25519PublicKey,
         issuer: str,
         audience: str,
-        jwks_url: str | None = None,
         *,
         remember: int = 10_000,
         clock_seconds: Callable[[], float] = time.time,
@@ -134,7 +135,6 @@ class TokenVerifier:
         self._issuer = issuer
         self._audience = audience
         self._service = service
-        self._jwks = jwt.PyJWKClient(jwks_url) if jwks_url else None
         # Tokens already verified, until they expire: a portal session sends the same token
         # with every request, and the signature check is the largest cost of a small request.
         # Keyed by the whole token, signature included, so only a token that verified hits.
@@ -161,11 +161,10 @@ class TokenVerifier:
 
     def _decode(self, token: str) -> tuple[Actor, float]:
         try:
-            key: Any = self._jwks.get_signing_key_from_jwt(token).key if self._jwks else self._key
             claims = jwt.decode(
                 token,
-                key,
-                algorithms=["EdDSA", "RS256", "ES256"],
+                self._key,
+                algorithms=["EdDSA"],
                 audience=[
                     self._audience,
                     *([service_audience(self._service)] if self._service else []),
@@ -248,26 +247,35 @@ class ServiceCredentials:
         return held[0]
 
 
+def platform_issuer(data_dir: Path) -> DevIssuer:
+    """The platform's token issuer. A deployment mounts one key into every process
+    (`TELEWORK_TOKEN_KEY`); a configured key that is missing is an error, never a new key
+    (a fresh key in one pod would make every other pod refuse its tokens)."""
+    configured = os.environ.get("TELEWORK_TOKEN_KEY")
+    audience = os.environ.get("TELEWORK_TOKEN_AUDIENCE", DEFAULT_AUDIENCE)
+    if configured:
+        path = Path(configured)
+        if not path.is_file():
+            raise AuthError(f"TELEWORK_TOKEN_KEY names {path}, which is not a readable file")
+        return DevIssuer(load_key(path), audience=audience)
+    return DevIssuer(load_or_create_key(data_dir / "dev-issuer.pem"), audience=audience)
+
+
 def service_credentials(name: str, data_dir: Path) -> ServiceCredentials:
     static = os.environ.get("TELEWORK_SERVICE_TOKEN")
-    issuer = None if static else DevIssuer.load_or_create(data_dir / "dev-issuer.pem")
+    issuer = None if static else platform_issuer(data_dir)
     return ServiceCredentials(name, issuer, static)
 
 
 def service_token(name: str, data_dir: Path) -> str:
     """One token for any service (the CLI's `token issue --service`): prefer
     `service_credentials`, whose tokens are bound to their target and renewed."""
-    return os.environ.get("TELEWORK_SERVICE_TOKEN") or DevIssuer.load_or_create(
-        data_dir / "dev-issuer.pem"
-    ).issue(service_actor(name))
+    return os.environ.get("TELEWORK_SERVICE_TOKEN") or platform_issuer(data_dir).issue(
+        service_actor(name)
+    )
 
 
 def verifier_from_env(data_dir: Path, service: str | None = None) -> TokenVerifier:
-    issuer = os.environ.get("TELEWORK_OIDC_ISSUER")
-    audience = os.environ.get("TELEWORK_TOKEN_AUDIENCE", DEFAULT_AUDIENCE)
-    if issuer:
-        jwks = os.environ.get("TELEWORK_OIDC_JWKS_URL")
-        if not jwks:
-            raise AuthError("TELEWORK_OIDC_ISSUER is set but TELEWORK_OIDC_JWKS_URL is not")
-        return TokenVerifier(None, issuer, audience, jwks_url=jwks, service=service)
-    return DevIssuer.load_or_create(data_dir / "dev-issuer.pem").verifier(service)
+    """Platform tokens only. `TELEWORK_OIDC_*` configures the portal's sign-in, not this:
+    a provider's token carries no roles we would trust."""
+    return platform_issuer(data_dir).verifier(service)

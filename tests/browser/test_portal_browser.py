@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.oidc_provider import agency_provider
 from tests.support.servers import unavailable
 from tests.support.stack import Stack, deciding_head
 
@@ -155,3 +156,35 @@ async def test_termination_path(stack: Stack, browser: Any) -> None:
     await p.page.click(".engagement details:last-of-type summary")
     assert "permission_withdrawn" in await p.page.inner_text(".engagement")
     await p.shot("official-sees-withdrawal")
+
+
+async def test_sign_in_through_the_agencys_provider(
+    stack: Stack, browser: Any, tmp_path: Path
+) -> None:
+    """Issue #14: production's sign-in (no password form) through a real OpenID Connect
+    provider, authorization code + PKCE, in Chromium."""
+    users = {"kitti": {"email": "official1@onde.example.go.th", "email_verified": True}}
+    stack.backends.demo_login = False
+    try:
+        with agency_provider(stack, users, tmp_path):
+            folder = OUT / "oidc-sign-in"
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir(parents=True)
+            # The provider's certificate is from the test's own CA; the portal checks it
+            # against that CA, the browser is told to accept it.
+            context = await browser.new_context(locale="th-TH", ignore_https_errors=True)
+            p = Person(await context.new_page(), stack, folder)
+            await p.page.goto(f"{stack.url}/login")
+            assert await p.page.query_selector("input[name=password]") is None
+            await p.shot("login-page-production")
+            await p.page.click("#login-oidc")
+            await p.page.wait_for_selector("#sso-login")
+            await p.page.fill("input[name=username]", "kitti")
+            await p.page.click("#sso-login")
+            await p.page.wait_for_url(re.compile(r".*/home.*"))
+            await p.shot("signed-in-through-provider")
+            await p.click("#apply", "official-applies-after-sso")
+            assert "รอผู้บังคับบัญชาคัดเลือก" in await p.state()
+            await context.close()
+    finally:
+        stack.backends.demo_login = True

@@ -124,6 +124,11 @@ ROUTES: dict[tuple[str, str], Entry] = {
         PUBLIC, form("/login", {"email": "official5@onde.example.go.th", "password": "demo"})
     ),
     ("GET", "/lang/{lang}"): Entry(PUBLIC, api("/lang/en"), page=True),
+    # The agency's provider is not set up in this stack: a page that says so, to everyone.
+    ("GET", "/login/oidc"): Entry(PUBLIC, api("/login/oidc"), page=True),
+    ("GET", "/login/oidc/callback"): Entry(
+        PUBLIC, api("/login/oidc/callback?code=c&state=s"), page=True
+    ),
     ("GET", "/docs"): Entry(PUBLIC, api("/docs")),
     ("GET", "/healthz"): Entry(PUBLIC, api("/healthz")),
     ("GET", "/readyz"): Entry(PUBLIC, api("/readyz")),

@@ -111,11 +111,11 @@ def _seed_demo(args: argparse.Namespace) -> int:
 def _token(args: argparse.Namespace) -> int:
     from services.identity.adapters.tables import officials
     from services.identity.service_layer.directory import actor_for
-    from services.shared.auth import DevIssuer, service_actor
+    from services.shared.auth import platform_issuer, service_actor
     from services.shared.usage import UsageError
 
     settings = Settings.from_env("identity")
-    issuer = DevIssuer.load_or_create(settings.data_dir / "dev-issuer.pem")
+    issuer = platform_issuer(settings.data_dir)
 
     async def actor() -> Any:
         ctx = await _context()
