@@ -16,7 +16,10 @@ class DocumentIssued(DomainEvent):
     summary_th = "ออกเอกสารราชการ (ลงลายมือชื่ออิเล็กทรอนิกส์แล้ว)"
     summary_en = "An official document was issued and signed (its hash identifies it)"
     document_id: str
-    kind: Literal["order"]
+    kind: Literal["order", "agreement", "termination", "assessment"] = Field(
+        description="order; agreement (one per version); termination (the head's decision to "
+        "end early or recall); assessment (the final assessment of the goals)"
+    )
     engagement_id: str
     official_id: str
     number: str = Field(description="The document's number, e.g. ที่ 12/2569")

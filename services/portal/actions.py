@@ -375,56 +375,175 @@ class Portal:
     async def order_document(self, actor: Actor, engagement_id: str) -> bytes:
         """The head's order of this engagement as a PDF (issue #17, R-ORD-3), for whoever may
         read the engagement; names and positions asked of identity as a service."""
-        from contracts.events.document import DocumentIssued
         from services.documents.adapters.pdf import render_order
-        from services.documents.adapters.signing import sign
-        from services.documents.domain.order import Person, telework_order
+        from services.documents.domain.order import telework_order
 
         s = await self.summary(actor, engagement_id)
         if not (s.order_number and s.order_date and s.order_decided_by and s.order_agency):
             raise Refused(404, f"ยังไม่มีคำสั่ง / no order has been issued for {engagement_id}")
-        existing = await self._issued(f"order-{engagement_id}")
+        document_id = f"order-{engagement_id}"
+        existing = await self._issued(document_id)
         if existing is not None:
             return existing
+        agency, people = await self._names(s.order_agency, [s.official_id, s.order_decided_by])
+        doc = telework_order(
+            agency=agency,
+            number=s.order_number,
+            ordered_on=s.order_date,
+            start=s.start or s.planned_start or s.order_date,
+            end=s.end or s.planned_end or s.order_date,
+            officials=[people[s.official_id]],
+            signer=people[s.order_decided_by],
+            acting=s.order_acting,
+        )
+        pdf, _ = render_order(doc, document_id=document_id)
+        return await self._issue(
+            pdf, document_id, "order", s, s.order_number, s.order_agency, f"คำสั่ง {s.order_number}"
+        )
+
+    async def record_document(self, actor: Actor, engagement_id: str, kind: str) -> bytes:
+        """The agreement (the current version, once both parties accepted it), the head's
+        decision to end telework early, or the final assessment, as a signed บันทึกข้อความ
+        (issue #17); each issued once, and a new agreement version is a new document."""
+        from services.documents.adapters.pdf import render_memo
+        from services.documents.domain import memo
+
+        s = await self.summary(actor, engagement_id)
+        agency_code = s.order_agency or await self._agency_of(s.official_id)
+        if kind == "agreement":
+            roles = {a.role for a in s.acceptances}
+            if not s.agreement_version or roles != {"official", "supervisor"}:
+                raise Refused(
+                    404,
+                    "ข้อตกลงฉบับปัจจุบันยังไม่ได้รับการยอมรับจากทั้งสองฝ่าย / the current "
+                    f"agreement version of {engagement_id} is not yet accepted by both parties",
+                )
+            document_id = f"agreement-{engagement_id}-v{s.agreement_version}"
+            number = f"ฉบับที่ {s.agreement_version}"
+        elif kind == "termination":
+            if s.withdrawal is None:
+                raise Refused(404, f"ไม่มีการยุติ / telework of {engagement_id} was not ended early")
+            document_id, number = f"termination-{engagement_id}", engagement_id
+        elif kind == "assessment":
+            if not s.assessments or s.assessed_by is None or s.assessed_on is None:
+                raise Refused(404, f"ยังไม่ได้ประเมิน / {engagement_id} is not assessed yet")
+            document_id, number = f"assessment-{engagement_id}", engagement_id
+        else:
+            raise Refused(404, f"no document {kind!r}")
+        existing = await self._issued(document_id)
+        if existing is not None:
+            return existing
+        w = s.withdrawal
+        wanted = [
+            s.official_id,
+            *(a.by for a in s.acceptances),
+            *((w.by, w.proposed_by) if w else ()),
+            s.assessed_by,
+        ]
+        agency, people = await self._names(agency_code, [x for x in wanted if x])
+        official = people[s.official_id]
+        start = s.start or s.planned_start or clock.today()
+        end = s.end or s.planned_end or start
+        if kind == "agreement":
+            by_role = {a.role: a for a in s.acceptances}
+            doc = memo.agreement_memo(
+                agency=agency,
+                engagement_id=engagement_id,
+                version=s.agreement_version,
+                official=official,
+                supervisor=people[by_role["supervisor"].by],
+                goals=[(g.goal_id, g.description, g.indicator, g.target, g.due) for g in s.goals],
+                start=start,
+                end=end,
+                days=s.planned_dates,
+                work_location=s.work_location,
+                accepted={role: a.on for role, a in by_role.items()},
+                dated=max(a.on for a in s.acceptances),
+            )
+        elif kind == "termination":
+            assert w is not None
+            doc = memo.termination_memo(
+                agency=agency,
+                engagement_id=engagement_id,
+                official=official,
+                head=people[w.by],
+                acting=w.acting,
+                grounds=w.grounds,
+                decided_on=w.on,
+                effective=w.effective,
+                reasons=w.reasons,
+                proposed_by=people.get(w.proposed_by or ""),
+                proposal_reasons=w.proposal_reasons,
+            )
+        else:
+            assert s.assessed_by is not None and s.assessed_on is not None
+            doc = memo.assessment_memo(
+                agency=agency,
+                engagement_id=engagement_id,
+                official=official,
+                supervisor=people[s.assessed_by],
+                goals=[(g.goal_id, g.description, g.target) for g in s.goals],
+                results={a.goal_id: (a.result, a.comment) for a in s.assessments},
+                start=start,
+                end=end,
+                assessed_on=s.assessed_on,
+            )
+        pdf, _ = render_memo(doc, document_id=document_id)
+        return await self._issue(pdf, document_id, kind, s, number, agency_code, doc.subject)
+
+    async def _agency_of(self, official_id: str) -> str:
+        try:
+            chain = await self.b.ask("identity", "supervisor_chain", {"official_id": official_id})
+        except BackendError as exc:
+            raise refusal(exc) from None
+        return str(chain["agency_code"])
+
+    async def _names(self, agency_code: str, official_ids: list[str]) -> tuple[str, Any]:
+        """The agency's name and each official's name and position, for a document."""
+        from collections import defaultdict
+
+        from services.documents.domain.order import Person
+
+        try:
+            names = await self.b.ask(
+                "identity",
+                "document_names",
+                {"agency_code": agency_code, "official_ids": sorted(set(official_ids))},
+            )
+        except BackendError as exc:
+            raise refusal(exc) from None
+        people: defaultdict[str, Person] = defaultdict(lambda: Person("-", "-"))
+        people.update({k: Person(v["name"], v["position"]) for k, v in names["officials"].items()})
+        return str(names["agency"]), people
+
+    async def _issue(
+        self,
+        pdf: bytes,
+        document_id: str,
+        kind: str,
+        s: m.Summary,
+        number: str,
+        agency_code: str,
+        reason: str,
+    ) -> bytes:
+        """Sign, keep and announce a document once: two first requests at once issue one."""
+        from contracts.events.document import DocumentIssued
+        from services.documents.adapters.signing import sign
+
         if self.b.document_signer is None:
             raise Refused(
                 503,
                 "ยังไม่ได้ตั้งค่าใบรับรองสำหรับลงนามเอกสาร / document signing is not configured "
                 "(TELEWORK_DOCUMENT_KEY and TELEWORK_DOCUMENT_CERT; docs/documents.md)",
             )
-        try:
-            names = await self.b.ask(
-                "identity",
-                "document_names",
-                {
-                    "agency_code": s.order_agency,
-                    "official_ids": [s.official_id, s.order_decided_by],
-                },
-            )
-        except BackendError as exc:
-            raise refusal(exc) from None
-        people = {k: Person(v["name"], v["position"]) for k, v in names["officials"].items()}
-        unknown = Person("-", "-")
-        doc = telework_order(
-            agency=names["agency"],
-            number=s.order_number,
-            ordered_on=s.order_date,
-            start=s.start or s.planned_start or s.order_date,
-            end=s.end or s.planned_end or s.order_date,
-            officials=[people.get(s.official_id, unknown)],
-            signer=people.get(s.order_decided_by, unknown),
-            acting=s.order_acting,
-        )
-        document_id = f"order-{engagement_id}"
-        pdf, _ = render_order(doc, document_id=document_id)
         who = self.b.document_signer
-        signed = await sign(pdf, who, reason=f"คำสั่ง {s.order_number}", location=names["agency"])
+        signed = await sign(pdf, who, reason=reason, location=agency_code)
         issued = DocumentIssued(
             document_id=document_id,
-            kind="order",
-            engagement_id=engagement_id,
+            kind=kind,
+            engagement_id=s.engagement_id,
             official_id=s.official_id,
-            number=s.order_number,
+            number=number,
             sha256=hashlib.sha256(signed).hexdigest(),
             signer_certificate_sha256=who.certificate_sha256(),
             demo_signature=who.demo,
@@ -434,8 +553,8 @@ class Portal:
                 await db.execute(
                     insert(documents).values(
                         document_id=document_id,
-                        kind="order",
-                        engagement_id=engagement_id,
+                        kind=kind,
+                        engagement_id=s.engagement_id,
                         sha256=issued.sha256,
                         pdf=signed,
                         issued_at=clock.now(),
@@ -444,7 +563,7 @@ class Portal:
                 await LOG.append(
                     db,
                     f"document-{document_id}",
-                    [NewEvent(issued, s.order_agency, event_id=f"issued-{document_id}")],
+                    [NewEvent(issued, agency_code, event_id=f"issued-{document_id}")],
                     0,
                 )
         except IntegrityError:

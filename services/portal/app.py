@@ -467,6 +467,29 @@ def create_app(backends: Backends) -> FastAPI:
             headers={"Content-Disposition": f'inline; filename="order-{engagement_id}.pdf"'},
         )
 
+    def record_pdf(kind: str, what: str) -> None:
+        async def get(engagement_id: str, c: Authed) -> Response:
+            pdf = await portal.record_document(c.actor, engagement_id, kind)
+            return Response(
+                pdf,
+                media_type="application/pdf",
+                headers={"Content-Disposition": f'inline; filename="{kind}-{engagement_id}.pdf"'},
+            )
+
+        get.__doc__ = f"{what} as a signed บันทึกข้อความ (issue #17); issued once."
+        api.add_api_route(
+            f"/engagements/{{engagement_id}}/{kind}.pdf",
+            get,
+            methods=["GET"],
+            name=f"{kind}_pdf",
+            response_class=Response,
+            responses={200: {"content": {"application/pdf": {}}}},
+        )
+
+    record_pdf("agreement", "The current agreement version, once both parties accepted it,")
+    record_pdf("termination", "The head's decision to end telework early or recall,")
+    record_pdf("assessment", "The final assessment of the goals,")
+
     @api.post("/engagements/{engagement_id}/actions/{action}")
     async def act(
         engagement_id: str, action: str, body: dict[str, Any], c: Authed

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from tests.integration.test_portal_api import pdf_text
 from tests.support.oidc_provider import agency_provider
 from tests.support.servers import unavailable
 from tests.support.stack import Stack, deciding_head
@@ -76,6 +77,14 @@ class Person:
         assert error is None, await error.inner_text()
         await self.shot(name)
 
+    async def document(self, kind: str) -> str:
+        """The text of one of the signed-in person's case documents (the newest case)."""
+        cases = await self.page.request.get(f"{self.stack.url}/api/engagements")
+        eid = (await cases.json())[0]["engagement_id"]
+        r = await self.page.request.get(f"{self.stack.url}/api/engagements/{eid}/{kind}.pdf")
+        assert r.status == 200, await r.text()
+        return pdf_text(await r.body()).replace("\n", "")
+
     async def state(self) -> str:
         return str(await self.page.inner_text(".engagement .state"))
 
@@ -135,6 +144,12 @@ async def test_happy_path_across_roles(stack: Stack, browser: Any) -> None:
     await p.click(".act-assess", "supervisor-assesses-goals")
     await p.click(".act-report-head", "supervisor-reports-to-head")
     assert "ปิดเรื่อง" in await p.state()
+    # The case's documents (issue #17): the agreement both accepted, the final assessment.
+    agreement = await p.document("agreement")
+    assert "ข้อตกลงการปฏิบัติราชการนอกสถานที่ฉบับที่1" in agreement.replace(" ", "")
+    assert agreement.count("ยอมรับเมื่อ") == 2, agreement
+    assessment = await p.document("assessment")
+    assert "รายงานผลการประเมิน" in assessment and "บรรลุ" in assessment, assessment
 
 
 async def test_termination_path(stack: Stack, browser: Any) -> None:
@@ -156,6 +171,9 @@ async def test_termination_path(stack: Stack, browser: Any) -> None:
     await p.page.click(".engagement details:last-of-type summary")
     assert "permission_withdrawn" in await p.page.inner_text(".engagement")
     await p.shot("official-sees-withdrawal")
+    decision = await p.document("termination")
+    assert "ยุติการปฏิบัติราชการนอกสถานที่" in decision, decision
+    assert "ไม่ส่งงานตามข้อตกลงสามครั้ง" in decision and "อุทธรณ์" in decision, decision
 
 
 async def test_sign_in_through_the_agencys_provider(

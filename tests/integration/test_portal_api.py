@@ -231,6 +231,15 @@ async def test_story_over_http_with_refusals(stack: Stack) -> None:
         async with asyncio.timeout(120):
             while not await chained(stack.audit, checked.sha256):
                 await asyncio.sleep(0.2)
+        # The agreement both parties accepted, as its own signed document (issue #17).
+        agreement = await c.get(f"/api/engagements/{batch_ids[0]}/agreement.pdf", headers=sup)
+        assert agreement.status_code == 200, agreement.text
+        text = pdf_text(agreement.content).replace("\n", "")
+        assert "ฉบับที่ 1" in text and "นางสาวปิยะดา รักษ์ธรรม" in text, text[:400]
+        assert text.count("ยอมรับเมื่อ") == 2 and "วิเคราะห์นโยบาย" in text, text
+        assert "เป้าหมาย" in text and " พ.ศ. 25" in text
+        not_yet = await c.get(f"/api/engagements/{eid}/assessment.pdf", headers=official)
+        assert not_yet.status_code == 404
         none = await c.get(f"/api/engagements/{eid}/order.pdf", headers=official)
         assert none.status_code in (200, 404)
         assert (

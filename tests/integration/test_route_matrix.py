@@ -167,6 +167,18 @@ ROUTES: dict[tuple[str, str], Entry] = {
     ("GET", "/api/engagements/{engagement_id}/order.pdf"): Entry(
         frozenset({"official", "head", "hr", "auditor"}), api(f"/api/engagements/{ENG}/order.pdf")
     ),
+    ("GET", "/api/engagements/{engagement_id}/agreement.pdf"): Entry(
+        frozenset({"official", "head", "hr", "auditor"}),
+        api(f"/api/engagements/{ENG}/agreement.pdf"),
+    ),
+    ("GET", "/api/engagements/{engagement_id}/termination.pdf"): Entry(
+        frozenset({"official", "head", "hr", "auditor"}),
+        api(f"/api/engagements/{ENG}/termination.pdf"),
+    ),
+    ("GET", "/api/engagements/{engagement_id}/assessment.pdf"): Entry(
+        frozenset({"official", "head", "hr", "auditor"}),
+        api(f"/api/engagements/{ENG}/assessment.pdf"),
+    ),
     ("POST", "/api/engagements/{engagement_id}/actions/{action}"): Entry(
         frozenset({"official", "head"}),  # request_changes: the official or their chain
         api(f"/api/engagements/{ENG}/actions/request_changes", json={"comment": "x"}),

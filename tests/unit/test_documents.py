@@ -3,10 +3,11 @@ extract it, and line by line: no Thai word split across lines."""
 
 import io
 import unicodedata
-from datetime import date
+from datetime import date, timedelta
 
-from services.documents.adapters.pdf import render_order
+from services.documents.adapters.pdf import render_memo, render_order
 from services.documents.adapters.thai_lines import break_lines, words
+from services.documents.domain.memo import agreement_memo, assessment_memo, termination_memo
 from services.documents.domain.order import Person, telework_order
 
 HEAD = Person("นายสมชาย ใจดี", "เลขาธิการคณะกรรมการดิจิทัลเพื่อเศรษฐกิจและสังคมแห่งชาติ")
@@ -110,3 +111,106 @@ def test_sara_am_extraction_quirk_is_pinned() -> None:
     raw = raw_text(order()[0])
     assert "คำ\x03สั่ง" in raw
     assert "คำสั่ง" in text_of(order()[0])
+
+
+def test_every_line_reads_back_after_latin_characters() -> None:
+    """Regression: with Sarabun's Thai and Latin subsets as two fonts, the line after one that
+    ended in "(…)" lost its font in the PDF (unreadable, and blank in some viewers)."""
+    pdf, _ = order(acting=False)
+    assert "\x00" not in raw_text(pdf)
+    text = text_of(pdf).replace("\n", "")
+    assert "(นายสมชาย ใจดี)" + HEAD.position in text
+
+
+OFFICIAL = Person("นางสาวกานดา ใจดี", "นักวิเคราะห์นโยบายและแผนชำนาญการ")
+CHIEF = Person("นายสมศักดิ์ ผู้นำ", "ผู้อำนวยการกองยุทธศาสตร์")
+
+
+def test_the_agreement_shows_goals_calendar_and_both_acceptances() -> None:
+    days = [date(2026, 12, 1) + timedelta(days=n) for n in range(0, 75, 7)]
+    doc = agreement_memo(
+        agency=AGENCY,
+        engagement_id="ENG-1",
+        version=2,
+        official=OFFICIAL,
+        supervisor=CHIEF,
+        goals=[
+            (
+                "G1",
+                "จัดทำรายงานวิเคราะห์ความพร้อมของหน่วยงานด้านบริการดิจิทัลภาครัฐ",
+                "percent",
+                "100",
+                date(2027, 3, 31),
+            ),
+            ("G2", "สรุปผลการประชุมคณะทำงาน", "number", "4", date(2027, 2, 26)),
+        ],
+        start=date(2026, 12, 1),
+        end=date(2027, 2, 28),
+        days=days,
+        work_location="ที่พักอาศัย",
+        accepted={"official": date(2026, 11, 20), "supervisor": date(2026, 11, 23)},
+        dated=date(2026, 11, 23),
+    )
+    pdf, drawn = render_memo(doc, document_id="agreement-ENG-1-v2")
+    assert "\x00" not in raw_text(pdf)
+    text = text_of(pdf).replace("\n", "")
+    for expected in (
+        "บันทึกข้อความ",
+        "ข้อตกลงการปฏิบัติราชการนอกสถานที่ ฉบับที่ 2",
+        "สรุปผลการประชุมคณะทำงาน",
+        "31 มีนาคม",  # a cell of its own: "พ.ศ. 2570" may go to the next line
+        "ธันวาคม พ.ศ. 2569: วันที่ 1, 8, 15, 22, 29 (5 วัน)",
+        "กุมภาพันธ์ พ.ศ. 2570",
+        "(นางสาวกานดา ใจดี)",
+        "ยอมรับเมื่อ 20 พฤศจิกายน พ.ศ. 2569",
+        "ยอมรับเมื่อ 23 พฤศจิกายน พ.ศ. 2569",
+    ):
+        assert expected in text, expected
+    # Table cells too break between words only.
+    assert any("ความพร้อม" in line for line in drawn)
+    assert all("".join(words(line)) == line for line in drawn)
+
+
+def test_the_termination_decision_and_the_assessment() -> None:
+    decision = termination_memo(
+        agency=AGENCY,
+        engagement_id="ENG-1",
+        official=OFFICIAL,
+        head=HEAD,
+        acting=True,
+        grounds="termination",
+        decided_on=date(2027, 1, 5),
+        effective=date(2027, 1, 11),
+        reasons="ไม่รายงานผลตามข้อตกลง",
+        proposed_by=CHIEF,
+        proposal_reasons="ไม่ส่งรายงานสามครั้งติดต่อกัน",
+    )
+    text = text_of(render_memo(decision)[0]).replace("\n", "")
+    assert "ยุติการปฏิบัติราชการนอกสถานที่" in text
+    assert "11 มกราคม พ.ศ. 2570" in text and "ไม่ส่งรายงานสามครั้งติดต่อกัน" in text
+    assert "รักษาราชการแทน" + HEAD.position in text and "อุทธรณ์" in text
+    recall = termination_memo(
+        agency=AGENCY,
+        engagement_id="ENG-1",
+        official=OFFICIAL,
+        head=HEAD,
+        acting=False,
+        grounds="recall",
+        decided_on=date(2027, 1, 5),
+        effective=date(2027, 1, 6),
+        reasons="เหตุฉุกเฉินด้านความปลอดภัย",
+    )
+    assert "2565" in text_of(render_memo(recall)[0]).replace("\n", "")
+    assessment = assessment_memo(
+        agency=AGENCY,
+        engagement_id="ENG-1",
+        official=OFFICIAL,
+        supervisor=CHIEF,
+        goals=[("G1", "รายงาน", "100"), ("G2", "คู่มือ", "1 ฉบับ")],
+        results={"G1": ("achieved", "ครบ"), "G2": ("not_achieved", "ล่าช้า")},
+        start=date(2026, 12, 1),
+        end=date(2027, 5, 31),
+        assessed_on=date(2027, 6, 3),
+    )
+    text = text_of(render_memo(assessment)[0]).replace("\n", "")
+    assert "บรรลุ" in text and "ไม่บรรลุ" in text and "บรรลุเป้าหมาย 1 จาก 2 เป้าหมาย" in text

@@ -191,6 +191,31 @@ class Ack(_Model):
     detail: dict[str, Any] = Field(default_factory=dict)
 
 
+class Acceptance(_Model):
+    """A party's acceptance of a version of the agreement, as the agreement document prints it."""
+
+    by: str
+    role: str
+    version: int
+    on: date
+    ethics_acknowledged: bool = False
+
+
+class Withdrawal(_Model):
+    """The head's decision to end telework early (seed §9.2.6) or to recall (PMO 2565), as the
+    termination document prints it."""
+
+    by: str
+    on: date
+    effective: date
+    reasons: str
+    grounds: Literal["termination", "recall"]
+    acting: bool = False
+    agency: str | None = None
+    proposed_by: str | None = None
+    proposal_reasons: str | None = None
+
+
 class Summary(_Model):
     engagement_id: str
     official_id: str
@@ -209,11 +234,19 @@ class Summary(_Model):
     telework_days: int = 0
     planned_start: date | None = None
     planned_end: date | None = None
+    planned_dates: list[date] = Field(default_factory=list)  # the agreement's telework days
     # Who ordered, when and for which agency: what the order document prints (issue #17).
     order_date: date | None = None
     order_decided_by: str | None = None
     order_acting: bool = False
     order_agency: str | None = None
+    # The documents of issue #17: each party's acceptance of the current version, the head's
+    # decision to end early, and the final assessment.
+    acceptances: list[Acceptance] = Field(default_factory=list)
+    withdrawal: Withdrawal | None = None
+    assessments: list[GoalAssessment] = Field(default_factory=list)
+    assessed_by: str | None = None
+    assessed_on: date | None = None
 
 
 # Activity inputs and results --------------------------------------------------------------

@@ -19,6 +19,7 @@ with workflow.unsafe.imports_passed_through():
     from contracts.selection import READINESS, TRAITS, unknown
     from workflows.engagement.models import (
         AcceptAgreement,
+        Acceptance,
         Ack,
         ActingQuery,
         ActingTerm,
@@ -52,6 +53,7 @@ with workflow.unsafe.imports_passed_through():
         SubmitFinalReport,
         SubmitReport,
         Summary,
+        Withdrawal,
     )
     from workflows.engagement.rules import place_refusal, schedule_refusal
 
@@ -81,6 +83,11 @@ class EngagementWorkflow:
         self.draft: DraftAgreement | None = None
         self.planned: Planned | None = None
         self.accepted: dict[str, int] = {}  # role -> version
+        # Who accepted and when (role -> acceptance), for the agreement document (issue #17).
+        # State only, no commands: histories recorded before it replay unchanged.
+        self.acceptances: dict[str, Acceptance] = {}
+        self.withdrawal_meta: Withdrawal | None = None
+        self.assessed_meta: tuple[str, date] | None = None
         self.amendment: str | None = None  # revision | renewal while active
         self.order_number: str | None = None
         self.order_pending = False
@@ -395,6 +402,13 @@ class EngagementWorkflow:
                 u.by, first_level=True, recheck=lambda: self._v_accept(u)
             )
         self.accepted[role] = u.agreement_version
+        self.acceptances[role] = Acceptance(
+            by=u.by,
+            role=role,
+            version=u.agreement_version,
+            on=self._today(),
+            ethics_acknowledged=u.ethics_acknowledged,
+        )
         await self._record(
             ev.AgreementAccepted,
             agreement_version=u.agreement_version,
@@ -574,6 +588,7 @@ class EngagementWorkflow:
         heads = await self._heads()
         if u.by != heads.deciding:
             raise refuse(f"{u.by} is not the head of agency {heads.agency} today")
+        proposal = self.termination_pending
         self.termination_pending = None
         if not u.withdraw:
             await self._record(ev.TerminationRejected, decided_by=u.by, reasons=u.reasons)
@@ -583,6 +598,17 @@ class EngagementWorkflow:
             ev.PermissionWithdrawn, decided_by=u.by, effective_date=effective, reasons=u.reasons
         )
         self.withdrawal, self.withdrawn_on = effective, self._today()
+        self.withdrawal_meta = Withdrawal(
+            by=u.by,
+            on=self._today(),
+            effective=effective,
+            reasons=u.reasons,
+            grounds="termination",
+            acting=u.by == heads.acting_head,
+            agency=heads.agency,
+            proposed_by=proposal.by if proposal else None,
+            proposal_reasons=proposal.reasons if proposal else None,
+        )
         # Keep a reference: the task must live as long as the workflow.
         self.return_timer = asyncio.create_task(self._return_to_office_on(effective))
         return self._ack(effective_date=effective.isoformat())
@@ -609,6 +635,15 @@ class EngagementWorkflow:
         )
         self.termination_pending = None
         self.withdrawal, self.withdrawn_on = effective, self._today()
+        self.withdrawal_meta = Withdrawal(
+            by=u.by,
+            on=self._today(),
+            effective=effective,
+            reasons=u.reasons,
+            grounds="recall",
+            acting=u.by == heads.acting_head,
+            agency=heads.agency,
+        )
         self.return_timer = asyncio.create_task(self._return_to_office_on(effective))
         return self._ack(effective_date=effective.isoformat())
 
@@ -700,6 +735,7 @@ class EngagementWorkflow:
         await self._confirm_supervisor(u.by, first_level=True, recheck=lambda: self._v_assess(u))
         self.assessed = True
         self.assessments = u.assessments
+        self.assessed_meta = (u.by, self._today())
         await self._record(ev.GoalsAssessed, assessed_by=u.by, assessments=u.assessments)
         return self._ack()
 
@@ -752,6 +788,7 @@ class EngagementWorkflow:
             telework_days=len(self.planned.dates) if self.planned else 0,
             planned_start=self.planned.start if self.planned else None,
             planned_end=self.planned.end if self.planned else None,
+            planned_dates=list(self.planned.dates) if self.planned else [],
             **(
                 dict(
                     zip(
@@ -763,6 +800,11 @@ class EngagementWorkflow:
                 if self.order_meta
                 else {}
             ),
+            acceptances=[a for a in self.acceptances.values() if a.version == self.version],
+            withdrawal=self.withdrawal_meta,
+            assessments=list(self.assessments),
+            assessed_by=self.assessed_meta[0] if self.assessed_meta else None,
+            assessed_on=self.assessed_meta[1] if self.assessed_meta else None,
         )
 
     # Helpers -----------------------------------------------------------------------------------

@@ -114,25 +114,82 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _sample(args: argparse.Namespace) -> int:
-    """A sample order from demo data, signed with the demo CA: the layout before going live."""
-    from services.documents.adapters.pdf import render_order
+    """A sample document from demo data, signed with the demo CA: the layout before going live."""
+    from services.documents.adapters.pdf import render_memo, render_order
     from services.documents.adapters.signing import demo_folder, demo_identity, sign
+    from services.documents.domain import memo
     from services.documents.domain.order import Person, telework_order
 
-    if args.kind != "order":
-        raise UsageError(f"{args.kind}: only `order` can be rendered yet")
     today = dt.date.today()
-    doc = telework_order(
-        agency="สำนักงานพัฒนารัฐบาลดิจิทัล (ตัวอย่าง)",
-        number=f"ที่ 1/{today.year + 543}",
-        ordered_on=today,
-        start=today + dt.timedelta(days=7),
-        end=today + dt.timedelta(days=190),
-        officials=[Person("นางสาวตัวอย่าง ทดลองงาน", "นักวิเคราะห์นโยบายและแผนชำนาญการ")],
-        signer=Person("นายหัวหน้า ส่วนราชการ", "ผู้อำนวยการ"),
-        acting=False,
-    )
-    pdf, _ = render_order(doc, document_id="sample-order")
+    agency = "สำนักงานพัฒนารัฐบาลดิจิทัล (ตัวอย่าง)"
+    official = Person("นางสาวตัวอย่าง ทดลองงาน", "นักวิเคราะห์นโยบายและแผนชำนาญการ")
+    supervisor = Person("นายผู้บังคับ บัญชา", "ผู้อำนวยการกองยุทธศาสตร์")
+    head = Person("นายหัวหน้า ส่วนราชการ", "ผู้อำนวยการ")
+    start, end = today + dt.timedelta(days=7), today + dt.timedelta(days=190)
+    days = [start + dt.timedelta(days=n) for n in range(0, 183, 7)]
+    goals = [
+        ("G1", "รายงานวิเคราะห์ข้อมูลการให้บริการประจำเดือน", "number", "6", end),
+        ("G2", "ร่างแผนปฏิบัติการด้านดิจิทัลของหน่วยงาน", "date", "1 ฉบับ", end),
+    ]
+    if args.kind == "order":
+        order = telework_order(
+            agency=agency,
+            number=f"ที่ 1/{today.year + 543}",
+            ordered_on=today,
+            start=start,
+            end=end,
+            officials=[official],
+            signer=head,
+            acting=False,
+        )
+        pdf, _ = render_order(order, document_id="sample-order")
+    else:
+        if args.kind == "agreement":
+            doc = memo.agreement_memo(
+                agency=agency,
+                engagement_id="ENG-ตัวอย่าง",
+                version=1,
+                official=official,
+                supervisor=supervisor,
+                goals=goals,
+                start=start,
+                end=end,
+                days=days,
+                work_location="ที่พักอาศัย",
+                accepted={"official": today, "supervisor": today},
+                dated=today,
+            )
+        elif args.kind == "termination":
+            doc = memo.termination_memo(
+                agency=agency,
+                engagement_id="ENG-ตัวอย่าง",
+                official=official,
+                head=head,
+                acting=False,
+                grounds="termination",
+                decided_on=today,
+                effective=today + dt.timedelta(days=3),
+                reasons="ไม่รายงานผลการปฏิบัติงานตามข้อตกลง",
+                proposed_by=supervisor,
+                proposal_reasons="ไม่รายงานผลการปฏิบัติงานตามกำหนดสามครั้งติดต่อกัน",
+            )
+        elif args.kind == "assessment":
+            doc = memo.assessment_memo(
+                agency=agency,
+                engagement_id="ENG-ตัวอย่าง",
+                official=official,
+                supervisor=supervisor,
+                goals=[(g[0], g[1], g[3]) for g in goals],
+                results={"G1": ("achieved", "ครบทุกเดือน"), "G2": ("partly", "")},
+                start=start,
+                end=end,
+                assessed_on=end,
+            )
+        else:
+            raise UsageError(
+                f"{args.kind}: cannot be rendered yet (order, agreement, termination, assessment)"
+            )
+        pdf, _ = render_memo(doc, document_id=f"sample-{args.kind}")
     who = demo_identity(demo_folder(Settings.from_env("cli").data_dir))
     signed = asyncio.run(sign(pdf, who, reason="ตัวอย่าง / sample", location="demo"))
     Path(args.out).write_bytes(signed)
