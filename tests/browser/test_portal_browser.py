@@ -78,10 +78,11 @@ class Person:
         await self.shot(name)
 
     async def document(self, kind: str) -> str:
-        """The text of one of the signed-in person's case documents (the newest case)."""
-        cases = await self.page.request.get(f"{self.stack.url}/api/engagements")
-        eid = (await cases.json())[0]["engagement_id"]
-        r = await self.page.request.get(f"{self.stack.url}/api/engagements/{eid}/{kind}.pdf")
+        """The text of a case document, fetched through its link on the case's card."""
+        await self.page.reload()
+        link = await self.page.query_selector(f".engagement a.doc-{kind}")
+        assert link is not None, f"no link to the {kind} document on the page"
+        r = await self.page.request.get(self.stack.url + str(await link.get_attribute("href")))
         assert r.status == 200, await r.text()
         return pdf_text(await r.body()).replace("\n", "")
 

@@ -4,10 +4,18 @@ extract it, and line by line: no Thai word split across lines."""
 import io
 import unicodedata
 from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
 
 from services.documents.adapters.pdf import render_memo, render_order
 from services.documents.adapters.thai_lines import break_lines, words
-from services.documents.domain.memo import agreement_memo, assessment_memo, termination_memo
+from services.documents.domain.memo import (
+    agreement_memo,
+    assessment_memo,
+    ledger_memo,
+    termination_memo,
+)
 from services.documents.domain.order import Person, telework_order
 
 HEAD = Person("นายสมชาย ใจดี", "เลขาธิการคณะกรรมการดิจิทัลเพื่อเศรษฐกิจและสังคมแห่งชาติ")
@@ -214,3 +222,41 @@ def test_the_termination_decision_and_the_assessment() -> None:
     )
     text = text_of(render_memo(assessment)[0]).replace("\n", "")
     assert "บรรลุ" in text and "ไม่บรรลุ" in text and "บรรลุเป้าหมาย 1 จาก 2 เป้าหมาย" in text
+
+
+def test_the_attendance_ledger_of_a_period() -> None:
+    doc = ledger_memo(
+        agency=AGENCY,
+        start=date(2026, 12, 1),
+        end=date(2026, 12, 31),
+        official="D0102",
+        prepared_on=date(2027, 1, 2),
+        rows=[
+            ["1 ธ.ค. 2569", "D0102", "08:31", "16:35", "มาสาย"],
+            ["4 ธ.ค. 2569", "D0102", "-", "-", "ไม่ได้ลงเวลา"],
+        ],
+    )
+    pdf, _ = render_memo(doc)
+    text = text_of(pdf).replace("\n", "")
+    assert "บัญชีลงเวลาปฏิบัติราชการนอกสถานที่" in text and "จำนวน 2" in text
+    assert "08:31" in text and "ไม่ได้ลงเวลา" in text and "มาสาย" in text
+    assert "\x00" not in raw_text(pdf)
+
+
+def test_the_ledger_command_writes_the_pdf(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`telework attendance ledger --format pdf --out F` (an empty period here; SQLite)."""
+    from services.cli import main
+
+    monkeypatch.setenv("TELEWORK_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("TELEWORK_DEMO_LOGIN", "1")  # signed with the demo CA
+    out = tmp_path / "ledger.pdf"
+    args = ["attendance", "ledger", "--agency", "ONDE", "--from", "2026-12-01"]
+    assert main([*args, "--to", "2026-12-31", "--format", "pdf"]) == 2  # no --out
+    assert "--out" in capsys.readouterr().err
+    assert main([*args, "--to", "2026-12-31", "--format", "pdf", "--out", str(out)]) == 0
+    assert "signed" in capsys.readouterr().out
+    assert b"/ByteRange" in out.read_bytes()  # a signature covers it
+    assert "บัญชีลงเวลา" in text_of(out.read_bytes())

@@ -176,7 +176,7 @@ def render_memo(
         ("วันที่", doc.date_line),
         ("เรื่อง", doc.subject),
     ):
-        pdf.set_font("Sarabun", "B", SIZE)
+        pdf.set_font("Sarabun", "B", 20)  # the memo's labels are set bold at 20 pt
         pdf.cell(pdf.get_string_width(label) + 3, LINE, label)
         pdf.set_font("Sarabun", "", SIZE)
         pdf.cell(0, LINE, value, new_x=XPos.LMARGIN, new_y=YPos.NEXT)

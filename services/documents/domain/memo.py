@@ -228,3 +228,39 @@ def assessment_memo(
 
 def _digits(lines: list[str], thai: bool) -> list[str]:
     return [thai_numerals(line) for line in lines] if thai else lines
+
+
+def ledger_memo(
+    *,
+    agency: str,
+    start: date,
+    end: date,
+    rows: list[list[str]],  # day (B.E.), official, check-in, check-out, remarks
+    prepared_on: date,
+    official: str | None = None,
+    thai_digits: bool = False,
+) -> MemoDocument:
+    """The attendance ledger of a period (บัญชีลงเวลาปฏิบัติราชการนอกสถานที่, R-ATT-3): every
+    telework day planned or worked, with the times and what was flagged."""
+    scope = f"ของ {official} " if official else ""
+    return MemoDocument(
+        kind="ledger",
+        agency=agency,
+        reference=f"{start.isoformat()}/{end.isoformat()}",
+        dated=prepared_on,
+        subject="บัญชีลงเวลาปฏิบัติราชการนอกสถานที่",
+        to="หัวหน้าส่วนราชการ",
+        paragraphs=_digits(
+            [
+                f"บัญชีลงเวลาปฏิบัติราชการนอกสถานที่{scope}ตั้งแต่วันที่ {thai_day(start)} "
+                f"ถึงวันที่ {thai_day(end)} จำนวน {len(rows)} รายการ ดังนี้",
+            ],
+            thai_digits,
+        ),
+        table=Table(
+            header=["วันที่", "ข้าราชการ", "เริ่มงาน", "เลิกงาน", "หมายเหตุ"],
+            rows=rows,
+            widths=[22, 18, 14, 14, 32],
+        ),
+        thai_digits=thai_digits,
+    )

@@ -119,6 +119,7 @@ def _sample(args: argparse.Namespace) -> int:
     from services.documents.adapters.signing import demo_folder, demo_identity, sign
     from services.documents.domain import memo
     from services.documents.domain.order import Person, telework_order
+    from workflows.calendar import thai_date
 
     today = dt.date.today()
     agency = "สำนักงานพัฒนารัฐบาลดิจิทัล (ตัวอย่าง)"
@@ -186,8 +187,16 @@ def _sample(args: argparse.Namespace) -> int:
                 assessed_on=end,
             )
         else:
-            raise UsageError(
-                f"{args.kind}: cannot be rendered yet (order, agreement, termination, assessment)"
+            doc = memo.ledger_memo(
+                agency=agency,
+                start=start,
+                end=start + dt.timedelta(days=27),
+                prepared_on=today,
+                rows=[
+                    [thai_date(d), "D0102", f"08:2{n}", f"16:3{n}", ""]
+                    for n, d in enumerate(days[:4])
+                ]
+                + [[thai_date(days[4]), "D0102", "-", "-", "ไม่ได้ลงเวลา"]],
             )
         pdf, _ = render_memo(doc, document_id=f"sample-{args.kind}")
     who = demo_identity(demo_folder(Settings.from_env("cli").data_dir))
