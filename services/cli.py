@@ -110,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     from services.audit.entrypoints.cli import register as register_audit
     from services.audit.entrypoints.evaluation_cli import register as register_evaluation
     from services.documents.entrypoints.cli import register as register_document
+    from services.esaraban.entrypoints.cli import register as register_esaraban
     from services.identity.entrypoints.cli import register as register_identity
     from services.meetings.entrypoints.cli import register as register_meeting
     from services.notification.entrypoints.cli import register as register_notify
@@ -120,6 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_audit(sub)
     register_evaluation(sub)
     register_document(sub)
+    register_esaraban(sub)
     register_notify(sub)
     register_identity(sub)
     register_meeting(sub)

@@ -28,3 +28,21 @@ class DocumentIssued(DomainEvent):
         description="SHA-256 of the signing certificate (DER), hex", pattern="^[0-9a-f]{64}$"
     )
     demo_signature: bool = Field(description="Signed with the demo CA (demo mode only)")
+
+
+class CorrespondenceAcknowledged(DomainEvent):
+    context = "document"
+    resource_field = "document_id"
+    name = "correspondence_acknowledged"
+    summary_th = "ระบบสารบรรณอิเล็กทรอนิกส์แจ้งสถานะหนังสือที่ส่ง (รับ ลงรับ ปฏิเสธ หรือส่งไม่สำเร็จ)"
+    summary_en = (
+        "The e-saraban bridge reports what became of a document sent as a letter: sent, received, "
+        "accepted with the receiver's registration number, rejected, invalid, or failed"
+    )
+    document_id: str
+    letter_id: str = Field(description="The letter's ID in the interchange (the number)")
+    status: Literal["sent", "received", "accepted", "rejected", "invalid", "failed"]
+    accept_id: str | None = Field(
+        default=None, description="The receiver's registration number (accepted)", max_length=100
+    )
+    reason: str = Field(default="", max_length=500)

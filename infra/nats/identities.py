@@ -156,5 +156,13 @@ def may_manage_streams() -> bool:
     return not _current or _current.get("name") == ADMIN.name
 
 
+def use_seed(user: str, seed: Path | None) -> None:
+    """Connect as an outside subscriber (its own seed file and inbox), or, with no seed, as the
+    URL says; never as the operator's admin identity (the e-saraban bridge)."""
+    _current.clear()
+    if seed is not None:
+        _current.update(name=user, nkeys_seed=str(seed), inbox_prefix=f"_INBOX_{user}")
+
+
 def seed_dir_of(data_dir: Path) -> Path:
     return Path(os.environ.get("TELEWORK_NATS_SEEDS", str(data_dir / "nats-identities")))

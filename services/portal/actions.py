@@ -572,6 +572,47 @@ class Portal:
         assert stored is not None
         return stored
 
+    async def record_correspondence(
+        self,
+        actor: Actor,
+        document_id: str,
+        status: str,
+        letter_id: str,
+        accept_id: str | None,
+        reason: str,
+    ) -> None:
+        """What the e-saraban bridge reports of a document it sent (issue #17 item 4), as a
+        `correspondence_acknowledged` event; the same report twice is recorded once."""
+        from contracts.events.document import CorrespondenceAcknowledged
+
+        if not any(g.role is Role.SERVICE for g in actor.grants):
+            # Asked before looking the document up: a person learns nothing of which exist.
+            raise Refused(403, "ไม่มีสิทธิ์ / forbidden: the e-saraban bridge's service only")
+        async with self.b.sessions() as db:
+            found = (
+                await db.execute(
+                    select(documents.c.engagement_id).where(documents.c.document_id == document_id)
+                )
+            ).scalar()
+        if found is None:
+            raise Refused(404, f"ไม่มีเอกสารนี้ / no document {document_id!r} was issued")
+        official = await self.official_of(found)
+        res = await self.authorize(actor, "document.correspondence", official)
+        event = CorrespondenceAcknowledged(
+            document_id=document_id,
+            letter_id=letter_id,
+            status=status,
+            accept_id=accept_id,
+            reason=reason,
+        )
+        async with self.b.sessions.begin() as db:
+            await LOG.append(
+                db,
+                f"correspondence-{document_id}",
+                [NewEvent(event, res.agency_path[-1], event_id=f"{document_id}-{status}")],
+                None,
+            )
+
     async def _issued(self, document_id: str) -> bytes | None:
         async with self.b.sessions() as db:
             found = await db.execute(

@@ -486,6 +486,23 @@ def create_app(backends: Backends) -> FastAPI:
             responses={200: {"content": {"application/pdf": {}}}},
         )
 
+    class Correspondence(BaseModel):
+        letter_id: str = Field(min_length=1, max_length=100)
+        status: Literal["sent", "received", "accepted", "rejected", "invalid", "failed"]
+        accept_id: str | None = Field(default=None, max_length=100)
+        reason: str = Field(default="", max_length=500)
+
+    @api.post("/documents/{document_id}/correspondence", status_code=202)
+    async def correspondence(
+        document_id: Annotated[str, PathParam(max_length=150)], body: Correspondence, c: Authed
+    ) -> dict[str, str]:
+        """What became of a document sent through e-saraban (the bridge's service token only;
+        docs/esaraban.md). Recorded once per status."""
+        await portal.record_correspondence(
+            c.actor, document_id, body.status, body.letter_id, body.accept_id, body.reason
+        )
+        return {"document_id": document_id, "status": body.status}
+
     record_pdf("agreement", "The current agreement version, once both parties accepted it,")
     record_pdf("termination", "The head's decision to end telework early or recall,")
     record_pdf("assessment", "The final assessment of the goals,")

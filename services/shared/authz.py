@@ -106,6 +106,8 @@ POLICY: Mapping[str, Rule] = {
     "engagement.decide_termination": _rule(H),
     "engagement.assess": _rule(S, chain=(S,)),
     "engagement.read": _rule(S, H, HR, A, SVC, own=(OF,), chain=(S,)),
+    # what became of a document sent through e-saraban: the bridge, with a service token only
+    "document.correspondence": _rule(SVC),
     # attendance (R-ATT)
     "attendance.check_in": _rule(own=(OF,)),
     "attendance.read_ledger": _rule(S, H, HR, A, own=(OF,)),

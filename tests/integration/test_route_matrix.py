@@ -167,6 +167,14 @@ ROUTES: dict[tuple[str, str], Entry] = {
     ("GET", "/api/engagements/{engagement_id}/order.pdf"): Entry(
         frozenset({"official", "head", "hr", "auditor"}), api(f"/api/engagements/{ENG}/order.pdf")
     ),
+    # The e-saraban bridge's service token only: no person may report a letter's fate.
+    ("POST", "/api/documents/{document_id}/correspondence"): Entry(
+        frozenset(),
+        api(
+            f"/api/documents/order-{ENG}/correspondence",
+            json={"letter_id": "ที่ 1/2569", "status": "accepted", "accept_id": "R-1"},
+        ),
+    ),
     ("GET", "/api/engagements/{engagement_id}/agreement.pdf"): Entry(
         frozenset({"official", "head", "hr", "auditor"}),
         api(f"/api/engagements/{ENG}/agreement.pdf"),
