@@ -37,6 +37,15 @@ started = Table(
     Column("agency", String(64), nullable=False),
     Column("created_at", AwareDateTime, nullable=False),
 )
+# Which engagements one batch order covers (R-ORD-2): its document is one order with the list
+# of officials annexed (issue #17).
+batch_orders = Table(
+    "portal_batch_orders",
+    PORTAL,
+    Column("order_number", String(40), primary_key=True),
+    Column("engagement_id", String(100), primary_key=True),
+    Column("official_id", String(64), nullable=False),
+)
 # Documents as issued, immutable: the same bytes every time they are fetched, their hash in a
 # document_issued event and so in the audit chain (issue #17).
 documents = Table(
@@ -361,6 +370,10 @@ class Portal:
 
     async def summary(self, actor: Actor, engagement_id: str) -> m.Summary:
         await self.authorize(actor, "engagement.read", await self.official_of(engagement_id))
+        return await self._summary(engagement_id)
+
+    async def _summary(self, engagement_id: str) -> m.Summary:
+        """The engagement's summary, once the caller has been authorized for it."""
         try:
             async with asyncio.timeout(TEMPORAL_WAIT_S):
                 summary: m.Summary = await self.b.temporal.get_workflow_handle(engagement_id).query(
@@ -381,18 +394,26 @@ class Portal:
         s = await self.summary(actor, engagement_id)
         if not (s.order_number and s.order_date and s.order_decided_by and s.order_agency):
             raise Refused(404, f"ยังไม่มีคำสั่ง / no order has been issued for {engagement_id}")
-        document_id = f"order-{engagement_id}"
+        batch = await self._batch(s)
+        if len(batch) > 1:  # one order, the officials annexed: the same document for each
+            key = hashlib.sha256(f"{s.order_agency}\n{s.order_number}".encode()).hexdigest()
+            document_id = f"order-batch-{key[:16]}"
+        else:
+            document_id, batch = f"order-{engagement_id}", [s]
         existing = await self._issued(document_id)
         if existing is not None:
             return existing
-        agency, people = await self._names(s.order_agency, [s.official_id, s.order_decided_by])
+        officials = sorted({m.official_id for m in batch})
+        agency, people = await self._names(s.order_agency, [*officials, s.order_decided_by])
+        start = min(m.start or m.planned_start or s.order_date for m in batch)
+        end = max(m.end or m.planned_end or s.order_date for m in batch)
         doc = telework_order(
             agency=agency,
             number=s.order_number,
             ordered_on=s.order_date,
-            start=s.start or s.planned_start or s.order_date,
-            end=s.end or s.planned_end or s.order_date,
-            officials=[people[s.official_id]],
+            start=start,
+            end=end,
+            officials=[people[o] for o in officials],
             signer=people[s.order_decided_by],
             acting=s.order_acting,
         )
@@ -400,6 +421,69 @@ class Portal:
         return await self._issue(
             pdf, document_id, "order", s, s.order_number, s.order_agency, f"คำสั่ง {s.order_number}"
         )
+
+    async def record_batch(self, answers: dict[str, Any]) -> None:
+        """Remember which engagements a batch decision numbered alike (their order document)."""
+        rows = {
+            (str(a.detail["order_number"]), eid)
+            for eid, a in answers.items()
+            if isinstance(a, m.Ack) and a.detail and a.detail.get("order_number")
+        }
+        if len(rows) < 2:
+            return
+        async with self.b.sessions() as db:
+            owners = dict(
+                (
+                    await db.execute(
+                        select(started.c.engagement_id, started.c.official_id).where(
+                            started.c.engagement_id.in_([eid for _, eid in rows])
+                        )
+                    )
+                ).all()
+            )
+        for number, eid in sorted(rows):
+            if eid not in owners:
+                continue
+            try:
+                async with self.b.sessions.begin() as db:
+                    await db.execute(
+                        insert(batch_orders).values(
+                            order_number=number, engagement_id=eid, official_id=owners[eid]
+                        )
+                    )
+            except IntegrityError:
+                pass  # recorded by an earlier try of the same decision
+
+    async def _batch(self, s: m.Summary) -> list[m.Summary]:
+        """The summaries of every engagement ordered under this one's number by the same
+        agency (just this one when it was ordered alone)."""
+        async with self.b.sessions() as db:
+            ids = (
+                (
+                    await db.execute(
+                        select(batch_orders.c.engagement_id).where(
+                            batch_orders.c.order_number == s.order_number
+                        )
+                    )
+                )
+                .scalars()
+                .all()
+            )
+        if s.engagement_id not in ids:
+            return [s]
+        members: list[m.Summary] = []
+        for chunk in range(0, len(ids), 50):
+            found = await asyncio.gather(
+                *(self._summary(eid) for eid in ids[chunk : chunk + 50]), return_exceptions=True
+            )
+            members += [
+                x
+                for x in found
+                if isinstance(x, m.Summary)
+                and x.order_number == s.order_number
+                and x.order_agency == s.order_agency
+            ]
+        return members
 
     async def record_document(self, actor: Actor, engagement_id: str, kind: str) -> bytes:
         """The agreement (the current version, once both parties accepted it), the head's
@@ -714,6 +798,7 @@ class Portal:
             await self.authorize(actor, "engagement.decide_order", await self.official_of(eid))
         with acting_as(token):
             answers = await issue_batch_order(self.b.temporal, actor.subject, engagement_ids)
+        await self.record_batch(answers)
         return {
             eid: (a.model_dump(mode="json") if isinstance(a, m.Ack) else {"refused": a})
             for eid, a in answers.items()

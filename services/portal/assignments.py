@@ -183,6 +183,7 @@ async def order(
         raise temporal_refusal(exc) from None
     except (TimeoutError, RuntimeError):
         raise backend_away("งานเรื่อง (engagement)") from None
+    await portal.record_batch(answers)
     decided = {k: v for k, v in answers.items() if isinstance(v, m.Ack)}
     numbers = sorted({str(a.detail["order_number"]) for a in decided.values() if a.detail})
     return {

@@ -225,6 +225,10 @@ async def test_story_over_http_with_refusals(stack: Stack) -> None:
         # signature intact and trusted, and its hash chained by audit as document_issued.
         again = await c.get(f"/api/engagements/{batch_ids[0]}/order.pdf", headers=sup)
         assert again.content == pdf.content
+        # One order for the batch, the officials annexed: the same document for each of them.
+        assert "บัญชีรายชื่อแนบท้าย" in text and "นายธนา พัฒนา" in text, text
+        other = await c.get(f"/api/engagements/{batch_ids[1]}/order.pdf", headers=other_sup)
+        assert other.content == pdf.content
         checked = await verify(pdf.content, [stack.backends.document_signer.chain[0]])
         assert checked.holds, checked.summary
         assert "DEMO" in checked.signer
