@@ -416,6 +416,7 @@ class Portal:
             officials=[people[o] for o in officials],
             signer=people[s.order_decided_by],
             acting=s.order_acting,
+            thai_digits=self.b.thai_digits_for(s.order_agency),
         )
         pdf, _ = render_order(doc, document_id=document_id)
         return await self._issue(
@@ -543,6 +544,7 @@ class Portal:
                 work_location=s.work_location,
                 accepted={role: a.on for role, a in by_role.items()},
                 dated=max(a.on for a in s.acceptances),
+                thai_digits=self.b.thai_digits_for(agency_code),
             )
         elif kind == "termination":
             assert w is not None
@@ -558,6 +560,7 @@ class Portal:
                 reasons=w.reasons,
                 proposed_by=people.get(w.proposed_by or ""),
                 proposal_reasons=w.proposal_reasons,
+                thai_digits=self.b.thai_digits_for(agency_code),
             )
         else:
             assert s.assessed_by is not None and s.assessed_on is not None
@@ -571,6 +574,7 @@ class Portal:
                 start=start,
                 end=end,
                 assessed_on=s.assessed_on,
+                thai_digits=self.b.thai_digits_for(agency_code),
             )
         pdf, _ = render_memo(doc, document_id=document_id)
         return await self._issue(pdf, document_id, kind, s, number, agency_code, doc.subject)

@@ -38,6 +38,11 @@ class Backends:
     survey_key: bytes = b""
     # Sign-in through the agency's OpenID Connect provider (TELEWORK_OIDC_*); None: not set up.
     oidc: OidcClient | None = None
+    # Agencies whose documents use Thai numerals (TELEWORK_THAI_DIGITS: codes, or * for all).
+    thai_digits: frozenset[str] = frozenset()
+
+    def thai_digits_for(self, agency_code: str) -> bool:
+        return "*" in self.thai_digits or agency_code in self.thai_digits
 
     def _service_token(self, service: str) -> str:
         if isinstance(self.service_token, str):

@@ -46,6 +46,9 @@ async def backends(ctx: ServiceContext) -> Backends:
         secure_cookies=os.environ.get("TELEWORK_SECURE_COOKIES") == "1",
         survey_key=survey_key(ctx.settings.data_dir),
         oidc=OidcClient(oidc, ctx.sessions) if oidc else None,
+        thai_digits=frozenset(
+            c.strip() for c in os.environ.get("TELEWORK_THAI_DIGITS", "").split(",") if c.strip()
+        ),
     )
 
 

@@ -260,3 +260,21 @@ def test_the_ledger_command_writes_the_pdf(
     assert "signed" in capsys.readouterr().out
     assert b"/ByteRange" in out.read_bytes()  # a signature covers it
     assert "บัญชีลงเวลา" in text_of(out.read_bytes())
+
+
+def test_memos_use_thai_numerals_by_agency_setting() -> None:
+    doc = assessment_memo(
+        agency=AGENCY,
+        engagement_id="ENG-1",
+        official=OFFICIAL,
+        supervisor=CHIEF,
+        goals=[("G1", "รายงาน 12 ฉบับ", "12")],
+        results={"G1": ("achieved", "")},
+        start=date(2026, 12, 1),
+        end=date(2027, 5, 31),
+        assessed_on=date(2027, 6, 3),
+        thai_digits=True,
+    )
+    text = text_of(render_memo(doc)[0]).replace("\n", "")
+    assert "๓ มิถุนายน พ.ศ. ๒๕๗๐" in text and "รายงาน ๑๒ ฉบับ" in text
+    assert not any(ch.isascii() and ch.isdigit() for ch in text.replace("ENG-1", "")), text
