@@ -144,8 +144,12 @@ class TestRoutingAndChannels:
             "Telework order ที่ 12/2570",
             "คำสั่งให้ปฏิบัติราชการนอกสถานที่ ที่ 12/2570",
         ]
+        event = CloudEvent.model_validate(example_event("engagement.order_issued"))
         inbox = await n.inbox("D0202")
         assert inbox["unread"] == 1 and "2569" in inbox["items"][0]["body"]
+        # The order itself is linked (issue #17): the portal issues it on first request.
+        engagement = event.data["engagement_id"]
+        assert inbox["items"][0]["link"] == f"/api/engagements/{engagement}/order.pdf"
         assert await n.mark_read("D0202", inbox["items"][0]["id"])
         assert (await n.inbox("D0202"))["unread"] == 0
         async with db.sessions() as s:

@@ -30,6 +30,7 @@ deliveries = Table(
     Column("agency", String(64), nullable=False),
     Column("subject", String(500), nullable=False),
     Column("body", Text, nullable=False),
+    Column("link", String(300), nullable=True),  # the document it is about (issue #17)
     Column("status", String(10), nullable=False, index=True),  # pending|held|sent|failed|digested
     Column("attempts", Integer, nullable=False, default=0),
     Column("next_attempt_at", AwareDateTime, nullable=False, index=True),
@@ -48,4 +49,5 @@ inbox_items = Table(
     Column("body", Text, nullable=False),
     Column("created_at", AwareDateTime, nullable=False),
     Column("read_at", AwareDateTime, nullable=True),
+    Column("link", String(300), nullable=True),  # the document it is about (issue #17)
 )

@@ -106,6 +106,23 @@ def routes_for(event_type: str) -> tuple[Route, ...]:
     return ROUTES.get(f"{parts[3]}.{parts[4]}", ()) if len(parts) == 6 else ()
 
 
+# The document a notification is about (issue #17): its inbox item links it. The portal issues
+# it on first request, to whoever may read the engagement.
+DOCUMENTS = {
+    "engagement.order_issued": "order",
+    "engagement.permission_withdrawn": "termination",
+    "engagement.goals_assessed": "assessment",
+}
+
+
+def document_link(event_type: str, data: dict[str, object]) -> str | None:
+    """The portal's address of the event's document, relative (`/api/engagements/…pdf`)."""
+    parts = event_type.split(".")
+    kind = DOCUMENTS.get(f"{parts[3]}.{parts[4]}") if len(parts) == 6 else None
+    engagement = data.get("engagement_id")
+    return f"/api/engagements/{engagement}/{kind}.pdf" if kind and engagement else None
+
+
 def after_quiet_hours(now: datetime) -> datetime:
     """When a quiet notification may go: now, or 07:00 Bangkok after a night."""
     local = now.astimezone(BANGKOK)

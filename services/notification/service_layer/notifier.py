@@ -20,7 +20,13 @@ from services.notification.adapters.channels import (
     send_email,
 )
 from services.notification.adapters.tables import deliveries, inbox_items, preferences
-from services.notification.domain.routing import Route, after_quiet_hours, backoff, routes_for
+from services.notification.domain.routing import (
+    Route,
+    after_quiet_hours,
+    backoff,
+    document_link,
+    routes_for,
+)
 from services.notification.domain.templates import render
 from services.shared import clock
 from services.shared.clock import BANGKOK
@@ -137,6 +143,7 @@ class Notifier:
                             agency=event.agency,
                             subject=message.subject,
                             body=message.body,
+                            link=document_link(event.type, event.data),
                             status="held" if held and channel == "email" else "pending",
                             attempts=0,
                             next_attempt_at=due,
@@ -228,6 +235,7 @@ class Notifier:
                     "rule": row.rule,
                     "subject": row.subject,
                     "body": row.body,
+                    "link": row.link,
                 },
                 ensure_ascii=False,
             ).encode()
@@ -243,6 +251,7 @@ class Notifier:
                                 subject=row.subject,
                                 body=row.body,
                                 created_at=self._now(),
+                                link=row.link,
                             )
                         )
                 except IntegrityError:
@@ -320,6 +329,7 @@ class Notifier:
                 "body": r.body,
                 "created_at": r.created_at.isoformat(),
                 "read": r.read_at is not None,
+                "link": r.link,
             }
             for r in rows
             if not (unread_only and r.read_at)
