@@ -35,6 +35,13 @@ def _pump(prefix: str, stream: IO[bytes]) -> None:
         sys.stdout.flush()
 
 
+def restart_pause(deaths_in_the_last_minute: int) -> float:
+    """Seconds before a dead service is started again: none for the first few deaths of a
+    minute, then 2, 4, 8 … up to 60."""
+    extra = deaths_in_the_last_minute - 5
+    return 0.0 if extra <= 0 else float(min(60, 2**extra))
+
+
 def run_all(data_dir: Path) -> int:
     from services.registry import SERVICES
 
@@ -107,33 +114,36 @@ def run_all(data_dir: Path) -> int:
     stopping = StopFlag()
     signal.signal(signal.SIGTERM, stopping.set)
     signal.signal(signal.SIGINT, stopping.set)
-    # A service that dies is named and restarted; one that keeps dying stops the run, named
-    # with its exit status (issue #21, item 10).
+    # A service that dies is named and restarted at once; one that keeps dying (more than
+    # five times a minute: its database frozen, say, whose mapped -shm file kills it with
+    # SIGBUS) is restarted after growing pauses, up to a minute, and said so once per change —
+    # never the whole run stopped for one service (issue #21, item 10).
     deaths: dict[str, list[float]] = {name: [] for name in SERVICES}
-    given_up: str | None = None
+    due: dict[str, float] = {}
     try:
-        while not stopping.is_set() and given_up is None:
+        while not stopping.is_set():
             time.sleep(0.5)
             for i, name in enumerate(SERVICES):
                 code = services[i].poll()
                 if code is None or stopping.is_set():
                     continue
                 now = time.monotonic()
-                deaths[name] = [t for t in deaths[name] if now - t < 60] + [now]
-                if len(deaths[name]) > 5:
+                if name not in due:
+                    deaths[name] = [t for t in deaths[name] if now - t < 60] + [now]
+                    pause = restart_pause(len(deaths[name]))
+                    due[name] = now + pause
                     print(
-                        f"\nบริการ {name} หยุดทำงานซ้ำ ๆ / service {name} keeps dying "
-                        f"(exit status {code}); stopping everything — see {data_dir}/logs",
+                        f"\nบริการ {name} หยุดทำงาน / service {name} exited with status {code}; "
+                        + (
+                            f"restarting in {pause:.0f} s (it keeps dying; see {data_dir}/logs)"
+                            if pause
+                            else "restarting"
+                        ),
                         flush=True,
                     )
-                    given_up = name
-                    break
-                print(
-                    f"\nบริการ {name} หยุดทำงาน / service {name} exited with status {code}; "
-                    "restarting",
-                    flush=True,
-                )
-                services[i] = spawn(i, name)
+                if now >= due[name]:
+                    del due[name]
+                    services[i] = spawn(i, name)
     except KeyboardInterrupt:
         pass
     print("\nกำลังหยุด / stopping…", flush=True)
@@ -149,4 +159,4 @@ def run_all(data_dir: Path) -> int:
     for line in stack.down(data_dir):
         print(line)
     failed = [p for p in procs if p.returncode not in (0, -signal.SIGINT, 130)]
-    return 1 if given_up or (failed and not stopping.is_set()) else 0
+    return 1 if failed and not stopping.is_set() else 0

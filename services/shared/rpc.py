@@ -22,6 +22,7 @@ from nats.errors import Error as NatsError
 from nats.errors import MaxPayloadError, NoRespondersError
 from opentelemetry.trace import SpanKind
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.exc import OperationalError
 
 from contracts.subjects import RPC_ROOT
 from services.shared import telemetry
@@ -188,6 +189,15 @@ async def answer(
         err = exc.errors()[0]
         where = ".".join(str(p) for p in err.get("loc", ())) or "body"
         return invalid(f"{where}: {err.get('msg')}").reply(lang)
+    except OperationalError as exc:
+        # The service's database is away, locked past its timeout, read-only or full: nothing
+        # was done and the same request will work later — a 503 at the portal, not a 502.
+        log.warning("%s: database unavailable (%s)", subject, type(exc.orig).__name__)
+        return RpcError(
+            "unavailable",
+            "ฐานข้อมูลของบริการไม่พร้อมชั่วคราว ไม่ได้ดำเนินการ กรุณาลองใหม่",
+            "the service's database is temporarily unavailable; nothing was done, retry",
+        ).reply(lang)
     except Exception:
         log.exception("%s failed", subject)
         return RpcError("internal", "ระบบขัดข้อง กรุณาลองใหม่", "internal error; retry").reply(lang)
