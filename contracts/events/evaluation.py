@@ -85,3 +85,18 @@ class LessonsRecorded(_Agency):
     lessons: str = Field(max_length=8000)
     decision: Literal["continue", "change"]
     by: str
+
+
+class YearlyEvaluationRecorded(_Agency):
+    name = "yearly_evaluation_recorded"
+    summary_th = "บันทึกผลการประเมินการปฏิบัติราชการนอกสถานที่ประจำปีงบประมาณ (ตามกำหนดเวลา)"
+    summary_en = (
+        "The yearly evaluation of an agency for a fiscal year, recorded by the yearly schedule "
+        "once the year ended (seed §9.3.3, R-EVA-2): the report's figures as they stood"
+    )
+    fiscal_year: int = Field(description="B.E., 1 Oct – 30 Sep")
+    figures: dict[str, object] = Field(
+        description="The report's keys (docs/evaluation.md): participation, efficiency, "
+        "benefits, satisfaction {question: {mean, n}}, readiness {score, gaps}, by month and "
+        "division"
+    )

@@ -40,7 +40,8 @@ SERVICES: tuple[Identity, ...] = (
     Identity("identity", ("identity",), "identity"),
     Identity("engagement", ("engagement",)),
     Identity("attendance", ("attendance",), "attendance", ("attendance",)),
-    Identity("audit", ("audit",), "audit", ("audit",)),
+    # audit records the yearly evaluation it computes from the chain (issue #18)
+    Identity("audit", ("audit", "evaluation"), "audit", ("audit",)),
     Identity("notification", ("notification",), "notification", ("notification",)),
     Identity("meetings", ("meeting",), "meetings"),
     Identity("portal", ("support", "document", "evaluation")),

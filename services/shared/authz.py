@@ -132,6 +132,8 @@ POLICY: Mapping[str, Rule] = {
     "audit.rotate_key": _rule(ADM),
     # yearly evaluation (R-EVA-2): figures, no personal data
     "evaluation.read": _rule(H, HR, A),
+    # the yearly schedule's record of every agency's figures: the platform's services only
+    "evaluation.record": _rule(SVC),
     # its inputs (issue #18): one's own commute (or HR for the agency), the agency's defaults
     # and the head's lessons, the technology readiness checklist (IT support keeps it too)
     "evaluation.commute": _rule(HR, own=(OF,)),

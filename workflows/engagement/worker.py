@@ -22,6 +22,11 @@ from workflows.engagement.directory import IdentityDirectory, NatsIdentityDirect
 from workflows.engagement.proof import ActorProof, ActorToken
 from workflows.engagement.tables import ENGAGEMENT
 from workflows.engagement.workflow import EngagementWorkflow
+from workflows.evaluation import (
+    EvaluationActivities,
+    YearlyEvaluationWorkflow,
+    ensure_yearly_schedule,
+)
 
 log = logging.getLogger(__name__)
 WORKFLOW_TASKS = int(os.environ.get("TELEWORK_WORKFLOW_TASKS", "20"))
@@ -46,6 +51,7 @@ def build_worker(
     task_queue: str = TASK_QUEUE,
     *,
     actor_proof: TokenVerifier | None,
+    evaluation: EvaluationActivities | None = None,
     **options: Any,
 ) -> Worker:
     """`actor_proof`: the verifier of the tokens that prove who takes each step (issue #13).
@@ -61,8 +67,11 @@ def build_worker(
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[EngagementWorkflow, AssignmentWorkflow],
-        activities=activities.all(),
+        workflows=[EngagementWorkflow, AssignmentWorkflow, YearlyEvaluationWorkflow],
+        activities=[
+            *activities.all(),
+            *([evaluation.record_yearly_evaluation] if evaluation is not None else []),
+        ],
         interceptors=interceptors,
         **options,
     )
@@ -88,12 +97,19 @@ async def run_worker(ctx: ServiceContext) -> None:
     client = await connect_temporal(ctx)
     if client is None:
         return
+    credentials = service_credentials("engagement", ctx.settings.data_dir)
     worker = build_worker(
         client,
         ctx.sessions,
-        NatsIdentityDirectory(nc, service_credentials("engagement", ctx.settings.data_dir)),
+        NatsIdentityDirectory(nc, credentials),
         actor_proof=verifier_from_env(ctx.settings.data_dir),
+        evaluation=EvaluationActivities(nc, credentials),
     )
+    try:  # the yearly evaluation's schedule (issue #18): made once, by whichever worker
+        if await ensure_yearly_schedule(client, TASK_QUEUE):
+            log.info("yearly evaluation scheduled (1 October 06:00, Asia/Bangkok)")
+    except Exception as exc:  # a server without schedules: said, and the worker goes on
+        log.warning("yearly evaluation not scheduled (%s: %s)", type(exc).__name__, exc)
     async with worker:
         await ctx.stop.wait()
     await nc.close()

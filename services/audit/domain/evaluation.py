@@ -31,6 +31,11 @@ def fiscal_year(year: int) -> tuple[int, date, date]:
     return be, date(ends - 1, 10, 1), date(ends, 9, 30)
 
 
+def last_ended(today: date) -> int:
+    """The B.E. fiscal year that ended most recently (on 30 Sep)."""
+    return (today.year if today.month >= 10 else today.year - 1) + BE_OFFSET
+
+
 def _type(context: str, name: str) -> str:
     return EVENT.format(context=context, name=name)
 

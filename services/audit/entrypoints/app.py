@@ -18,7 +18,7 @@ from services.audit.service_layer.history import AuditDenied, authorize, replay
 from services.audit.service_layer.store import Chain, check_format, verify
 from services.shared import clock, rpc
 from services.shared.auth import TokenVerifier, load_or_create_key, verifier_from_env
-from services.shared.authz import Actor
+from services.shared.authz import Actor, Resource, can
 from services.shared.consumer import EventConsumer
 from services.shared.jetstream import connect
 from services.shared.rpc import forbidden, invalid
@@ -113,6 +113,10 @@ class EvaluationQuery(BaseModel):
     roll_up: bool = False
 
 
+class RecordEvaluation(BaseModel):
+    fiscal_year: int | None = None  # none: the fiscal year that ended last
+
+
 def valid_year(year: int) -> bool:
     """A B.E. year (2533–2743) or a C.E. one (1990–2200)."""
     return 1990 <= year <= 2200 or 2533 <= year <= 2743
@@ -167,6 +171,23 @@ def wire(
             raise forbidden(str(exc)) from None
         return {"reports": [r.as_dict() for r in rows]}
 
+    async def record_evaluation(actor: Actor, q: RecordEvaluation) -> dict[str, Any]:
+        """The yearly schedule's record of every agency's figures (issue #18 item 1)."""
+        from services.audit.domain.evaluation import last_ended
+        from services.audit.service_layer import evaluation as ev
+
+        if not can(actor, "evaluation.record", Resource("agency", ("*",))):
+            raise forbidden("the yearly evaluation is recorded by the platform's schedule only")
+        ended = last_ended(clock.today())
+        year = q.fiscal_year or ended
+        if not valid_year(year):
+            raise invalid(f"fiscal_year {year}: a B.E. (2570) or C.E. (2027) year")
+        if (year if year > 2400 else year + 543) > ended:
+            # Figures of a year still running would stand for it for good (recorded once).
+            raise invalid(f"fiscal year {year} has not ended; the last that ended is {ended}")
+        agencies = await ev.record_yearly(sessions, await ev.chain_events(sessions), year)
+        return {"fiscal_year": year if year > 2400 else year + 543, "agencies": agencies}
+
     rpc.register_routes(
         broker,
         NAME,
@@ -175,6 +196,7 @@ def wire(
             ("status", Status, status),
             ("history", History, history),
             ("evaluation", EvaluationQuery, evaluation),
+            ("record_evaluation", RecordEvaluation, record_evaluation),
         ],
     )
 

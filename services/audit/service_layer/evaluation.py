@@ -16,6 +16,9 @@ from services.audit.domain.evaluation import (
     roll_up,
 )
 from services.shared.authz import Actor, Resource, can
+from services.shared.eventlog import EventLog, NewEvent
+
+LOG = EventLog("/telework/audit")
 
 
 class UnknownAgency(LookupError):
@@ -45,3 +48,21 @@ def report(
     if not decision:
         raise NotAllowed(decision.reason)
     return roll_up(events, agency, year) if rolled_up else [evaluate(events, agency, year)]
+
+
+async def record_yearly(sessions: Any, events: list[dict[str, Any]], year: int) -> list[str]:
+    """Every agency's figures for the fiscal year, as `yearly_evaluation_recorded` events (the
+    yearly schedule, issue #18): once per agency and year, a repeat records nothing new."""
+    from contracts.events.evaluation import YearlyEvaluationRecorded
+
+    recorded = []
+    async with sessions.begin() as s:
+        for agency in sorted(agency_parents(events)):
+            figures = evaluate(events, agency, year)
+            event = YearlyEvaluationRecorded(
+                agency_code=agency, fiscal_year=figures.fiscal_year, figures=figures.as_dict()
+            )
+            key = f"yearly-evaluation-{agency}-{figures.fiscal_year}"
+            await LOG.append(s, key, [NewEvent(event, agency, event_id=key)], None)
+            recorded.append(agency)
+    return recorded
