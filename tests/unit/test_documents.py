@@ -278,3 +278,14 @@ def test_memos_use_thai_numerals_by_agency_setting() -> None:
     text = text_of(render_memo(doc)[0]).replace("\n", "")
     assert "๓ มิถุนายน พ.ศ. ๒๕๗๐" in text and "รายงาน ๑๒ ฉบับ" in text
     assert not any(ch.isascii() and ch.isdigit() for ch in text.replace("ENG-1", "")), text
+
+
+def test_a_persons_title_and_name_stay_on_one_line() -> None:
+    text = "ข้อตกลงระหว่างนายกิตติ วงศ์ไทย ตำแหน่งนักวิเคราะห์"
+    name = "นายกิตติ วงศ์ไทย"
+    for width in range(8, 40):
+        lines = break_lines(text, width, len, keep=(name,))
+        assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+        assert not any(line.endswith("นาย") for line in lines), (width, lines)
+        joined = "|".join(lines)
+        assert "นาย|กิตติ" not in joined and "กิตติ|วงศ์ไทย" not in joined.replace(" |", "|")

@@ -84,9 +84,11 @@ def _garuda(pdf: FPDF, emblem: Path | None) -> None:
     pdf.set_xy(LEFT, TOP + GARUDA_MM + 2)
 
 
-def _paragraph(pdf: FPDF, text: str, indent: float = INDENT) -> list[str]:
+def _paragraph(
+    pdf: FPDF, text: str, indent: float = INDENT, keep: tuple[str, ...] = ()
+) -> list[str]:
     width = pdf.w - LEFT - RIGHT
-    lines = break_lines(text, width, pdf.get_string_width, first_indent=indent)
+    lines = break_lines(text, width, pdf.get_string_width, first_indent=indent, keep=keep)
     for i, line in enumerate(lines):
         pdf.set_x(LEFT + (indent if i == 0 else 0))
         pdf.cell(0, LINE, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
@@ -112,8 +114,9 @@ def render_order(
         pdf.cell(0, LINE, line, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.cell(0, LINE / 2, "-" * 20, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font("Sarabun", "", SIZE)
+    names = tuple(p.name for p in (*doc.officials, doc.signer))
     for paragraph in doc.paragraphs:
-        drawn += _paragraph(pdf, paragraph)
+        drawn += _paragraph(pdf, paragraph, keep=names)
     pdf.ln(LINE)
     pdf.set_x(LEFT + 60)
     pdf.cell(0, LINE, doc.dated, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
@@ -182,12 +185,13 @@ def render_memo(
         pdf.cell(0, LINE, value, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(LINE / 2)
     pdf.cell(0, LINE, f"เรียน  {doc.to}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    names = tuple(sig.person.name for sig in doc.signatures) + doc.names
     for paragraph in doc.paragraphs:
-        drawn += _paragraph(pdf, paragraph)
+        drawn += _paragraph(pdf, paragraph, keep=names)
     if doc.table is not None:
         drawn += _table(pdf, doc)
     for paragraph in doc.closing:
-        drawn += _paragraph(pdf, paragraph)
+        drawn += _paragraph(pdf, paragraph, keep=names)
     for sig in doc.signatures:
         if pdf.get_y() > pdf.h - 60:  # a signature block is never split across pages
             pdf.add_page()

@@ -46,6 +46,7 @@ class MemoDocument:
     closing: list[str] = field(default_factory=list)  # paragraphs after the table
     signatures: list[Signature] = field(default_factory=list)
     thai_digits: bool = False
+    names: tuple[str, ...] = ()  # people named in the text who do not sign (kept unbroken)
 
     def digits(self, text: str) -> str:
         return thai_numerals(text) if self.thai_digits else text
@@ -175,6 +176,7 @@ def termination_memo(
         to=f"{official.name}",
         paragraphs=_digits(paragraphs, thai_digits),
         signatures=[Signature(head, "", acting=acting)],
+        names=(official.name, *((proposed_by.name,) if proposed_by else ())),
         thai_digits=thai_digits,
     )
 
@@ -222,6 +224,7 @@ def assessment_memo(
         ),
         closing=_digits(closing, thai_digits),
         signatures=[Signature(supervisor, f"ประเมินเมื่อ {thai_day(assessed_on)}")],
+        names=(official.name,),
         thai_digits=thai_digits,
     )
 

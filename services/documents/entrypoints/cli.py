@@ -113,19 +113,46 @@ def _verify(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+def _demo_agency() -> tuple[str, dict[str, Any]]:
+    """The demo agency's name and its people (name, position title), from the demo seed: a
+    sample looks like what the agency will issue."""
+    import csv
+
+    from services.documents.domain.order import Person
+
+    seed = Path(__file__).resolve().parents[2] / "identity" / "demo"
+
+    def rows(name: str) -> list[dict[str, str]]:
+        with (seed / name).open(encoding="utf-8") as f:
+            return list(csv.DictReader(f))
+
+    agencies = {r["agency_code"]: r["name_th"] for r in rows("agencies.csv")}
+    titles = {(r["agency_code"], r["position_code"]): r["title_th"] for r in rows("positions.csv")}
+    root = {r["agency_code"]: r["parent_code"] for r in rows("agencies.csv")}
+
+    def title(agency: str, position: str) -> str:
+        while agency and (agency, position) not in titles:
+            agency = root.get(agency) or ""
+        return titles.get((agency, position), position)
+
+    people = {
+        r["official_id"]: Person(r["name_th"], title(r["agency_code"], r["position_code"]))
+        for r in rows("officials.csv")
+    }
+    return agencies["ONDE"] + " (ตัวอย่าง)", people
+
+
 def _sample(args: argparse.Namespace) -> int:
     """A sample document from demo data, signed with the demo CA: the layout before going live."""
     from services.documents.adapters.pdf import render_memo, render_order
     from services.documents.adapters.signing import demo_folder, demo_identity, sign
     from services.documents.domain import memo
-    from services.documents.domain.order import Person, telework_order
+    from services.documents.domain.order import telework_order
     from workflows.calendar import thai_date
 
     today = dt.date.today()
-    agency = "สำนักงานพัฒนารัฐบาลดิจิทัล (ตัวอย่าง)"
-    official = Person("นางสาวตัวอย่าง ทดลองงาน", "นักวิเคราะห์นโยบายและแผนชำนาญการ")
-    supervisor = Person("นายผู้บังคับ บัญชา", "ผู้อำนวยการกองยุทธศาสตร์")
-    head = Person("นายหัวหน้า ส่วนราชการ", "ผู้อำนวยการ")
+    agency, people = _demo_agency()
+    official, supervisor, head = people["D0102"], people["D0101"], people["D0001"]
     start, end = today + dt.timedelta(days=7), today + dt.timedelta(days=190)
     days = [start + dt.timedelta(days=n) for n in range(0, 183, 7)]
     goals = [
