@@ -9,7 +9,7 @@ sees, and the history stays clean.
 import asyncio
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Literal
 
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
@@ -597,18 +597,7 @@ class EngagementWorkflow:
         await self._record(
             ev.PermissionWithdrawn, decided_by=u.by, effective_date=effective, reasons=u.reasons
         )
-        self.withdrawal, self.withdrawn_on = effective, self._today()
-        self.withdrawal_meta = Withdrawal(
-            by=u.by,
-            on=self._today(),
-            effective=effective,
-            reasons=u.reasons,
-            grounds="termination",
-            acting=u.by == heads.acting_head,
-            agency=heads.agency,
-            proposed_by=proposal.by if proposal else None,
-            proposal_reasons=proposal.reasons if proposal else None,
-        )
+        self._withdrawn(u.by, u.reasons, effective, "termination", heads, proposal)
         # Keep a reference: the task must live as long as the workflow.
         self.return_timer = asyncio.create_task(self._return_to_office_on(effective))
         return self._ack(effective_date=effective.isoformat())
@@ -634,16 +623,7 @@ class EngagementWorkflow:
             grounds="recall",
         )
         self.termination_pending = None
-        self.withdrawal, self.withdrawn_on = effective, self._today()
-        self.withdrawal_meta = Withdrawal(
-            by=u.by,
-            on=self._today(),
-            effective=effective,
-            reasons=u.reasons,
-            grounds="recall",
-            acting=u.by == heads.acting_head,
-            agency=heads.agency,
-        )
+        self._withdrawn(u.by, u.reasons, effective, "recall", heads, None)
         self.return_timer = asyncio.create_task(self._return_to_office_on(effective))
         return self._ack(effective_date=effective.isoformat())
 
@@ -808,6 +788,30 @@ class EngagementWorkflow:
         )
 
     # Helpers -----------------------------------------------------------------------------------
+
+    def _withdrawn(
+        self,
+        by: str,
+        reasons: str,
+        effective: date,
+        grounds: Literal["termination", "recall"],
+        heads: Heads,
+        proposal: ProposeTermination | None,
+    ) -> None:
+        """The permission ends on `effective`; what the termination document prints (state
+        only: no command, so recorded histories replay unchanged)."""
+        self.withdrawal, self.withdrawn_on = effective, self._today()
+        self.withdrawal_meta = Withdrawal(
+            by=by,
+            on=self._today(),
+            effective=effective,
+            reasons=reasons,
+            grounds=grounds,
+            acting=by == heads.acting_head,
+            agency=heads.agency,
+            proposed_by=proposal.by if proposal else None,
+            proposal_reasons=proposal.reasons if proposal else None,
+        )
 
     @property
     def _official(self) -> str:

@@ -70,18 +70,18 @@ def _pdf() -> FPDF:
     return pdf
 
 
-def _garuda(pdf: FPDF, emblem: Path | None) -> None:
-    x = (pdf.w - GARUDA_MM) / 2
+def _garuda(pdf: FPDF, emblem: Path | None, x: float, size: float) -> None:
+    """The Garuda `size` mm high at (x, TOP): 3 cm centred on an order, 1.5 cm at the top left
+    of a memo."""
     if emblem is not None:
-        pdf.image(str(emblem), x=x, y=TOP, h=GARUDA_MM)
-    else:
-        # The agency supplies its emblem file; until then the page says this is a placeholder.
-        pdf.set_draw_color(150)
-        pdf.rect(x, TOP, GARUDA_MM, GARUDA_MM)
-        pdf.set_xy(x, TOP + GARUDA_MM / 2 - 4)
-        pdf.set_font("Sarabun", size=10)
-        pdf.cell(GARUDA_MM, 8, "ตราครุฑ (ตัวอย่าง)", align="C")
-    pdf.set_xy(LEFT, TOP + GARUDA_MM + 2)
+        pdf.image(str(emblem), x=x, y=TOP, h=size)
+        return
+    # The agency supplies its emblem file; until then the page says this is a placeholder.
+    pdf.set_draw_color(150)
+    pdf.rect(x, TOP, size, size)
+    pdf.set_xy(x, TOP + size / 2 - size / 7.5)
+    pdf.set_font("Sarabun", size=size / 3)
+    pdf.cell(size, size / 3.75, "ตราครุฑ (ตัวอย่าง)", align="C")
 
 
 def _paragraph(
@@ -107,7 +107,8 @@ def render_order(
     if document_id:
         pdf.set_keywords(f"{KEYWORD}{document_id}")
     pdf.add_page()
-    _garuda(pdf, emblem)
+    _garuda(pdf, emblem, (pdf.w - GARUDA_MM) / 2, GARUDA_MM)
+    pdf.set_xy(LEFT, TOP + GARUDA_MM + 2)
     drawn: list[str] = []
     pdf.set_font("Sarabun", "B", SIZE)
     for line in (doc.heading, doc.digits(doc.number), f"เรื่อง  {doc.subject}"):
@@ -160,14 +161,7 @@ def render_memo(
     if document_id:
         pdf.set_keywords(f"{KEYWORD}{document_id}")
     pdf.add_page()
-    if emblem is not None:
-        pdf.image(str(emblem), x=LEFT, y=TOP, h=MEMO_GARUDA_MM)
-    else:
-        pdf.set_draw_color(150)
-        pdf.rect(LEFT, TOP, MEMO_GARUDA_MM, MEMO_GARUDA_MM)
-        pdf.set_xy(LEFT, TOP + MEMO_GARUDA_MM / 2 - 3)
-        pdf.set_font("Sarabun", size=7)
-        pdf.cell(MEMO_GARUDA_MM, 6, "ครุฑ (ตัวอย่าง)", align="C")
+    _garuda(pdf, emblem, LEFT, MEMO_GARUDA_MM)
     pdf.set_xy(LEFT, TOP + 3)
     pdf.set_font("Sarabun", "B", 29)  # the heading is set larger than the text (29 pt)
     pdf.cell(0, 12, "บันทึกข้อความ", align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
