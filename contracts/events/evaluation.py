@@ -100,3 +100,27 @@ class YearlyEvaluationRecorded(_Agency):
         "benefits, satisfaction {question: {mean, n}}, readiness {score, gaps}, by month and "
         "division"
     )
+
+
+class SickLeaveRecorded(DomainEvent):
+    context = "evaluation"
+    resource_field = "official_id"
+    name = "sick_leave_recorded"
+    summary_th = "บันทึกวันลาป่วยของข้าราชการในปีงบประมาณ (เพื่อเปรียบเทียบการขาดงานตามข้อ 12)"
+    summary_en = (
+        "An official's sick-leave days in a fiscal year, from HR (absence of teleworkers against "
+        "others, seed §12)"
+    )
+    official_id: str
+    agency_code: str
+    fiscal_year: int = Field(description="B.E.")
+    days: float = Field(ge=0, le=366)
+    by: str
+
+
+class OfficeCapacitySet(_Agency):
+    name = "office_capacity_set"
+    summary_th = "กำหนดจำนวนที่นั่งทำงานในสำนักงานของหน่วยงาน (เพื่อคำนวณความหนาแน่นตามข้อ 12)"
+    summary_en = "The number of desks at the agency's office (office density, seed §12)"
+    desks: int = Field(ge=1, le=1_000_000)
+    by: str

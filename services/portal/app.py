@@ -590,6 +590,35 @@ def create_app(backends: Backends) -> FastAPI:
             portal, c.actor, c.token, c.lang, body.agency_code, fields
         )
 
+    class Desks(BaseModel):
+        agency_code: str = Field(max_length=64)
+        desks: int = Field(ge=1, le=1_000_000)
+
+    @api.post("/evaluation/desks", status_code=201)
+    async def set_desks(body: Desks, c: Authed) -> dict[str, Any]:
+        """The desks at the agency's office, for office density (§12): head or HR."""
+        from services.portal import evaluation
+
+        return await evaluation.set_desks(portal, c.actor, c.lang, body.agency_code, body.desks)
+
+    class SickLeaveRow(BaseModel):
+        official_id: str = Field(max_length=64)
+        days: float = Field(ge=0, le=366)
+
+    class SickLeave(BaseModel):
+        fiscal_year: int = Field(ge=2533, le=2743)
+        rows: list[SickLeaveRow] = Field(min_length=1, max_length=5000)
+
+    @api.post("/evaluation/sick-leave", status_code=201)
+    async def record_sick_leave(body: SickLeave, c: Authed) -> dict[str, Any]:
+        """HR: sick-leave days per official for a fiscal year (B.E.), for absence (§12)."""
+        from services.portal import evaluation
+
+        rows = {r.official_id: r.days for r in body.rows}
+        if len(rows) != len(body.rows):
+            raise Refused(422, "ข้าราชการซ้ำ / an official appears twice")
+        return await evaluation.record_sick_leave(portal, c.actor, body.fiscal_year, rows)
+
     @api.get("/evaluation/survey")
     async def survey_questions(c: Authed) -> dict[str, Any]:
         """This year's satisfaction survey for you (officials' or supervisors' questions)."""
@@ -970,6 +999,7 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
             titles=[er.title(r, lang) for r in reports],
             charts=charts,
             figures=er.FIGURES,
+            figure=er.figure,
             shown=er.shown,
             question_text=er.question_text,
             readiness_text=er.readiness_text,

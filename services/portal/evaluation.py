@@ -23,8 +23,10 @@ from contracts.events.evaluation import (
     CommuteDefaultsSet,
     CommuteRecorded,
     LessonsRecorded,
+    OfficeCapacitySet,
     ReadinessItem,
     ReadinessRecorded,
+    SickLeaveRecorded,
     SurveyAnswered,
 )
 from services.portal.actions import LOG, Portal, Refused, refusal
@@ -92,6 +94,51 @@ async def set_defaults(
     event = CommuteDefaultsSet(agency_code=agency, by=actor.subject, **body)
     await _append(f"commute-defaults-{agency}", agency, event, portal, None)
     return {"recorded": True}
+
+
+async def set_desks(
+    portal: Portal, actor: Actor, lang: str, agency: str, desks: int
+) -> dict[str, Any]:
+    """The desks at the agency's office, for office density (§12): head or HR."""
+    _require(actor, "evaluation.manage", await _agency_path(portal, agency, lang))
+    event = OfficeCapacitySet(agency_code=agency, desks=desks, by=actor.subject)
+    await _append(f"office-capacity-{agency}", agency, event, portal, None)
+    return {"recorded": True}
+
+
+async def record_sick_leave(
+    portal: Portal, actor: Actor, fiscal_year: int, rows: dict[str, float]
+) -> dict[str, Any]:
+    """HR's sick-leave days per official for a fiscal year (absence, §12). Every official must
+    be in HR's agencies; none is recorded when one is not (named), so nothing half-applies."""
+    paths = {}
+    for official_id in rows:
+        paths[official_id] = (await portal.resource(official_id)).agency_path
+    outside = sorted(
+        o
+        for o, path in paths.items()
+        if not can(actor, "evaluation.absence", Resource("evaluation", path, owner=o))
+    )
+    if outside:
+        raise Refused(
+            403,
+            "ไม่มีสิทธิ์บันทึกวันลาของข้าราชการนอกหน่วยงาน / forbidden: not in your agencies: "
+            + ", ".join(outside[:20]),
+        )
+    async with portal.b.sessions.begin() as s:
+        for official_id, days in rows.items():
+            agency = paths[official_id][-1]
+            event = SickLeaveRecorded(
+                official_id=official_id,
+                agency_code=agency,
+                fiscal_year=fiscal_year,
+                days=days,
+                by=actor.subject,
+            )
+            await LOG.append(
+                s, f"sick-leave-{official_id}-{fiscal_year}", [NewEvent(event, agency)], None
+            )
+    return {"recorded": len(rows)}
 
 
 def respondent_of(actor: Actor) -> str:

@@ -138,6 +138,8 @@ POLICY: Mapping[str, Rule] = {
     # and the head's lessons, the technology readiness checklist (IT support keeps it too)
     "evaluation.commute": _rule(HR, own=(OF,)),
     "evaluation.manage": _rule(H, HR),
+    # sick-leave days per official (absence, §12): HR's records, HR enters them
+    "evaluation.absence": _rule(HR),
     "evaluation.readiness": _rule(H, HR, IT),
     # electronic meetings (R-MTG)
     "meeting.manage": _rule(S, H, HR),

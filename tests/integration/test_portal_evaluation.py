@@ -92,12 +92,25 @@ async def test_inputs_reach_the_chain_and_the_yearly_figures(stack: Stack) -> No
         assert (
             await c.post("/api/evaluation/lessons", json=lessons, headers=head)
         ).status_code == 201
+        # Absence and office density (§12): HR's sick-leave records, the head's desks.
+        sick = {"fiscal_year": year, "rows": [{"official_id": "D0102", "days": 2.5}]}
+        r = await c.post("/api/evaluation/sick-leave", json=sick, headers=head)
+        assert r.status_code == 403
+        r = await c.post("/api/evaluation/sick-leave", json=sick, headers=hr)
+        assert r.status_code == 201 and r.json() == {"recorded": 1}
+        twice = {"fiscal_year": year, "rows": sick["rows"] * 2}
+        assert (
+            await c.post("/api/evaluation/sick-leave", json=twice, headers=hr)
+        ).status_code == 422
+        desks = {"agency_code": "ONDE", "desks": 40}
+        assert (await c.post("/api/evaluation/desks", json=desks, headers=head)).status_code == 201
 
     async with asyncio.timeout(120):
         while True:
             events = await chain_events(stack.audit)
             kinds = [e["type"].split(".")[4] for e in events]
-            if {"survey_answered", "readiness_recorded", "lessons_recorded"} <= set(kinds):
+            wanted = {"survey_answered", "readiness_recorded", "lessons_recorded"}
+            if wanted | {"sick_leave_recorded", "office_capacity_set"} <= set(kinds):
                 break
             await asyncio.sleep(0.3)
     answered = next(e for e in events if e["type"].endswith("survey_answered.v1"))
@@ -117,6 +130,9 @@ async def test_inputs_reach_the_chain_and_the_yearly_figures(stack: Stack) -> No
         reports = r.json()["reports"]
         assert reports[0]["agency"] == "ONDE" and len(reports) > 1  # and its bureaus
         assert reports[0]["readiness"]["score"] == round(1 / 6, 4)
+        assert reports[0]["office_density"]["desks"] == 40
+        assert reports[0]["absence"]["others"]["n"] + reports[0]["absence"]["teleworkers"]["n"] == 1
+        assert reports[0]["absence"]["others"]["mean"] is None  # one person: no figure
         pdf = await c.get("/api/evaluation/report.pdf", params=query, headers=auditor)
         assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
         page = await c.get("/ui/evaluation", params=query, headers=auditor)

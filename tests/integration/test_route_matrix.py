@@ -314,6 +314,18 @@ ROUTES: dict[tuple[str, str], Entry] = {
             },
         ),
     ),
+    ("POST", "/api/evaluation/desks"): Entry(
+        frozenset({"head", "hr"}),
+        api("/api/evaluation/desks", json={"agency_code": "ONDE", "desks": 120}),
+    ),
+    # HR's records of its own agencies' officials: not the head, not another agency's HR.
+    ("POST", "/api/evaluation/sick-leave"): Entry(
+        frozenset({"hr"}),
+        api(
+            "/api/evaluation/sick-leave",
+            json={"fiscal_year": 2570, "rows": [{"official_id": "D0102", "days": 3}]},
+        ),
+    ),
     ("POST", "/api/evaluation/lessons"): Entry(
         frozenset({"head", "hr"}),
         api(

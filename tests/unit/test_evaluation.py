@@ -255,3 +255,47 @@ def test_figures_by_month_and_division_and_a_ministry_rolled_up() -> None:
     rows = roll_up(history(), "MDES", 2570)
     assert [x.agency for x in rows] == ["MDES", "DEPA", "ONDE"]
     assert [x.telework_days for x in rows] == [7, 1, 6]
+
+
+def test_absence_teleworkers_against_the_others_and_office_density() -> None:
+    """Seed §12: sick-leave days per person, teleworkers against the others (no mean for
+    fewer than five people), and people on site per working day against the desks."""
+    events = history()
+    sick = {"D1": 2, "D2": 4, "D3": 6, "D4": 8, "D5": 1, "D6": 3, "D7": 5, "D8": 7}
+    for o in ("D5", "D6", "D7", "D8"):
+        data = {"official_id": o, "status": "may_not"}
+        events.append(ev("identity.eligibility_determined", "ONDE-DGT", data))
+    for o, days in sick.items():
+        data = {"official_id": o, "agency_code": "ONDE-DGT", "fiscal_year": 2570, "days": days}
+        events.append(ev("evaluation.sick_leave_recorded", "ONDE-DGT", {**data, "by": "HR"}))
+    events.append(
+        ev(
+            "evaluation.sick_leave_recorded",
+            "ONDE-DGT",
+            {
+                "official_id": "D1",
+                "agency_code": "ONDE-DGT",
+                "fiscal_year": 2569,
+                "days": 30,
+                "by": "HR",
+            },
+        )
+    )  # another year: not counted
+    events.append(
+        ev("evaluation.office_capacity_set", "ONDE", {"agency_code": "ONDE", "desks": 4, "by": "H"})
+    )
+    result = evaluate(events, "ONDE", 2570)
+    # D1 and D2 teleworked (2 people: no mean shown); the six others average 5.0 days.
+    assert result.absence == {
+        "teleworkers": {"mean": None, "n": 2},
+        "others": {"mean": 5.0, "n": 6},
+    }
+    density = result.office_density
+    assert density["officials"] == 8 and density["desks"] == 4
+    assert density["peak_on_site"] == 8 and density["least_on_site"] == 7  # one away at most
+    assert 240 <= density["working_days"] <= 250  # a Thai government year
+    assert density["mean_occupancy"] == round(density["mean_on_site"] / 4, 3)
+    assert 7.9 <= density["mean_on_site"] <= 8.0  # six telework days in ~245
+    # A bureau takes its department's desks; without any, no occupancy is invented.
+    assert evaluate(events, "ONDE-DGT", 2570).office_density["desks"] == 4
+    assert evaluate(history(), "ONDE", 2570).office_density["mean_occupancy"] is None

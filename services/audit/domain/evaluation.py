@@ -10,7 +10,7 @@ recorded is reported as zero, empty or unknown, never invented.
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from contracts.evaluation import (
@@ -51,6 +51,8 @@ EVALUATION_COMMUTE_RECORDED = _type("evaluation", "commute_recorded")
 EVALUATION_LESSONS_RECORDED = _type("evaluation", "lessons_recorded")
 EVALUATION_READINESS_RECORDED = _type("evaluation", "readiness_recorded")
 EVALUATION_SURVEY_ANSWERED = _type("evaluation", "survey_answered")
+EVALUATION_SICK_LEAVE_RECORDED = _type("evaluation", "sick_leave_recorded")
+EVALUATION_OFFICE_CAPACITY_SET = _type("evaluation", "office_capacity_set")
 IDENTITY_AGENCY_REGISTERED = _type("identity", "agency_registered")
 IDENTITY_ELIGIBILITY_DETERMINED = _type("identity", "eligibility_determined")
 TYPES = (
@@ -64,6 +66,8 @@ TYPES = (
     EVALUATION_LESSONS_RECORDED,
     EVALUATION_READINESS_RECORDED,
     EVALUATION_SURVEY_ANSWERED,
+    EVALUATION_SICK_LEAVE_RECORDED,
+    EVALUATION_OFFICE_CAPACITY_SET,
     IDENTITY_AGENCY_REGISTERED,
     IDENTITY_ELIGIBILITY_DETERMINED,
 )
@@ -108,6 +112,16 @@ class Evaluation:
     # own units: each direct sub-agency with everything below it, and the agency itself).
     by_month: dict[str, int] = field(default_factory=dict)
     by_division: dict[str, dict[str, int]] = field(default_factory=dict)
+    # Benefits of §12 beyond travel: absence (sick-leave days per person, teleworkers against
+    # the others; no mean under MIN_ANSWERS people) and office density (people on site per
+    # working day against the desks the agency has).
+    absence: dict[str, dict[str, Any]] = field(
+        default_factory=lambda: {
+            "teleworkers": {"mean": None, "n": 0},
+            "others": {"mean": None, "n": 0},
+        }
+    )
+    office_density: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -246,6 +260,8 @@ def evaluate(events: Sequence[Mapping[str, Any]], agency: str, year: int) -> Eva
     commutes: dict[str, Mapping[str, Any]] = {}
     defaults: dict[str, Mapping[str, Any]] = {}
     readiness: dict[str, Mapping[str, Any]] = {}
+    capacity: dict[str, Mapping[str, Any]] = {}
+    sick: dict[str, float] = {}
     answers: list[Mapping[str, int]] = []
     lessons: Mapping[str, Any] | None = None
     status: dict[str, str] = {}
@@ -262,12 +278,16 @@ def evaluate(events: Sequence[Mapping[str, Any]], agency: str, year: int) -> Eva
             defaults[d["agency_code"]] = d
         elif kind == EVALUATION_READINESS_RECORDED and _when(e) <= last:
             readiness[d["agency_code"]] = d
+        elif kind == EVALUATION_OFFICE_CAPACITY_SET and _when(e) <= last:
+            capacity[d["agency_code"]] = d
         if e.get("agency") not in ours:
             continue
         if kind == EVALUATION_COMMUTE_RECORDED and _when(e) <= last:
             commutes[d["official_id"]] = d
         elif kind == EVALUATION_SURVEY_ANSWERED and d["fiscal_year"] == be:
             answers.append(d["answers"])
+        elif kind == EVALUATION_SICK_LEAVE_RECORDED and d["fiscal_year"] == be:
+            sick[d["official_id"]] = float(d["days"])  # HR's latest record counts
         elif (
             kind == EVALUATION_LESSONS_RECORDED
             and d["fiscal_year"] == be
@@ -298,6 +318,7 @@ def evaluate(events: Sequence[Mapping[str, Any]], agency: str, year: int) -> Eva
         ):
             missing += 1
     per_official: dict[str, int] = {}
+    away_on: dict[str, int] = {}  # day → officials teleworking that day
     division_of = _divisions(events, agency)
     division_people: dict[str, set[str]] = {}
     for engagement, (official, days) in dates.items():
@@ -311,6 +332,7 @@ def evaluate(events: Sequence[Mapping[str, Any]], agency: str, year: int) -> Eva
             division_people.setdefault(division, set()).add(official)
             for x in in_year:
                 result.by_month[x[:7]] = result.by_month.get(x[:7], 0) + 1
+                away_on[x] = away_on.get(x, 0) + 1
     for division, people in division_people.items():
         result.by_division[division]["teleworking_officials"] = len(people)
     result.by_month = dict(sorted(result.by_month.items()))
@@ -336,4 +358,52 @@ def evaluate(events: Sequence[Mapping[str, Any]], agency: str, year: int) -> Eva
     result.reports_on_time_rate = _rate(on_time, reports)
     result.goals_met_rate = _rate(achieved, assessed)
     result.attendance_missing_rate = min(1.0, _rate(missing, result.telework_days))
+    result.absence = _absence(sick, teleworking)
+    desks = _nearest(path, capacity)
+    result.office_density = _density(
+        len(status), away_on, first, last, int(desks["desks"]) if desks else None
+    )
     return result
+
+
+def _absence(sick: Mapping[str, float], teleworking: set[str]) -> dict[str, dict[str, Any]]:
+    """Mean sick-leave days per person, teleworkers against the others (seed §12)."""
+
+    def group(days: list[float]) -> dict[str, Any]:
+        n = len(days)
+        mean = round(sum(days) / n, 2) if n >= MIN_ANSWERS else None  # no figure for a few
+        return {"mean": mean, "n": n}
+
+    return {
+        "teleworkers": group([v for o, v in sick.items() if o in teleworking]),
+        "others": group([v for o, v in sick.items() if o not in teleworking]),
+    }
+
+
+def _density(
+    officials: int, away_on: Mapping[str, int], first: date, last: date, desks: int | None
+) -> dict[str, Any]:
+    """People on site per working day of the year (the agency's officials less those
+    teleworking that day), against its desks (seed §12: office density)."""
+    from workflows.calendar import WorkingCalendar
+
+    calendar = WorkingCalendar()
+    on_site = []
+    day = first
+    while day <= last:
+        if calendar.is_working_day(day):
+            on_site.append(max(0, officials - away_on.get(day.isoformat(), 0)))
+        day += timedelta(days=1)
+    mean = round(sum(on_site) / len(on_site), 1) if on_site else 0.0
+    peak = max(on_site, default=0)
+    least = min(on_site, default=0)
+    return {
+        "officials": officials,
+        "working_days": len(on_site),
+        "mean_on_site": mean,
+        "peak_on_site": peak,
+        "least_on_site": least,
+        "desks": desks,
+        "mean_occupancy": round(mean / desks, 3) if desks else None,
+        "peak_occupancy": round(peak / desks, 3) if desks else None,
+    }

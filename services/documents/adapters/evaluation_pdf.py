@@ -12,6 +12,7 @@ from services.documents.adapters.pdf import LEFT, RIGHT, _pdf
 from services.documents.domain.evaluation_report import (
     FIGURES,
     bars,
+    figure,
     month_label,
     question_text,
     readiness_text,
@@ -64,7 +65,7 @@ def _one(pdf: FPDF, report: dict[str, Any]) -> None:
     pdf.multi_cell(0, LINE + 1, title(report, "th"), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     _heading(pdf, "ผลการดำเนินงานและประโยชน์ที่ได้รับ (ข้อ 12)")
     for key, th, _, how in FIGURES:
-        _row(pdf, th, shown(report.get(key), how))
+        _row(pdf, th, shown(figure(report, key), how))
     own = report.get("officials_with_own_commute", 0)
     default = report.get("officials_on_agency_defaults", 0)
     pdf.set_font("Sarabun", "", SIZE - 2)
@@ -80,9 +81,9 @@ def _one(pdf: FPDF, report: dict[str, Any]) -> None:
     satisfaction = report.get("satisfaction") or {}
     if not satisfaction:
         _row(pdf, "ยังไม่มีผู้ตอบแบบสำรวจ", "-")
-    for qid, figure in satisfaction.items():
-        mean = "-" if figure["mean"] is None else f"{figure['mean']:.2f}"
-        _row(pdf, f"{qid} {question_text(qid, 'th')}", f"{mean} (n={figure['n']})")
+    for qid, answered in satisfaction.items():
+        mean = "-" if answered["mean"] is None else f"{answered['mean']:.2f}"
+        _row(pdf, f"{qid} {question_text(qid, 'th')}", f"{mean} (n={answered['n']})")
     _heading(pdf, "ความพร้อมด้านเทคโนโลยีของหน่วยงาน (ข้อ 8.1)")
     readiness = report.get("readiness") or {}
     score = readiness.get("score")

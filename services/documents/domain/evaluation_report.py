@@ -23,7 +23,31 @@ FIGURES: list[tuple[str, str, str, str]] = [
     ("hours_saved", "เวลาเดินทางที่ประหยัด (ชั่วโมง)", "Travel time saved (hours)", "num"),
     ("baht_saved", "ค่าเดินทางที่ประหยัด (บาท)", "Travel cost saved (baht)", "num"),
     ("co2_kg_avoided", "ก๊าซคาร์บอนไดออกไซด์ที่ลดได้ (กก.)", "CO₂ avoided (kg)", "num"),
+    (
+        "absence.teleworkers.mean",
+        "วันลาป่วยเฉลี่ยต่อคน ผู้ปฏิบัติราชการนอกสถานที่",
+        "Sick-leave days per person, teleworkers",
+        "num",
+    ),
+    ("absence.others.mean", "วันลาป่วยเฉลี่ยต่อคน ผู้อื่น", "Sick-leave days per person, others", "num"),
+    ("office_density.desks", "ที่นั่งทำงานในสำนักงาน", "Desks at the office", "int"),
+    (
+        "office_density.mean_on_site",
+        "คนในสำนักงานเฉลี่ยต่อวันทำการ",
+        "People on site per working day (mean)",
+        "num",
+    ),
+    ("office_density.peak_on_site", "คนในสำนักงานสูงสุดในหนึ่งวัน", "People on site (peak)", "int"),
+    ("office_density.mean_occupancy", "อัตราการใช้ที่นั่ง (เฉลี่ย)", "Desk occupancy (mean)", "rate"),
 ]
+
+
+def figure(report: dict[str, Any], key: str) -> Any:
+    """A figure by its key; a dotted key reaches into a group ("absence.others.mean")."""
+    value: Any = report
+    for part in key.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
 
 
 def shown(value: Any, how: str) -> str:
