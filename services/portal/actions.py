@@ -424,13 +424,14 @@ class Portal:
         )
 
     async def record_batch(self, answers: dict[str, Any]) -> None:
-        """Remember which engagements a batch decision numbered alike (their order document)."""
+        """Remember which engagements a batch decision numbered alike: their order document,
+        and the count of decisions an assignment has had (each a new number)."""
         rows = {
             (str(a.detail["order_number"]), eid)
             for eid, a in answers.items()
             if isinstance(a, m.Ack) and a.detail and a.detail.get("order_number")
         }
-        if len(rows) < 2:
+        if not rows:
             return
         async with self.b.sessions() as db:
             owners = dict(

@@ -6,7 +6,7 @@ import hashlib
 import uuid
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import distinct, func, insert, select
 from temporalio.client import WorkflowFailureError
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
@@ -16,6 +16,7 @@ from services.portal.actions import (
     Portal,
     Refused,
     backend_away,
+    batch_orders,
     started,
     temporal_refusal,
 )
@@ -168,6 +169,18 @@ async def order(
                 )
             ).scalars()
         )
+    # Each decision is an order of its own (R-ORD-2): officials who agreed after an earlier
+    # decision get a new number. The key stays the same while a decision is retried (nothing
+    # of it recorded yet), so a retry never takes a second number.
+    async with portal.b.sessions() as s:
+        earlier = (
+            await s.execute(
+                select(func.count(distinct(batch_orders.c.order_number))).where(
+                    batch_orders.c.engagement_id.like(f"{assignment_id}-%")
+                )
+            )
+        ).scalar_one()
+    batch_id = assignment_id if not earlier else f"{assignment_id}:{earlier + 1}"
     try:
         async with asyncio.timeout(ORDER_WAIT_S):
             with acting_as(token):
@@ -175,7 +188,7 @@ async def order(
                     portal.b.temporal,
                     actor.subject,
                     sorted(ids),
-                    batch_id=assignment_id,
+                    batch_id=batch_id,
                     issue=issue,
                     reasons=reasons,
                 )

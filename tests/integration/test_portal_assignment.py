@@ -113,3 +113,60 @@ async def test_a_unit_assigned_in_one_action_and_ordered_once(stack: Stack) -> N
                 if any(eid in str(item) or "ข้อตกลง" in item["subject"] for item in box["items"]):
                     break
                 await asyncio.sleep(0.5)
+
+
+async def test_officials_agreeing_later_get_an_order_of_their_own(stack: Stack) -> None:
+    """A second decision for the same assignment is a new order with its own number (R-ORD-2:
+    one number per decision), not the first one's number again."""
+    ethics = {"agreement_version": 1, "ethics_acknowledged": True, "security_acknowledged": True}
+    async with httpx.AsyncClient(base_url=stack.url, timeout=60) as c:
+        account, _ = await deciding_head(stack.env)
+        head = await login(c, f"{account}@onde.example.go.th")
+        parties = {
+            "D0102": (
+                await login(c, "official1@onde.example.go.th"),
+                await login(c, "supervisor1@onde.example.go.th"),
+            ),
+            "D0202": (
+                await login(c, "official3@onde.example.go.th"),
+                await login(c, "supervisor2@onde.example.go.th"),
+            ),
+        }
+        today = await stack.to_working_morning()
+        start = today + timedelta(days=7 - today.weekday())
+        body = {
+            "agency_code": "ONDE",
+            "official_ids": list(parties),
+            "necessity_reason": "โรคระบาด",
+            "goals": [
+                {
+                    "goal_id": "G1",
+                    "description": "ทบทวนระบบงาน",
+                    "indicator": "percent",
+                    "target": "100",
+                    "due": (start + timedelta(days=90)).isoformat(),
+                }
+            ],
+            "schedule": {
+                "kind": "regular_weekdays",
+                "start": start.isoformat(),
+                "months": 2,
+                "weekdays": [0, 3],
+            },
+        }
+        r = await c.post("/api/assignments", json=body, headers=head)
+        assert r.status_code == 202 and r.json()["assigned"] == 2, r.text
+        aid = r.json()["assignment_id"]
+        numbers = []
+        for official_id, (official, supervisor) in parties.items():
+            eid = f"{aid}-{official_id}"
+            await until(c, f"/api/engagements/{eid}", official, lambda s: s["agreement_version"])
+            for who, accept in ((official, ethics), (supervisor, {"agreement_version": 1})):
+                r = await c.post(f"/api/engagements/{eid}/actions/accept", json=accept, headers=who)
+                assert r.status_code == 200, r.text
+            await until(c, f"/api/engagements/{eid}", official, lambda s: s["state"] == "proposed")
+            r = await c.post(f"/api/assignments/{aid}/order", json={"issue": True}, headers=head)
+            assert r.status_code == 200, r.text
+            assert r.json()["decided"] == 1, r.json()
+            numbers.append(r.json()["order_number"])
+        assert numbers[0] != numbers[1], numbers
