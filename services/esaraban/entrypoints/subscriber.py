@@ -8,6 +8,7 @@ import json
 import logging
 
 from nats.aio.client import Client as Nats
+from nats.errors import Error as NatsError
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.client import JetStreamContext
@@ -58,7 +59,12 @@ async def run(
         for sub in subs:
             try:
                 messages = await sub.fetch(20, timeout=1)
-            except NatsTimeout:
+            except (TimeoutError, NatsTimeout):  # nats-py raises either when nothing came
+                continue
+            except (NatsError, OSError) as exc:
+                # NATS away: the connection comes back by itself; the events wait on the server.
+                log.warning("NATS away (%s); waiting", type(exc).__name__)
+                await asyncio.sleep(RETRY_S)
                 continue
             for msg in messages:
                 try:
