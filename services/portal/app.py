@@ -619,6 +619,20 @@ def create_app(backends: Backends) -> FastAPI:
             raise Refused(422, "ข้าราชการซ้ำ / an official appears twice")
         return await evaluation.record_sick_leave(portal, c.actor, body.fiscal_year, rows)
 
+    @api.post("/evaluation/sick-leave/import", status_code=201)
+    async def import_sick_leave(
+        c: Authed,
+        fiscal_year: Annotated[int, Form(ge=2533, le=2743)],
+        file: UploadFile,
+    ) -> dict[str, Any]:
+        """HR: the same from a file exported by the HR system (CSV `official_id,days`, UTF-8
+        or Windows-874)."""
+        from services.portal import evaluation
+
+        name = file.filename or "sick-leave.csv"
+        rows = evaluation.sick_leave_rows(export_text(await read_upload(file), name), name)
+        return await evaluation.record_sick_leave(portal, c.actor, fiscal_year, rows)
+
     @api.get("/evaluation/survey")
     async def survey_questions(c: Authed) -> dict[str, Any]:
         """This year's satisfaction survey for you (officials' or supervisors' questions)."""
@@ -1070,6 +1084,24 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
             raise Refused(422, f"{'.'.join(map(str, err['loc']))}: {err['msg']}") from None
         await evaluation.record_commute(portal, c.actor, c.token, c.lang, c.actor.subject, fields)
         return await done(c, t("save", c.lang) + " ✓")
+
+    @app.post("/ui/evaluation/sick-leave", include_in_schema=False)
+    async def ui_sick_leave(request: Request) -> Response:
+        from services.portal import evaluation
+
+        c = await caller(request)
+        form = await request.form()
+        upload = form.get("sick_leave_file")
+        try:
+            year = int(str(form.get("sick_leave_year", "")))
+        except ValueError:
+            raise Refused(422, "ปีงบประมาณไม่ถูกต้อง / fiscal year must be a B.E. year") from None
+        if isinstance(upload, str) or upload is None or not upload.filename:
+            raise Refused(422, "เลือกไฟล์ / choose the HR system's file")
+        name = upload.filename
+        rows = evaluation.sick_leave_rows(export_text(await read_upload(upload), name), name)
+        result = await evaluation.record_sick_leave(portal, c.actor, year, rows)
+        return await done(c, f"{t('save', c.lang)} ✓ ({result['recorded']})")
 
     @app.post("/ui/evaluation/readiness", include_in_schema=False)
     async def ui_readiness(request: Request) -> Response:

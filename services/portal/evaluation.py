@@ -141,6 +141,36 @@ async def record_sick_leave(
     return {"recorded": len(rows)}
 
 
+def sick_leave_rows(text: str, name: str) -> dict[str, float]:
+    """HR's file of sick-leave days (`official_id,days`, a header row), every bad line named
+    by its number; nothing is taken from a file with one."""
+    import csv
+    import io
+
+    reader = csv.DictReader(io.StringIO(text))
+    if not reader.fieldnames or not {"official_id", "days"} <= set(reader.fieldnames):
+        raise Refused(422, f"{name}: the first row must name the columns official_id,days")
+    rows: dict[str, float] = {}
+    for line, row in enumerate(reader, start=2):
+        official = (row.get("official_id") or "").strip()
+        try:
+            days = float((row.get("days") or "").strip())
+        except ValueError:
+            raise Refused(422, f"{name}:{line}: days {row.get('days')!r} is not a number") from None
+        if not official or len(official) > 64:
+            raise Refused(422, f"{name}:{line}: no official_id")
+        if not 0 <= days <= 366:
+            raise Refused(422, f"{name}:{line}: days must be 0–366")
+        if official in rows:
+            raise Refused(422, f"{name}:{line}: {official} appears twice")
+        rows[official] = days
+    if not rows:
+        raise Refused(422, f"{name}: no rows")
+    if len(rows) > 5000:
+        raise Refused(413, f"{name}: at most 5,000 officials per file")
+    return rows
+
+
 def respondent_of(actor: Actor) -> str:
     """Supervisors answer the supervisors' questions, everyone else the officials'."""
     return "supervisor" if any(g.role is Role.SUPERVISOR for g in actor.grants) else "official"

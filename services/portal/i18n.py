@@ -81,6 +81,11 @@ WORDS: dict[str, dict[str, str]] = {
         "en": "The agency's identity provider is not answering; please try again shortly",
     },
     "documents": {"th": "เอกสาร", "en": "Documents"},
+    "sick_leave": {"th": "วันลาป่วยประจำปี (จากระบบบุคลากร)", "en": "Sick leave of the year (HR)"},
+    "sick_leave_file": {
+        "th": "ไฟล์ CSV (official_id,days)",
+        "en": "CSV file (official_id,days)",
+    },
     "doc_order": {"th": "คำสั่ง", "en": "Order"},
     "doc_agreement": {"th": "ข้อตกลง", "en": "Agreement"},
     "doc_termination": {"th": "การยุติ", "en": "Termination"},

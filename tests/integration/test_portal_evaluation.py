@@ -102,6 +102,23 @@ async def test_inputs_reach_the_chain_and_the_yearly_figures(stack: Stack) -> No
         assert (
             await c.post("/api/evaluation/sick-leave", json=twice, headers=hr)
         ).status_code == 422
+        # The same from the HR system's file: a bad line is named, nothing taken from it.
+        bad = b"official_id,days\nD0103,2\nD0202,many\n"
+        r = await c.post(
+            "/api/evaluation/sick-leave/import",
+            data={"fiscal_year": str(year)},
+            files={"file": ("hr.csv", bad, "text/csv")},
+            headers=hr,
+        )
+        assert r.status_code == 422 and "hr.csv:3" in r.json()["detail"], r.text
+        good = "official_id,days\nD0103,1.5\n".encode("cp874")
+        r = await c.post(
+            "/api/evaluation/sick-leave/import",
+            data={"fiscal_year": str(year)},
+            files={"file": ("hr.csv", good, "text/csv")},
+            headers=hr,
+        )
+        assert r.status_code == 201 and r.json() == {"recorded": 1}, r.text
         desks = {"agency_code": "ONDE", "desks": 40}
         assert (await c.post("/api/evaluation/desks", json=desks, headers=head)).status_code == 201
 
@@ -131,8 +148,9 @@ async def test_inputs_reach_the_chain_and_the_yearly_figures(stack: Stack) -> No
         assert reports[0]["agency"] == "ONDE" and len(reports) > 1  # and its bureaus
         assert reports[0]["readiness"]["score"] == round(1 / 6, 4)
         assert reports[0]["office_density"]["desks"] == 40
-        assert reports[0]["absence"]["others"]["n"] + reports[0]["absence"]["teleworkers"]["n"] == 1
-        assert reports[0]["absence"]["others"]["mean"] is None  # one person: no figure
+        absence = reports[0]["absence"]
+        assert absence["others"]["n"] + absence["teleworkers"]["n"] == 2
+        assert absence["others"]["mean"] is None  # two people: no figure
         pdf = await c.get("/api/evaluation/report.pdf", params=query, headers=auditor)
         assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
         page = await c.get("/ui/evaluation", params=query, headers=auditor)

@@ -83,6 +83,7 @@ OFFICIALS_CSV = (
     "official_id,agency_code,position_code,name_th,name_en,email,citizen_id,lang\n"
     "D0102,ONDE-DGT,COMP,นายกิตติ วงศ์ไทย,Kitti,official1@onde.example.go.th,,th\n"
 )
+SICK_CSV = b"official_id,days\nD0102,3\n"
 IMPORT = {"files": [("files", ("officials.csv", OFFICIALS_CSV.encode(), "text/csv"))]}
 POLICY = {"agency_code": "ONDE", "document": {"effective_from": "2026-01-01"}}
 ENG = "{w.engagement}"
@@ -326,6 +327,14 @@ ROUTES: dict[tuple[str, str], Entry] = {
             json={"fiscal_year": 2570, "rows": [{"official_id": "D0102", "days": 3}]},
         ),
     ),
+    ("POST", "/api/evaluation/sick-leave/import"): Entry(
+        frozenset({"hr"}),
+        api(
+            "/api/evaluation/sick-leave/import",
+            data={"fiscal_year": "2570"},
+            files=[("file", ("sick.csv", SICK_CSV, "text/csv"))],
+        ),
+    ),
     ("POST", "/api/evaluation/lessons"): Entry(
         frozenset({"head", "hr"}),
         api(
@@ -380,6 +389,15 @@ ROUTES: dict[tuple[str, str], Entry] = {
     ("POST", "/ui/evaluation/commute"): Entry(
         SIGNED_IN,
         form("/ui/evaluation/commute", {"km_one_way": "5", "minutes_one_way": "20", "mode": "bus"}),
+        page=True,
+    ),
+    ("POST", "/ui/evaluation/sick-leave"): Entry(
+        frozenset({"hr"}),
+        form(
+            "/ui/evaluation/sick-leave",
+            {"sick_leave_year": "2570"},
+            files=[("sick_leave_file", ("sick.csv", SICK_CSV, "text/csv"))],
+        ),
         page=True,
     ),
     ("POST", "/ui/evaluation/readiness"): Entry(
