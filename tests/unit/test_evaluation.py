@@ -299,3 +299,24 @@ def test_absence_teleworkers_against_the_others_and_office_density() -> None:
     # A bureau takes its department's desks; without any, no occupancy is invented.
     assert evaluate(events, "ONDE-DGT", 2570).office_density["desks"] == 4
     assert evaluate(history(), "ONDE", 2570).office_density["mean_occupancy"] is None
+
+
+def test_participation_by_frequency_band() -> None:
+    """The OPM data call's bands: days a week over each official's weeks of telework."""
+    monday = date(2026, 10, 5)
+    three = [(monday + timedelta(days=7 * w + d)).isoformat() for w in range(4) for d in (0, 1, 2)]
+    weekly = [(monday + timedelta(days=7 * w)).isoformat() for w in range(8)]
+    monthly = [(monday + timedelta(days=28 * m)).isoformat() for m in range(5)]
+    events = [
+        agency("MDES", None),
+        agency("ONDE", "MDES"),
+        agency("ONDE-DGT", "ONDE"),
+        order("A", "D1", three),
+        order("B", "D2", weekly),
+        order("C", "D3", monthly),
+    ]
+    assert evaluate(events, "ONDE", 2570).frequency_bands == {
+        "3_or_more_a_week": 1,
+        "1_to_2_a_week": 1,
+        "less_than_weekly": 1,
+    }

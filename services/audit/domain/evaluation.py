@@ -122,6 +122,11 @@ class Evaluation:
         }
     )
     office_density: dict[str, Any] = field(default_factory=dict)
+    # Participation by frequency (the OPM data call's bands): teleworking officials by their
+    # telework days per week over the weeks from their first to their last telework day.
+    frequency_bands: dict[str, int] = field(
+        default_factory=lambda: {"3_or_more_a_week": 0, "1_to_2_a_week": 0, "less_than_weekly": 0}
+    )
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -318,6 +323,7 @@ def evaluate(events: Sequence[Mapping[str, Any]], agency: str, year: int) -> Eva
         ):
             missing += 1
     per_official: dict[str, int] = {}
+    span: dict[str, tuple[str, str]] = {}  # official → first and last telework day of the year
     away_on: dict[str, int] = {}  # day → officials teleworking that day
     division_of = _divisions(events, agency)
     division_people: dict[str, set[str]] = {}
@@ -325,6 +331,8 @@ def evaluate(events: Sequence[Mapping[str, Any]], agency: str, year: int) -> Eva
         in_year = [x for x in days if first_s <= x <= last_s]
         if in_year:
             per_official[official] = per_official.get(official, 0) + len(in_year)
+            low, high = span.get(official, (in_year[0], in_year[0]))
+            span[official] = (min(low, *in_year), max(high, *in_year))
             result.telework_days += len(in_year)
             division = division_of.get(where.get(engagement, ""), agency)
             row = result.by_division.setdefault(division, {"telework_days": 0})
@@ -359,11 +367,29 @@ def evaluate(events: Sequence[Mapping[str, Any]], agency: str, year: int) -> Eva
     result.goals_met_rate = _rate(achieved, assessed)
     result.attendance_missing_rate = min(1.0, _rate(missing, result.telework_days))
     result.absence = _absence(sick, teleworking)
+    result.frequency_bands = _bands(per_official, span)
     desks = _nearest(path, capacity)
     result.office_density = _density(
         len(status), away_on, first, last, int(desks["desks"]) if desks else None
     )
     return result
+
+
+def _bands(days: Mapping[str, int], span: Mapping[str, tuple[str, str]]) -> dict[str, int]:
+    bands = {"3_or_more_a_week": 0, "1_to_2_a_week": 0, "less_than_weekly": 0}
+    for official, count in days.items():
+        first, last = (date.fromisoformat(x) for x in span[official])
+        weeks = max(1.0, ((last - first).days + 1) / 7)
+        per_week = count / weeks
+        key = (
+            "3_or_more_a_week"
+            if per_week >= 3
+            else "1_to_2_a_week"
+            if per_week >= 1
+            else "less_than_weekly"
+        )
+        bands[key] += 1
+    return bands
 
 
 def _absence(sick: Mapping[str, float], teleworking: set[str]) -> dict[str, dict[str, Any]]:
