@@ -394,15 +394,16 @@ class Portal:
         s = await self.summary(actor, engagement_id)
         if not (s.order_number and s.order_date and s.order_decided_by and s.order_agency):
             raise Refused(404, f"ยังไม่มีคำสั่ง / no order has been issued for {engagement_id}")
-        batch = await self._batch(s)
-        if len(batch) > 1:  # one order, the officials annexed: the same document for each
+        members = await self._batch_members(s)
+        if len(members) > 1:  # one order, the officials annexed: the same document for each
             key = hashlib.sha256(f"{s.order_agency}\n{s.order_number}".encode()).hexdigest()
             document_id = f"order-batch-{key[:16]}"
         else:
-            document_id, batch = f"order-{engagement_id}", [s]
-        existing = await self._issued(document_id)
+            document_id = f"order-{engagement_id}"
+        existing = await self._issued(document_id)  # asked first: fetching it again is cheap
         if existing is not None:
             return existing
+        batch = await self._batch(s, members) if len(members) > 1 else [s]
         officials = sorted({m.official_id for m in batch})
         agency, people = await self._names(s.order_agency, [*officials, s.order_decided_by])
         start = min(m.start or m.planned_start or s.order_date for m in batch)
@@ -456,23 +457,24 @@ class Portal:
             except IntegrityError:
                 pass  # recorded by an earlier try of the same decision
 
-    async def _batch(self, s: m.Summary) -> list[m.Summary]:
-        """The summaries of every engagement ordered under this one's number by the same
-        agency (just this one when it was ordered alone)."""
+    async def _batch_members(self, s: m.Summary) -> list[str]:
+        """The engagements a batch decision numbered like this one (just this one when it was
+        ordered alone); another agency's order of the same number is sorted out in `_batch`."""
         async with self.b.sessions() as db:
-            ids = (
+            ids = list(
                 (
                     await db.execute(
                         select(batch_orders.c.engagement_id).where(
                             batch_orders.c.order_number == s.order_number
                         )
                     )
-                )
-                .scalars()
-                .all()
+                ).scalars()
             )
-        if s.engagement_id not in ids:
-            return [s]
+        return ids if s.engagement_id in ids else [s.engagement_id]
+
+    async def _batch(self, s: m.Summary, ids: list[str]) -> list[m.Summary]:
+        """The summaries of the batch's engagements ordered by the same agency (asked of
+        Temporal once, when its document is issued)."""
         members: list[m.Summary] = []
         for chunk in range(0, len(ids), 50):
             found = await asyncio.gather(
