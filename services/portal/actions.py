@@ -763,12 +763,33 @@ class Portal:
                 {
                     "summary": summary,
                     "official_id": r.official_id,
+                    "official_name": None,
+                    "root": res.agency_path[0],
                     "mine": r.official_id == actor.subject,
                     "supervisor": actor.subject in (res.supervisors or ()),
                     "head": bool(can(actor, "engagement.decide_order", res)),
                 }
             )
+        await self._name_officials(out)
         return out
+
+    async def _name_officials(self, items: list[dict[str, Any]]) -> None:
+        """People's names on the cards instead of bare ids (issue #16), for cases the caller
+        may read anyway; one question per ministry. Identity away: the ids stay."""
+        by_root: dict[str, set[str]] = {}
+        for item in items:
+            by_root.setdefault(item["root"], set()).add(item["official_id"])
+        for root, ids in by_root.items():
+            try:
+                found = await self.b.ask(
+                    "identity", "document_names", {"agency_code": root, "official_ids": sorted(ids)}
+                )
+            except BackendError:
+                continue
+            for item in items:
+                known = found["officials"].get(item["official_id"])
+                if item["root"] == root and known:
+                    item["official_name"] = known["name"]
 
     async def check(
         self,

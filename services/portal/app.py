@@ -30,7 +30,7 @@ from contracts.selection import READINESS, TRAITS
 from services.portal.actions import IMPORT_WAIT_S, CrossSite, Portal, Refused, parse_day
 from services.portal.deps import Backends
 from services.portal.evaluation import questions_for, respondent_of
-from services.portal.i18n import show_date, state_name, t
+from services.portal.i18n import event_text, show_date, state_name, t
 from services.portal.oidc import PENDING_TTL, SignInFailed
 from services.portal.sessions import Session
 from services.shared import clock
@@ -803,6 +803,7 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
                 "t": lambda k: t(k, lang),
                 "state_name": lambda s: state_name(s, lang),
                 "show_date": lambda d: show_date(d, lang),
+                "event_text": lambda name: event_text(name, lang),
                 **ctx,
             },
         )

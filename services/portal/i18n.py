@@ -240,3 +240,14 @@ def refusal_text(reason: str) -> str:
             said = re.sub(pattern, thai, reason) if pattern.startswith("^") else thai
             return f"{said} / {reason}"
     return f"ดำเนินการไม่ได้ / refused: {reason}"
+
+
+def event_text(name: str, lang: str) -> str:
+    """An engagement event's name as people read it (issue #16: not `agreement_drafted`), from
+    the published catalogue's own Thai and English summaries."""
+    from contracts.events.base import event_types
+
+    for cls in event_types().values():
+        if cls.context == "engagement" and cls.name == name:
+            return str(cls.summary_th if lang == "th" else cls.summary_en)
+    return name

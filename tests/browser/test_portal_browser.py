@@ -128,6 +128,8 @@ async def test_happy_path_across_roles(stack: Stack, browser: Any) -> None:
     await p.click("#apply", "official-applies")
     assert "รอผู้บังคับบัญชาคัดเลือก" in await p.state()
     await p.login("supervisor1@onde.example.go.th")
+    # The card names the official, not only their id (issue #16).
+    assert "นายกิตติ วงศ์ไทย" in await p.page.inner_text(".engagement")
     await p.click(".act-select", "supervisor-selects")
     await agree_and_order(p, "official1", "supervisor1")
     await p.login("official1@onde.example.go.th")
@@ -170,7 +172,7 @@ async def test_termination_path(stack: Stack, browser: Any) -> None:
     await p.login("official3@onde.example.go.th")
     assert "รอรายงานผล" in await p.state()
     await p.page.click(".engagement details:last-of-type summary")
-    assert "permission_withdrawn" in await p.page.inner_text(".engagement")
+    assert "หัวหน้าส่วนราชการยุติการอนุญาต" in await p.page.inner_text(".engagement")
     await p.shot("official-sees-withdrawal")
     decision = await p.document("termination")
     assert "ยุติการปฏิบัติราชการนอกสถานที่" in decision, decision
