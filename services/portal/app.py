@@ -633,6 +633,25 @@ def create_app(backends: Backends) -> FastAPI:
         rows = evaluation.sick_leave_rows(export_text(await read_upload(file), name), name)
         return await evaluation.record_sick_leave(portal, c.actor, fiscal_year, rows)
 
+    class NotificationPreferences(BaseModel):
+        email: bool = True
+        inbox: bool = True
+        daily_digest: bool = False
+
+    @api.get("/notification-preferences")
+    async def get_notification_preferences(c: Authed) -> dict[str, Any]:
+        """How you are told: e-mail, the inbox, a daily digest of e-mails."""
+        return await portal.ask_as(c.token, "notification", "preferences", {}, c.lang)
+
+    @api.put("/notification-preferences")
+    async def put_notification_preferences(
+        body: NotificationPreferences, c: Authed
+    ) -> dict[str, Any]:
+        """Your own choice (at least e-mail or the inbox stays on)."""
+        return await portal.ask_as(
+            c.token, "notification", "set_preferences", body.model_dump(), c.lang
+        )
+
     @api.get("/evaluation/survey")
     async def survey_questions(c: Authed) -> dict[str, Any]:
         """This year's satisfaction survey for you (officials' or supervisors' questions)."""
@@ -1086,6 +1105,14 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
         await evaluation.record_commute(portal, c.actor, c.token, c.lang, c.actor.subject, fields)
         return await done(c, t("save", c.lang) + " ✓")
 
+    @app.post("/ui/notification-preferences", include_in_schema=False)
+    async def ui_notification_preferences(request: Request) -> Response:
+        c = await caller(request)
+        form = await request.form()
+        body = {k: form.get(k) == "on" for k in ("email", "inbox", "daily_digest")}
+        await portal.ask_as(c.token, "notification", "set_preferences", body, c.lang)
+        return await done(c, t("save", c.lang) + " ✓")
+
     @app.post("/ui/evaluation/sick-leave", include_in_schema=False)
     async def ui_sick_leave(request: Request) -> Response:
         from services.portal import evaluation
@@ -1280,9 +1307,17 @@ async def side_panels(
 ) -> dict[str, Any]:
     """Inbox for everyone; eligibility and policy for HR; chain status for auditors. A panel
     whose service does not answer is left out rather than failing the page."""
-    out: dict[str, Any] = {"inbox": None, "eligible": None, "chain": None, "history": None}
+    out: dict[str, Any] = {
+        "inbox": None,
+        "prefs": None,
+        "eligible": None,
+        "chain": None,
+        "history": None,
+    }
     with contextlib.suppress(Refused):
         out["inbox"] = await portal.inbox(c.token, c.lang)
+    with contextlib.suppress(Refused):
+        out["prefs"] = await portal.ask_as(c.token, "notification", "preferences", {}, c.lang)
     if "hr_officer" in roles:
         agency = next(g.agency for g in c.actor.grants if g.role.value == "hr_officer")
         out["hr_agency"] = agency

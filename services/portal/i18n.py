@@ -81,6 +81,13 @@ WORDS: dict[str, dict[str, str]] = {
         "en": "The agency's identity provider is not answering; please try again shortly",
     },
     "documents": {"th": "เอกสาร", "en": "Documents"},
+    "notify_how": {"th": "ช่องทางการแจ้งเตือน", "en": "How you are told"},
+    "notify_email": {"th": "อีเมล", "en": "E-mail"},
+    "notify_inbox": {"th": "กล่องข้อความในระบบ", "en": "Inbox on the portal"},
+    "notify_digest": {
+        "th": "รวมอีเมลเป็นสรุปวันละครั้ง",
+        "en": "One e-mail a day with everything",
+    },
     "sick_leave": {"th": "วันลาป่วยประจำปี (จากระบบบุคลากร)", "en": "Sick leave of the year (HR)"},
     "sick_leave_file": {
         "th": "ไฟล์ CSV (official_id,days)",

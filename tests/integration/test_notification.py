@@ -130,6 +130,19 @@ async def statuses(db: Database) -> list[tuple[str, str, str]]:
 
 
 class TestRoutingAndChannels:
+    async def test_a_person_chooses_how_they_are_told(
+        self, db: Database, smtp: tuple[Mailbox, SmtpSettings]
+    ) -> None:
+        """Issue #16: preferences set by the person (the portal's form) decide the channels."""
+        _, settings = smtp
+        n = await notifier(db, settings, Clock(at(DAY, 10)))
+        assert await n.preferences("D0202") == {"email": True, "inbox": True, "daily_digest": False}
+        await n.set_preferences("D0202", email=False, inbox=True, daily_digest=False)
+        assert (await n.preferences("D0202"))["email"] is False
+        await route(db, n, "engagement.order_issued")
+        channels = [c for who, c, _ in await statuses(db) if who == "D0202"]
+        assert channels == ["inbox"]
+
     async def test_order_reaches_official_and_supervisor_in_their_languages(
         self, db: Database, smtp: tuple[Mailbox, SmtpSettings]
     ) -> None:

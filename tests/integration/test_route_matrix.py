@@ -391,6 +391,15 @@ ROUTES: dict[tuple[str, str], Entry] = {
         form("/ui/evaluation/commute", {"km_one_way": "5", "minutes_one_way": "20", "mode": "bus"}),
         page=True,
     ),
+    ("GET", "/api/notification-preferences"): Entry(
+        SIGNED_IN, api("/api/notification-preferences")
+    ),
+    ("PUT", "/api/notification-preferences"): Entry(
+        SIGNED_IN, api("/api/notification-preferences", json={"email": False, "inbox": True})
+    ),
+    ("POST", "/ui/notification-preferences"): Entry(
+        SIGNED_IN, form("/ui/notification-preferences", {"inbox": "on"}), page=True
+    ),
     ("POST", "/ui/evaluation/sick-leave"): Entry(
         frozenset({"hr"}),
         form(

@@ -22,7 +22,7 @@ from services.shared.authz import Actor, Resource, can
 from services.shared.clock import BANGKOK
 from services.shared.consumer import EventConsumer
 from services.shared.jetstream import connect
-from services.shared.rpc import forbidden
+from services.shared.rpc import forbidden, invalid
 from services.shared.runtime import ServiceContext, ServiceSpec
 from workflows.engagement.directory import NatsIdentityDirectory
 
@@ -91,6 +91,16 @@ class MarkRead(BaseModel):
     item_id: int
 
 
+class Preferences(BaseModel):
+    email: bool = True
+    inbox: bool = True
+    daily_digest: bool = False
+
+
+class NoQuery(BaseModel):
+    pass
+
+
 def wire(broker: NatsBroker, notifier: Notifier, verifier: TokenVerifier) -> None:
     """Each person reads their own inbox (unread count, mark read), nobody else's."""
 
@@ -107,8 +117,26 @@ def wire(broker: NatsBroker, notifier: Notifier, verifier: TokenVerifier) -> Non
         own(actor)
         return {"marked": await notifier.mark_read(actor.subject, q.item_id)}
 
+    async def get_preferences(actor: Actor, q: NoQuery) -> dict[str, Any]:
+        own(actor)
+        return await notifier.preferences(actor.subject)
+
+    async def set_preferences(actor: Actor, q: Preferences) -> dict[str, Any]:
+        own(actor)
+        if not (q.email or q.inbox):
+            raise invalid("keep at least one way of being told: e-mail or the inbox")
+        return await notifier.set_preferences(actor.subject, q.email, q.inbox, q.daily_digest)
+
     rpc.register_routes(
-        broker, NAME, verifier, [("inbox", InboxQuery, inbox), ("mark_read", MarkRead, mark_read)]
+        broker,
+        NAME,
+        verifier,
+        [
+            ("inbox", InboxQuery, inbox),
+            ("mark_read", MarkRead, mark_read),
+            ("preferences", NoQuery, get_preferences),
+            ("set_preferences", Preferences, set_preferences),
+        ],
     )
 
 

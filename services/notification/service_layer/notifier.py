@@ -336,6 +336,36 @@ class Notifier:
         ]
         return {"unread": sum(1 for r in rows if r.read_at is None), "items": items}
 
+    async def preferences(self, recipient: str) -> dict[str, Any]:
+        """How this person is told: e-mail, the portal's inbox, a daily digest of e-mails."""
+        async with self._sessions() as s:
+            row = (
+                await s.execute(select(preferences).where(preferences.c.official_id == recipient))
+            ).first()
+        if row is None:
+            return {"email": True, "inbox": True, "daily_digest": False}
+        return {"email": row.email, "inbox": row.inbox, "daily_digest": row.daily_digest}
+
+    async def set_preferences(
+        self, recipient: str, email: bool, inbox: bool, daily_digest: bool
+    ) -> dict[str, Any]:
+        """Their own choice; a webhook stays an administrator's setting (a URL the platform
+        would call on someone's say-so is a way into the agency's network)."""
+        async with self._sessions.begin() as s:
+            found = (
+                await s.execute(select(preferences).where(preferences.c.official_id == recipient))
+            ).first()
+            values = {"email": email, "inbox": inbox, "daily_digest": daily_digest}
+            if found is None:
+                await s.execute(insert(preferences).values(official_id=recipient, **values))
+            else:
+                await s.execute(
+                    update(preferences)
+                    .where(preferences.c.official_id == recipient)
+                    .values(**values)
+                )
+        return values
+
     async def mark_read(self, recipient: str, item_id: int) -> bool:
         async with self._sessions.begin() as s:
             result = await s.execute(
