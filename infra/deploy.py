@@ -340,8 +340,10 @@ def compose() -> dict[str, Any]:
         "restart": "on-failure",
     }
     for name in SERVICES:
-        env = dict(common_env)
-        volumes = ["./secrets/nats:/secrets/nats:ro"]
+        # One platform token key for every service (services/shared/auth.py): each container's
+        # data directory is its own tmpfs, where a key made on first use would be its alone.
+        env = {**common_env, "TELEWORK_TOKEN_KEY": "/secrets/token/issuer.pem"}
+        volumes = ["./secrets/nats:/secrets/nats:ro", "./secrets/token:/secrets/token:ro"]
         if name == "audit":
             env["TELEWORK_AUDIT_KEY"] = "/secrets/audit/audit-signing.pem"
             volumes.append("./secrets/audit:/secrets/audit:ro")
