@@ -823,6 +823,13 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
                 "state_name": lambda s: state_name(s, lang),
                 "show_date": lambda d: show_date(d, lang),
                 "event_text": lambda name: event_text(name, lang),
+                "weekday_names": list(
+                    enumerate(
+                        ["จ.", "อ.", "พ.", "พฤ.", "ศ."]
+                        if lang == "th"
+                        else ["Mon", "Tue", "Wed", "Thu", "Fri"]
+                    )
+                ),
                 **ctx,
             },
         )
@@ -1046,9 +1053,9 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
 
         c = await caller(request)
         # Its own field names (a_…): the engagement forms on the same page use the plain ones.
-        form: dict[str, Any] = {
-            str(k).removeprefix("a_"): v for k, v in (await request.form()).items()
-        }
+        raw = await request.form()
+        form: dict[str, Any] = {str(k).removeprefix("a_"): v for k, v in raw.items()}
+        form["weekday"] = [str(v) for v in raw.getlist("a_weekday")]
         try:
             body = form_to_body("draft", form)
             template = AgreementTemplate.model_validate(
@@ -1290,6 +1297,7 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
         raw = await request.form()
         form: dict[str, Any] = dict(raw)
         form["traits"] = [str(v) for v in raw.getlist("trait")]
+        form["weekday"] = [str(v) for v in raw.getlist("weekday")]
         form["readiness"] = [str(v) for v in raw.getlist("readiness")]
         try:
             body = form_to_body(action, form)
@@ -1347,6 +1355,13 @@ WEEKDAYS = {
 }  # fmt: skip
 
 
+def weekday_box(value: str) -> int:
+    """A ticked weekday box: 0 (Monday) to 4 (Friday)."""
+    if value.strip() not in {"0", "1", "2", "3", "4"}:
+        raise Refused(422, f"วันทำงานนอกสถานที่ต้องเป็นวันจันทร์ถึงศุกร์ / not a weekday: {value!r}")
+    return int(value)
+
+
 def weekday(text: str) -> int:
     """A telework weekday as people type it: mon…fri, Monday…, จันทร์…ศุกร์ or จ อ พ พฤ ศ."""
     key = text.strip().lower()
@@ -1402,7 +1417,12 @@ def form_to_body(action: str, form: dict[str, Any]) -> dict[str, Any]:
     """The web forms are flat; the workflow takes structured updates."""
     if action in ("draft", "revise"):
         start = parse_day(str(form.get("start", "")))
-        weekdays = [weekday(w) for w in str(form.get("weekdays", "mon")).split(",") if w.strip()]
+        ticked = form.get("weekday") or []  # the checkboxes จ.–ศ. (values 0–4)
+        if ticked:
+            weekdays = sorted({weekday_box(v) for v in ticked})
+        else:  # typed, as API clients and older pages send them: "mon,thu" or "จ,พฤ"
+            typed = str(form.get("weekdays", "mon"))
+            weekdays = [weekday(w) for w in typed.split(",") if w.strip()]
         months = whole_number(form.get("months", 6), "months")
         body: dict[str, Any] = {
             "goals": [

@@ -19,7 +19,6 @@ from tests.support.stack import Stack, deciding_head
 
 pytestmark = pytest.mark.integration
 CHROMIUM = os.environ.get("TELEWORK_CHROMIUM", "/usr/bin/chromium")
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
 OUT = Path(__file__).parents[2] / "test-output" / "browser"
 
 
@@ -106,7 +105,11 @@ async def agree_and_order(p: Person, official: str, supervisor: str) -> None:
     # story starts on a working day, with telework on that weekday, whatever the real date.
     today = await p.stack.to_working_morning()
     await p.page.fill("input[name=start]", today.isoformat())
-    await p.page.fill("input[name=weekdays]", WEEKDAYS[today.weekday()])
+    # The weekday boxes จ.–ศ. (issue #16): only today's weekday ticked.
+    boxes = p.page.locator("input[name=weekday]")
+    for n in range(await boxes.count()):
+        box = boxes.nth(n)
+        await box.set_checked(await box.get_attribute("value") == str(today.weekday()))
     await p.page.fill("input[name=due]", (today + timedelta(days=365)).isoformat())
     await p.click(".act-draft", "supervisor-drafts-agreement")
     await p.click(".act-accept", "supervisor-accepts")

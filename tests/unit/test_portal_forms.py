@@ -91,3 +91,15 @@ def test_the_select_form_sends_the_checked_checklist_items() -> None:
     body = form_to_body("select", {"traits": ["responsible"], "readiness": ["internet"]})
     assert body == {"traits": ["responsible"], "readiness": ["internet"]}
     assert form_to_body("select", {}) == {"traits": [], "readiness": []}
+
+
+def test_weekday_boxes_or_typed_weekdays() -> None:
+    """Issue #16: the forms tick จ.–ศ.; typed weekdays still work for API clients."""
+    base = {"start": "2026-12-07", "goal": "g", "due": "2027-06-30", "months": "3"}
+    ticked = form_to_body("draft", {**base, "weekday": ["3", "0", "3"]})
+    assert ticked["schedule"]["weekdays"] == [0, 3]
+    typed = form_to_body("draft", {**base, "weekdays": "จ,พฤ"})
+    assert typed["schedule"]["weekdays"] == [0, 3]
+    with pytest.raises(Refused) as bad:
+        form_to_body("draft", {**base, "weekday": ["5"]})
+    assert bad.value.status == 422
