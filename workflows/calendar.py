@@ -118,10 +118,15 @@ def parse_day(text: str) -> date:
     """A day written YYYY-MM-DD in the Common Era or in the Buddhist Era (2569-12-01 is
     1 Dec 2026): Thai users write B.E. years, and taking 2569 as C.E. would plan 543 years
     ahead. Anything else is refused with the reason."""
-    match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text.strip())
-    if match is None:
-        raise InvalidSchedule(f"{text!r} is not a date YYYY-MM-DD (C.E. or B.E.)")
-    year, month, day = (int(g) for g in match.groups())
+    iso = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text.strip())
+    # As Thai forms write it: day/month/year, the year B.E. (or C.E.): 07/12/2569.
+    thai = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", text.strip())
+    if iso is not None:
+        year, month, day = (int(g) for g in iso.groups())
+    elif thai is not None:
+        day, month, year = (int(g) for g in thai.groups())
+    else:
+        raise InvalidSchedule(f"{text!r} is not a date: YYYY-MM-DD or DD/MM/YYYY (C.E. or B.E.)")
     if FIRST_YEAR + BE_OFFSET <= year <= LAST_YEAR + BE_OFFSET:
         year -= BE_OFFSET  # 29 Feb 2567 B.E. is 29 Feb 2024: convert before checking the day
     if not FIRST_YEAR <= year <= LAST_YEAR:

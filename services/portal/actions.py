@@ -902,7 +902,11 @@ def refusal(exc: BackendError) -> Refused:
 
 
 def parse_day(text: str) -> date:
+    """A date as people type it on a Thai form: 07/12/2569 (B.E.), 07/12/2026, or ISO."""
+    from workflows.calendar import InvalidSchedule
+    from workflows.calendar import parse_day as parse
+
     try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise Refused(422, f"{text!r} is not a date YYYY-MM-DD") from None
+        return parse(text)
+    except InvalidSchedule as exc:
+        raise Refused(422, f"วันที่ไม่ถูกต้อง / {exc}") from None

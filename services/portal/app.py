@@ -830,6 +830,8 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
                         else ["Mon", "Tue", "Wed", "Thu", "Fri"]
                     )
                 ),
+                # Dates in forms as Thai people write them: day/month/B.E. year.
+                "be_day": lambda d: f"{d.day:02d}/{d.month:02d}/{d.year + 543}",
                 **ctx,
             },
         )
@@ -1431,7 +1433,7 @@ def form_to_body(action: str, form: dict[str, Any]) -> dict[str, Any]:
                     "description": form["goal"],
                     "indicator": "percent",
                     "target": form.get("target", "100"),
-                    "due": form["due"],
+                    "due": parse_day(str(form.get("due", ""))).isoformat(),
                 }
             ],
             "schedule": {

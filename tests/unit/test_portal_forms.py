@@ -35,7 +35,13 @@ def test_months_must_be_a_sensible_whole_number(value: str) -> None:
 
 
 def test_a_draft_form_with_bad_months_is_a_422_not_a_500() -> None:
-    form = {"start": "2027-01-04", "weekdays": "mon,thu", "months": "abc", "goal": "x", "due": "x"}
+    form = {
+        "start": "2027-01-04",
+        "weekdays": "mon,thu",
+        "months": "abc",
+        "goal": "x",
+        "due": "30/06/2570",
+    }
     with pytest.raises(Refused) as refused:
         form_to_body("draft", form)
     assert refused.value.status == 422
@@ -103,3 +109,17 @@ def test_weekday_boxes_or_typed_weekdays() -> None:
     with pytest.raises(Refused) as bad:
         form_to_body("draft", {**base, "weekday": ["5"]})
     assert bad.value.status == 422
+
+
+def test_dates_as_thai_forms_write_them() -> None:
+    """Issue #16: day/month/B.E. year, or C.E., or ISO; anything else a 422 with the reason."""
+    from services.portal.actions import parse_day
+
+    assert parse_day("07/12/2569") == date(2026, 12, 7)
+    assert parse_day("7/12/2026") == date(2026, 12, 7)
+    assert parse_day("2569-12-07") == date(2026, 12, 7)
+    assert parse_day("2026-12-07") == date(2026, 12, 7)
+    for bad in ("31/02/2569", "12-07-2569", "07/12/69", "สิบสอง"):
+        with pytest.raises(Refused) as refused:
+            parse_day(bad)
+        assert refused.value.status == 422 and "วันที่ไม่ถูกต้อง" in refused.value.reason
