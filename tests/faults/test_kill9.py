@@ -176,7 +176,8 @@ async def test_temporal_away_and_the_worker_killed_mid_order(tmp_path: Path) -> 
         async with httpx.AsyncClient(base_url=ps.portal_url) as c:
 
             async def state(eid: str) -> str:
-                r = await c.get(f"/api/engagements/{eid}", headers=sup)
+                # Generous: a worker just restarted replays each history before it answers.
+                r = await c.get(f"/api/engagements/{eid}", headers=sup, timeout=60)
                 return str(r.json()["state"]) if r.status_code == 200 else f"http {r.status_code}"
 
             async def step(eid: str, action: str, body: Any, who: Any, after: str) -> None:

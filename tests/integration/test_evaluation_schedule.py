@@ -61,22 +61,36 @@ async def test_the_schedule_runs_on_1_october_in_bangkok() -> None:
         proc.wait(20)
 
 
-async def agencies_chained(stack: Stack) -> None:
-    """Wait until the demo agency's registrations reached the audit chain (and stopped
-    arriving): the seed is published as the platform starts."""
+NEW_UNIT = "ONDE-EVAL"
+
+
+async def new_unit_chained(stack: Stack) -> None:
+    """HR imports a new unit now: the chain learns it for certain (the demo seed may have
+    been published before this test's audit consumer began)."""
+    import httpx
     from sqlalchemy import func, select
 
     from services.audit.adapters.tables import chain
+    from tests.integration.test_portal_api import login
 
-    query = select(func.count()).where(chain.c.type.like("%.identity.agency_registered.v1"))
-    seen, steady = -1, 0
-    async with asyncio.timeout(60):
-        while steady < 5:
-            await asyncio.sleep(0.2)
+    csv = (
+        "agency_code,parent_code,level,name_th,name_en\n"
+        f"{NEW_UNIT},ONDE,bureau,กองประเมินผล,Evaluation Bureau\n"
+    )
+    async with httpx.AsyncClient(base_url=stack.url, timeout=60) as c:
+        hr = await login(c, "hr@onde.example.go.th")
+        files = {"files": ("agencies.csv", csv.encode(), "text/csv")}
+        r = await c.post("/api/identity/import", files=files, headers=hr)
+        assert r.status_code == 200 and not r.json()["errors"], r.text
+    query = select(func.count()).where(
+        chain.c.type.like("%.identity.agency_registered.v1"), chain.c.agency == NEW_UNIT
+    )
+    async with asyncio.timeout(120):
+        while True:
             async with stack.audit() as s:
-                count = (await s.execute(query)).scalar_one()
-            steady = steady + 1 if count == seen and count > 0 else 0
-            seen = count
+                if (await s.execute(query)).scalar_one():
+                    return
+            await asyncio.sleep(0.2)
 
 
 async def test_every_agency_is_recorded_once_for_an_ended_year(
@@ -86,7 +100,7 @@ async def test_every_agency_is_recorded_once_for_an_ended_year(
     queue = f"evaluation-{uuid.uuid4().hex[:8]}"
     acts = EvaluationActivities(nc, stack.issuer.issue(service_actor("engagement")))
     ended = last_ended(today())
-    await agencies_chained(stack)
+    await new_unit_chained(stack)
     try:
         async with Worker(
             stack.env.client,
@@ -97,7 +111,7 @@ async def test_every_agency_is_recorded_once_for_an_ended_year(
             first = await stack.env.client.execute_workflow(
                 YearlyEvaluationWorkflow.run, None, id=f"y-{uuid.uuid4().hex}", task_queue=queue
             )
-            assert first["fiscal_year"] == ended and "ONDE" in first["agencies"], first
+            assert first["fiscal_year"] == ended and NEW_UNIT in first["agencies"], first
             again = await stack.env.client.execute_workflow(
                 YearlyEvaluationWorkflow.run, ended, id=f"y-{uuid.uuid4().hex}", task_queue=queue
             )
@@ -113,10 +127,10 @@ async def test_every_agency_is_recorded_once_for_an_ended_year(
                     task_queue=queue,
                 )
         async with stack.audit() as s:
-            recorded = await LOG.read_stream(s, f"yearly-evaluation-ONDE-{ended}")
+            recorded = await LOG.read_stream(s, f"yearly-evaluation-{NEW_UNIT}-{ended}")
         assert len(recorded) == 1  # once, however often it ran
         figures = recorded[0].envelope.data["figures"]
-        assert figures["agency"] == "ONDE" and figures["fiscal_year"] == ended
+        assert figures["agency"] == NEW_UNIT and figures["fiscal_year"] == ended
         assert {"participation_rate", "km_avoided", "satisfaction", "readiness"} <= set(figures)
     finally:
         await nc.close()

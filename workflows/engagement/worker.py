@@ -1,6 +1,7 @@
 """`telework serve engagement`: the Temporal worker running engagement workflows and their
 activities, plus the engagement service's own outbox relay."""
 
+import asyncio
 import logging
 import os
 from typing import Any
@@ -105,14 +106,23 @@ async def run_worker(ctx: ServiceContext) -> None:
         actor_proof=verifier_from_env(ctx.settings.data_dir),
         evaluation=EvaluationActivities(nc, credentials),
     )
-    try:  # the yearly evaluation's schedule (issue #18): made once, by whichever worker
-        if await ensure_yearly_schedule(client, TASK_QUEUE):
-            log.info("yearly evaluation scheduled (1 October 06:00, Asia/Bangkok)")
-    except Exception as exc:  # a server without schedules: said, and the worker goes on
-        log.warning("yearly evaluation not scheduled (%s: %s)", type(exc).__name__, exc)
     async with worker:
+        # Beside the worker, never before it: a slow answer from Temporal about schedules
+        # (just restarted, say) must not keep the engagements' tasks waiting.
+        scheduling = asyncio.create_task(schedule_yearly_evaluation(client))
         await ctx.stop.wait()
+        scheduling.cancel()
     await nc.close()
+
+
+async def schedule_yearly_evaluation(client: Client) -> None:
+    """The yearly evaluation's schedule (issue #18): made once, by whichever worker."""
+    try:
+        async with asyncio.timeout(120):
+            if await ensure_yearly_schedule(client, TASK_QUEUE):
+                log.info("yearly evaluation scheduled (1 October 06:00, Asia/Bangkok)")
+    except Exception as exc:  # a server without schedules, or busy: said; the worker goes on
+        log.warning("yearly evaluation not scheduled (%s: %s)", type(exc).__name__, exc)
 
 
 SPEC = ServiceSpec(
