@@ -17,6 +17,7 @@ What fails is sorted in two (issue #21, item 1):
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from nats.aio.client import Client
@@ -114,6 +115,7 @@ class EventConsumer:
         ack_wait_s: float = 30.0,
         max_pause_s: float = MAX_PAUSE_S,
         lag_every_s: float = 15.0,
+        since: datetime | None = None,
     ) -> None:
         self.name = name
         # Events whose subject `wants` refuses are acknowledged without a transaction: a
@@ -130,6 +132,11 @@ class EventConsumer:
         # A new durable consumer reads the stream from its start (a fresh projection needs the
         # history); `from_start=False` takes only what arrives from now on.
         self._deliver = DeliverPolicy.ALL if from_start else DeliverPolicy.NEW
+        # Or from a moment: what arrived since then, however late the consumer is made (a
+        # consumer made after a busy start would miss what NEW calls the past).
+        self._since = since
+        if since is not None:
+            self._deliver = DeliverPolicy.BY_START_TIME
         self._tracer = telemetry.tracer(f"telework.consumer.{name}")
         self.processed = 0
         self.dead_lettered = 0
@@ -147,6 +154,7 @@ class EventConsumer:
             config=ConsumerConfig(
                 ack_policy=AckPolicy.EXPLICIT,
                 deliver_policy=self._deliver,
+                opt_start_time=self._since.astimezone(UTC) if self._since else None,
                 max_deliver=-1,  # an outage must never use up an event's deliveries
                 ack_wait=self._ack_wait,
             ),

@@ -136,6 +136,9 @@ async def platform(env: WorkflowEnvironment, nats_url: str, tmp: Path) -> AsyncI
     wire_audit(broker, audit, audit_key.public_key(), issuer.verifier())
     chain = Chain(audit_key, checkpoint_every=10)
     await broker.start()
+    # From the platform's start, not from whenever each consumer happens to be made: on a
+    # loaded machine a consumer made late missed the events before it (an order never chained).
+    began = datetime.now(UTC) - timedelta(seconds=1)
     tasks = [
         asyncio.create_task(OutboxRelay(s, nats_url, name=n).run(stop))
         for n, s in (
@@ -154,7 +157,7 @@ async def platform(env: WorkflowEnvironment, nats_url: str, tmp: Path) -> AsyncI
     tasks.append(
         asyncio.create_task(
             EventConsumer(
-                f"notification-{uuid.uuid4().hex[:8]}", notification, route, from_start=False
+                f"notification-{uuid.uuid4().hex[:8]}", notification, route, since=began
             ).run(nc, stop)
         )
     )
@@ -165,9 +168,7 @@ async def platform(env: WorkflowEnvironment, nats_url: str, tmp: Path) -> AsyncI
 
     tasks.append(
         asyncio.create_task(
-            EventConsumer(f"audit-{uuid.uuid4().hex[:8]}", audit, keep, from_start=False).run(
-                nc, stop
-            )
+            EventConsumer(f"audit-{uuid.uuid4().hex[:8]}", audit, keep, since=began).run(nc, stop)
         )
     )
     queue = f"engagement-{uuid.uuid4().hex[:8]}"
