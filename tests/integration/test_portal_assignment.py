@@ -3,7 +3,7 @@ supervisor assigns their unit in one action, those who may not be assigned are n
 official is told and accepts, and the acting head issues one order for the assignment."""
 
 import asyncio
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
@@ -24,6 +24,29 @@ async def until(c: httpx.AsyncClient, url: str, headers: dict[str, str], done: A
             await asyncio.sleep(0.3)
 
 
+def assignment_body(start: date, agency: str) -> dict[str, Any]:
+    """An assignment for necessity of `agency` with one goal, Mondays and Thursdays."""
+    return {
+        "agency_code": agency,
+        "necessity_reason": "โรคระบาด",
+        "goals": [
+            {
+                "goal_id": "G1",
+                "description": "ทบทวนระบบงาน",
+                "indicator": "percent",
+                "target": "100",
+                "due": (start + timedelta(days=90)).isoformat(),
+            }
+        ],
+        "schedule": {
+            "kind": "regular_weekdays",
+            "start": start.isoformat(),
+            "months": 2,
+            "weekdays": [0, 3],
+        },
+    }
+
+
 async def test_a_unit_assigned_in_one_action_and_ordered_once(stack: Stack) -> None:
     async with httpx.AsyncClient(base_url=stack.url, timeout=60) as c:
         sup = await login(c, "supervisor2@onde.example.go.th")  # D0201: D0202, D0203
@@ -32,25 +55,7 @@ async def test_a_unit_assigned_in_one_action_and_ordered_once(stack: Stack) -> N
         head = await login(c, f"{account}@onde.example.go.th")
         today = await stack.to_working_morning()
         start = today + timedelta(days=7 - today.weekday())  # next Monday
-        body = {
-            "agency_code": "ONDE-DGT",
-            "necessity_reason": "โรคระบาด",
-            "goals": [
-                {
-                    "goal_id": "G1",
-                    "description": "ทบทวนระบบงาน",
-                    "indicator": "percent",
-                    "target": "100",
-                    "due": (start + timedelta(days=90)).isoformat(),
-                }
-            ],
-            "schedule": {
-                "kind": "regular_weekdays",
-                "start": start.isoformat(),
-                "months": 2,
-                "weekdays": [0, 3],
-            },
-        }
+        body = assignment_body(start, "ONDE-DGT")
         r = await c.post("/api/assignments", json=body, headers=official)
         assert r.status_code == 403  # an official assigns nobody
         r = await c.post("/api/assignments", json={**body, "goals": []}, headers=sup)
@@ -134,26 +139,7 @@ async def test_officials_agreeing_later_get_an_order_of_their_own(stack: Stack) 
         }
         today = await stack.to_working_morning()
         start = today + timedelta(days=7 - today.weekday())
-        body = {
-            "agency_code": "ONDE",
-            "official_ids": list(parties),
-            "necessity_reason": "โรคระบาด",
-            "goals": [
-                {
-                    "goal_id": "G1",
-                    "description": "ทบทวนระบบงาน",
-                    "indicator": "percent",
-                    "target": "100",
-                    "due": (start + timedelta(days=90)).isoformat(),
-                }
-            ],
-            "schedule": {
-                "kind": "regular_weekdays",
-                "start": start.isoformat(),
-                "months": 2,
-                "weekdays": [0, 3],
-            },
-        }
+        body = {**assignment_body(start, "ONDE"), "official_ids": list(parties)}
         r = await c.post("/api/assignments", json=body, headers=head)
         assert r.status_code == 202 and r.json()["assigned"] == 2, r.text
         aid = r.json()["assignment_id"]
