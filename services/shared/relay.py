@@ -2,13 +2,14 @@
 
 Nothing is published that was not committed, and nothing committed is lost while NATS is down:
 its outbox rows stay and the relay catches up. Publishes are pipelined across
-streams for throughput, but chained inside a stream, so a failed publish never lets a later
-event of the same stream overtake it. `Nats-Msg-Id` = event id makes re-sends after a crash
+streams and across up to `window` batches for throughput, but chained inside a stream, so a
+failed publish never lets a later event of the same stream overtake it. `Nats-Msg-Id` = event id makes re-sends after a crash
 harmless.
 """
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Sequence
 from typing import Any
 
@@ -37,6 +38,7 @@ class OutboxRelay:
         *,
         name: str = "relay",
         batch_size: int = 512,
+        window: int = 8,
         idle_wait: float = 0.05,
         publish_timeout: float = 5.0,
     ) -> None:
@@ -44,6 +46,7 @@ class OutboxRelay:
         self._nats_url = nats_url
         self._name = name
         self._batch_size = batch_size
+        self._window = window
         self._idle_wait = idle_wait
         self._publish_timeout = publish_timeout
         self._wake = asyncio.Event()
@@ -87,33 +90,41 @@ class OutboxRelay:
     async def publish_pending(self) -> int:
         """Publish everything unpublished; returns how many JetStream acknowledged.
 
-        Reading the next batch and marking the previous one overlap with publishing the
-        current one, so the database round trips hide behind JetStream's.
+        Up to `window` batches are in flight at once, chained stream by stream across batches,
+        so a stream with many pending events holds back only itself, never the batches behind
+        it: throughput depends on how many streams have work, not on the longest chain (with
+        one batch at a time, 26 chains of 20 events in a batch meant 20 round trips for 512
+        events, and a replicated stream's latency showed in full). Reading the next batch and
+        marking finished ones overlap with publishing; batches are marked in log order.
         """
         js = await self.connect()
-        sent = 0
+        tails: dict[str, asyncio.Future[Any]] = {}
+        in_flight: deque[asyncio.Future[tuple[list[int], BaseException | None]]] = deque()
         marking: asyncio.Future[None] | None = None
+        sent = 0
+        error: BaseException | None = None
         batch = await self._fetch(after=None)
         try:
-            while batch:
-                publishing = asyncio.ensure_future(self._publish(js, batch))
-                full = len(batch) == self._batch_size
-                upcoming = (
-                    asyncio.ensure_future(self._fetch(after=batch[-1].position)) if full else None
-                )
-                acked, error = await publishing
+            while in_flight or (batch and error is None):
+                if batch and error is None and len(in_flight) < self._window:
+                    in_flight.append(asyncio.ensure_future(self._publish(js, batch, tails)))
+                    full = len(batch) == self._batch_size
+                    batch = await self._fetch(after=batch[-1].position) if full else []
+                    continue
+                acked, failed = await in_flight.popleft()
                 if marking is not None:
                     await marking
                 marking = asyncio.ensure_future(self._mark(acked)) if acked else None
                 sent += len(acked)
-                if error is not None:
-                    if upcoming is not None:
-                        upcoming.cancel()
-                    raise error
-                batch = await upcoming if upcoming is not None else []
+                error = error or failed
+                _forget_published(tails)
         finally:
+            for pending in in_flight:  # cancelled from outside: wait for what was sent
+                await asyncio.gather(pending, return_exceptions=True)
             if marking is not None:
                 await marking
+        if error is not None:
+            raise error
         return sent
 
     async def _fetch(self, after: int | None) -> Sequence[Any]:
@@ -142,9 +153,13 @@ class OutboxRelay:
         PUBLISHED.add(len(positions), {"relay": self._name})
 
     async def _publish(
-        self, js: JetStreamContext, rows: Sequence[Any]
+        self,
+        js: JetStreamContext,
+        rows: Sequence[Any],
+        previous_in_stream: dict[str, asyncio.Future[Any]],
     ) -> tuple[list[int], BaseException | None]:
-        previous_in_stream: dict[str, asyncio.Future[Any]] = {}
+        """Publish one batch; each row waits for the one before it in its stream, which may
+        belong to an earlier batch still in flight (`previous_in_stream` is shared)."""
         tasks: list[asyncio.Future[Any]] = []
         timeout = self._publish_timeout
 
@@ -180,6 +195,17 @@ class OutboxRelay:
         ]
         errors = [res for res in results if isinstance(res, BaseException)]
         return acked, (errors[0] if errors else None)
+
+
+def _forget_published(tails: dict[str, asyncio.Future[Any]]) -> None:
+    """A stream whose last publish was acknowledged needs no chain any more (keeps the map small
+    over a long backlog). A failed one stays: what comes after it in its stream must fail too."""
+    for stream in [s for s, f in tails.items() if _acknowledged(f)]:
+        del tails[stream]
+
+
+def _acknowledged(future: asyncio.Future[Any]) -> bool:
+    return future.done() and not future.cancelled() and future.exception() is None
 
 
 async def _wait_any(stop: asyncio.Event, wake: asyncio.Event, seconds: float) -> None:

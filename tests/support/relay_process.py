@@ -14,8 +14,8 @@ from services.shared.relay import OutboxRelay
 class CrashingRelay(OutboxRelay):
     batches = 0
 
-    async def _publish(self, js: Any, rows: Any) -> Any:
-        result = await super()._publish(js, rows)
+    async def _publish(self, js: Any, rows: Any, tails: Any) -> Any:
+        result = await super()._publish(js, rows, tails)
         CrashingRelay.batches += 1
         if CrashingRelay.batches == 3:
             os.kill(os.getpid(), signal.SIGKILL)
