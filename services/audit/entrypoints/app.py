@@ -6,18 +6,20 @@ import os
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from faststream.nats import NatsBroker
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.envelope import CloudEvent
+from services.audit.adapters.keys import KeyUnavailable, key_location
 from services.audit.adapters.tables import AUDIT, checkpoints
+from services.audit.domain.signing import Signer
 from services.audit.service_layer.history import AuditDenied, authorize, replay
 from services.audit.service_layer.store import Chain, check_format, verify
 from services.shared import clock, rpc
-from services.shared.auth import TokenVerifier, load_or_create_key, verifier_from_env
+from services.shared.auth import TokenVerifier, verifier_from_env
 from services.shared.authz import Actor, Resource, can
 from services.shared.consumer import EventConsumer
 from services.shared.jetstream import connect
@@ -27,25 +29,22 @@ from services.shared.runtime import ServiceContext, ServiceSpec
 NAME = "audit"
 
 
-def signing_key_path(data_dir: Path) -> Path:
-    """Apart from the store (its own setting, mode 0600): whoever can write the store must not
-    also hold the key (R-SEC-5)."""
-    return Path(os.environ.get("TELEWORK_AUDIT_KEY", data_dir / "audit-signing.pem"))
-
-
-def signing_key(data_dir: Path) -> Ed25519PrivateKey:
-    return load_or_create_key(signing_key_path(data_dir))
+def signing_key(data_dir: Path) -> Signer:
+    """The key in use, from a file or a PKCS#11 token (services/audit/adapters/keys.py); a file
+    key is made on an empty chain's first start only (see refuse_a_new_key_for_a_signed_chain)."""
+    try:
+        return key_location(data_dir).open(create=True)
+    except KeyUnavailable as exc:
+        raise RuntimeError(f"the audit signing key cannot be used: {exc}") from None
 
 
 def chain_from_env(data_dir: Path) -> Chain:
-    from services.shared.auth import load_key
-
-    path = signing_key_path(data_dir)
+    location = key_location(data_dir)
     return Chain(
         signing_key(data_dir),
         checkpoint_every=int(os.environ.get("TELEWORK_AUDIT_CHECKPOINT_EVERY", "1000")),
         # After `telework audit rotate-key` the key file holds the new key: read it again.
-        reload=lambda: load_key(path),
+        reload=lambda: location.open(),
     )
 
 
@@ -86,15 +85,18 @@ async def chain_events(ctx: ServiceContext) -> None:
 async def refuse_a_new_key_for_a_signed_chain(ctx: ServiceContext) -> None:
     """A key is made once, for an empty chain. A chain already signed whose key is missing is
     an operator's problem to solve (restore the key), never a reason to sign with a new one."""
-    path = signing_key_path(ctx.settings.data_dir)
-    if path.exists():
-        return
+    location = key_location(ctx.settings.data_dir)
+    try:
+        if location.exists():
+            return
+    except KeyUnavailable as exc:
+        raise RuntimeError(f"the audit signing key cannot be used: {exc}") from None
     async with ctx.sessions() as s:
         signed = (await s.execute(select(checkpoints.c.position).limit(1))).first()
     if signed is not None:
         raise RuntimeError(
-            f"the audit key {path} is missing but the chain is already signed: restore the key "
-            "(or set TELEWORK_AUDIT_KEY); a new key would re-sign history"
+            f"the audit key ({location.describe()}) is missing but the chain is already signed: "
+            "restore the key (or set TELEWORK_AUDIT_KEY); a new key would re-sign history"
         )
 
 

@@ -60,20 +60,23 @@ async def _public(ctx: Any) -> Any:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
     from sqlalchemy import select
 
+    from services.audit.adapters.keys import KeyMissing, KeyUnavailable, key_location
     from services.audit.adapters.tables import checkpoints
-    from services.audit.entrypoints.app import signing_key_path
-    from services.shared.auth import load_key
     from services.shared.usage import UsageError
 
-    path = signing_key_path(ctx.settings.data_dir)
-    if path.exists():
-        return load_key(path).public_key()
+    location = key_location(ctx.settings.data_dir)
+    try:
+        return location.open().public_key()
+    except KeyMissing:
+        pass
+    except KeyUnavailable as exc:
+        raise UsageError(f"the audit key cannot be used: {exc}") from None
     async with ctx.sessions() as s:
         signed = (await s.execute(select(checkpoints.c.position).limit(1))).first()
     if signed is not None:
         raise UsageError(
-            f"the audit key {path} does not exist: restore it from its backup, or point "
-            "TELEWORK_AUDIT_KEY at it (verify never makes a new key)"
+            f"the audit key ({location.describe()}) does not exist: restore it from its backup, "
+            "or point TELEWORK_AUDIT_KEY at it (verify never makes a new key)"
         )
     return Ed25519PrivateKey.generate().public_key()  # nothing signed: no signature to check
 
@@ -278,18 +281,21 @@ def _replay(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from services.audit.entrypoints.app import signing_key
+    from services.audit.adapters.keys import KeyUnavailable, key_location
     from services.audit.service_layer.history import export_bundle
+    from services.shared.usage import UsageError
 
     actor = _auditor(args)
+    try:  # the bundle carries the public half; never make a key to export with
+        key = key_location(Settings.from_env("audit").data_dir).open()
+    except KeyUnavailable as exc:
+        raise UsageError(f"the audit key cannot be used: {exc}") from None
 
     async def run() -> int:
         ctx = await _context()
         try:
             await _authorized(ctx, actor, "export", {"out": str(args.out), "from": args.from_})
-            return await export_bundle(
-                ctx.sessions, signing_key(ctx.settings.data_dir), Path(args.out), args.from_
-            )
+            return await export_bundle(ctx.sessions, key, Path(args.out), args.from_)
         finally:
             await ctx.engine.dispose()
 
@@ -324,15 +330,16 @@ def _rebuild(args: argparse.Namespace) -> int:
 
 def _rotate_key(args: argparse.Namespace) -> int:
     """Hand the audit signing over to a new key: both keys sign the hand-over, kept in the
-    store and published as key_rotated; the key file then holds the new key (the old one is
-    kept beside it, renamed). Stop every audit replica first: a checkpoint signed meanwhile by
-    the old key would not verify."""
+    store and published as key_rotated. A key file is then replaced by the new key (the old one
+    kept beside it, renamed); a token's key stays where it is and TELEWORK_AUDIT_KEY is pointed
+    at the new one. Stop every audit replica first: a checkpoint signed meanwhile by the old key
+    would not verify."""
     import shutil
 
+    from services.audit.adapters.keys import KeyLocation, KeyUnavailable, key_location
     from services.audit.domain.signing import fingerprint
-    from services.audit.entrypoints.app import signing_key_path
     from services.audit.service_layer.store import Chain, ChainDoesNotExtend, KeyRetired
-    from services.shared.auth import AuthError, load_key, verifier_from_env
+    from services.shared.auth import AuthError, verifier_from_env
     from services.shared.authz import Resource, can
     from services.shared.usage import UsageError
 
@@ -344,13 +351,18 @@ def _rotate_key(args: argparse.Namespace) -> int:
     scope = tuple(sorted({g.agency for g in actor.grants}))
     if not can(actor, "audit.rotate_key", Resource("audit", scope)):
         raise UsageError("rotating the audit key is for the platform's administrator")
-    path = signing_key_path(Settings.from_env("audit").data_dir)
-    if not path.exists():
-        raise UsageError(f"the audit key {path} does not exist: nothing to hand over from")
-    new_path = Path(args.new_key)
-    if not new_path.is_file():
-        raise UsageError(f"{new_path}: no such key file")
-    old, new = load_key(path), load_key(new_path)
+    location = key_location(Settings.from_env("audit").data_dir)
+    target = KeyLocation(args.new_key)
+    try:
+        if not location.exists():
+            raise UsageError(
+                f"the audit key ({location.describe()}) does not exist: nothing to hand over from"
+            )
+        if not target.exists():
+            raise UsageError(f"{target.describe()}: no such key")
+        old, new = location.open(), target.open()
+    except KeyUnavailable as exc:
+        raise UsageError(str(exc)) from None
     if fingerprint(old.public_key()) == fingerprint(new.public_key()):
         raise UsageError("the new key is the key in use")
 
@@ -366,23 +378,50 @@ def _rotate_key(args: argparse.Namespace) -> int:
         rotation = asyncio.run(run())
     except (KeyRetired, ChainDoesNotExtend) as exc:
         raise UsageError(str(exc)) from None
+    handed = (
+        f"key handed over after position {rotation.position}: "
+        f"{fingerprint(old.public_key())[:16]}… → {fingerprint(new.public_key())[:16]}…"
+    )
+    if location.in_token or target.in_token:
+        print(
+            f"{handed}. Set TELEWORK_AUDIT_KEY to {args.new_key} and start the audit service "
+            "again; keep the old key in its token (it proves the checkpoints it signed)."
+        )
+        return 0
+    path = location.path
     retired = path.with_name(f"{path.name}.retired-{fingerprint(old.public_key())[:16]}")
     path.rename(retired)
-    shutil.copyfile(new_path, path)
+    shutil.copyfile(target.path, path)
     path.chmod(0o600)
-    print(
-        f"key handed over after position {rotation.position}: "
-        f"{fingerprint(old.public_key())[:16]}… → {fingerprint(new.public_key())[:16]}…; "
-        f"the old key is kept as {retired}. Start the audit service again."
-    )
+    print(f"{handed}; the old key is kept as {retired}. Start the audit service again.")
+    return 0
+
+
+def _generate_key(args: argparse.Namespace) -> int:
+    """Make the audit key inside a PKCS#11 token (not extractable) and print its public half:
+    what an HSM's administrator runs once, before the first start or a rotation."""
+    from services.audit.adapters.keys import KeyUnavailable, Pkcs11Uri, generate_in_token
+    from services.audit.domain.signing import fingerprint
+    from services.shared.usage import UsageError
+
+    try:
+        public = generate_in_token(Pkcs11Uri.parse(args.uri))
+    except KeyUnavailable as exc:
+        raise UsageError(str(exc)) from None
+    print(f"made an Ed25519 key in the token; fingerprint {fingerprint(public)}")
     return 0
 
 
 def _public_key(args: argparse.Namespace) -> int:
+    from services.audit.adapters.keys import KeyUnavailable, key_location
     from services.audit.domain.signing import public_pem
-    from services.audit.entrypoints.app import signing_key
+    from services.shared.usage import UsageError
 
-    print(public_pem(signing_key(Settings.from_env("audit").data_dir)), end="")
+    try:  # the key in use; a file key not made yet is made here, as the service would
+        key = key_location(Settings.from_env("audit").data_dir).open(create=True)
+    except KeyUnavailable as exc:
+        raise UsageError(f"the audit key cannot be used: {exc}") from None
+    print(public_pem(key), end="")
     return 0
 
 
@@ -427,6 +466,15 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None
     q = a.add_parser(
         "rotate-key", help="hand checkpoint signing over to a new key (administrator; both keys)"
     )
-    q.add_argument("--new-key", required=True, help="the new Ed25519 private key (PEM)")
+    q.add_argument(
+        "--new-key",
+        required=True,
+        help="the new Ed25519 key: a PEM file, or a pkcs11: URI of a key in a token",
+    )
     q.add_argument("--token", help="the administrator's token (default $TELEWORK_TOKEN)")
     q.set_defaults(func=_rotate_key)
+    q = a.add_parser(
+        "generate-key", help="make the audit key inside a PKCS#11 token (HSM, KMS); not extractable"
+    )
+    q.add_argument("--uri", required=True, help="pkcs11:token=…;object=…?module-path=…")
+    q.set_defaults(func=_generate_key)

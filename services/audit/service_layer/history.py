@@ -8,13 +8,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from contracts.events.audit import AuditQueried
 from services.audit.adapters.tables import chain, checkpoints
-from services.audit.domain.signing import public_pem
+from services.audit.domain.signing import Signer, public_pem
 from services.identity.domain.org import OrgError, path
 from services.shared.authz import Actor, Resource, can
 from services.shared.eventlog import EventLog, NewEvent
@@ -123,7 +122,7 @@ async def replay(
 
 
 async def export_bundle(
-    sessions: async_sessionmaker[Any], key: Ed25519PrivateKey, folder: Path, start: int = 1
+    sessions: async_sessionmaker[Any], key: Signer, folder: Path, start: int = 1
 ) -> int:
     """events.jsonl, checkpoints.json, public_key.pem, manifest.json and verify_bundle.py."""
     folder.mkdir(parents=True, exist_ok=True)
