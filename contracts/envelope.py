@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic_core import to_json
 
 from contracts.subjects import AgencyCode
 
@@ -71,6 +72,51 @@ def to_cloud_event(
         specversion="1.0",
         datacontenttype="application/json",
     )
+
+
+_AGENCIES: dict[str, str] = {}
+_TYPES: dict[type, str] = {}
+
+
+def envelope_json(
+    event: "DomainEvent",
+    *,
+    event_id: str,
+    agency: str,
+    source: str,
+    time: str,
+    traceparent: str | None = None,
+) -> str:
+    """The JSON of `to_cloud_event(...).to_json_bytes()`, byte for byte (a test holds them
+    equal for every event type), without building the envelope's model: a bulk import writes
+    300,000 envelopes, where the model alone cost a third of the time. `time` is the instant as
+    JSON (`pydantic_core.to_json(datetime)`), serialised once per batch by the caller."""
+    checked = _AGENCIES.get(agency)
+    if checked is None:
+        checked = _AGENCIES[agency] = to_json(AGENCY_ADAPTER.validate_python(agency)).decode()
+    kind = _TYPES.get(type(event))
+    if kind is None:
+        kind = _TYPES[type(event)] = to_json(event.type_name()).decode()
+    parts = [
+        '{"specversion":"1.0","id":',
+        to_json(event_id).decode(),
+        ',"source":',
+        to_json(source).decode(),
+        ',"type":',
+        kind,
+        ',"subject":',
+        to_json(event.resource()).decode(),
+        ',"time":',
+        time,
+        ',"datacontenttype":"application/json","data":',
+        event.model_dump_json(),
+        ',"agency":',
+        checked,
+    ]
+    if traceparent is not None:
+        parts += [',"traceparent":', to_json(traceparent).decode()]
+    parts.append("}")
+    return "".join(parts)
 
 
 from contracts.events.base import DomainEvent  # noqa: E402  (avoids an import cycle)

@@ -1,10 +1,10 @@
 """Outbox relay: publishes what the event log committed to JetStream, in log order.
 
 Nothing is published that was not committed, and nothing committed is lost while NATS is down:
-its outbox rows stay and the relay catches up. Publishes are pipelined across
-streams and across up to `window` batches for throughput, but chained inside a stream, so a
-failed publish never lets a later event of the same stream overtake it. `Nats-Msg-Id` = event id makes re-sends after a crash
-harmless.
+its outbox rows stay and the relay catches up. Publishes are pipelined across streams and
+across up to `window` batches for throughput, but chained inside a stream, so a failed publish
+never lets a later event of the same stream overtake it. `Nats-Msg-Id` = event id makes re-sends
+after a crash harmless.
 """
 
 import asyncio

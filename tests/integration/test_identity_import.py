@@ -149,3 +149,52 @@ class TestCli:
         assert main(["identity", "import", str(bad)]) == 2
         assert "agencies.csv:2: agency_code 'A.B' must be letters" in capsys.readouterr().out
         assert main(["identity", "import", str(tmp_path / "missing.csv")]) == 2
+
+
+class TestBulk:
+    """Issue #15 item 9: past 1,000 rows PostgreSQL takes the COPY path (positions drawn from
+    the sequence, envelopes written as JSON); SQLite the INSERT path. Both must record the same
+    thing: every official with their supervisor, one event per fact, each in the outbox under
+    the same position, every envelope a valid event."""
+
+    async def test_a_large_export_is_recorded_whole(self, db: Database, tmp_path: Path) -> None:
+        import tests.bench.test_identity_import_bench as bench
+        from contracts.envelope import CloudEvent
+        from services.shared.db import outbox
+        from tests.bench.test_identity_import_bench import write_export
+
+        bench_n, bench.N = bench.N, 1500
+        try:
+            paths = write_export(tmp_path)
+        finally:
+            bench.N = bench_n
+        report = await run(db, paths)
+        assert report.errors == [] and report.counts["officials_registered"] == 1500
+        assert report.counts["supervisors_assigned"] == 1400
+        async with db.sessions() as s:
+            sups = dict(
+                (await s.execute(select(officials.c.official_id, officials.c.supervisor_id))).all()
+            )
+            log = (await s.execute(select(event_log).order_by(event_log.c.position))).all()
+            box = dict((await s.execute(select(outbox.c.position, outbox.c.event_id))).all())
+        assert sups["B000150"] == "B000050" and sups["B000000"] is None
+        kinds = [CloudEvent.from_json_bytes(r.envelope).type.split(".")[3:5] for r in log]
+        assert kinds.count(["identity", "official_registered"]) == 1500
+        assert kinds.count(["identity", "supervisor_assigned"]) == 1400
+        assert kinds.count(["identity", "eligibility_determined"]) == 1500
+        assert box == {r.position: r.event_id for r in log}
+        assert len({r.position for r in log}) == len(log) == report.counts["events"] + 1500
+        again = await run(db, paths)
+        assert again.counts["events"] == 0 and again.counts["eligibility_changed"] == 0
+
+    async def test_a_stale_version_is_a_conflict(self, db: Database) -> None:
+        from services.shared.eventlog import ConcurrencyConflict
+        from tests.support.events import sample_event
+
+        batch = [(f"s-{k}", 0, [sample_event(f"s-{k}", 0)]) for k in range(1200)]
+        async with db.sessions.begin() as s:
+            assert await LOG.append_bulk(s, batch) == 1200
+        with pytest.raises(ConcurrencyConflict):
+            async with db.sessions.begin() as s:
+                await LOG.append_bulk(s, batch)  # the same versions again
+        assert await count(db, event_log) == 1200

@@ -13,6 +13,7 @@ from services.identity.domain.eligibility import determine
 from services.identity.domain.policy import PublishedPolicy, in_force
 from services.identity.service_layer.directory import load_policies, load_tree
 from services.shared import clock
+from services.shared.db import insert_many
 from services.shared.eventlog import EventLog, NewEvent
 
 CHUNK = 5000
@@ -92,12 +93,12 @@ async def recompute(
         await s.execute(
             delete(eligibility).where(eligibility.c.official_id.in_(changed_ids[k : k + CHUNK]))
         )
-    await s.execute(insert(eligibility), changed)
+    await insert_many(s, eligibility, changed)
     known = known_versions or {}
     streams = [official_stream(i) for i in changed_ids]
     versions = {st: known[st] for st in streams if st in known}
     versions.update(await log.versions(s, [st for st in streams if st not in known]))
-    await log.append_batch(
+    await log.append_bulk(
         s,
         [
             (

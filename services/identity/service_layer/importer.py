@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts.events.identity import (
@@ -23,6 +23,7 @@ from services.identity.domain.categories import CATEGORIES
 from services.identity.domain.org import Level, OrgError, path
 from services.identity.service_layer.csv_format import CODE, EMAIL, ID, Row, parse_bool, read
 from services.identity.service_layer.eligibility import official_stream, recompute
+from services.shared.db import insert_many
 from services.shared.eventlog import EventLog, NewEvent
 
 LEVELS = {lv.value for lv in Level}
@@ -426,7 +427,8 @@ async def _apply(
     for oid, o in plan.officials.items():
         old = existing.officials.get(oid)
         if old is None:
-            new_off.append(o)
+            # A new official's supervisor goes into the same row: no UPDATE per official.
+            new_off.append({**o, "supervisor_id": plan.supervisors.get(oid)})
             recheck.append(oid)
             emit(
                 official_stream(oid),
@@ -470,11 +472,14 @@ async def _apply(
     report.count("officials_updated", len(changed_off))
 
     moves = []
+    assigned = 0
     for oid, sup in plan.supervisors.items():
         old = existing.officials.get(oid)
         previous = old.supervisor_id if old is not None else None
         if previous != sup:
-            moves.append({"b_id": oid, "supervisor_id": sup})
+            assigned += 1
+            if old is not None:  # new officials got theirs with their row
+                moves.append({"b_id": oid, "supervisor_id": sup})
             if oid in plan.officials:
                 agency = plan.officials[oid]["agency_code"]
             else:
@@ -494,7 +499,7 @@ async def _apply(
             .values(supervisor_id=bindparam("supervisor_id")),
             moves,
         )
-    report.count("supervisors_assigned", len(moves))
+    report.count("supervisors_assigned", assigned)
 
     written: dict[str, int] = {}
     if events:
@@ -506,7 +511,7 @@ async def _apply(
         streams = list(events)
         versions = dict.fromkeys(new_streams & set(streams), 0)
         versions.update(await log.versions(s, [st for st in streams if st not in new_streams]))
-        await log.append_batch(s, [(st, versions[st], events[st]) for st in streams])
+        await log.append_bulk(s, [(st, versions[st], events[st]) for st in streams])
         written = {st: versions[st] + len(events[st]) for st in streams}
     changed = await recompute(s, log, recheck, written) if recheck else 0
     report.count("eligibility_changed", changed)
@@ -520,9 +525,7 @@ async def _upsert(
     changed: list[dict[str, Any]],
     keys: list[str],
 ) -> None:
-    if new:
-        for k in range(0, len(new), 5000):
-            await s.execute(insert(table), new[k : k + 5000])
+    await insert_many(s, table, new)
     if changed:
         # bindparam names may not collide with column names in an UPDATE … SET.
         stmt = (
