@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install run up down test faults bench lint contracts clean
+.PHONY: install run up down test test-containers faults bench lint contracts clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -26,6 +26,9 @@ down:               ## stop what `make up` / `make run` started
 
 test: install       ## the whole suite against real NATS, PostgreSQL, SQLite and Temporal
 	$(PY) -m pytest
+
+test-containers: install  ## the story on PostgreSQL, a NATS cluster and Temporal in containers (needs Docker)
+	TELEWORK_CONTAINERS=1 $(PY) -m pytest -m containers tests/containers -p no:randomly
 
 faults: install     ## the fault suite alone (also part of make test)
 	$(PY) -m pytest -m fault tests/faults

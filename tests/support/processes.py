@@ -36,11 +36,14 @@ class ProcessStack:
     portal_ports: dict[str, int] = field(default_factory=dict)
     health_ports: dict[str, int] = field(default_factory=dict)  # /healthz /readyz /metrics
     kills: dict[str, int] = field(default_factory=dict)
+    # Engines run elsewhere (containers: tests/containers): their addresses, and settings for
+    # the services such as DATABASE_URL; the local engines are then not started.
+    external: dict[str, str] = field(default_factory=dict)
     _logs: list[IO[bytes]] = field(default_factory=list)
 
     @property
     def nats_url(self) -> str:
-        return f"nats://127.0.0.1:{self.nats_port}"
+        return self.external.get("NATS_URL", f"nats://127.0.0.1:{self.nats_port}")
 
     @property
     def portal_url(self) -> str:
@@ -60,6 +63,7 @@ class ProcessStack:
             "NATS_URL": self.nats_url,
             "TEMPORAL_ADDRESS": f"127.0.0.1:{self.temporal_port}",
             "TELEWORK_PORTAL_PORT": str(self.portal_port),
+            **self.external,
         }
 
     def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -74,6 +78,8 @@ class ProcessStack:
 
     def start_engines(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        if self.external:
+            return
         self.start_engine("nats")
         self.start_engine("temporal")
 
@@ -155,11 +161,15 @@ class ProcessStack:
 
 @contextmanager
 def process_stack(
-    data_dir: Path, services: tuple[str, ...] = tuple(SERVICES), *, replicas: int = 1
+    data_dir: Path,
+    services: tuple[str, ...] = tuple(SERVICES),
+    *,
+    replicas: int = 1,
+    external: dict[str, str] | None = None,
 ) -> Iterator[ProcessStack]:
-    """The engines, schemas, the demo agency and `replicas` processes of each of `services`
-    running; all stopped afterwards."""
-    ps = ProcessStack(data_dir)
+    """The engines (unless `external` names them), schemas, the demo agency and `replicas`
+    processes of each of `services` running; all stopped afterwards."""
+    ps = ProcessStack(data_dir, external=external or {})
     try:
         ps.start_engines()
         ps.cli("db", "upgrade")
