@@ -6,6 +6,7 @@ Every route authenticates by bearer token or session cookie and authorizes with 
 import contextlib
 import logging
 import secrets
+import time
 import uuid
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -33,7 +34,7 @@ from services.portal.evaluation import questions_for, respondent_of
 from services.portal.i18n import event_text, show_date, state_name, t
 from services.portal.oidc import PENDING_TTL, SignInFailed
 from services.portal.sessions import Session
-from services.shared import clock
+from services.shared import clock, telemetry
 from services.shared.auth import AuthError
 from services.shared.authz import Actor
 from workflows.engagement.models import AgreementTemplate
@@ -127,6 +128,13 @@ def secure_request(request: Request, configured: bool) -> bool:
     return configured or request.url.scheme == "https"
 
 
+HTTP_DURATION = telemetry.meter("telework.portal").create_histogram(
+    "telework.http.server.duration",
+    unit="ms",
+    description="Portal requests from receipt to response, by route template, method and status",
+)
+
+
 def create_app(backends: Backends) -> FastAPI:
     portal = Portal(backends)
     # Swagger UI and ReDoc served by the portal itself: /docs works with no internet.
@@ -137,6 +145,23 @@ def create_app(backends: Backends) -> FastAPI:
         "`Authorization: Bearer <token>` (POST /api/login).",
     )
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+
+    @app.middleware("http")
+    async def timed(request: Request, call_next: Any) -> Response:
+        """Each request's duration by route template (never the path itself: ids are personal
+        data and unbounded), method and status: `telework_http_server_duration` on /metrics."""
+        started = time.perf_counter()
+        response: Response = await call_next(request)
+        route = request.scope.get("route")
+        HTTP_DURATION.record(
+            (time.perf_counter() - started) * 1000,
+            {
+                "route": getattr(route, "path", "unmatched"),
+                "method": request.method,
+                "status": response.status_code,
+            },
+        )
+        return response
 
     async def caller(request: Request) -> Caller:
         """Who is asking, proven: a session (cookie or bearer) the portal holds, or a signed

@@ -36,14 +36,19 @@ def prometheus_text(points: dict[tuple[str, tuple[tuple[str, Any], ...]], float]
     `_total`)."""
     lines: list[str] = []
     typed: set[str] = set()
+    histograms = {n.removesuffix("_bucket") for n, _ in points if n.endswith("_bucket")}
     for (name, attrs), value in sorted(points.items()):
         metric = re.sub(r"[^a-zA-Z0-9_]", "_", name)
-        kind = "gauge"
-        if metric.endswith(("_published", "_events")):
-            metric, kind = f"{metric}_total", "counter"
-        if metric not in typed:
-            lines.append(f"# TYPE {metric} {kind}")
-            typed.add(metric)
+        family, kind = metric, "gauge"
+        base = re.sub(r"_(bucket|sum|count)$", "", name)
+        if base in histograms:
+            family, kind = re.sub(r"[^a-zA-Z0-9_]", "_", base), "histogram"
+        elif metric.endswith(("_published", "_events")):
+            metric = family = f"{metric}_total"
+            kind = "counter"
+        if family not in typed:
+            lines.append(f"# TYPE {family} {kind}")
+            typed.add(family)
         labels = ",".join(f'{k}="{_escape(str(v))}"' for k, v in attrs)
         shown = "NaN" if math.isnan(value) else repr(float(value))
         lines.append(f"{metric}{{{labels}}} {shown}" if labels else f"{metric} {shown}")

@@ -30,6 +30,11 @@ from services.shared.auth import AuthError, TokenVerifier
 from services.shared.authz import Actor
 
 log = logging.getLogger(__name__)
+RPC_DURATION = telemetry.meter("telework.rpc").create_histogram(
+    "telework.rpc.duration",
+    unit="ms",
+    description="Requests each service answered, from receipt to reply, by subject and outcome",
+)
 
 JSON_HEADERS = {"content-type": "application/json"}
 # Seconds since the epoch after which the caller has given up: the responder then does not
@@ -161,7 +166,24 @@ async def answer(
     verifier: TokenVerifier,
     handler: Handler,
 ) -> dict[str, Any]:
-    """One request, whatever carried it: who is asking, what they ask, and the reply."""
+    """One request, whatever carried it: who is asking, what they ask, and the reply; its
+    duration and outcome counted per request subject (`telework_rpc_duration` on /metrics)."""
+    started = time.perf_counter()
+    reply = await _answer(subject, headers, body, verifier, handler)
+    outcome = "ok" if reply.get("ok") else str(reply.get("error", {}).get("code", "error"))
+    RPC_DURATION.record(
+        (time.perf_counter() - started) * 1000, {"rpc": subject, "outcome": outcome}
+    )
+    return reply
+
+
+async def _answer(
+    subject: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    verifier: TokenVerifier,
+    handler: Handler,
+) -> dict[str, Any]:
     lang = "en" if headers.get("Accept-Language", "th").startswith("en") else "th"
     if _past(headers.get(DEADLINE)):
         log.warning("%s: request arrived after its deadline; not acted on", subject)

@@ -12,8 +12,10 @@ from opentelemetry.context import Context
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import (
     ConsoleMetricExporter,
+    HistogramDataPoint,
     InMemoryMetricReader,
     MetricReader,
+    NumberDataPoint,
     PeriodicExportingMetricReader,
 )
 from opentelemetry.sdk.resources import Resource
@@ -91,10 +93,21 @@ def snapshot() -> dict[tuple[str, tuple[tuple[str, Any], ...]], float]:
         for sm in rm.scope_metrics:
             for metric in sm.metrics:
                 for point in metric.data.data_points:
-                    key = (metric.name, tuple(sorted((point.attributes or {}).items())))
-                    # Counters and gauges have a value; a histogram, its sum.
-                    value = getattr(point, "value", None)
-                    out[key] = float(value if value is not None else getattr(point, "sum", 0))
+                    attrs = tuple(sorted((point.attributes or {}).items()))
+                    if isinstance(point, NumberDataPoint):  # counters and gauges
+                        out[(metric.name, attrs)] = float(point.value)
+                        continue
+                    if not isinstance(point, HistogramDataPoint):
+                        continue  # exponential histograms: none are made
+                    # A histogram, as Prometheus has it: cumulative buckets, sum and count.
+                    out[(f"{metric.name}_sum", attrs)] = float(point.sum)
+                    out[(f"{metric.name}_count", attrs)] = float(point.count)
+                    seen = 0
+                    bounds = [*(repr(float(b)) for b in point.explicit_bounds), "+Inf"]
+                    for bound, n in zip(bounds, point.bucket_counts, strict=True):
+                        seen += n
+                        le = tuple(sorted((*attrs, ("le", bound))))
+                        out[(f"{metric.name}_bucket", le)] = float(seen)
     return out
 
 

@@ -2,6 +2,7 @@
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -26,6 +27,43 @@ def test_prometheus_text_names_types_and_labels() -> None:
     assert 'telework_relay_published_total{relay="attendance"} 12.0' in text
     assert 'telework_consumer_lag{consumer="a\\"b"} 3.0' in text
     assert "telework_leader 1.0" in text
+
+
+async def test_request_latency_is_a_prometheus_histogram() -> None:
+    """Every answered request is timed by subject and outcome; /metrics shows the histogram
+    (cumulative buckets, sum, count) that latency alerts are written against."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from services.shared import rpc, telemetry
+    from services.shared.auth import DevIssuer
+    from services.shared.authz import Actor, Grant, Role
+
+    telemetry.configure("telework-tests")  # once per process; later calls add nothing
+    issuer = DevIssuer(Ed25519PrivateKey.generate())
+    token = issuer.issue(Actor("D0102", (Grant(Role.OFFICIAL, "ONDE"),)))
+
+    async def handler(actor: Any, body: dict[str, Any]) -> Any:
+        if body.get("bad"):
+            raise rpc.invalid("bad")
+        return {"done": True}
+
+    subject = "telework.rpc.test.latency"
+    for body in (b"{}", b"{}", b'{"bad": true}'):
+        await rpc.answer(
+            subject, {"Authorization": f"Bearer {token}"}, body, issuer.verifier(), handler
+        )
+    text = health.prometheus_text(telemetry.snapshot())
+    assert "# TYPE telework_rpc_duration histogram" in text
+    ok = [line for line in text.splitlines() if subject in line and 'outcome="ok"' in line]
+    assert any(
+        line.startswith("telework_rpc_duration_count") and line.endswith(" 2.0") for line in ok
+    )
+    assert any('le="+Inf"' in line and line.endswith(" 2.0") for line in ok)
+    assert any(
+        line.startswith("telework_rpc_duration_count") and 'outcome="invalid"' in line
+        for line in text.splitlines()
+        if subject in line
+    )
 
 
 async def test_health_readiness_and_metrics_of_a_service(tmp_path: Path) -> None:
