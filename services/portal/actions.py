@@ -165,6 +165,18 @@ def actor_from_claims(result: dict[str, Any]) -> Actor:
     return Actor(result["official_id"], grants, result["email"])
 
 
+def _item(actor: Actor, official_id: str, res: Resource, summary: m.Summary) -> dict[str, Any]:
+    return {
+        "summary": summary,
+        "official_id": official_id,
+        "official_name": None,
+        "root": res.agency_path[0],
+        "mine": official_id == actor.subject,
+        "supervisor": actor.subject in (res.supervisors or ()),
+        "head": bool(can(actor, "engagement.decide_order", res)),
+    }
+
+
 class Portal:
     def __init__(self, b: Backends) -> None:
         self.b = b
@@ -759,19 +771,21 @@ class Portal:
                 raise temporal_refusal(exc) from None
             except (TimeoutError, RuntimeError):
                 raise backend_away("งานเรื่อง (engagement)") from None
-            out.append(
-                {
-                    "summary": summary,
-                    "official_id": r.official_id,
-                    "official_name": None,
-                    "root": res.agency_path[0],
-                    "mine": r.official_id == actor.subject,
-                    "supervisor": actor.subject in (res.supervisors or ()),
-                    "head": bool(can(actor, "engagement.decide_order", res)),
-                }
-            )
+            out.append(_item(actor, r.official_id, res, summary))
         await self._name_officials(out)
         return out
+
+    async def item(self, actor: Actor, engagement_id: str) -> dict[str, Any]:
+        """One engagement as the home page shows it, for its own page (issue #16): the summary,
+        the official's name, and what the caller is to it (the official, a supervisor, the
+        head). Refused as the API refuses a read."""
+        official = await self.official_of(engagement_id)
+        res = await self.resource(official)
+        if not can(actor, "engagement.read", res):
+            raise Refused(403, "ไม่มีสิทธิ์ดูเรื่องนี้ / you may not read this engagement")
+        found = [_item(actor, official, res, await self._summary(engagement_id))]
+        await self._name_officials(found)
+        return found[0]
 
     async def _name_officials(self, items: list[dict[str, Any]]) -> None:
         """People's names on the cards instead of bare ids (issue #16), for cases the caller
@@ -844,6 +858,21 @@ class Portal:
         """A question to a service in the caller's own name: the service authorizes it."""
         try:
             result: dict[str, Any] = await self.b.ask(service, command, body, token, lang, timeout)
+        except BackendError as exc:
+            raise refusal(exc) from None
+        return result
+
+    async def staff_ledger(
+        self, actor: Actor, official_id: str, body: dict[str, Any], lang: str
+    ) -> dict[str, Any]:
+        """One official's ledger for a supervisor in their chain (or acting for one): checked
+        here against identity's chain, then asked of attendance as the portal."""
+        res = await self.resource(official_id)
+        decision = can(actor, "attendance.read_staff_ledger", res)
+        if not decision:
+            raise Refused(403, f"forbidden: {decision.reason}")
+        try:
+            result: dict[str, Any] = await self.b.ask("attendance", "ledger", body, lang=lang)
         except BackendError as exc:
             raise refusal(exc) from None
         return result

@@ -4,7 +4,9 @@ Every route authenticates by bearer token or session cookie and authorizes with 
 `can(...)`; errors are 4xx with a reason in the caller's language."""
 
 import contextlib
+import json
 import logging
+import re
 import secrets
 import time
 import uuid
@@ -34,6 +36,7 @@ from services.portal.evaluation import questions_for, respondent_of
 from services.portal.i18n import event_text, show_date, state_name, t
 from services.portal.oidc import PENDING_TTL, SignInFailed
 from services.portal.sessions import Session
+from services.portal.tasks import is_closed, task_list
 from services.shared import clock, telemetry
 from services.shared.auth import AuthError
 from services.shared.authz import Actor
@@ -127,6 +130,9 @@ def address_of(request: Request) -> str:
 def secure_request(request: Request, configured: bool) -> bool:
     return configured or request.url.scheme == "https"
 
+
+# Where a form may send the browser back to: an engagement's page, never another site.
+ENGAGEMENT_PAGE = re.compile(r"/ui/engagements/[A-Za-z0-9_.-]{1,200}")
 
 HTTP_DURATION = telemetry.meter("telework.portal").create_histogram(
     "telework.http.server.duration",
@@ -768,6 +774,24 @@ def create_app(backends: Backends) -> FastAPI:
             },
         )
 
+    @api.get(
+        "/attendance/ledger",
+        responses={200: {"content": {"application/json": {}, "text/csv": {}}}},
+    )
+    async def attendance_ledger(
+        c: Authed,
+        agency: Annotated[str, Query(max_length=64)],
+        start: Annotated[str, Query(alias="from", description="dd/mm/B.E. year, or ISO")],
+        end: Annotated[str, Query(alias="to", description="dd/mm/B.E. year, or ISO")],
+        official_id: Annotated[str | None, Query(max_length=64)] = None,
+        format: Literal["json", "csv"] = "json",
+    ) -> Response:
+        """The attendance ledger (R-ATT-3) of an agency and its sub-agencies, or one official's
+        rows, over at most a year: JSON, or CSV for Excel (UTF-8 with a byte-order mark, Thai
+        headers and B.E. dates in Thai). Supervisors, the head, HR and auditors of the agency;
+        an official for their own rows. Attendance decides who may read it."""
+        return await ledger_response(portal, c, agency, start, end, official_id, format)
+
     @api.get("/identity/eligibility")
     async def eligibility(agency: str, c: Authed) -> dict[str, Any]:
         return await portal.ask_as(
@@ -985,11 +1009,12 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
         response.set_cookie("lang", lang, samesite="lax", max_age=365 * 86400)
         return response
 
-    async def done(c: Caller, message: str) -> Response:
-        """Back to the home page, which shows `message` once (from the session, not the URL)."""
+    async def done(c: Caller, message: str, back: str | None = None) -> Response:
+        """Back to the home page — or to the engagement page the form was on — which shows
+        `message` once (from the session, not the URL)."""
         if c.session is not None:
             await portal.sessions.set_flash(c.session.session_id, message)
-        return RedirectResponse("/home", status_code=303)
+        return RedirectResponse(back if back and ENGAGEMENT_PAGE.fullmatch(back) else "/home", 303)
 
     @app.get("/home", include_in_schema=False)
     async def home(request: Request) -> Response:
@@ -1014,7 +1039,9 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
             readiness_items=READINESS_ITEMS,
             me=c.actor,
             roles=roles,
-            items=items,
+            items=[i for i in items if not is_closed(i)],
+            closed=[i for i in items if is_closed(i)],
+            tasks=task_list(items),
             today=date.today(),
             msg=flash if flash and not flash.startswith("!") else None,
             error=flash[1:].partition("|")[2] if flash and flash.startswith("!") else None,
@@ -1326,6 +1353,8 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
         form["traits"] = [str(v) for v in raw.getlist("trait")]
         form["weekday"] = [str(v) for v in raw.getlist("weekday")]
         form["readiness"] = [str(v) for v in raw.getlist("readiness")]
+        for repeated in ("goal", "indicator", "target", "due"):  # a row per goal
+            form[repeated] = [str(v) for v in raw.getlist(repeated)]
         try:
             body = form_to_body(action, form)
             ack = await portal.act(c.actor, c.token, engagement_id, action, body)
@@ -1334,7 +1363,113 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
             raise Refused(422, f"{'.'.join(map(str, err['loc']))}: {err['msg']}") from None
         except KeyError as exc:
             raise Refused(422, f"กรุณากรอก {exc.args[0]} / {exc.args[0]} is required") from None
-        return await done(c, state_name(ack.state.value, c.lang))
+        return await done(c, state_name(ack.state.value, c.lang), str(form.get("back") or ""))
+
+    @app.get("/ui/ledger", include_in_schema=False)
+    async def ledger_page(request: Request) -> Response:
+        """The attendance ledger as a page (issue #16): a period and an agency (or one
+        official), the rows as a table, and the same as CSV for Excel."""
+        c = await caller(request)
+        q = request.query_params
+        own = next((g.agency for g in c.actor.grants if g.role.value != "service"), "")
+        today = clock.today()
+        agency = q.get("agency") or own
+        start = q.get("from") or f"01/{today.month:02d}/{today.year + 543}"
+        end = q.get("to") or f"{today.day:02d}/{today.month:02d}/{today.year + 543}"
+        roles = {g.role.value for g in c.actor.grants}
+        # An official with no other role reads only their own rows.
+        official = q.get("official_id") or (c.actor.subject if roles == {"official"} else None)
+        rows: list[list[str]] | None = None
+        headers: list[str] = []
+        error = None
+        if q.get("agency"):
+            try:
+                answer = await ledger_response(portal, c, agency, start, end, official, "json")
+                found = json.loads(bytes(answer.body))
+                rows, headers = found["cells"], found["headers"]
+            except Refused as exc:
+                if exc.status in (401, 403):
+                    raise  # as every page: back home with the reason
+                error = exc.reason  # a date that cannot be read: said beside the form
+        return page(
+            request,
+            "ledger.html",
+            me=c.actor,
+            agency=agency,
+            start=start,
+            end=end,
+            official=official or "",
+            rows=rows,
+            headers=headers,
+            error=error,
+            csrf=c.session.csrf if c.session is not None else "",
+        )
+
+    @app.get("/ui/engagements/{engagement_id}", include_in_schema=False)
+    async def engagement_page(request: Request, engagement_id: str) -> Response:
+        """One engagement on its own page (issue #16): its card with the actions the caller may
+        take, the telework days as a B.E. calendar, each report with its text and review, the
+        assessment goal by goal. Whoever may read the engagement may open it."""
+        from services.portal.telework_calendar import month_grids
+
+        c = await caller(request)
+        flash = c.session.flash if c.session is not None else None
+        if flash:
+            await portal.sessions.set_flash(c.session.session_id, None)
+        item = await portal.item(c.actor, engagement_id)
+        s = item["summary"]
+        goals = {g.goal_id: g for g in s.goals}
+        return page(
+            request,
+            "engagement.html",
+            me=c.actor,
+            item=item,
+            roles={g.role.value for g in c.actor.grants},
+            months=month_grids(s.planned_dates, c.lang),
+            assessed=[(goals.get(a.goal_id), a) for a in s.assessments],
+            back=f"/ui/engagements/{engagement_id}",
+            today=date.today(),
+            msg=flash if flash and not flash.startswith("!") else None,
+            error=flash[1:].partition("|")[2] if flash and flash.startswith("!") else None,
+            csrf=c.session.csrf if c.session is not None else "",
+        )
+
+
+async def ledger_response(
+    portal: Portal,
+    c: Caller,
+    agency: str,
+    start: str,
+    end: str,
+    official_id: str | None,
+    format: str,
+) -> Response:
+    """The ledger from attendance, asked in the caller's name, as JSON or CSV for Excel."""
+    first, last = parse_day(start), parse_day(end)  # a 422 with the reason when unreadable
+    body: dict[str, Any] = {
+        "agency": agency,
+        "start": first.isoformat(),
+        "end": last.isoformat(),
+        "format": format,
+        "lang": c.lang,
+    }
+    if official_id:
+        body["official_id"] = official_id
+    try:
+        result = await portal.ask_as(c.token, "attendance", "ledger", body, c.lang, timeout=30)
+    except Refused as exc:
+        # A supervisor reads the rows of their own staff: the chain is identity's to say.
+        if exc.status != 403 or not official_id:
+            raise
+        result = await portal.staff_ledger(c.actor, official_id, body, c.lang)
+    if format == "csv":
+        name = f"ledger-{agency}-{first.isoformat()}-{last.isoformat()}.csv"
+        return Response(
+            "\ufeff" + str(result["csv"]),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+    return JSONResponse(result)
 
 
 async def side_panels(
@@ -1440,6 +1575,34 @@ def this_fiscal_year() -> int:
     return today_.year + 543 + (1 if today_.month >= 10 else 0)
 
 
+def goals_of(form: dict[str, Any]) -> list[dict[str, Any]]:
+    """The goal rows of the draft form (issue #16: several goals), G1, G2 … in order; a row
+    left empty is no goal. A single goal as plain fields (API clients, older pages) still works."""
+
+    def column(name: str) -> list[str]:
+        value = form.get(name)
+        return [str(v) for v in value] if isinstance(value, list) else [str(value or "")]
+
+    descriptions, targets, dues = column("goal"), column("target"), column("due")
+    indicators = column("indicator")
+    goals: list[dict[str, Any]] = []
+    for n, description in enumerate(descriptions):
+        if not description.strip() and n:
+            continue
+        if not description.strip():
+            raise KeyError("goal")
+        goals.append(
+            {
+                "goal_id": f"G{len(goals) + 1}",
+                "description": description,
+                "indicator": (indicators[n] if n < len(indicators) else "") or "percent",
+                "target": (targets[n] if n < len(targets) else "") or "100",
+                "due": parse_day(dues[n] if n < len(dues) else "").isoformat(),
+            }
+        )
+    return goals
+
+
 def form_to_body(action: str, form: dict[str, Any]) -> dict[str, Any]:
     """The web forms are flat; the workflow takes structured updates."""
     if action in ("draft", "revise"):
@@ -1452,15 +1615,7 @@ def form_to_body(action: str, form: dict[str, Any]) -> dict[str, Any]:
             weekdays = [weekday(w) for w in typed.split(",") if w.strip()]
         months = whole_number(form.get("months", 6), "months")
         body: dict[str, Any] = {
-            "goals": [
-                {
-                    "goal_id": "G1",
-                    "description": form["goal"],
-                    "indicator": "percent",
-                    "target": form.get("target", "100"),
-                    "due": parse_day(str(form.get("due", ""))).isoformat(),
-                }
-            ],
+            "goals": goals_of(form),
             "schedule": {
                 "kind": "regular_weekdays",
                 "start": start.isoformat(),
@@ -1498,13 +1653,25 @@ def form_to_body(action: str, form: dict[str, Any]) -> dict[str, Any]:
     if action == "review":
         return {"report_no": int(form["report_no"]), "comment": form.get("comment", "")}
     if action == "assess":
+        per_goal = sorted(k.removeprefix("result_") for k in form if k.startswith("result_"))
+        if not per_goal:  # the older single-goal form
+            return {
+                "assessments": [
+                    {
+                        "goal_id": "G1",
+                        "result": form.get("result", "achieved"),
+                        "comment": form.get("comment", ""),
+                    }
+                ]
+            }
         return {
             "assessments": [
                 {
-                    "goal_id": "G1",
-                    "result": form.get("result", "achieved"),
-                    "comment": form.get("comment", ""),
+                    "goal_id": goal,
+                    "result": form[f"result_{goal}"],
+                    "comment": str(form.get(f"comment_{goal}", "")),
                 }
+                for goal in per_goal
             ]
         }
     if action in ("report", "final_report"):

@@ -110,7 +110,11 @@ POLICY: Mapping[str, Rule] = {
     "document.correspondence": _rule(SVC),
     # attendance (R-ATT)
     "attendance.check_in": _rule(own=(OF,)),
-    "attendance.read_ledger": _rule(S, H, HR, A, own=(OF,)),
+    # The ledger (R-ATT-3): of an agency, for its head, HR and auditors; of one official, for
+    # that official; of one official for a supervisor of theirs — the portal checks the chain
+    # with identity and then asks attendance as a service (attendance knows no chains).
+    "attendance.read_ledger": _rule(H, HR, A, SVC, own=(OF,)),
+    "attendance.read_staff_ledger": _rule(S, chain=(S,)),
     # identity and policy (R-POL, R-ELIG)
     "identity.import": _rule(HR, ADM),
     "identity.manage": _rule(HR, ADM),

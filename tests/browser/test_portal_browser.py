@@ -133,6 +133,8 @@ async def test_happy_path_across_roles(stack: Stack, browser: Any) -> None:
     await p.login("supervisor1@onde.example.go.th")
     # The card names the official, not only their id (issue #16).
     assert "นายกิตติ วงศ์ไทย" in await p.page.inner_text(".engagement")
+    # The task list says what is the supervisor's to do, and for whom (issue #16).
+    assert "คัดเลือกผู้ปฏิบัติงาน — นายกิตติ วงศ์ไทย" in await p.page.inner_text("#tasks")
     await p.click(".act-select", "supervisor-selects")
     await agree_and_order(p, "official1", "supervisor1")
     await p.login("official1@onde.example.go.th")
@@ -149,7 +151,16 @@ async def test_happy_path_across_roles(stack: Stack, browser: Any) -> None:
     await p.login("supervisor1@onde.example.go.th")
     await p.click(".act-assess", "supervisor-assesses-goals")
     await p.click(".act-report-head", "supervisor-reports-to-head")
+    # A closed case leaves the cases at work for the folded list, which links its own page:
+    # the B.E. calendar, the report with its review, the assessment by goal (issue #16).
+    await p.page.click("#closed summary")
+    await p.click("#closed a", "closed-case-page")
     assert "ปิดเรื่อง" in await p.state()
+    assert "2569" in await p.page.inner_text("#calendar") or "2570" in await p.page.inner_text(
+        "#calendar"
+    )
+    assert "ความก้าวหน้าร้อยละ 40" in await p.page.inner_text("#reports")
+    assert "บรรลุ" in await p.page.inner_text("#assessments")
     # The case's documents (issue #17): the agreement both accepted, the final assessment.
     agreement = await p.document("agreement")
     assert "ข้อตกลงการปฏิบัติราชการนอกสถานที่ฉบับที่1" in agreement.replace(" ", "")

@@ -165,6 +165,21 @@ ROUTES: dict[tuple[str, str], Entry] = {
     ("GET", "/api/engagements/{engagement_id}"): Entry(
         frozenset({"official", "head", "hr", "auditor"}), api(f"/api/engagements/{ENG}")
     ),
+    ("GET", "/api/attendance/ledger"): Entry(
+        frozenset({"head", "hr", "auditor"}),
+        api(
+            "/api/attendance/ledger",
+            params={"agency": "ONDE-DGT", "from": "01/12/2569", "to": "31/12/2569"},
+        ),
+    ),
+    ("GET", "/ui/ledger"): Entry(
+        frozenset({"head", "hr", "auditor"}),
+        api("/ui/ledger", params={"agency": "ONDE-DGT", "from": "01/12/2569", "to": "31/12/2569"}),
+        page=True,
+    ),
+    ("GET", "/ui/engagements/{engagement_id}"): Entry(
+        frozenset({"official", "head", "hr", "auditor"}), api(f"/ui/engagements/{ENG}"), page=True
+    ),
     ("GET", "/api/engagements/{engagement_id}/order.pdf"): Entry(
         frozenset({"official", "head", "hr", "auditor"}), api(f"/api/engagements/{ENG}/order.pdf")
     ),

@@ -225,6 +225,8 @@ class Summary(_Model):
     start: date | None = None
     end: date | None = None
     reports: dict[int, str] = Field(default_factory=dict)  # report_no -> submitted|late|missing
+    report_texts: dict[int, str] = Field(default_factory=dict)  # report_no -> what it said
+    reviews: dict[int, str] = Field(default_factory=dict)  # report_no -> the review's comment
     pending: str | None = None
     history: list[str] = Field(default_factory=list)  # event names in order
     # The current draft, for people to read before they accept, propose or order (issue #16).

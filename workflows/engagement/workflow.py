@@ -97,6 +97,9 @@ class EngagementWorkflow:
         self.end_date: date | None = None
         self.reports: dict[int, str] = {}
         self.report_reviewed: set[int] = set()
+        # What each report said and what its review said, for the pages (state only, issue #16).
+        self.report_texts: dict[int, str] = {}
+        self.review_comments: dict[int, str] = {}
         self.termination_pending: ProposeTermination | None = None
         self.withdrawal: date | None = None
         self.order_meta: tuple[date, str, bool, str] | None = None  # date, by, acting, agency
@@ -535,6 +538,7 @@ class EngagementWorkflow:
         n = next(k for k in sorted(self.reports) if self.reports[k] in ("due", "missing"))
         late = self.reports[n] == "missing" or self._report_overdue(n)
         self.reports[n] = "late" if late else "submitted"
+        self.report_texts[n] = u.summary
         await self._record(ev.ProgressReportSubmitted, report_no=n, summary=u.summary, late=late)
         return self._ack(report_no=n, late=late)
 
@@ -554,6 +558,7 @@ class EngagementWorkflow:
     async def review_report(self, u: ReviewReport) -> Ack:
         await self._confirm_supervisor(u.by, recheck=lambda: self._v_review(u))
         self.report_reviewed.add(u.report_no)
+        self.review_comments[u.report_no] = u.comment
         await self._record(
             ev.ProgressReportReviewed, report_no=u.report_no, reviewed_by=u.by, comment=u.comment
         )
@@ -760,6 +765,8 @@ class EngagementWorkflow:
             start=self.start_date,
             end=self.end_date,
             reports=dict(self.reports),
+            report_texts=dict(self.report_texts),
+            reviews=dict(self.review_comments),
             pending=("termination" if self.termination_pending else self.amendment),
             history=list(self.history),
             goals=list(self.draft.goals) if self.draft else [],

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from services.attendance.adapters.tables import ATTENDANCE
 from services.attendance.service_layer import projection
-from services.attendance.service_layer.commands import CheckIn, CheckOut
+from services.attendance.service_layer.commands import CheckIn, CheckOut, LedgerQuery
 from services.attendance.service_layer.handlers import AttendanceService
 from services.shared import clock, rpc
 from services.shared.auth import TokenVerifier, verifier_from_env
@@ -28,6 +28,7 @@ def responder(service: AttendanceService, verifier: TokenVerifier) -> rpc.Respon
         [
             ("check_in", CheckIn, service.check_in),
             ("check_out", CheckOut, service.check_out),
+            ("ledger", LedgerQuery, service.ledger),
         ],
     )
 

@@ -1,5 +1,6 @@
 """Commands of the attendance service."""
 
+from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -23,3 +24,16 @@ class CheckIn(BaseModel):
 
 class CheckOut(CheckIn):
     pass
+
+
+class LedgerQuery(BaseModel):
+    """The attendance ledger of an agency (and its sub-agencies) over a period, or of one
+    official in it (R-ATT-3; the portal's ledger page, issue #16)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    agency: str = Field(min_length=1, max_length=64)
+    start: date
+    end: date
+    official_id: str | None = Field(default=None, max_length=64)
+    format: Literal["json", "csv"] = "json"
+    lang: Literal["th", "en"] = "th"

@@ -6,6 +6,7 @@ share a transaction (group commit), each decided on its own. The caller's idempo
 makes a repeated request return the first answer.
 """
 
+import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -32,12 +33,12 @@ from services.attendance.domain.rules import (
     minutes_late,
 )
 from services.attendance.service_layer import projection
-from services.attendance.service_layer.commands import CheckIn, CheckOut
+from services.attendance.service_layer.commands import CheckIn, CheckOut, LedgerQuery
 from services.shared import clock, telemetry
 from services.shared.authz import Actor, Resource, can
 from services.shared.eventlog import ConcurrencyConflict, EventLog, Executor, NewEvent
 from services.shared.group_commit import GroupCommit
-from services.shared.rpc import RpcError, forbidden
+from services.shared.rpc import RpcError, forbidden, invalid
 
 LOG = EventLog("/telework/attendance")
 
@@ -432,6 +433,34 @@ class AttendanceService:
             await LOG.append_batch(c, appends, savepoint=False)
             await _remember_answers(c, accepted)
         return outcomes
+
+    async def ledger(self, actor: Actor, q: LedgerQuery) -> dict[str, Any]:
+        """The ledger of an agency and its sub-agencies over at most a year (R-ATT-3): for its
+        supervisors, head, HR and auditors, or an official's own rows."""
+        from services.attendance.domain.ledger import HEADERS, cells, to_csv, to_json
+        from services.attendance.service_layer.ledger import agency_path, ledger
+
+        if q.end < q.start:
+            raise invalid("the period ends before it starts")
+        if (q.end - q.start).days > 366:
+            raise invalid("a ledger covers at most a year")
+        async with self._sessions() as s:
+            path = await agency_path(s, q.agency)
+            if path is None:
+                raise RpcError("not_found", f"ไม่พบหน่วยงาน {q.agency}", f"no agency {q.agency}")
+            # An official reads only their own rows: `own` in the policy needs the owner named.
+            wanted = Resource("attendance", path, owner=q.official_id)
+            if not can(actor, "attendance.read_ledger", wanted):
+                raise forbidden(f"you may not read the ledger of {q.agency}")
+            rows = await ledger(s, q.agency, q.start, q.end, q.official_id)
+        if q.format == "csv":
+            return {"csv": to_csv(rows, q.lang), "rows": len(rows)}
+        # `cells`: each row as the ledger shows it (B.E. dates, Bangkok times, flags in words).
+        return {
+            "rows": json.loads(to_json(rows)),
+            "headers": HEADERS[q.lang],
+            "cells": [cells(r, q.lang) for r in rows],
+        }
 
     async def close_day(self, day: date) -> dict[str, int] | None:
         """After a day ends: flag scheduled days without a check-in and close open check-ins

@@ -29,6 +29,22 @@ async def subtree(s: AsyncSession, agency: str) -> set[str]:
     return found
 
 
+async def agency_path(s: AsyncSession, agency: str) -> tuple[str, ...] | None:
+    """Root ministry … `agency`, from the agencies attendance has learnt; None if unknown."""
+    parents = {
+        code: parent
+        for code, parent in (
+            await s.execute(select(known_agencies.c.code, known_agencies.c.parent_code))
+        ).all()
+    }
+    if agency not in parents:
+        return None
+    path = [agency]
+    while (parent := parents.get(path[-1])) is not None and parent not in path:
+        path.append(parent)
+    return tuple(reversed(path))
+
+
 async def ledger(
     s: AsyncSession, agency: str, start: date, end: date, official: str | None = None
 ) -> list[LedgerRow]:

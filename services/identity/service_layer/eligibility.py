@@ -2,7 +2,7 @@
 category, policy or official changes, and announced as an event when it changes."""
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +19,16 @@ from services.shared.eventlog import EventLog, NewEvent
 CHUNK = 5000
 
 
+class Facts(NamedTuple):
+    """What eligibility is decided from, for an official a bulk import has just written (so it
+    need not be read back): `new_officials` of `recompute`."""
+
+    official_id: str
+    agency_code: str
+    category: str | None
+    partly: bool
+
+
 def official_stream(official_id: str) -> str:
     return f"official-{official_id}"
 
@@ -28,6 +38,7 @@ async def recompute(
     log: EventLog,
     official_ids: Sequence[str] | None = None,
     known_versions: Mapping[str, int] | None = None,
+    new_officials: Mapping[str, "Facts"] | None = None,
 ) -> int:
     """Recompute for the given officials (all when None); returns how many changed.
 
@@ -45,14 +56,18 @@ async def recompute(
         (positions.c.agency_code == officials.c.agency_code)
         & (positions.c.position_code == officials.c.position_code),
     )
+    fresh = new_officials or {}
     rows: list[Any] = []
     if official_ids is None:
         rows = list((await s.execute(query)).all())
     else:
-        for k in range(0, len(official_ids), CHUNK):
-            chunk = official_ids[k : k + CHUNK]
+        asked = [i for i in official_ids if i not in fresh]
+        for k in range(0, len(asked), CHUNK):
+            chunk = asked[k : k + CHUNK]
             rows += (await s.execute(query.where(officials.c.official_id.in_(chunk)))).all()
-    ids = [r.official_id for r in rows]
+        rows += [fresh[i] for i in official_ids if i in fresh]
+    # Officials this transaction has just made have no eligibility yet: nothing to read.
+    ids = [r.official_id for r in rows if r.official_id not in fresh]
     current: dict[str, tuple[str, str, str | None, int | None]] = {}
     for k in range(0, len(ids), CHUNK):
         for e in (

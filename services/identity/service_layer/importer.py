@@ -22,7 +22,7 @@ from services.identity.domain import citizen_id
 from services.identity.domain.categories import CATEGORIES
 from services.identity.domain.org import Level, OrgError, path
 from services.identity.service_layer.csv_format import CODE, EMAIL, ID, Row, parse_bool, read
-from services.identity.service_layer.eligibility import official_stream, recompute
+from services.identity.service_layer.eligibility import Facts, official_stream, recompute
 from services.shared.db import insert_many
 from services.shared.eventlog import EventLog, NewEvent
 
@@ -513,7 +513,14 @@ async def _apply(
         versions.update(await log.versions(s, [st for st in streams if st not in new_streams]))
         await log.append_bulk(s, [(st, versions[st], events[st]) for st in streams])
         written = {st: versions[st] + len(events[st]) for st in streams}
-    changed = await recompute(s, log, recheck, written) if recheck else 0
+    fresh = {}
+    for o in new_off:
+        where = (o["agency_code"], o["position_code"])
+        pos = plan.positions.get(where) or existing.positions[where]
+        category = pos["category"] if isinstance(pos, dict) else pos.category
+        partly = pos["partly"] if isinstance(pos, dict) else pos.partly
+        fresh[o["official_id"]] = Facts(o["official_id"], o["agency_code"], category, bool(partly))
+    changed = await recompute(s, log, recheck, written, fresh) if recheck else 0
     report.count("eligibility_changed", changed)
     report.count("events", sum(len(v) for v in events.values()))
 
