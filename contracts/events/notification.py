@@ -45,3 +45,44 @@ class HelpRequested(DomainEvent):
     official_id: str
     topic: str
     detail: str
+
+
+class HelpTaken(DomainEvent):
+    """R-MON-3: someone of IT support took a help request (the queue, issue #16)."""
+
+    context = "support"
+    resource_field = "request_id"
+    name = "help_taken"
+    summary_th = "เจ้าหน้าที่ไอทีรับเรื่องขอความช่วยเหลือ"
+    summary_en = "IT support took a help request"
+    request_id: str
+    official_id: str
+    taken_by: str
+
+
+class HelpReplied(DomainEvent):
+    """R-MON-3: IT support answered a help request; the official is told."""
+
+    context = "support"
+    resource_field = "request_id"
+    name = "help_replied"
+    summary_th = "เจ้าหน้าที่ไอทีตอบคำขอความช่วยเหลือ"
+    summary_en = "IT support answered a help request"
+    request_id: str
+    official_id: str
+    replied_by: str
+    text: str = Field(min_length=1, max_length=4000)
+
+
+class HelpClosed(DomainEvent):
+    """R-MON-3: a help request was closed, with what resolved it; the official is told."""
+
+    context = "support"
+    resource_field = "request_id"
+    name = "help_closed"
+    summary_th = "ปิดเรื่องขอความช่วยเหลือด้านไอที"
+    summary_en = "A help request was closed"
+    request_id: str
+    official_id: str
+    closed_by: str
+    resolution: str = Field(max_length=4000)

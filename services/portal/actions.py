@@ -895,8 +895,12 @@ class Portal:
 
     async def ask_for_help(self, actor: Actor, agency: str, topic: str, detail: str) -> str:
         """R-MON-3: the request becomes an event; the notification service tells IT support."""
+        from services.portal.support import record_request
+
         request_id = f"HELP-{uuid.uuid4().hex[:8].upper()}"
+        path = (await self.resource(actor.subject)).agency_path
         async with self.b.sessions.begin() as s:
+            await record_request(s, request_id, actor.subject, agency, path, topic, detail)
             await LOG.append(
                 s,
                 f"help-{request_id}",

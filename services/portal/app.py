@@ -36,6 +36,7 @@ from services.portal.evaluation import questions_for, respondent_of
 from services.portal.i18n import event_text, show_date, state_name, t
 from services.portal.oidc import PENDING_TTL, SignInFailed
 from services.portal.sessions import Session
+from services.portal.support import SupportDesk
 from services.portal.tasks import is_closed, task_list
 from services.shared import clock, telemetry
 from services.shared.auth import AuthError
@@ -855,6 +856,34 @@ def create_app(backends: Backends) -> FastAPI:
             raise Refused(403, "only officials ask for help here")
         return {"request_id": await portal.ask_for_help(c.actor, agency, body.topic, body.detail)}
 
+    desk = SupportDesk(backends.sessions)
+
+    @api.get("/support")
+    async def support_queue(
+        c: Authed, status: Literal["open", "taken", "closed"] | None = None
+    ) -> dict[str, Any]:
+        """IT support: the help requests of the agencies they serve, newest first; anyone
+        else: their own, with the answers (R-MON-3)."""
+        return {"requests": [r.as_json() for r in await desk.visible(c.actor, status)]}
+
+    class HelpAnswer(BaseModel):
+        text: str = Field(min_length=1, max_length=4000)
+
+    class HelpClosing(BaseModel):
+        resolution: str = Field(default="", max_length=4000)
+
+    @api.post("/support/{request_id}/take")
+    async def take_help(request_id: str, c: Authed) -> dict[str, Any]:
+        return (await desk.take(c.actor, request_id)).as_json()
+
+    @api.post("/support/{request_id}/reply")
+    async def reply_help(request_id: str, body: HelpAnswer, c: Authed) -> dict[str, Any]:
+        return (await desk.reply(c.actor, request_id, body.text)).as_json()
+
+    @api.post("/support/{request_id}/close")
+    async def close_help(request_id: str, body: HelpClosing, c: Authed) -> dict[str, Any]:
+        return (await desk.close(c.actor, request_id, body.resolution)).as_json()
+
     app.include_router(api)
     add_pages(app, portal, caller, backends)
     return app
@@ -1364,6 +1393,48 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
         except KeyError as exc:
             raise Refused(422, f"กรุณากรอก {exc.args[0]} / {exc.args[0]} is required") from None
         return await done(c, state_name(ack.state.value, c.lang), str(form.get("back") or ""))
+
+    @app.get("/ui/support", include_in_schema=False)
+    async def support_page(request: Request) -> Response:
+        """IT support's queue (take, answer, close), or an official's own requests with the
+        answers (issue #16, R-MON-3)."""
+        c = await caller(request)
+        flash = c.session.flash if c.session is not None else None
+        if flash:
+            await portal.sessions.set_flash(c.session.session_id, None)
+        wanted = request.query_params.get("status")
+        status: Literal["open", "taken", "closed"] | None = (
+            wanted if wanted in ("open", "taken", "closed") else None  # type: ignore[assignment]
+        )
+        desk = SupportDesk(backends.sessions)
+        return page(
+            request,
+            "support.html",
+            me=c.actor,
+            requests=await desk.visible(c.actor, status),
+            status=status or "",
+            it={g.role.value for g in c.actor.grants} >= {"it_support"},
+            msg=flash if flash and not flash.startswith("!") else None,
+            error=flash[1:].partition("|")[2] if flash and flash.startswith("!") else None,
+            csrf=c.session.csrf if c.session is not None else "",
+        )
+
+    @app.post("/ui/support/{request_id}/{action}", include_in_schema=False)
+    async def ui_support(request: Request, request_id: str, action: str) -> Response:
+        c = await caller(request)
+        form = await request.form()
+        desk = SupportDesk(backends.sessions)
+        if action == "take":
+            await desk.take(c.actor, request_id)
+        elif action == "reply":
+            await desk.reply(c.actor, request_id, str(form.get("text") or ""))
+        elif action == "close":
+            await desk.close(c.actor, request_id, str(form.get("resolution") or ""))
+        else:
+            raise Refused(404, f"ไม่มีคำสั่ง {action} / no such action")
+        if c.session is not None:
+            await portal.sessions.set_flash(c.session.session_id, t("saved", c.lang))
+        return RedirectResponse("/ui/support", 303)
 
     @app.get("/ui/ledger", include_in_schema=False)
     async def ledger_page(request: Request) -> Response:

@@ -115,6 +115,8 @@ POLICY: Mapping[str, Rule] = {
     # with identity and then asks attendance as a service (attendance knows no chains).
     "attendance.read_ledger": _rule(H, HR, A, SVC, own=(OF,)),
     "attendance.read_staff_ledger": _rule(S, chain=(S,)),
+    # IT support's queue (R-MON-3): take, answer and close help requests of their agencies.
+    "support.work": _rule(IT),
     # identity and policy (R-POL, R-ELIG)
     "identity.import": _rule(HR, ADM),
     "identity.manage": _rule(HR, ADM),

@@ -59,6 +59,7 @@ class World:
     acting_supervisor: str = ""
     assignment: str = ""
     item: int = 1
+    help_request: str = ""
 
 
 Build = Callable[[World], dict[str, Any]]
@@ -150,6 +151,21 @@ ROUTES: dict[tuple[str, str], Entry] = {
     ("POST", "/api/inbox/{item_id}/read"): Entry(SIGNED_IN, api("/api/inbox/{w.item}/read")),
     ("POST", "/api/support"): Entry(
         SIGNED_IN, api("/api/support", json={"topic": "VPN", "detail": "cannot connect"})
+    ),
+    # IT support's queue (issue #16): everyone sees their own; IT of the agency works it.
+    ("GET", "/api/support"): Entry(SIGNED_IN, api("/api/support")),
+    ("POST", "/api/support/{request_id}/take"): Entry(
+        frozenset({"it"}), api("/api/support/{w.help_request}/take")
+    ),
+    ("POST", "/api/support/{request_id}/reply"): Entry(
+        frozenset({"it"}), api("/api/support/{w.help_request}/reply", json={"text": "ลองใหม่"})
+    ),
+    ("POST", "/api/support/{request_id}/close"): Entry(
+        frozenset({"it"}), api("/api/support/{w.help_request}/close", json={"resolution": "x"})
+    ),
+    ("GET", "/ui/support"): Entry(SIGNED_IN, api("/ui/support"), page=True),
+    ("POST", "/ui/support/{request_id}/{action}"): Entry(
+        frozenset({"it"}), form("/ui/support/{w.help_request}/take"), page=True
     ),
     ("GET", "/home"): Entry(SIGNED_IN, api("/home"), page=True),
     ("POST", "/logout"): Entry(PUBLIC, form("/logout"), page=True),  # harmless without one
@@ -541,12 +557,19 @@ async def test_role_by_route(stack: Stack, tmp_path: Path) -> None:
             headers={"Authorization": f"Bearer {sessions['supervisor']}"},
         )
         assert r2.status_code == 202, r2.text
+        r3 = await client.post(
+            "/api/support",
+            json={"topic": "VPN", "detail": "ต่อไม่ได้"},
+            headers={"Authorization": f"Bearer {sessions['official']}"},
+        )
+        assert r3.status_code == 201, r3.text
         world = World(
             r.json()["engagement_id"],
             grant,
             acting,
             appointed["grant_id"],
             r2.json()["assignment_id"],
+            help_request=r3.json()["request_id"],
         )
 
         async def outcome(persona: str, key: tuple[str, str], session: str | None) -> str:

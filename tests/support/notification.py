@@ -97,6 +97,8 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "by": "D0002",
     },
     "support.help_requested": {"request_id": "H-1", "topic": "VPN", "detail": "เชื่อมต่อไม่ได้"},
+    "support.help_replied": {"request_id": "H-1", "replied_by": "D0303", "text": "ลองรีสตาร์ต"},
+    "support.help_closed": {"request_id": "H-1", "closed_by": "D0303", "resolution": "แก้แล้ว"},
 }
 
 

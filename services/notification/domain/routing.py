@@ -95,6 +95,8 @@ ROUTES: dict[str, tuple[Route, ...]] = {
         Route("R-ATT-2 attendance flag", "official", "attendance_flagged", quiet=True),
     ),
     "support.help_requested": (Route("R-MON-3 help request", "it_support", "help_requested"),),
+    "support.help_replied": (Route("R-MON-3 help answered", "official", "help_replied"),),
+    "support.help_closed": (Route("R-MON-3 help closed", "official", "help_closed"),),
 }
 
 QUIET_FROM, QUIET_UNTIL = time(20, 0), time(7, 0)
