@@ -171,6 +171,7 @@ def _item(actor: Actor, official_id: str, res: Resource, summary: m.Summary) -> 
         "official_id": official_id,
         "official_name": None,
         "root": res.agency_path[0],
+        "agency": res.agency_path[-1],  # the official's own agency: their division
         "mine": official_id == actor.subject,
         "supervisor": actor.subject in (res.supervisors or ()),
         "head": bool(can(actor, "engagement.decide_order", res)),

@@ -33,7 +33,7 @@ from contracts.selection import READINESS, TRAITS
 from services.portal.actions import IMPORT_WAIT_S, CrossSite, Portal, Refused, parse_day
 from services.portal.deps import Backends
 from services.portal.evaluation import questions_for, respondent_of
-from services.portal.i18n import event_text, show_date, state_name, t
+from services.portal.i18n import STATES, event_text, show_date, state_name, t
 from services.portal.oidc import PENDING_TTL, SignInFailed
 from services.portal.sessions import Session
 from services.portal.support import SupportDesk
@@ -1393,6 +1393,28 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
         except KeyError as exc:
             raise Refused(422, f"กรุณากรอก {exc.args[0]} / {exc.args[0]} is required") from None
         return await done(c, state_name(ack.state.value, c.lang), str(form.get("back") or ""))
+
+    @app.get("/ui/dashboard", include_in_schema=False)
+    async def dashboard_page(request: Request) -> Response:
+        """The agency dashboard (issue #16): for the head or acting head and HR, over the
+        cases they may read — who teleworks today, cases by state, late and missing reports,
+        by division and in all."""
+        from services.portal.dashboard import dashboard
+
+        c = await caller(request)
+        roles = {g.role.value for g in c.actor.grants}
+        if not roles & {"head_of_agency", "hr_officer"}:
+            raise Refused(403, "แดชบอร์ดสำหรับหัวหน้าส่วนราชการและฝ่ายบุคคล / for the head and HR")
+        board = dashboard(await portal.visible(c.actor), clock.today())
+        return page(
+            request,
+            "dashboard.html",
+            me=c.actor,
+            board=board,
+            total=board.total,
+            states=list(STATES),
+            csrf=c.session.csrf if c.session is not None else "",
+        )
 
     @app.get("/ui/support", include_in_schema=False)
     async def support_page(request: Request) -> Response:

@@ -103,3 +103,21 @@ async def test_the_ledger_for_those_who_may_read_it(stack: Stack) -> None:
         c.cookies.set("telework_session", r.json()["token"])
         shown = (await c.get("/ui/ledger", params=period)).text
         assert "บัญชีลงเวลาปฏิบัติราชการ" in shown and "D0103" in shown and "ledger-csv" in shown
+
+        # The head's dashboard counts the case under its division; an official has none.
+        r = await c.post(
+            "/api/login", json={"email": f"{account}@onde.example.go.th", "password": "demo"}
+        )
+        c.cookies.set("telework_session", r.json()["token"])
+        board = await c.get("/ui/dashboard")
+        assert (
+            board.status_code == 200
+            and "ONDE-STRAT" in board.text
+            and "ภาพรวมส่วนราชการ" in board.text
+        )
+        r = await c.post(
+            "/api/login", json={"email": "official2@onde.example.go.th", "password": "demo"}
+        )
+        c.cookies.set("telework_session", r.json()["token"])
+        refused = await c.get("/ui/dashboard")
+        assert refused.status_code == 303 and refused.headers["location"] == "/home"

@@ -164,6 +164,9 @@ ROUTES: dict[tuple[str, str], Entry] = {
         frozenset({"it"}), api("/api/support/{w.help_request}/close", json={"resolution": "x"})
     ),
     ("GET", "/ui/support"): Entry(SIGNED_IN, api("/ui/support"), page=True),
+    ("GET", "/ui/dashboard"): Entry(
+        frozenset({"head", "hr", "hr_other"}), api("/ui/dashboard"), page=True
+    ),
     ("POST", "/ui/support/{request_id}/{action}"): Entry(
         frozenset({"it"}), form("/ui/support/{w.help_request}/take"), page=True
     ),
