@@ -41,6 +41,7 @@ from services.portal.tasks import is_closed, task_list
 from services.shared import clock, telemetry
 from services.shared.auth import AuthError
 from services.shared.authz import Actor
+from services.shared.clock import BANGKOK
 from workflows.engagement.models import AgreementTemplate
 
 HERE = Path(__file__).parent
@@ -838,12 +839,16 @@ def create_app(backends: Backends) -> FastAPI:
 
     @api.get("/audit/history")
     async def audit_history(
-        c: Authed, engagement_id: str | None = None, official_id: str | None = None
+        c: Authed,
+        engagement_id: str | None = None,
+        official_id: str | None = None,
+        agency: str | None = None,
+        start: Annotated[str | None, Query(alias="from")] = None,
+        end: Annotated[str | None, Query(alias="to")] = None,
     ) -> dict[str, Any]:
-        body = {
-            k: v for k, v in (("engagement_id", engagement_id), ("official_id", official_id)) if v
-        }
-        return await portal.ask_as(c.token, "audit", "history", body, c.lang)
+        """Replay for auditors (R-INT-2): by engagement, official or agency, within a period
+        (dd/mm/B.E. or ISO days, Bangkok); each question is itself recorded in the chain."""
+        return await audit_history_of(portal, c, engagement_id, official_id, agency, start, end)
 
     class Help(BaseModel):
         topic: str = Field(min_length=1, max_length=200)
@@ -1394,6 +1399,44 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
             raise Refused(422, f"กรุณากรอก {exc.args[0]} / {exc.args[0]} is required") from None
         return await done(c, state_name(ack.state.value, c.lang), str(form.get("back") or ""))
 
+    @app.get("/ui/audit", include_in_schema=False)
+    async def audit_page(request: Request) -> Response:
+        """The auditor's page (issue #16): the chain verified (with where it breaks, if it
+        does), and a replay by engagement, official or agency over a period, in words. Each
+        question is recorded in the chain, as from the CLI; the CLI keeps the offline bundle."""
+        c = await caller(request)
+        q = request.query_params
+        chain = await portal.ask_as(c.token, "audit", "status", {}, c.lang, timeout=60)
+        wanted = {k: q.get(k) or None for k in ("engagement_id", "official_id", "agency")}
+        events = None
+        error = None
+        if any(wanted.values()):
+            try:
+                found = await audit_history_of(
+                    portal,
+                    c,
+                    wanted["engagement_id"],
+                    wanted["official_id"],
+                    wanted["agency"],
+                    q.get("from") or None,
+                    q.get("to") or None,
+                )
+                events = found["events"]
+            except Refused as exc:
+                if exc.status in (401, 403):
+                    raise
+                error = exc.reason
+        return page(
+            request,
+            "audit.html",
+            me=c.actor,
+            chain=chain,
+            events=events,
+            query={**wanted, "from": q.get("from") or "", "to": q.get("to") or ""},
+            error=error,
+            csrf=c.session.csrf if c.session is not None else "",
+        )
+
     @app.get("/ui/dashboard", include_in_schema=False)
     async def dashboard_page(request: Request) -> Response:
         """The agency dashboard (issue #16): for the head or acting head and HR, over the
@@ -1526,6 +1569,33 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
             error=flash[1:].partition("|")[2] if flash and flash.startswith("!") else None,
             csrf=c.session.csrf if c.session is not None else "",
         )
+
+
+async def audit_history_of(
+    portal: Portal,
+    c: Caller,
+    engagement_id: str | None,
+    official_id: str | None,
+    agency: str | None,
+    start: str | None,
+    end: str | None,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        k: v
+        for k, v in (
+            ("engagement_id", engagement_id),
+            ("official_id", official_id),
+            ("agency", agency),
+        )
+        if v
+    }
+    if start:  # from the start of that day in Bangkok …
+        first = parse_day(start)
+        body["start"] = datetime(first.year, first.month, first.day, tzinfo=BANGKOK).isoformat()
+    if end:  # … to the end of that day
+        last = parse_day(end) + timedelta(days=1)
+        body["end"] = datetime(last.year, last.month, last.day, tzinfo=BANGKOK).isoformat()
+    return await portal.ask_as(c.token, "audit", "history", body, c.lang, timeout=30)
 
 
 async def ledger_response(

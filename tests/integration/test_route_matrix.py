@@ -164,6 +164,11 @@ ROUTES: dict[tuple[str, str], Entry] = {
         frozenset({"it"}), api("/api/support/{w.help_request}/close", json={"resolution": "x"})
     ),
     ("GET", "/ui/support"): Entry(SIGNED_IN, api("/ui/support"), page=True),
+    ("GET", "/ui/audit"): Entry(
+        frozenset({"auditor"}),
+        api("/ui/audit", params={"agency": "ONDE", "from": "01/11/2569", "to": "31/12/2569"}),
+        page=True,
+    ),
     ("GET", "/ui/dashboard"): Entry(
         frozenset({"head", "hr", "hr_other"}), api("/ui/dashboard"), page=True
     ),

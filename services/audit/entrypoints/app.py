@@ -3,6 +3,7 @@
 import asyncio
 import logging
 import os
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -105,8 +106,13 @@ class Status(BaseModel):
 
 
 class History(BaseModel):
-    engagement_id: str | None = None
-    official_id: str | None = None
+    """Replay by engagement, official or agency, within a period (issue #16's auditor page)."""
+
+    engagement_id: str | None = Field(default=None, max_length=100)
+    official_id: str | None = Field(default=None, max_length=64)
+    agency: str | None = Field(default=None, max_length=64)
+    start: datetime | None = None
+    end: datetime | None = None
 
 
 class EvaluationQuery(BaseModel):
@@ -129,10 +135,12 @@ def wire(
 ) -> None:
     """Auditors' questions over NATS (the portal's auditor page): read-only, recorded."""
 
-    async def ask(actor: Actor, command: str, params: dict[str, Any]) -> set[str]:
+    async def ask(
+        actor: Actor, command: str, params: dict[str, Any], agency: str | None = None
+    ) -> set[str]:
         action = "audit.verify" if command == "verify" else "audit.read"
         try:
-            return await authorize(sessions, actor, action, command, params, None)
+            return await authorize(sessions, actor, action, command, params, agency)
         except AuditDenied as exc:
             raise forbidden(str(exc)) from None
 
@@ -146,16 +154,25 @@ def wire(
         }
 
     async def history(actor: Actor, q: History) -> dict[str, Any]:
-        if not (q.engagement_id or q.official_id):
-            raise invalid("give engagement_id or official_id")
-        visible = await ask(actor, "replay", q.model_dump(exclude_none=True))
-        events = [
-            item
-            async for item in replay(
-                sessions, visible, engagement=q.engagement_id, official=q.official_id
-            )
-        ]
-        return {"events": events[:1000]}
+        if not (q.engagement_id or q.official_id or q.agency):
+            raise invalid("give engagement_id, official_id or agency")
+        if q.start and q.end and q.end < q.start:
+            raise invalid("the period ends before it starts")
+        visible = await ask(actor, "replay", q.model_dump(mode="json", exclude_none=True), q.agency)
+        events = []
+        async for item in replay(
+            sessions,
+            visible,
+            engagement=q.engagement_id,
+            official=q.official_id,
+            agency=q.agency,
+            start=q.start,
+            end=q.end,
+        ):
+            events.append(item)
+            if len(events) > 1000:  # a page at most; the CLI's replay has them all
+                break
+        return {"events": events[:1000], "more": len(events) > 1000}
 
     async def evaluation(actor: Actor, q: EvaluationQuery) -> dict[str, Any]:
         """The yearly evaluation (R-EVA-2, issue #18) for the portal's report page."""
