@@ -33,7 +33,15 @@ from contracts.selection import READINESS, TRAITS
 from services.portal.actions import IMPORT_WAIT_S, CrossSite, Portal, Refused, parse_day
 from services.portal.deps import Backends
 from services.portal.evaluation import questions_for, respondent_of
-from services.portal.i18n import STATES, event_text, show_date, state_name, t
+from services.portal.i18n import (
+    STATES,
+    allowance_text,
+    event_text,
+    rule_text,
+    show_date,
+    state_name,
+    t,
+)
 from services.portal.oidc import PENDING_TTL, SignInFailed
 from services.portal.sessions import Session
 from services.portal.support import SupportDesk
@@ -906,6 +914,8 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
                 "state_name": lambda s: state_name(s, lang),
                 "show_date": lambda d: show_date(d, lang),
                 "event_text": lambda name: event_text(name, lang),
+                "allowance": lambda status: allowance_text(status, lang),
+                "rule_text": lambda rule: rule_text(rule, lang),
                 "weekday_names": list(
                     enumerate(
                         ["จ.", "อ.", "พ.", "พฤ.", "ศ."]

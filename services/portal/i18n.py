@@ -199,6 +199,17 @@ WORDS: dict[str, dict[str, str]] = {
     "back_home": {"th": "กลับหน้าหลัก", "en": "Back to the home page"},
     "tasks": {"th": "งานที่ต้องทำ", "en": "Your tasks"},
     "saved": {"th": "บันทึกแล้ว", "en": "Saved"},
+    "topic": {"th": "หัวข้อ", "en": "Topic"},
+    "detail": {"th": "รายละเอียด", "en": "Detail"},
+    "import_hr_file": {"th": "นำเข้าข้อมูลบุคลากร", "en": "Import the HR file"},
+    "import": {"th": "นำเข้า", "en": "Import"},
+    "publish_policy": {"th": "ประกาศนโยบาย", "en": "Publish policy"},
+    "effective_from": {"th": "มีผลตั้งแต่", "en": "Effective from"},
+    "report_every_days": {"th": "รอบรายงาน (วัน)", "en": "Report every (days)"},
+    "grace_days": {"th": "ระยะผ่อนผัน (วัน)", "en": "Grace (days)"},
+    "max_days_a_week": {"th": "สูงสุดต่อสัปดาห์", "en": "Max days a week"},
+    "publish": {"th": "ประกาศ", "en": "Publish"},
+    "one_order_for_several": {"th": "ออกคำสั่งฉบับเดียวหลายเรื่อง", "en": "One order for several"},
     "dashboard": {"th": "ภาพรวมส่วนราชการ", "en": "Agency dashboard"},
     "audit": {"th": "ตรวจสอบประวัติ", "en": "Audit"},
     "chain_holds": {"th": "ห่วงโซ่ถูกต้อง ตรวจแล้ว", "en": "The chain holds; records checked:"},
@@ -301,6 +312,35 @@ STATES = {
     "assessed": ("ประเมินแล้ว รอรายงานหัวหน้า", "assessed, to report"),
     "closed": ("ปิดเรื่อง", "closed"),
 }
+
+
+ALLOWANCES = {
+    "may": ("ปฏิบัติราชการนอกสถานที่ได้", "may telework"),
+    "partly": ("ได้บางส่วน", "partly"),
+    "may_not": ("ไม่ได้", "may not"),
+}
+
+
+def allowance_text(status: str, lang: str) -> str:
+    words = ALLOWANCES.get(status)
+    return status if words is None else words[0 if lang == "th" else 1]
+
+
+def rule_text(rule: str, lang: str) -> str:
+    """Identity's rule ids ("policy ONDE v3 §3.1.3", "no-policy" …) as people read them."""
+    import re
+
+    if rule == "no-policy":
+        return "ยังไม่มีนโยบาย" if lang == "th" else "no policy yet"
+    if rule == "undetermined":
+        return "ยังไม่ได้พิจารณา" if lang == "th" else "not yet determined"
+    if lang != "th":
+        return rule
+    if m := re.fullmatch(r"policy (\S+) v(\d+) (.*)", rule):
+        return f"นโยบาย {m[1]} ฉบับที่ {m[2]} {m[3]}"
+    if m := re.fullmatch(r"position partly (.*)", rule):
+        return f"ตำแหน่งที่ปฏิบัติได้บางส่วน {m[1]}"
+    return rule
 
 
 def t(key: str, lang: str) -> str:

@@ -229,6 +229,35 @@ async def test_sign_in_through_the_agencys_provider(
         stack.backends.demo_login = True
 
 
+async def portal_words(page: Any) -> str:
+    """The page's text without the inbox: notifications are messages as they were sent, in
+    the recipient's language of that day, not the portal's words."""
+    return str(
+        await page.evaluate(
+            """() => { const c = document.body.cloneNode(true);
+                c.querySelectorAll('#inbox').forEach(e => e.remove());
+                return c.textContent; }"""
+        )
+    )
+
+
+def other_language(text: str, lang: str) -> list[str]:
+    """The portal's own words of the other language found on a page (issue #16: no English
+    leaking into Thai pages, no Thai into English ones). People's names, agencies and what
+    people typed are data, not the portal's words, and are not looked at."""
+    from services.portal.i18n import WORDS
+
+    other = "en" if lang == "th" else "th"
+    found = []
+    for words in WORDS.values():
+        mine, theirs = words.get(lang, ""), words.get(other, "")
+        # Short or shared words ("PDF", "CSV", an id) say nothing about the language.
+        if theirs and theirs != mine and len(theirs) >= 6 and theirs in text:
+            at = text.index(theirs)
+            found.append(f"{theirs!r} in …{text[max(0, at - 40) : at + len(theirs) + 20]}…")
+    return found
+
+
 async def test_each_roles_pages_in_thai_and_english(stack: Stack, browser: Any) -> None:
     """Every page of each role's work opens, in Thai and in English, on a phone, and passes
     axe-core (issue #16): the task list, ledger, IT support's queue, the dashboard, the
@@ -252,10 +281,14 @@ async def test_each_roles_pages_in_thai_and_english(stack: Stack, browser: Any) 
             await p.login(f"{who}@onde.example.go.th")
             await p.page.goto(f"{stack.url}/lang/{lang}")
             await p.shot(f"{who}-home-{lang}")
+            leaked = other_language(await portal_words(p.page), lang)
+            assert not leaked, f"/home in {lang} shows {leaked}"
             for path in paths:
                 await p.page.goto(stack.url + path)
                 assert "/home" not in p.page.url, f"{who} was sent away from {path}"
                 await p.shot(f"{who}-{path.split('?')[0].rsplit('/', 1)[-1]}-{lang}")
+                leaked = other_language(await portal_words(p.page), lang)
+                assert not leaked, f"{path} in {lang} shows {leaked}"
     english = await p.page.inner_text("main")
     assert "Replay" in english  # the auditor's page, in English
 
