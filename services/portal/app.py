@@ -42,6 +42,7 @@ from services.portal.i18n import (
     state_name,
     t,
 )
+from services.portal.imports import ImportPreviews
 from services.portal.oidc import PENDING_TTL, SignInFailed
 from services.portal.sessions import Session
 from services.portal.support import SupportDesk
@@ -116,10 +117,16 @@ async def read_upload(f: Any) -> bytes:
 
 
 def export_text(raw: bytes, name: str | None) -> str:
-    """An HR export as text: UTF-8 (with or without BOM), or Windows-874, in which Thai Excel
-    saves CSV. Anything else is refused before a byte is imported, never stored garbled."""
+    return read_export(raw, name)[0]
+
+
+def read_export(raw: bytes, name: str | None) -> tuple[str, str]:
+    """An HR export as text, and the encoding it came in: UTF-8 (with or without BOM), or
+    Windows-874, in which Thai Excel saves CSV. Anything else is refused before a byte is
+    imported, never stored garbled."""
     try:
-        return raw.decode("utf-8-sig")
+        text = raw.decode("utf-8")
+        return (text[1:], "UTF-8 (BOM)") if text.startswith("\ufeff") else (text, "UTF-8")
     except UnicodeDecodeError:
         pass
     try:
@@ -130,7 +137,7 @@ def export_text(raw: bytes, name: str | None) -> str:
         ) from None
     if not any("\u0e00" <= ch <= "\u0e7f" for ch in text):
         raise Refused(422, f"{name}: not UTF-8 text, and no Thai in it as Windows-874")
-    return text
+    return text, "Windows-874"
 
 
 def address_of(request: Request) -> str:
@@ -818,10 +825,11 @@ def create_app(backends: Backends) -> FastAPI:
 
     @api.post("/identity/import")
     async def import_hr_file(
-        c: Authed, files: list[UploadFile], partial: bool = False
+        c: Authed, files: list[UploadFile], partial: bool = False, preview: bool = False
     ) -> dict[str, Any]:
         """The HR export (CSV files, see docs/identity.md); nothing is imported on error
-        unless `partial`."""
+        unless `partial`; `preview` checks every row and counts what would change, and
+        changes nothing."""
         texts = {}
         for f in files[:4]:
             texts[f.filename or "file.csv"] = export_text(await read_upload(f), f.filename)
@@ -829,7 +837,7 @@ def create_app(backends: Backends) -> FastAPI:
             c.token,
             "identity",
             "import_csv",
-            {"files": texts, "partial": partial},
+            {"files": texts, "partial": partial, "preview": preview},
             c.lang,
             IMPORT_WAIT_S,
         )
@@ -903,6 +911,8 @@ def create_app(backends: Backends) -> FastAPI:
 
 
 def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> None:
+    previews = ImportPreviews(backends.sessions)
+
     def page(request: Request, name: str, **ctx: Any) -> HTMLResponse:
         lang = lang_of(request)
         return templates.TemplateResponse(
@@ -1269,13 +1279,45 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
 
     @app.post("/ui/import", include_in_schema=False)
     async def ui_import(request: Request) -> Response:
+        """HR's import, first as a preview (issue #16): each file's encoding as detected, every
+        refused row with its reason, and what would change — nothing applied until HR confirms
+        the very files previewed."""
         c = await caller(request)
         form = await request.form()
-        texts = {}
+        texts, encodings = {}, {}
         for f in form.getlist("files"):
             if isinstance(f, str) or not f.filename:
                 continue
-            texts[f.filename] = export_text(await read_upload(f), f.filename)
+            texts[f.filename], encodings[f.filename] = read_export(await read_upload(f), f.filename)
+        if not texts:
+            raise Refused(422, "กรุณาเลือกไฟล์ / choose the files to import")
+        result = await portal.ask_as(
+            c.token,
+            "identity",
+            "import_csv",
+            {"files": texts, "partial": False, "preview": True},
+            c.lang,
+            IMPORT_WAIT_S,
+        )
+        preview_id = None if result["errors"] else await previews.keep(c.actor, texts)
+        return page(
+            request,
+            "import.html",
+            me=c.actor,
+            encodings=encodings,
+            result=result,
+            preview_id=preview_id,
+            csrf=c.session.csrf if c.session is not None else "",
+        )
+
+    @app.post("/ui/import/{preview_id}/apply", include_in_schema=False)
+    async def ui_import_apply(request: Request, preview_id: str) -> Response:
+        """Import the files HR previewed, as they were previewed (kept 30 minutes, for the
+        one who previewed them); checked again by identity as it imports."""
+        c = await caller(request)
+        if not {g.role.value for g in c.actor.grants} & {"hr_officer", "system_admin"}:
+            raise Refused(403, "การนำเข้าเป็นงานของฝ่ายบุคคล / importing is HR's")
+        texts = await previews.take(c.actor, preview_id)
         result = await portal.ask_as(
             c.token,
             "identity",
@@ -1284,7 +1326,7 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
             c.lang,
             IMPORT_WAIT_S,
         )
-        if result["errors"]:
+        if result["errors"]:  # the directory changed since the preview
             first = result["errors"][0]
             raise Refused(422, f"{len(result['errors'])} ✗ — {first['where']}: {first['reason']}")
         counts = ", ".join(f"{k} {v}" for k, v in sorted(result["counts"].items()))

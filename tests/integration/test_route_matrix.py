@@ -261,6 +261,10 @@ ROUTES: dict[tuple[str, str], Entry] = {
         frozenset({"hr"}), api("/api/identity/import", **IMPORT)
     ),
     ("POST", "/ui/import"): Entry(frozenset({"hr"}), form("/ui/import", **IMPORT), page=True),
+    # A preview is its previewer's (others: 404); importing is HR's (403 to anyone else).
+    ("POST", "/ui/import/{preview_id}/apply"): Entry(
+        frozenset({"hr", "hr_other"}), form("/ui/import/no-such-preview/apply"), page=True
+    ),
     ("POST", "/api/identity/grants"): Entry(
         frozenset({"head"}),
         api(
@@ -614,6 +618,8 @@ async def test_role_by_route(stack: Stack, tmp_path: Path) -> None:
                 shown = re.search(r'id="error" data-status="(\d*)">([^<]*)<', home.text)
                 if shown and (shown.group(1) in ("401", "403") or "outside" in shown.group(2)):
                     return "refused"
+            if 'id="import-errors"' in r.text and "outside the agencies" in r.text:
+                return "refused"  # HR's import preview: every row outside their agencies
             if r.headers.get("content-type", "").startswith("application/json"):
                 body = r.json()
                 if isinstance(body, dict) and body.get("applied") is False:

@@ -102,6 +102,7 @@ class RoleQuery(_Message):
 class ImportCsv(_Message):
     files: dict[str, str] = Field(description="file name -> CSV text (UTF-8)", max_length=4)
     partial: bool = False
+    preview: bool = Field(default=False, description="check and count; change nothing")
 
 
 class AgencyQuery(_Message):

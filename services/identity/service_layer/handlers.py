@@ -644,6 +644,7 @@ class IdentityService:
                 partial=cmd.partial,
                 citizen_key=self._citizen_key,
                 scope=frozenset(allowed),
+                preview=cmd.preview,
             )
         return {
             "applied": report.applied,

@@ -348,12 +348,15 @@ async def import_files(
     partial: bool,
     citizen_key: bytes,
     scope: frozenset[str] | None = None,
+    preview: bool = False,
 ) -> ImportReport:
     """Import HR files; `scope` limits the rows to those agencies (None: the operator's CLI,
-    which may change anything)."""
+    which may change anything). A `preview` does everything an import does — every error, what
+    would change, the eligibility it would move — inside a transaction that is then rolled
+    back: nothing is kept and no event is published."""
     parsed = read(paths)
     report = ImportReport([RowError(f"{f}:{line}", r) for f, line, r in parsed.errors])
-    async with sessions.begin() as s:
+    async with sessions() as s, s.begin() as tx:
         existing = await Existing.load(s)
         v = Validator(existing, citizen_key, scope)
         v.agencies(parsed.rows["agencies"])
@@ -365,6 +368,9 @@ async def import_files(
         if report.errors and not partial:
             return report
         await _apply(s, log, v.plan, existing, report)
+        if preview:
+            await tx.rollback()
+            return report
     report.applied = True
     return report
 
