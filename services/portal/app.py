@@ -13,7 +13,7 @@ import uuid
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, Depends, FastAPI, Form, Header, Query, Request, UploadFile
 from fastapi import Path as PathParam
@@ -337,6 +337,14 @@ def create_app(backends: Backends) -> FastAPI:
             "grant_role",
             body.model_dump(mode="json", exclude_none=True),
             c.lang,
+        )
+
+    @api.get("/identity/grants")
+    async def list_grants(agency: Annotated[str, Query(max_length=64)], c: Authed) -> Any:
+        """The roles granted in an agency and below, in force or to come (the head of agency
+        or the administrator)."""
+        return await portal.ask_as(
+            c.token, "identity", "grants_list", {"agency_code": agency}, c.lang
         )
 
     @api.delete("/identity/grants/{grant_id}")
@@ -1488,6 +1496,79 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
             error=error,
             csrf=c.session.csrf if c.session is not None else "",
         )
+
+    @app.get("/ui/roles", include_in_schema=False)
+    async def roles_page(request: Request) -> Response:
+        """Role administration (issue #16): the roles granted in the agency and below, a role
+        granted or revoked, an acting head appointed or ended — the head of agency's (or the
+        administrator's) acts, under identity's separation of duties (never to oneself)."""
+        c = await caller(request)
+        flash = c.session.flash if c.session is not None else None
+        if flash:
+            await portal.sessions.set_flash(c.session.session_id, None)
+        own = next(
+            (
+                g.agency
+                for g in c.actor.grants
+                if g.role.value in ("head_of_agency", "system_admin")
+            ),
+            "",
+        )
+        agency = request.query_params.get("agency") or own
+        if not agency:
+            raise Refused(403, "การมอบบทบาทเป็นของหัวหน้าส่วนราชการ / granting roles is the head's")
+        found = await portal.ask_as(
+            c.token, "identity", "grants_list", {"agency_code": agency}, c.lang
+        )
+        return page(
+            request,
+            "roles.html",
+            me=c.actor,
+            agency=agency,
+            grants=found["grants"],
+            grantable=["supervisor", "hr_officer", "it_support", "auditor", "system_admin"],
+            msg=flash if flash and not flash.startswith("!") else None,
+            error=flash[1:].partition("|")[2] if flash and flash.startswith("!") else None,
+            csrf=c.session.csrf if c.session is not None else "",
+        )
+
+    @app.post("/ui/roles/{action}", include_in_schema=False)
+    async def ui_roles(request: Request, action: str) -> Response:
+        c = await caller(request)
+        form = {k: str(v) for k, v in (await request.form()).items()}
+        agency = form.get("agency_code", "")
+
+        def instant(field: str) -> str:
+            day = parse_day(form.get(field, ""))
+            return datetime(day.year, day.month, day.day, tzinfo=BANGKOK).isoformat()
+
+        if action == "grant":
+            body: dict[str, Any] = {
+                "official_id": form.get("official_id", ""),
+                "role": form.get("role", ""),
+                "agency_code": agency,
+            }
+            if form.get("valid_to"):
+                body["valid_to"] = instant("valid_to")
+            command = "grant_role"
+        elif action == "revoke":
+            body, command = {"grant_id": form.get("grant_id", "")}, "revoke_role"
+        elif action == "acting_head":
+            body = {
+                "official_id": form.get("official_id", ""),
+                "agency_code": agency,
+                "valid_from": instant("valid_from"),
+                "valid_to": instant("valid_to"),
+            }
+            command = "appoint_acting_head"
+        elif action == "end_acting_head":
+            body, command = {"grant_id": form.get("grant_id", "")}, "end_acting_head"
+        else:
+            raise Refused(404, f"ไม่มีคำสั่ง {action} / no such action")
+        await portal.ask_as(c.token, "identity", command, body, c.lang)
+        if c.session is not None:
+            await portal.sessions.set_flash(c.session.session_id, t("saved", c.lang))
+        return RedirectResponse(f"/ui/roles?agency={quote(agency)}" if agency else "/ui/roles", 303)
 
     @app.get("/ui/dashboard", include_in_schema=False)
     async def dashboard_page(request: Request) -> Response:

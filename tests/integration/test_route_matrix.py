@@ -169,6 +169,18 @@ ROUTES: dict[tuple[str, str], Entry] = {
         api("/ui/audit", params={"agency": "ONDE", "from": "01/11/2569", "to": "31/12/2569"}),
         page=True,
     ),
+    ("GET", "/api/identity/grants"): Entry(
+        frozenset({"head"}), api("/api/identity/grants", params={"agency": "ONDE"})
+    ),
+    ("GET", "/ui/roles"): Entry(frozenset({"head"}), api("/ui/roles?agency=ONDE"), page=True),
+    ("POST", "/ui/roles/{action}"): Entry(
+        frozenset({"head"}),
+        form(
+            "/ui/roles/grant",
+            {"official_id": "D0203", "role": "auditor", "agency_code": "ONDE-DGT"},
+        ),
+        page=True,
+    ),
     ("GET", "/ui/dashboard"): Entry(
         frozenset({"head", "hr", "hr_other"}), api("/ui/dashboard"), page=True
     ),

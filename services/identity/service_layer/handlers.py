@@ -569,6 +569,41 @@ class IdentityService:
             "officials": {r.official_id: {"name": r.name_th, "position": r.title_th} for r in rows},
         }
 
+    async def grants_list(self, actor: Actor, q: c.AgencyQuery) -> dict[str, Any]:
+        """The roles granted in an agency and its sub-agencies that are still in force or to
+        come (issue #16's role administration): for whoever may grant there — the head of
+        agency or the administrator."""
+        async with self._sessions() as s:
+            tree = await self._authorize(s, actor, "identity.grant", q.agency_code)
+            rows = (
+                await s.execute(
+                    select(grants, officials.c.name_th)
+                    .join(officials, officials.c.official_id == grants.c.official_id)
+                    .where(
+                        grants.c.agency_code.in_(tree.subtree(q.agency_code)),
+                        grants.c.revoked_at.is_(None),
+                        (grants.c.valid_to.is_(None)) | (grants.c.valid_to > clock.now()),
+                    )
+                    .order_by(grants.c.agency_code, grants.c.role, grants.c.official_id)
+                )
+            ).all()
+        return {
+            "agency_code": q.agency_code,
+            "grants": [
+                {
+                    "grant_id": r.grant_id,
+                    "official_id": r.official_id,
+                    "name": r.name_th,
+                    "role": r.role,
+                    "agency_code": r.agency_code,
+                    "acting": bool(r.acting),
+                    "valid_from": r.valid_from.isoformat() if r.valid_from else None,
+                    "valid_to": r.valid_to.isoformat() if r.valid_to else None,
+                }
+                for r in rows
+            ],
+        }
+
     async def eligibility_list(self, actor: Actor, q: c.AgencyQuery) -> dict[str, Any]:
         """Eligibility of the officials of an agency and its sub-agencies (R-ELIG): HR and the
         head see them all, a supervisor only the officials in their own chain (PDPA, least
@@ -798,6 +833,7 @@ def routes(service: IdentityService) -> list[Route]:
         ("document_names", c.DocumentNamesQuery, service.document_names),
         ("actor_by_email", c.EmailQuery, service.actor_by_email),
         ("eligibility_list", c.AgencyQuery, service.eligibility_list),
+        ("grants_list", c.AgencyQuery, service.grants_list),
         ("import_csv", c.ImportCsv, service.import_csv),
         ("role_holders", c.RoleQuery, service.role_holders),
     ]
