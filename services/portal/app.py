@@ -249,12 +249,41 @@ def create_app(backends: Backends) -> FastAPI:
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
-        # Never a plain-text 500: a reason in the user's language, and the cause in the log
-        # (its class only: request data may hold personal data).
-        log.error("%s %s failed: %s", request.method, request.url.path, type(exc).__name__)
-        return JSONResponse(
-            {"detail": "ระบบขัดข้อง กรุณาลองใหม่ภายหลัง / internal error; please try again"},
+        """Never a plain-text 500: a reason in the user's language with a request id, and the
+        same id in the log with the route template and the cause's class — not the path or
+        the message, which may hold personal data — for IT support to find it."""
+        request_id = uuid.uuid4().hex[:12]
+        route = getattr(request.scope.get("route"), "path", "unmatched")
+        log.error(
+            "request %s: %s %s failed: %s", request_id, request.method, route, type(exc).__name__
+        )
+        th = lang_of(request) == "th"
+        if request.url.path.startswith("/api"):
+            return JSONResponse(
+                {
+                    "detail": "ระบบขัดข้อง กรุณาลองใหม่ภายหลัง / internal error; please try again",
+                    "request_id": request_id,
+                },
+                status_code=500,
+                headers={"X-Request-Id": request_id},
+            )
+        text = (
+            ("ระบบขัดข้อง กรุณาลองใหม่ภายหลัง", "แจ้งเจ้าหน้าที่ไอทีพร้อมรหัสอ้างอิง", "กลับหน้าหลัก")
+            if th
+            else (
+                "Something went wrong; please try again",
+                "Tell IT support the reference",
+                "Back to the home page",
+            )
+        )
+        return HTMLResponse(
+            f'<!doctype html><html lang="{"th" if th else "en"}"><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f'<title>{text[0]}</title><link rel="stylesheet" href="/static/style.css">'
+            f'<main><h1>{text[0]}</h1><p>{text[1]}: <strong id="request-id">{request_id}</strong>'
+            f'</p><p><a href="/home">{text[2]}</a></p></main></html>',
             status_code=500,
+            headers={"X-Request-Id": request_id},
         )
 
     @app.exception_handler(RequestValidationError)
