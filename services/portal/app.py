@@ -1126,11 +1126,12 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
                 q: texts[0 if lang == "th" else 1] for q, texts in questions_for(respondent).items()
             },
             fiscal_year_now=this_fiscal_year(),
+            states=list(STATES),
             modes=MODE_NAMES,
             readiness_items=READINESS_ITEMS,
             me=c.actor,
             roles=roles,
-            items=[i for i in items if not is_closed(i)],
+            **listing(items, request.query_params),
             closed=[i for i in items if is_closed(i)],
             tasks=task_list(items),
             today=date.today(),
@@ -1731,6 +1732,39 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
             error=flash[1:].partition("|")[2] if flash and flash.startswith("!") else None,
             csrf=c.session.csrf if c.session is not None else "",
         )
+
+
+PAGE_SIZE = 25
+
+
+def listing(items: list[dict[str, Any]], params: Any) -> dict[str, Any]:
+    """The cases at work on the home page: searched (an official's id or name, a case id),
+    filtered by state, a page at a time (issue #16)."""
+    wanted = str(params.get("q") or "").strip().lower()
+    state = str(params.get("state") or "")
+    shown = [
+        i
+        for i in items
+        if not is_closed(i)
+        and (not state or i["summary"].state.value == state)
+        and (
+            not wanted
+            or wanted in i["official_id"].lower()
+            or wanted in (i.get("official_name") or "").lower()
+            or wanted in i["summary"].engagement_id.lower()
+        )
+    ]
+    pages = max(1, -(-len(shown) // PAGE_SIZE))
+    try:
+        number = min(max(1, int(params.get("page") or 1)), pages)
+    except ValueError:
+        number = 1
+    return {
+        "items": shown[(number - 1) * PAGE_SIZE : number * PAGE_SIZE],
+        "search": {"q": params.get("q") or "", "state": state},
+        "page_no": number,
+        "pages": pages,
+    }
 
 
 async def audit_history_of(

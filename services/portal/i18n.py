@@ -199,6 +199,8 @@ WORDS: dict[str, dict[str, str]] = {
     "back_home": {"th": "กลับหน้าหลัก", "en": "Back to the home page"},
     "tasks": {"th": "งานที่ต้องทำ", "en": "Your tasks"},
     "saved": {"th": "บันทึกแล้ว", "en": "Saved"},
+    "search": {"th": "ค้นหา", "en": "Search"},
+    "search_hint": {"th": "ชื่อ รหัสข้าราชการ หรือเลขเรื่อง", "en": "name, official id or case id"},
     "roles": {"th": "บทบาทและผู้รักษาราชการแทน", "en": "Roles and acting heads"},
     "role": {"th": "บทบาท", "en": "Role"},
     "grant_role": {"th": "มอบบทบาท", "en": "Grant a role"},

@@ -64,3 +64,23 @@ def test_most_urgent_first_and_closed_cases_apart() -> None:
     ]
     assert [step for step, _ in task_list(items)] == ["task_decide_order", "task_draft"]
     assert [is_closed(i) for i in items] == [False, False, True]
+
+
+def test_the_home_list_searched_filtered_and_paged() -> None:
+    from services.portal.app import PAGE_SIZE, listing
+
+    items = [case("drafting", sup=True) for _ in range(PAGE_SIZE + 3)]
+    for n, item in enumerate(items):
+        item["official_id"] = f"D{n:04d}"
+        item["official_name"] = "นายกิตติ วงศ์ไทย" if n == 7 else f"คุณ {n}"
+    items.append(case("closed", sup=True))
+    first = listing(items, {})
+    assert len(first["items"]) == PAGE_SIZE and first["pages"] == 2
+    second = listing(items, {"page": "2"})
+    assert len(second["items"]) == 3 and second["page_no"] == 2
+    assert listing(items, {"page": "99"})["page_no"] == 2  # past the end: the last page
+    assert listing(items, {"page": "x"})["page_no"] == 1
+    found = listing(items, {"q": "กิตติ"})["items"]
+    assert [i["official_id"] for i in found] == ["D0007"]
+    assert listing(items, {"q": "d0012"})["items"][0]["official_id"] == "D0012"
+    assert listing(items, {"state": "active"})["items"] == []
