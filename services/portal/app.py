@@ -2000,14 +2000,14 @@ def form_to_body(action: str, form: dict[str, Any]) -> dict[str, Any]:
         key = "issue" if action == "decide_order" else "withdraw"
         out: dict[str, Any] = {key: yes, "reasons": form.get("reasons", "")}
         if action == "decide_termination" and yes and form.get("effective_date"):
-            out["effective_date"] = form["effective_date"]
+            out["effective_date"] = parse_day(str(form["effective_date"])).isoformat()
         return out
     if action == "propose_termination":
         return {"reasons": form["reasons"], "evidence": [form.get("evidence") or "-"]}
     if action == "recall":
         recall: dict[str, Any] = {"reasons": form.get("reasons", "")}
         if form.get("effective_date"):
-            recall["effective_date"] = form["effective_date"]
+            recall["effective_date"] = parse_day(str(form["effective_date"])).isoformat()
         return recall
     if action == "review":
         return {"report_no": int(form["report_no"]), "comment": form.get("comment", "")}

@@ -199,6 +199,7 @@ WORDS: dict[str, dict[str, str]] = {
     "back_home": {"th": "กลับหน้าหลัก", "en": "Back to the home page"},
     "tasks": {"th": "งานที่ต้องทำ", "en": "Your tasks"},
     "saved": {"th": "บันทึกแล้ว", "en": "Saved"},
+    "effective_date": {"th": "มีผลวันที่", "en": "Effective on"},
     "search": {"th": "ค้นหา", "en": "Search"},
     "search_hint": {"th": "ชื่อ รหัสข้าราชการ หรือเลขเรื่อง", "en": "name, official id or case id"},
     "roles": {"th": "บทบาทและผู้รักษาราชการแทน", "en": "Roles and acting heads"},

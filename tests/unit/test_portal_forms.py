@@ -123,3 +123,15 @@ def test_dates_as_thai_forms_write_them() -> None:
         with pytest.raises(Refused) as refused:
             parse_day(bad)
         assert refused.value.status == 422 and "วันที่ไม่ถูกต้อง" in refused.value.reason
+
+
+def test_the_heads_termination_decision_keep_or_withdraw_from_a_day() -> None:
+    from services.portal.app import form_to_body
+
+    withdraw = form_to_body(
+        "decide_termination",
+        {"decision": "yes", "reasons": "ไม่ส่งงาน", "effective_date": "15/01/2570"},
+    )
+    assert withdraw == {"withdraw": True, "reasons": "ไม่ส่งงาน", "effective_date": "2027-01-15"}
+    keep = form_to_body("decide_termination", {"decision": "no", "reasons": "ให้โอกาสอีกครั้ง"})
+    assert keep == {"withdraw": False, "reasons": "ให้โอกาสอีกครั้ง"}
