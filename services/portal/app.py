@@ -976,6 +976,21 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
             },
         )
 
+    async def shown_once(c: Caller) -> dict[str, Any]:
+        """The message a form left for the next page (from the session, never the address),
+        shown once; and the session's CSRF token for the page's forms."""
+        flash = c.session.flash if c.session is not None else None
+        if c.session is not None and flash:
+            await portal.sessions.set_flash(c.session.session_id, None)
+        failed = bool(flash and flash.startswith("!"))
+        status, _, reason = (flash or "")[1:].partition("|")
+        return {
+            "msg": flash if flash and not failed else None,
+            "error": reason if failed else None,
+            "error_status": status if failed else None,
+            "csrf": c.session.csrf if c.session is not None else "",
+        }
+
     @app.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:
         return RedirectResponse("/home", status_code=303)
@@ -1110,9 +1125,6 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
     @app.get("/home", include_in_schema=False)
     async def home(request: Request) -> Response:
         c = await caller(request)
-        flash = c.session.flash if c.session is not None else None
-        if flash:
-            await portal.sessions.set_flash(c.session.session_id, None)
         items = await portal.visible(c.actor)
         roles = {g.role.value for g in c.actor.grants}
         extras = await side_panels(portal, c, roles, request.query_params.get("history"))
@@ -1135,10 +1147,7 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
             closed=[i for i in items if is_closed(i)],
             tasks=task_list(items),
             today=date.today(),
-            msg=flash if flash and not flash.startswith("!") else None,
-            error=flash[1:].partition("|")[2] if flash and flash.startswith("!") else None,
-            error_status=flash[1:].partition("|")[0] if flash and flash.startswith("!") else None,
-            csrf=c.session.csrf if c.session is not None else "",
+            **await shown_once(c),
             **extras,
         )
 
@@ -1533,9 +1542,6 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
         granted or revoked, an acting head appointed or ended — the head of agency's (or the
         administrator's) acts, under identity's separation of duties (never to oneself)."""
         c = await caller(request)
-        flash = c.session.flash if c.session is not None else None
-        if flash:
-            await portal.sessions.set_flash(c.session.session_id, None)
         own = next(
             (
                 g.agency
@@ -1557,9 +1563,7 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
             agency=agency,
             grants=found["grants"],
             grantable=["supervisor", "hr_officer", "it_support", "auditor", "system_admin"],
-            msg=flash if flash and not flash.startswith("!") else None,
-            error=flash[1:].partition("|")[2] if flash and flash.startswith("!") else None,
-            csrf=c.session.csrf if c.session is not None else "",
+            **await shown_once(c),
         )
 
     @app.post("/ui/roles/{action}", include_in_schema=False)
@@ -1627,9 +1631,6 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
         """IT support's queue (take, answer, close), or an official's own requests with the
         answers (issue #16, R-MON-3)."""
         c = await caller(request)
-        flash = c.session.flash if c.session is not None else None
-        if flash:
-            await portal.sessions.set_flash(c.session.session_id, None)
         wanted = request.query_params.get("status")
         status: Literal["open", "taken", "closed"] | None = (
             wanted if wanted in ("open", "taken", "closed") else None  # type: ignore[assignment]
@@ -1642,9 +1643,7 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
             requests=await desk.visible(c.actor, status),
             status=status or "",
             it={g.role.value for g in c.actor.grants} >= {"it_support"},
-            msg=flash if flash and not flash.startswith("!") else None,
-            error=flash[1:].partition("|")[2] if flash and flash.startswith("!") else None,
-            csrf=c.session.csrf if c.session is not None else "",
+            **await shown_once(c),
         )
 
     @app.post("/ui/support/{request_id}/{action}", include_in_schema=False)
@@ -1712,9 +1711,6 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
         from services.portal.telework_calendar import month_grids
 
         c = await caller(request)
-        flash = c.session.flash if c.session is not None else None
-        if flash:
-            await portal.sessions.set_flash(c.session.session_id, None)
         item = await portal.item(c.actor, engagement_id)
         s = item["summary"]
         goals = {g.goal_id: g for g in s.goals}
@@ -1728,9 +1724,7 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
             assessed=[(goals.get(a.goal_id), a) for a in s.assessments],
             back=f"/ui/engagements/{engagement_id}",
             today=date.today(),
-            msg=flash if flash and not flash.startswith("!") else None,
-            error=flash[1:].partition("|")[2] if flash and flash.startswith("!") else None,
-            csrf=c.session.csrf if c.session is not None else "",
+            **await shown_once(c),
         )
 
 

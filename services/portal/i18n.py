@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from workflows.calendar import thai_date
+from workflows.calendar import THAI_MONTHS, thai_date
 
 WORDS: dict[str, dict[str, str]] = {
     "app": {"th": "ระบบปฏิบัติราชการนอกสถานที่", "en": "Telework"},
@@ -296,22 +296,9 @@ WORDS: dict[str, dict[str, str]] = {
     "task_final_report": {"th": "ส่งรายงานผลการปฏิบัติงาน", "en": "Send the final report"},
 }
 
-# Month names for the B.E. calendar of an engagement's telework days.
+# Month names for the B.E. calendar of an engagement's telework days (Thai: the calendar's own).
 MONTHS = {
-    "th": [
-        "มกราคม",
-        "กุมภาพันธ์",
-        "มีนาคม",
-        "เมษายน",
-        "พฤษภาคม",
-        "มิถุนายน",
-        "กรกฎาคม",
-        "สิงหาคม",
-        "กันยายน",
-        "ตุลาคม",
-        "พฤศจิกายน",
-        "ธันวาคม",
-    ],
+    "th": THAI_MONTHS,
     "en": [
         "January",
         "February",

@@ -134,11 +134,7 @@ class SupportDesk:
             row = await self._workable(s, actor, request_id)
             if row.status == "taken" and row.taken_by != actor.subject:
                 raise Refused(409, f"เรื่องนี้มีผู้รับแล้ว / already taken by {row.taken_by}")
-            await s.execute(
-                update(help_requests)
-                .where(help_requests.c.request_id == request_id)
-                .values(status="taken", taken_by=actor.subject)
-            )
+            await _mark_taken(s, request_id, actor.subject)
             event = HelpTaken(
                 request_id=request_id, official_id=row.official_id, taken_by=actor.subject
             )
@@ -163,11 +159,7 @@ class SupportDesk:
                 )
             )
             if row.status == "open":  # answering takes the request
-                await s.execute(
-                    update(help_requests)
-                    .where(help_requests.c.request_id == request_id)
-                    .values(status="taken", taken_by=actor.subject)
-                )
+                await _mark_taken(s, request_id, actor.subject)
             event = HelpReplied(
                 request_id=request_id,
                 official_id=row.official_id,
@@ -233,6 +225,14 @@ class SupportDesk:
             for r in rows:
                 out.setdefault(r.request_id, []).append(Reply(r.replied_by, r.text, r.at))
         return {k: tuple(v) for k, v in out.items()}
+
+
+async def _mark_taken(s: AsyncSession, request_id: str, by: str) -> None:
+    await s.execute(
+        update(help_requests)
+        .where(help_requests.c.request_id == request_id)
+        .values(status="taken", taken_by=by)
+    )
 
 
 def _serves(actor: Actor, row: Any) -> bool:

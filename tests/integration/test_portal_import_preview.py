@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from services.identity.adapters.tables import officials
+from tests.support.portal import browser_session
 from tests.support.stack import Stack
 
 pytestmark = pytest.mark.integration
@@ -17,11 +18,7 @@ HEADER = "official_id,agency_code,position_code,name_th,name_en,email,citizen_id
 
 async def test_preview_then_import(stack: Stack) -> None:
     async with httpx.AsyncClient(base_url=stack.url, timeout=60) as c:
-        r = await c.post("/api/login", json={"email": "hr@onde.example.go.th", "password": "demo"})
-        c.cookies.set("telework_session", r.json()["token"])
-        csrf = re.search(r'name="csrf" value="([^"]+)"', (await c.get("/home")).text)
-        assert csrf is not None
-        token = csrf.group(1)
+        token = await browser_session(c, "hr@onde.example.go.th")
 
         async def known(oid: str) -> bool:
             async with stack.identity() as s:

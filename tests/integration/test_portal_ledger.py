@@ -8,15 +8,10 @@ from datetime import timedelta
 import httpx
 import pytest
 
+from tests.support.portal import bearer
 from tests.support.stack import Stack, deciding_head
 
 pytestmark = pytest.mark.integration
-
-
-async def bearer(c: httpx.AsyncClient, email: str) -> dict[str, str]:
-    r = await c.post("/api/login", json={"email": email, "password": "demo"})
-    assert r.status_code == 200, r.text
-    return {"Authorization": f"Bearer {r.json()['token']}"}
 
 
 async def test_the_ledger_for_those_who_may_read_it(stack: Stack) -> None:

@@ -11,15 +11,10 @@ import pytest
 from sqlalchemy import select
 
 from services.shared.db import event_log
+from tests.support.portal import bearer
 from tests.support.stack import Stack
 
 pytestmark = pytest.mark.integration
-
-
-async def bearer(c: httpx.AsyncClient, email: str) -> dict[str, str]:
-    r = await c.post("/api/login", json={"email": email, "password": "demo"})
-    assert r.status_code == 200, r.text
-    return {"Authorization": f"Bearer {r.json()['token']}"}
 
 
 async def test_it_support_works_a_help_request_to_its_end(stack: Stack) -> None:
