@@ -1604,6 +1604,93 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
             await portal.sessions.set_flash(c.session.session_id, t("saved", c.lang))
         return RedirectResponse(f"/ui/roles?agency={quote(agency)}" if agency else "/ui/roles", 303)
 
+    @app.get("/ui/meetings", include_in_schema=False)
+    async def meetings_page(request: Request) -> Response:
+        """Meeting secretaries (issue #16): plan an electronic meeting and have it checked
+        against the law of its day; then record who joined and check it as held."""
+        c = await caller(request)
+        managing = ("supervisor", "head_of_agency", "hr_officer")
+        own = next((g.agency for g in c.actor.grants if g.role.value in managing), "")
+        return page(
+            request,
+            "meetings.html",
+            me=c.actor,
+            agency=own,
+            suggested=f"MTG-{clock.today().isoformat()}-{uuid.uuid4().hex[:4].upper()}",
+            today=clock.today(),
+            result=None,
+            meeting_id=None,
+            **await shown_once(c),
+        )
+
+    @app.post("/ui/meetings/{step}", include_in_schema=False)
+    async def ui_meetings(request: Request, step: str) -> Response:
+        c = await caller(request)
+        form = {k: str(v) for k, v in (await request.form()).items()}
+        if step != "plan":
+            raise Refused(404, f"ไม่มีคำสั่ง {step} / no such step")
+        day = parse_day(form.get("day", ""))
+        hour, _, minute = (form.get("time") or "09:00").partition(":")
+        try:
+            starts = datetime(
+                day.year, day.month, day.day, int(hour), int(minute or 0), tzinfo=BANGKOK
+            )
+            total = int(form.get("members_total") or 0)
+        except ValueError:
+            raise Refused(
+                422, "เวลาหรือจำนวนกรรมการไม่ถูกต้อง / a time or a count is not a number"
+            ) from None
+        body = {
+            "meeting_id": form.get("meeting_id", ""),
+            "agency": form.get("agency", ""),
+            "title": form.get("title", ""),
+            "starts_at": starts.isoformat(),
+            "meeting": meeting_facts(form, total),
+        }
+        result = await portal.ask_as(c.token, "meetings", "plan", body, c.lang)
+        return await meeting_result(request, c, form.get("meeting_id", ""), result)
+
+    @app.post("/ui/meetings/{meeting_id}/{step}", include_in_schema=False)
+    async def ui_meeting_step(request: Request, meeting_id: str, step: str) -> Response:
+        c = await caller(request)
+        form = {k: str(v) for k, v in (await request.form()).items()}
+        if step == "attendance":
+            mode = form.get("mode", "remote")
+            body: dict[str, Any] = {
+                "meeting_id": meeting_id,
+                "member": form.get("member", ""),
+                "action": form.get("action", "joined"),
+                "mode": mode,
+                "in_kingdom": form.get("abroad") != "on",
+                "av_continuous": form.get("av_continuous") == "on",
+            }
+            if mode == "in_person":
+                body["venue"] = form.get("venue") or None
+            await portal.ask_as(c.token, "meetings", "record_attendance", body, c.lang)
+            result = None
+        elif step == "check":
+            result = await portal.ask_as(
+                c.token, "meetings", "check", {"meeting_id": meeting_id, "phase": "after"}, c.lang
+            )
+        else:
+            raise Refused(404, f"ไม่มีคำสั่ง {step} / no such step")
+        return await meeting_result(request, c, meeting_id, result)
+
+    async def meeting_result(
+        request: Request, c: Caller, meeting_id: str, result: dict[str, Any] | None
+    ) -> Response:
+        return page(
+            request,
+            "meetings.html",
+            me=c.actor,
+            agency="",
+            suggested="",
+            today=clock.today(),
+            result=result,
+            meeting_id=meeting_id,
+            **await shown_once(c),
+        )
+
     @app.get("/ui/dashboard", include_in_schema=False)
     async def dashboard_page(request: Request) -> Response:
         """The agency dashboard (issue #16): for the head or acting head and HR, over the
@@ -1729,6 +1816,39 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
 
 
 PAGE_SIZE = 25
+
+
+def meeting_facts(form: dict[str, str], total: int) -> dict[str, Any]:
+    """The meeting as the meetings service takes it, from the secretary's form: one attendee
+    a line — "name, VENUE" in person, "name, ออนไลน์" (or "remote") from elsewhere, and a
+    third field "ต่างประเทศ" (or "abroad") when outside the Kingdom."""
+    remote_words = {"", "ออนไลน์", "online", "remote", "ทางไกล"}
+    attendees = []
+    for line in (form.get("attendees") or "").splitlines():
+        parts = [p.strip() for p in line.split(",")]
+        if not parts[0]:
+            continue
+        where = parts[1] if len(parts) > 1 else ""
+        abroad = any(p.lower() in ("abroad", "ต่างประเทศ") for p in parts[2:])
+        attendee: dict[str, Any] = {
+            "member": parts[0],
+            "mode": "remote" if where.lower() in remote_words else "in_person",
+            "in_kingdom": not abroad,
+            "identity_verified": form.get("identity_verified") == "on",
+        }
+        if attendee["mode"] == "in_person":
+            attendee["venue"] = where
+        attendees.append(attendee)
+    return {
+        "meeting_kind": form.get("meeting_kind") or "committee",
+        "classified": form.get("classified") == "on",
+        "members_total": total,
+        "recording": form.get("recording") or "audio_video",
+        "attendees": attendees,
+        "secret": form.get("secret") == "on",
+        "traffic_data_kept": form.get("traffic_data_kept") == "on",
+        "held_on": parse_day(form.get("day", "")).isoformat(),
+    }
 
 
 def listing(items: list[dict[str, Any]], params: Any) -> dict[str, Any]:

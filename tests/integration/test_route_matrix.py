@@ -85,6 +85,15 @@ OFFICIALS_CSV = (
     "D0102,ONDE-DGT,COMP,นายกิตติ วงศ์ไทย,Kitti,official1@onde.example.go.th,,th\n"
 )
 SICK_CSV = b"official_id,days\nD0102,3\n"
+MEETING = {
+    "meeting_id": "MTG-MATRIX",
+    "agency": "ONDE",
+    "title": "x",
+    "day": "01/12/2569",
+    "time": "09:30",
+    "members_total": "3",
+    "attendees": "ก, ออนไลน์\nข, ออนไลน์",
+}
 IMPORT = {"files": [("files", ("officials.csv", OFFICIALS_CSV.encode(), "text/csv"))]}
 POLICY = {"agency_code": "ONDE", "document": {"effective_from": "2026-01-01"}}
 ENG = "{w.engagement}"
@@ -180,6 +189,17 @@ ROUTES: dict[tuple[str, str], Entry] = {
             {"official_id": "D0203", "role": "auditor", "agency_code": "ONDE-DGT"},
         ),
         page=True,
+    ),
+    # Meetings (issue #16): the form for anyone signed in; planning and checking are for
+    # those who manage meetings of the agency (meeting.manage: supervisor, head, HR).
+    ("GET", "/ui/meetings"): Entry(SIGNED_IN, api("/ui/meetings"), page=True),
+    ("POST", "/ui/meetings/{step}"): Entry(
+        frozenset({"supervisor", "head", "hr"}),
+        form("/ui/meetings/plan", {**MEETING, "meeting_id": "MTG-MATRIX-2"}),
+        page=True,
+    ),
+    ("POST", "/ui/meetings/{meeting_id}/{step}"): Entry(
+        frozenset({"supervisor", "head", "hr"}), form("/ui/meetings/MTG-MATRIX/check"), page=True
     ),
     ("GET", "/ui/dashboard"): Entry(
         frozenset({"head", "hr", "hr_other"}), api("/ui/dashboard"), page=True
@@ -587,6 +607,10 @@ async def test_role_by_route(stack: Stack, tmp_path: Path) -> None:
             headers={"Authorization": f"Bearer {sessions['official']}"},
         )
         assert r3.status_code == 201, r3.text
+        client.cookies.set("telework_session", sessions["head"])
+        r4 = await client.post("/ui/meetings/plan", data={**MEETING, "csrf": csrf["head"]})
+        client.cookies.clear()
+        assert r4.status_code == 200 and "MTG-MATRIX" in r4.text, r4.text[:300]
         world = World(
             r.json()["engagement_id"],
             grant,

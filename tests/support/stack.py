@@ -28,6 +28,9 @@ from services.identity.adapters.tables import IDENTITY
 from services.identity.demo.seed import seed_demo
 from services.identity.entrypoints.app import wire as wire_identity
 from services.identity.service_layer.handlers import IdentityService
+from services.meetings.adapters.tables import MEETINGS
+from services.meetings.entrypoints.app import wire as wire_meetings
+from services.meetings.service_layer.handlers import MeetingsService
 from services.notification.adapters.channels import SmtpSettings
 from services.notification.adapters.tables import NOTIFICATION
 from services.notification.entrypoints.app import deliver
@@ -107,6 +110,7 @@ async def platform(env: WorkflowEnvironment, nats_url: str, tmp: Path) -> AsyncI
         (pe, portal),
         (ne, notification),
         (ue, audit),
+        (me, meetings),
     ) = [
         await db(n, md)
         for n, md in (
@@ -116,6 +120,7 @@ async def platform(env: WorkflowEnvironment, nats_url: str, tmp: Path) -> AsyncI
             ("portal", PORTAL),
             ("notification", NOTIFICATION),
             ("audit", AUDIT),
+            ("meetings", MEETINGS),
         )
     ]
     assert not (await seed_demo(identity, b"k" * 32)).errors
@@ -134,6 +139,7 @@ async def platform(env: WorkflowEnvironment, nats_url: str, tmp: Path) -> AsyncI
     wire_notification(broker, notifier, issuer.verifier())
     audit_key = load_or_create_key(tmp / "audit.pem")
     wire_audit(broker, audit, audit_key.public_key(), issuer.verifier())
+    wire_meetings(broker, MeetingsService(meetings), issuer.verifier())
     chain = Chain(audit_key, checkpoint_every=10)
     await broker.start()
     # From the platform's start, not from whenever each consumer happens to be made: on a
@@ -146,6 +152,7 @@ async def platform(env: WorkflowEnvironment, nats_url: str, tmp: Path) -> AsyncI
             ("engagement", engagement),
             ("attendance", attendance),
             ("portal", portal),
+            ("meetings", meetings),
         )
     ]
     consumer = EventConsumer(f"attendance-{uuid.uuid4().hex[:8]}", attendance, att.apply_event)
@@ -221,7 +228,7 @@ async def platform(env: WorkflowEnvironment, nats_url: str, tmp: Path) -> AsyncI
     await broker.stop()
     await answering.stop()
     await nc.close()
-    for engine in (ie, ee, ae, pe, ne, ue):
+    for engine in (ie, ee, ae, pe, ne, ue, me):
         await engine.dispose()
 
 
