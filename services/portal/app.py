@@ -1691,6 +1691,33 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
             **await shown_once(c),
         )
 
+    @app.get("/ui/staff", include_in_schema=False)
+    async def staff_page(request: Request) -> Response:
+        """A supervisor's staff (issue #16): each official in their chain (or acted for) with
+        their eligibility in words and their open case — its state, reports late or missing —
+        linking the case's page. Identity decides who is one's staff."""
+        c = await caller(request)
+        roles = {g.role.value for g in c.actor.grants}
+        if "supervisor" not in roles:
+            raise Refused(403, "หน้านี้สำหรับผู้บังคับบัญชา / for supervisors")
+        agency = next(g.agency for g in c.actor.grants if g.role.value == "supervisor")
+        found = await portal.ask_as(
+            c.token, "identity", "eligibility_list", {"agency_code": agency}, c.lang
+        )
+        cases: dict[str, dict[str, Any]] = {}
+        for item in await portal.visible(c.actor):
+            if not is_closed(item):
+                cases.setdefault(item["official_id"], item)
+        staff = [o for o in found["officials"] if o["official_id"] != c.actor.subject]
+        return page(
+            request,
+            "staff.html",
+            me=c.actor,
+            staff=staff,
+            cases=cases,
+            **await shown_once(c),
+        )
+
     @app.get("/ui/dashboard", include_in_schema=False)
     async def dashboard_page(request: Request) -> Response:
         """The agency dashboard (issue #16): for the head or acting head and HR, over the

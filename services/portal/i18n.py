@@ -199,6 +199,9 @@ WORDS: dict[str, dict[str, str]] = {
     "back_home": {"th": "กลับหน้าหลัก", "en": "Back to the home page"},
     "tasks": {"th": "งานที่ต้องทำ", "en": "Your tasks"},
     "saved": {"th": "บันทึกแล้ว", "en": "Saved"},
+    "my_staff": {"th": "ผู้ใต้บังคับบัญชา", "en": "My staff"},
+    "current_case": {"th": "เรื่องที่ดำเนินอยู่", "en": "Open case"},
+    "no_case": {"th": "ไม่มี", "en": "none"},
     "meetings": {"th": "การประชุมผ่านสื่ออิเล็กทรอนิกส์", "en": "Electronic meetings"},
     "plan_meeting": {
         "th": "วางแผนการประชุมและตรวจตามกฎหมาย",

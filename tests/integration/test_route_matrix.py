@@ -201,6 +201,10 @@ ROUTES: dict[tuple[str, str], Entry] = {
     ("POST", "/ui/meetings/{meeting_id}/{step}"): Entry(
         frozenset({"supervisor", "head", "hr"}), form("/ui/meetings/MTG-MATRIX/check"), page=True
     ),
+    # A supervisor's staff: anyone someone reports to holds a supervisor grant.
+    ("GET", "/ui/staff"): Entry(
+        frozenset({"supervisor", "head", "hr", "hr_other"}), api("/ui/staff"), page=True
+    ),
     ("GET", "/ui/dashboard"): Entry(
         frozenset({"head", "hr", "hr_other"}), api("/ui/dashboard"), page=True
     ),
