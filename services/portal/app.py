@@ -41,6 +41,7 @@ from services.portal.i18n import (
     show_date,
     state_name,
     t,
+    type_text,
 )
 from services.portal.imports import ImportPreviews
 from services.portal.oidc import PENDING_TTL, SignInFailed
@@ -961,6 +962,7 @@ def add_pages(app: FastAPI, portal: Portal, caller: Any, backends: Backends) -> 
                 "state_name": lambda s: state_name(s, lang),
                 "show_date": lambda d: show_date(d, lang),
                 "event_text": lambda name: event_text(name, lang),
+                "type_text": lambda event_type: type_text(event_type, lang),
                 "allowance": lambda status: allowance_text(status, lang),
                 "rule_text": lambda rule: rule_text(rule, lang),
                 "weekday_names": list(

@@ -466,3 +466,13 @@ def event_text(name: str, lang: str) -> str:
         if cls.context == "engagement" and cls.name == name:
             return str(cls.summary_th if lang == "th" else cls.summary_en)
     return name
+
+
+def type_text(event_type: str, lang: str) -> str:
+    """Any published event, by its CloudEvents type, as people read it (the auditor's page)."""
+    from contracts.events.base import event_types
+
+    cls = event_types().get(event_type)
+    if cls is None:
+        return event_type
+    return str(cls.summary_th if lang == "th" else cls.summary_en)

@@ -272,7 +272,8 @@ async def test_each_roles_pages_in_thai_and_english(stack: Stack, browser: Any) 
     pages = {
         "official1": ["/ui/ledger", "/ui/support"],
         "itsupport": ["/ui/support"],
-        "head": ["/ui/dashboard", "/ui/ledger"],
+        "supervisor1": ["/ui/staff", "/ui/meetings"],
+        "head": ["/ui/dashboard", "/ui/ledger", "/ui/roles"],
         "hr": ["/ui/dashboard", f"/ui/ledger?agency=ONDE&from={be}&to={be}"],
         "auditor": [f"/ui/audit?agency=ONDE&from={be}&to={be}"],
     }
