@@ -5,6 +5,7 @@ stream's version; `position` orders the whole log. Appending with an expected ve
 optimistic concurrency: two writers that both saw version 3 cannot both write version 4.
 """
 
+import functools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -145,7 +146,17 @@ class EventLog:
                     time=now,
                     traceparent=new.traceparent or traceparent,
                 )
-                rows.append(self._row(stream_id, expected + offset, envelope, now))
+                rows.append(
+                    _row(
+                        stream_id,
+                        expected + offset,
+                        envelope.id,
+                        envelope.type,
+                        envelope.agency,
+                        now,
+                        envelope.to_json_bytes().decode(),
+                    )
+                )
                 meta.append((stream_id, expected + offset, envelope))
         if not rows:
             return []
@@ -174,35 +185,21 @@ class EventLog:
         now = clock.now()
         time_json = to_json(now).decode()
         traceparent = telemetry.current_traceparent()
-        subjects: dict[tuple[str, type], tuple[str, str]] = {}
         rows: list[dict[str, object]] = []
         for stream_id, expected, events in batch:
             for offset, new in enumerate(events, start=1):
                 event_id = new.event_id or str(uuid.uuid4())
-                key = (new.agency, type(new.event))
-                if key not in subjects:
-                    kind = new.event.type_name()
-                    context, name = kind.split(".")[3:5]
-                    subjects[key] = (kind, nats_subject(new.agency, context, name))
-                kind, subject = subjects[key]
+                envelope = envelope_json(
+                    new.event,
+                    event_id=event_id,
+                    agency=new.agency,
+                    source=self.source,
+                    time=time_json,
+                    traceparent=new.traceparent or traceparent,
+                )
+                kind = new.event.type_name()
                 rows.append(
-                    {
-                        "event_id": event_id,
-                        "stream_id": stream_id,
-                        "version": expected + offset,
-                        "type": kind,
-                        "agency": new.agency,
-                        "subject": subject,
-                        "recorded_at": now,
-                        "envelope": envelope_json(
-                            new.event,
-                            event_id=event_id,
-                            agency=new.agency,
-                            source=self.source,
-                            time=time_json,
-                            traceparent=new.traceparent or traceparent,
-                        ),
-                    }
+                    _row(stream_id, expected + offset, event_id, kind, new.agency, now, envelope)
                 )
         if rows:
             try:
@@ -243,22 +240,6 @@ class EventLog:
         )
         return positions
 
-    @staticmethod
-    def _row(
-        stream_id: str, version: int, envelope: CloudEvent, now: datetime
-    ) -> dict[str, object]:
-        context, name = envelope.type.split(".")[3:5]
-        return {
-            "event_id": envelope.id,
-            "stream_id": stream_id,
-            "version": version,
-            "type": envelope.type,
-            "agency": envelope.agency,
-            "subject": nats_subject(envelope.agency, context, name),
-            "recorded_at": now,
-            "envelope": envelope.to_json_bytes().decode(),
-        }
-
     async def _existing(self, session: Executor, ids: Sequence[str]) -> list[RecordedEvent]:
         result = await session.execute(
             select(
@@ -294,3 +275,32 @@ class EventLog:
             )
             for r in result
         ]
+
+
+def _row(
+    stream_id: str,
+    version: int,
+    event_id: str,
+    kind: str,
+    agency: str,
+    now: datetime,
+    envelope: str,
+) -> dict[str, object]:
+    """One event log row; its outbox row repeats part of it (`_insert`)."""
+    return {
+        "event_id": event_id,
+        "stream_id": stream_id,
+        "version": version,
+        "type": kind,
+        "agency": agency,
+        "subject": _subject(kind, agency),
+        "recorded_at": now,
+        "envelope": envelope,
+    }
+
+
+@functools.cache
+def _subject(kind: str, agency: str) -> str:
+    """The NATS subject of an event type for an agency (few of each: cached for bulk work)."""
+    context, name = kind.split(".")[3:5]
+    return nats_subject(agency, context, name)

@@ -22,6 +22,7 @@ import httpx
 import pytest
 
 from services.shared.clock import BANGKOK
+from tests.support.portal import agreement_draft
 from tests.support.processes import official_tokens, process_stack, write_officials
 
 pytestmark = [pytest.mark.integration, pytest.mark.containers]
@@ -167,23 +168,7 @@ async def test_the_story_on_clustered_engines(engines: dict[str, Any], tmp_path:
             assert r.status_code in (200, 201), r.text
             eid = r.json()["engagement_id"]
             today = dt.datetime.now(BANGKOK).date()
-            draft = {
-                "goals": [
-                    {
-                        "goal_id": "G1",
-                        "description": "วิเคราะห์นโยบาย",
-                        "indicator": "percent",
-                        "target": "100",
-                        "due": (today + dt.timedelta(days=300)).isoformat(),
-                    }
-                ],
-                "schedule": {
-                    "kind": "regular_weekdays",
-                    "start": (today + dt.timedelta(days=2)).isoformat(),
-                    "months": 3,
-                    "weekdays": [0, 3],
-                },
-            }
+            draft = agreement_draft(today)
             acks = {"agreement_version": 1, "ethics_acknowledged": True}
             for action, body, who in (
                 ("draft", draft, sup),

@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from services.shared.clock import BANGKOK
+from tests.support.portal import agreement_draft
 from tests.support.processes import (
     CheckInLoad,
     official_tokens,
@@ -196,23 +197,7 @@ async def test_temporal_away_and_the_worker_killed_mid_order(tmp_path: Path) -> 
                 assert r.status_code in (200, 201), r.text
                 eid = str(r.json()["engagement_id"])
                 today = dt.datetime.now(BANGKOK).date()
-                draft = {
-                    "goals": [
-                        {
-                            "goal_id": "G1",
-                            "description": "วิเคราะห์นโยบาย",
-                            "indicator": "percent",
-                            "target": "100",
-                            "due": (today + dt.timedelta(days=300)).isoformat(),
-                        }
-                    ],
-                    "schedule": {
-                        "kind": "regular_weekdays",
-                        "start": (today + dt.timedelta(days=2)).isoformat(),
-                        "months": 3,
-                        "weekdays": [0, 3],
-                    },
-                }
+                draft = agreement_draft(today)
                 await step(eid, "draft", draft, sup, "drafting")
                 acks = {"agreement_version": 1, "ethics_acknowledged": True}
                 await step(

@@ -2,6 +2,8 @@
 (cookie and the page's CSRF token) for forms."""
 
 import re
+from datetime import date, timedelta
+from typing import Any
 
 import httpx
 
@@ -23,3 +25,25 @@ async def browser_session(c: httpx.AsyncClient, email: str) -> str:
     found = re.search(r'name="csrf" value="([^"]+)"', (await c.get("/home")).text)
     assert found is not None
     return found.group(1)
+
+
+def agreement_draft(today: date, weekdays: tuple[int, ...] = (0, 3)) -> dict[str, Any]:
+    """An agreement as the API takes it: one goal due in 300 days, telework on `weekdays` for
+    three months from the day after tomorrow."""
+    return {
+        "goals": [
+            {
+                "goal_id": "G1",
+                "description": "วิเคราะห์นโยบาย",
+                "indicator": "percent",
+                "target": "100",
+                "due": (today + timedelta(days=300)).isoformat(),
+            }
+        ],
+        "schedule": {
+            "kind": "regular_weekdays",
+            "start": (today + timedelta(days=2)).isoformat(),
+            "months": 3,
+            "weekdays": list(weekdays),
+        },
+    }
