@@ -2,8 +2,8 @@
 server time and idempotency, every flag, closing a day, the ledger; SQLite and PostgreSQL."""
 
 import asyncio
+import dataclasses
 from datetime import date, datetime, timedelta
-from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select
@@ -220,16 +220,16 @@ class TestCheckIn:
         await first.check_in(official(), CheckIn(channel="web", idempotency_key=key(1)))
         # The second instance decided before the first committed: simulate by hiding the row
         # from its read of what is stored.
-        real = second._day_facts
+        real = second._read_facts
 
-        async def stale(c, requests):  # type: ignore[no-untyped-def]
-            facts = await real(c, requests)
+        async def stale(c, wanted):  # type: ignore[no-untyped-def]
+            facts = await real(c, wanted)
             for k, row in facts.days.items():
                 if k[0] == ME:
-                    facts.days[k] = SimpleNamespace(**{**row._asdict(), "check_in_at": None})
+                    facts.days[k] = dataclasses.replace(row, check_in_at=None)
             return facts
 
-        second._day_facts = stale  # type: ignore[method-assign]
+        second._read_facts = stale  # type: ignore[method-assign]
         outcomes = await asyncio.gather(
             second.check_in(official(), CheckIn(channel="web", idempotency_key=key(2))),
             *(
@@ -306,10 +306,10 @@ class TestCheckOut:
             await svc.check_in(official(who), CheckIn(channel="web", idempotency_key=key(1)))
         clock.now = at(DAY, 16, 30)
         racing = AttendanceService(db.sessions, now=clock)
-        real = racing._day_facts
+        real = racing._read_facts
 
-        async def stale(c, requests):  # type: ignore[no-untyped-def]
-            facts = await real(c, requests)
+        async def stale(c, wanted):  # type: ignore[no-untyped-def]
+            facts = await real(c, wanted)
             # Another process checks ME out while this batch is deciding.
             await svc.check_out(official(), CheckOut(channel="api", idempotency_key=key(20)))
             return facts
@@ -318,7 +318,7 @@ class TestCheckOut:
             # SQLite's BEGIN IMMEDIATE serialises writers: the other one waits for this batch
             # and no race can happen there; the batch itself is what is tested.
             stale = real
-        racing._day_facts = stale  # type: ignore[method-assign]
+        racing._read_facts = stale  # type: ignore[method-assign]
         requests = [
             (official(), key(9)),
             (official(), key(9)),
