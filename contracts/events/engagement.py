@@ -114,6 +114,10 @@ class AgreementDrafted(_Engagement):
     rule_set: RuleSet | None = None
     policy_agency: str | None = None
     policy_version: int | None = None
+    kind: Literal["original", "revision", "renewal"] = Field(
+        default="original",
+        description="original, or a revision or renewal of an ordered engagement",
+    )
 
 
 class AgreementChangesRequested(_Engagement):
@@ -239,6 +243,8 @@ class PermissionWithdrawn(_Engagement):
         description="termination: on the supervisor's proposal (seed §9.2.6); recall: the "
         "head's order to return to the office (PM Office regulation 2565)",
     )
+    acting: bool = Field(default=False, description="Decided by an acting head (รักษาราชการแทน)")
+    head_agency: str | None = Field(default=None, description="The deciding head's agency")
 
 
 class TerminationRejected(_Engagement):
