@@ -40,9 +40,10 @@ lint: install
 	$(VENV)/bin/ruff check contracts services workflows infra tests
 	$(VENV)/bin/mypy contracts services workflows infra
 
-contracts: install  ## regenerate contracts/schemas, docs/events.md and docs/requirements.md
+contracts: install  ## regenerate contracts/schemas, docs/events.md, docs/requirements.md and the README settings table
 	$(VENV)/bin/telework contracts export
 	$(PY) -m infra.requirements
+	$(PY) -m infra.settings_table
 
 clean:
 	rm -rf .data test-output

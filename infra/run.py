@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import IO
 
 from infra import stack
+from services.shared.settings import Portal
 
-PORTAL_PORT = int(os.environ.get("TELEWORK_PORTAL_PORT", "8000"))
+PORTAL_PORT = Portal().port
 COLOURS = ["36", "33", "35", "32", "34", "31"]
 
 

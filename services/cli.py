@@ -5,11 +5,11 @@ Bad input exits with status 2 and a reason on stderr; a check that fails exits 1
 
 import argparse
 import asyncio
-import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from services.shared.settings import Operations
 from services.shared.usage import UsageError
 
 __all__ = ["UsageError", "main"]
@@ -157,7 +157,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "set TELEWORK_DEBUG=1 to see the traceback",
             file=sys.stderr,
         )
-        if os.environ.get("TELEWORK_DEBUG"):
+        if Operations().debug:
             raise
         return EXIT_INTERNAL
 

@@ -2,9 +2,9 @@
 
 import argparse
 import json
-import os
 from datetime import date
 
+from services.shared.settings import Calendar
 from workflows.calendar import (
     InvalidSchedule,
     Schedule,
@@ -19,7 +19,7 @@ CABINET_DAYS_ENV = "TELEWORK_EXTRA_HOLIDAYS"
 
 def extra_holidays(text: str | None) -> frozenset[date]:
     """Extra non-working days the cabinet or agency declared: ISO dates, comma-separated."""
-    raw = text if text is not None else os.environ.get(CABINET_DAYS_ENV, "")
+    raw = text if text is not None else Calendar().extra_holidays
     days = set()
     for part in raw.split(","):
         if part.strip():

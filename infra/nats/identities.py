@@ -25,6 +25,7 @@ from contracts.subjects import (
     STREAM_NAME,
     SUBJECT_ROOT,
 )
+from services.shared.settings import Stack
 
 
 @dataclass(frozen=True)
@@ -166,4 +167,4 @@ def use_seed(user: str, seed: Path | None) -> None:
 
 
 def seed_dir_of(data_dir: Path) -> Path:
-    return Path(os.environ.get("TELEWORK_NATS_SEEDS", str(data_dir / "nats-identities")))
+    return Stack().nats_seeds or data_dir / "nats-identities"

@@ -6,7 +6,6 @@ and the rest of the audit chain (services/audit/domain/evaluation.py)."""
 
 import hashlib
 import hmac
-import os
 import secrets
 from pathlib import Path
 from typing import Any
@@ -34,6 +33,7 @@ from services.portal.deps import BackendError
 from services.shared import clock
 from services.shared.authz import Actor, Resource, Role, can
 from services.shared.eventlog import ConcurrencyConflict, NewEvent
+from services.shared.settings import Trust
 
 __all__ = ["MIN_ANSWERS"]
 
@@ -41,7 +41,7 @@ __all__ = ["MIN_ANSWERS"]
 def survey_key(data_dir: Path) -> bytes:
     """The key of the survey's one-answer-per-person hash: TELEWORK_SURVEY_KEY (hex), or a file
     made once in the data directory (every portal process of a site must share it)."""
-    given = os.environ.get("TELEWORK_SURVEY_KEY")
+    given = Trust().survey_key
     if given:
         return bytes.fromhex(given)
     path = data_dir / "survey.key"

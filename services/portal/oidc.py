@@ -13,7 +13,6 @@ PyJWT checks the ID token against the provider's published keys.
 
 import hashlib
 import hmac
-import os
 import secrets
 import ssl
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from services.portal.tables import PORTAL
 from services.shared.db import AwareDateTime
+from services.shared.settings import SignIn
 
 PENDING_TTL = timedelta(minutes=10)  # from leaving for the provider to coming back
 # Asymmetric algorithms only: `none` and HMAC (keyed with the client secret) are never taken.
@@ -72,28 +72,32 @@ class OidcSettings:
 
     @classmethod
     def from_env(cls) -> "OidcSettings | None":
-        issuer = os.environ.get("TELEWORK_OIDC_ISSUER", "").strip()
+        given = SignIn()
+        issuer = given.oidc_issuer.strip()
         if not issuer:
             return None
         missing = [
             name
-            for name in ("TELEWORK_OIDC_CLIENT_ID", "TELEWORK_OIDC_REDIRECT_URI")
-            if not os.environ.get(name, "").strip()
+            for name, value in (
+                ("TELEWORK_OIDC_CLIENT_ID", given.oidc_client_id),
+                ("TELEWORK_OIDC_REDIRECT_URI", given.oidc_redirect_uri),
+            )
+            if not value.strip()
         ]
         if missing:
             raise ConfigError(f"TELEWORK_OIDC_ISSUER is set but {', '.join(missing)} is not")
-        match = os.environ.get("TELEWORK_OIDC_MATCH", "email")
+        match = given.oidc_match
         if match not in ("email", "official_id"):
             raise ConfigError("TELEWORK_OIDC_MATCH must be email or official_id")
         return cls(
             issuer=issuer.rstrip("/"),
-            client_id=os.environ["TELEWORK_OIDC_CLIENT_ID"].strip(),
-            redirect_uri=os.environ["TELEWORK_OIDC_REDIRECT_URI"].strip(),
-            client_secret=os.environ.get("TELEWORK_OIDC_CLIENT_SECRET") or None,
-            claim=os.environ.get("TELEWORK_OIDC_CLAIM", "email"),
+            client_id=given.oidc_client_id.strip(),
+            redirect_uri=given.oidc_redirect_uri.strip(),
+            client_secret=given.oidc_client_secret or None,
+            claim=given.oidc_claim,
             match=match,  # type: ignore[arg-type]
-            scope=os.environ.get("TELEWORK_OIDC_SCOPE", "openid email"),
-            ca_file=os.environ.get("TELEWORK_OIDC_CA") or None,
+            scope=given.oidc_scope,
+            ca_file=given.oidc_ca or None,
         )
 
 

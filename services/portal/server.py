@@ -3,7 +3,6 @@
 import asyncio
 import contextlib
 import logging
-import os
 from collections.abc import Iterator
 
 import uvicorn
@@ -16,12 +15,13 @@ from services.portal.tables import PORTAL
 from services.shared.auth import platform_issuer, service_credentials, verifier_from_env
 from services.shared.jetstream import connect
 from services.shared.runtime import ServiceContext, ServiceSpec
+from services.shared.settings import Portal
 from workflows.engagement.worker import connect_temporal
 
 NAME = "portal"
-PORT = int(os.environ.get("TELEWORK_PORTAL_PORT", "8000"))
+PORT = Portal().port
 # Loopback unless the site says otherwise (a container sets 0.0.0.0 behind its ingress).
-HOST = os.environ.get("TELEWORK_PORTAL_HOST", "127.0.0.1")
+HOST = Portal().host
 log = logging.getLogger(__name__)
 
 
@@ -29,7 +29,8 @@ async def backends(ctx: ServiceContext) -> Backends:
     from services.documents.adapters.signing import identity_from_env
 
     issuer = platform_issuer(ctx.settings.data_dir)
-    demo = os.environ.get("TELEWORK_DEMO_LOGIN", "0") == "1"
+    portal = Portal()
+    demo = portal.demo_login
     oidc = OidcSettings.from_env()
     nc = await connect(ctx.settings.nats_url, name="telework-portal", for_requests=True)
     temporal = await connect_temporal(ctx)
@@ -43,12 +44,10 @@ async def backends(ctx: ServiceContext) -> Backends:
         service_token=service_credentials(NAME, ctx.settings.data_dir),
         demo_login=demo,
         document_signer=identity_from_env(ctx.settings.data_dir, demo),
-        secure_cookies=os.environ.get("TELEWORK_SECURE_COOKIES") == "1",
+        secure_cookies=portal.secure_cookies,
         survey_key=survey_key(ctx.settings.data_dir),
         oidc=OidcClient(oidc, ctx.sessions) if oidc else None,
-        thai_digits=frozenset(
-            c.strip() for c in os.environ.get("TELEWORK_THAI_DIGITS", "").split(",") if c.strip()
-        ),
+        thai_digits=portal.thai_digit_agencies,
     )
 
 

@@ -8,7 +8,6 @@ its tokens are never passed on, so a role can never come from a claim of the pro
 (issue #14). A refused token always comes with the reason.
 """
 
-import os
 import time
 import uuid
 from collections import OrderedDict
@@ -24,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from services.shared import clock
 from services.shared.authz import Actor, Grant, Role
+from services.shared.settings import Trust
 
 DEV_ISSUER = "telework-dev"
 DEFAULT_AUDIENCE = "telework"
@@ -251,8 +251,8 @@ def platform_issuer(data_dir: Path) -> DevIssuer:
     """The platform's token issuer. A deployment mounts one key into every process
     (`TELEWORK_TOKEN_KEY`); a configured key that is missing is an error, never a new key
     (a fresh key in one pod would make every other pod refuse its tokens)."""
-    configured = os.environ.get("TELEWORK_TOKEN_KEY")
-    audience = os.environ.get("TELEWORK_TOKEN_AUDIENCE", DEFAULT_AUDIENCE)
+    trust = Trust()
+    configured, audience = trust.token_key, trust.token_audience
     if configured:
         path = Path(configured)
         if not path.is_file():
@@ -262,7 +262,7 @@ def platform_issuer(data_dir: Path) -> DevIssuer:
 
 
 def service_credentials(name: str, data_dir: Path) -> ServiceCredentials:
-    static = os.environ.get("TELEWORK_SERVICE_TOKEN")
+    static = Trust().service_token
     issuer = None if static else platform_issuer(data_dir)
     return ServiceCredentials(name, issuer, static)
 
@@ -270,9 +270,7 @@ def service_credentials(name: str, data_dir: Path) -> ServiceCredentials:
 def service_token(name: str, data_dir: Path) -> str:
     """One token for any service (the CLI's `token issue --service`): prefer
     `service_credentials`, whose tokens are bound to their target and renewed."""
-    return os.environ.get("TELEWORK_SERVICE_TOKEN") or platform_issuer(data_dir).issue(
-        service_actor(name)
-    )
+    return Trust().service_token or platform_issuer(data_dir).issue(service_actor(name))
 
 
 def verifier_from_env(data_dir: Path, service: str | None = None) -> TokenVerifier:

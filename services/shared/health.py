@@ -17,7 +17,6 @@ import contextlib
 import json
 import logging
 import math
-import os
 import re
 from collections.abc import Callable
 from typing import Any
@@ -27,6 +26,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from services.shared import telemetry
 from services.shared.db import outbox
+from services.shared.settings import Operations
 
 log = logging.getLogger(__name__)
 
@@ -138,9 +138,8 @@ async def serve(health: Health, host: str, port: int, stop: asyncio.Event) -> No
 
 
 def port_from_env() -> int | None:
-    value = os.environ.get("TELEWORK_HEALTH_PORT")
-    return int(value) if value else None
+    return Operations().health_port
 
 
 def host_from_env() -> str:
-    return os.environ.get("TELEWORK_HEALTH_HOST", "127.0.0.1")
+    return Operations().health_host

@@ -1,7 +1,6 @@
 """JetStream streams the platform relies on, declared once."""
 
 import logging
-import os
 from typing import Any
 
 import nats
@@ -12,6 +11,7 @@ from nats.js.errors import NotFoundError
 
 from contracts.subjects import DEAD_LETTER_ROOT, DEAD_LETTER_STREAM, STREAM_NAME, STREAM_SUBJECTS
 from infra.nats import identities
+from services.shared.settings import Stack
 
 # Relay retries after an outage re-send events JetStream may already hold; within this window
 # the server drops them by Nats-Msg-Id. Consumers' inboxes cover anything older.
@@ -21,7 +21,7 @@ DUPLICATE_WINDOW_S = 3600.0
 def stream_replicas() -> int:
     """Copies of each stream: 3 on a production cluster (a majority acknowledges every event,
     so one server may die with nothing lost), 1 on a single server."""
-    return int(os.environ.get("TELEWORK_STREAM_REPLICAS", "1"))
+    return Stack().stream_replicas
 
 
 def telework_stream() -> StreamConfig:

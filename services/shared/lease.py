@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from services.shared import clock
 from services.shared.db import leases
+from services.shared.settings import Stack
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ DEFAULT_TTL_S = 6.0
 
 
 def ttl_from_env() -> float:
-    return float(os.environ.get("TELEWORK_LEASE_TTL_S", DEFAULT_TTL_S))
+    return Stack().lease_ttl_s
 
 
 def holder_id() -> str:

@@ -10,7 +10,6 @@ import contextlib
 import gc
 import json
 import logging
-import os
 import signal
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field, replace
@@ -25,7 +24,7 @@ from services.shared import clock, health, lease, migrate, telemetry
 from services.shared.db import is_sqlite, make_engine, probe_writable, sessionmaker
 from services.shared.lease import Job
 from services.shared.relay import OutboxRelay
-from services.shared.settings import Settings
+from services.shared.settings import Operations, Settings, Stack
 
 
 @dataclass
@@ -57,7 +56,7 @@ class ServiceSpec:
     def schema(self) -> str:
         # A prefix other than the default lets tests and side-by-side installations share one
         # PostgreSQL database without sharing tables.
-        return f"{os.environ.get('TELEWORK_SCHEMA_PREFIX', 'telework_')}{self.name}"
+        return f"{Stack().schema_prefix}{self.name}"
 
 
 class JsonLines(logging.Formatter):
@@ -83,7 +82,7 @@ class JsonLines(logging.Formatter):
 def configure_logging(service: str) -> None:
     # Log lines carry ids and counts only; names, e-mails and citizen ids never reach a logger
     # (R-INT-4), which is why no handler here formats request bodies.
-    if os.environ.get("TELEWORK_LOG_FORMAT") == "json":
+    if Operations().log_format == "json":
         handler = logging.StreamHandler()
         handler.setFormatter(JsonLines(service))
         logging.basicConfig(level=logging.INFO, handlers=[handler])

@@ -4,7 +4,6 @@ A producer's span context travels in each event's `traceparent`, so a consumer's
 the producer's trace across NATS and across processes.
 """
 
-import os
 from typing import Any
 
 from opentelemetry import metrics, trace
@@ -23,6 +22,8 @@ from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
+from services.shared.settings import Operations
+
 _propagator = TraceContextTextMapPropagator()
 _provider: TracerProvider | None = None
 _meters: MeterProvider | None = None
@@ -33,14 +34,7 @@ _snapshot = InMemoryMetricReader()
 
 def _otlp() -> bool:
     """Standard OpenTelemetry variables switch OTLP export on (issue #15)."""
-    return any(
-        os.environ.get(v)
-        for v in (
-            "OTEL_EXPORTER_OTLP_ENDPOINT",
-            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
-            "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
-        )
-    )
+    return Operations().otlp
 
 
 def configure(service: str, processor: SpanProcessor | None = None) -> TracerProvider:
@@ -54,7 +48,7 @@ def configure(service: str, processor: SpanProcessor | None = None) -> TracerPro
     if _provider is None:
         resource = Resource.create({"service.name": service})
         _provider = TracerProvider(resource=resource)
-        if os.environ.get("OTEL_TRACES_CONSOLE") == "1":
+        if Operations().traces_console:
             _provider.add_span_processor(BatchSpanProcessor(ConsoleSpanExporter()))
         if _otlp():
             from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
@@ -74,7 +68,7 @@ def _configure_metrics(resource: Resource) -> None:
         from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
 
         readers.append(PeriodicExportingMetricReader(OTLPMetricExporter()))
-    if os.environ.get("OTEL_METRICS_CONSOLE") == "1":
+    if Operations().metrics_console:
         readers.append(PeriodicExportingMetricReader(ConsoleMetricExporter()))
     _meters = MeterProvider(resource=resource, metric_readers=readers)
     metrics.set_meter_provider(_meters)

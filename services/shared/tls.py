@@ -10,19 +10,24 @@ servers' certificates and, for mutual TLS, this component's own certificate and 
 | `TEMPORAL_API_KEY` | Temporal Cloud or a server that takes API keys |
 """
 
-import os
 import ssl
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+from services.shared.settings import Stack
 
 
 class TlsSettingsError(ValueError):
     """A certificate without its key, or a file that is not there."""
 
 
-def _file(env: Mapping[str, str], name: str) -> Path | None:
-    value = env.get(name)
+def _settings(env: Mapping[str, str] | None) -> Stack:
+    """The site's settings, or (tests) the variables given, by their names."""
+    return Stack() if env is None else Stack.model_validate(dict(env))
+
+
+def _file(value: str | None, name: str) -> Path | None:
     if not value:
         return None
     path = Path(value)
@@ -34,10 +39,10 @@ def _file(env: Mapping[str, str], name: str) -> Path | None:
 def nats_tls(env: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Keyword arguments for nats.connect: an SSL context when a CA or a client certificate is
     set, nothing otherwise."""
-    env = os.environ if env is None else env
-    ca = _file(env, "TELEWORK_NATS_TLS_CA")
-    cert = _file(env, "TELEWORK_NATS_TLS_CERT")
-    key = _file(env, "TELEWORK_NATS_TLS_KEY")
+    s = _settings(env)
+    ca = _file(s.nats_tls_ca, "TELEWORK_NATS_TLS_CA")
+    cert = _file(s.nats_tls_cert, "TELEWORK_NATS_TLS_CERT")
+    key = _file(s.nats_tls_key, "TELEWORK_NATS_TLS_KEY")
     if ca is None and cert is None:
         return {}
     if (cert is None) != (key is None):
@@ -53,10 +58,10 @@ def temporal_tls(env: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Keyword arguments for temporalio's Client.connect: `tls` and `api_key` when set."""
     from temporalio.service import TLSConfig
 
-    env = os.environ if env is None else env
-    ca = _file(env, "TEMPORAL_TLS_CA")
-    cert = _file(env, "TEMPORAL_TLS_CERT")
-    key = _file(env, "TEMPORAL_TLS_KEY")
+    s = _settings(env)
+    ca = _file(s.temporal_tls_ca, "TEMPORAL_TLS_CA")
+    cert = _file(s.temporal_tls_cert, "TEMPORAL_TLS_CERT")
+    key = _file(s.temporal_tls_key, "TEMPORAL_TLS_KEY")
     out: dict[str, Any] = {}
     if (cert is None) != (key is None):
         raise TlsSettingsError("TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together")
@@ -66,7 +71,7 @@ def temporal_tls(env: Mapping[str, str] | None = None) -> dict[str, Any]:
             client_cert=cert.read_bytes() if cert else None,
             client_private_key=key.read_bytes() if key else None,
         )
-    if env.get("TEMPORAL_API_KEY"):
-        out["api_key"] = env["TEMPORAL_API_KEY"]
+    if s.temporal_api_key:
+        out["api_key"] = s.temporal_api_key
         out.setdefault("tls", True)  # an API key never travels in clear text
     return out

@@ -3,7 +3,6 @@ activities, plus the engagement service's own outbox relay."""
 
 import asyncio
 import logging
-import os
 from typing import Any
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -16,6 +15,7 @@ from services.shared import clock
 from services.shared.auth import TokenVerifier, service_credentials, verifier_from_env
 from services.shared.jetstream import connect
 from services.shared.runtime import ServiceContext, ServiceSpec
+from services.shared.settings import Stack
 from workflows.engagement import TASK_QUEUE
 from workflows.engagement.activities import EngagementActivities
 from workflows.engagement.assignment import AssignmentWorkflow
@@ -30,7 +30,7 @@ from workflows.evaluation import (
 )
 
 log = logging.getLogger(__name__)
-WORKFLOW_TASKS = int(os.environ.get("TELEWORK_WORKFLOW_TASKS", "20"))
+WORKFLOW_TASKS = Stack().workflow_tasks
 
 
 async def temporal_client(address: str, namespace: str = "default") -> Client:

@@ -5,7 +5,7 @@ import asyncio
 from datetime import date
 from typing import Any
 
-from services.shared.settings import Settings
+from services.shared.settings import Portal, Settings
 
 
 async def _context() -> Any:
@@ -51,7 +51,6 @@ def _ledger(args: argparse.Namespace) -> int:
 def _ledger_pdf(args: argparse.Namespace, rows: Any, start: date, end: date) -> int:
     """The ledger as a บันทึกข้อความ (issue #17), signed when a document certificate is set
     (TELEWORK_DOCUMENT_KEY/_CERT, or the demo CA in demo mode)."""
-    import os
     from pathlib import Path
 
     from services.attendance.domain.ledger import FLAG_NAMES, _time
@@ -84,7 +83,7 @@ def _ledger_pdf(args: argparse.Namespace, rows: Any, start: date, end: date) -> 
     )
     pdf, _ = render_memo(doc, document_id=f"ledger-{args.agency}-{start}-{end}")
     settings = Settings.from_env("attendance")
-    who = identity_from_env(settings.data_dir, os.environ.get("TELEWORK_DEMO_LOGIN") == "1")
+    who = identity_from_env(settings.data_dir, Portal().demo_login)
     if who is not None:
         pdf = asyncio.run(sign(pdf, who, reason=doc.subject, location=args.agency))
     Path(args.out).write_bytes(pdf)

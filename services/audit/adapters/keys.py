@@ -12,7 +12,6 @@ is refused, so that a PIN never sits in a setting that is printed or logged.
 """
 
 import functools
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from urllib.parse import parse_qsl, unquote
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from services.audit.domain.signing import Signer
+from services.shared.settings import Audit
 
 PKCS11 = "pkcs11:"
 ED25519_OID = "1.3.101.112"
@@ -83,7 +83,7 @@ class Pkcs11Uri:
                 return Path(source).read_text().strip()
             except OSError as exc:
                 raise KeyUnavailable(f"the token's PIN file cannot be read: {exc}") from None
-        pin = os.environ.get("TELEWORK_AUDIT_HSM_PIN", "")
+        pin = Audit().hsm_pin
         if not pin:
             raise KeyUnavailable("no PIN for the token: set pin-source or TELEWORK_AUDIT_HSM_PIN")
         return pin
@@ -245,4 +245,4 @@ class KeyLocation:
 def key_location(data_dir: Path) -> KeyLocation:
     """Apart from the store (its own setting, mode 0600): whoever can write the store must not
     also hold the key (R-SEC-5)."""
-    return KeyLocation(os.environ.get("TELEWORK_AUDIT_KEY") or str(data_dir / "audit-signing.pem"))
+    return KeyLocation(Audit().key or str(data_dir / "audit-signing.pem"))

@@ -2,7 +2,6 @@
 
 import asyncio
 import logging
-import os
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ from services.shared.consumer import EventConsumer
 from services.shared.jetstream import connect
 from services.shared.rpc import forbidden, invalid
 from services.shared.runtime import ServiceContext, ServiceSpec
+from services.shared.settings import Audit
 
 NAME = "audit"
 
@@ -43,7 +43,7 @@ def chain_from_env(data_dir: Path) -> Chain:
     location = key_location(data_dir)
     return Chain(
         signing_key(data_dir),
-        checkpoint_every=int(os.environ.get("TELEWORK_AUDIT_CHECKPOINT_EVERY", "1000")),
+        checkpoint_every=Audit().checkpoint_every,
         # After `telework audit rotate-key` the key file holds the new key: read it again.
         reload=lambda: location.open(),
     )
@@ -76,7 +76,7 @@ async def chain_events(ctx: ServiceContext) -> None:
 
     nc = await connect(ctx.settings.nats_url, name="telework-audit")
     consumer = EventConsumer(NAME, ctx.sessions, append, batch=500)
-    every = float(os.environ.get("TELEWORK_AUDIT_CHECKPOINT_SECONDS", "300"))
+    every = Audit().checkpoint_seconds
     try:
         await asyncio.gather(consumer.run(nc, ctx.stop), sign_periodically(ctx, store, every))
     finally:

@@ -6,13 +6,12 @@ read-only, and is itself recorded in the chain."""
 import argparse
 import asyncio
 import json
-import os
 import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from services.shared.settings import Settings
+from services.shared.settings import Settings, Trust
 
 
 async def _context() -> Any:
@@ -34,7 +33,7 @@ def _auditor(args: argparse.Namespace) -> Any:
     from services.shared.auth import AuthError, verifier_from_env
     from services.shared.usage import UsageError
 
-    token = args.token or os.environ.get("TELEWORK_TOKEN", "")
+    token = args.token or Trust().caller_token or ""
     try:
         return verifier_from_env(Settings.from_env("audit").data_dir).verify(token)
     except AuthError as exc:
@@ -343,7 +342,7 @@ def _rotate_key(args: argparse.Namespace) -> int:
     from services.shared.authz import Resource, can
     from services.shared.usage import UsageError
 
-    token = args.token or os.environ.get("TELEWORK_TOKEN", "")
+    token = args.token or Trust().caller_token or ""
     try:
         actor = verifier_from_env(Settings.from_env("audit").data_dir).verify(token)
     except AuthError as exc:

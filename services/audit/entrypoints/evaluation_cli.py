@@ -8,9 +8,9 @@ import asyncio
 import csv
 import io
 import json
-import os
 from typing import Any
 
+from services.shared.settings import Trust
 from services.shared.usage import UsageError
 
 
@@ -42,7 +42,7 @@ def _report(args: argparse.Namespace) -> int:
         raise UsageError(f"--fiscal-year {args.fiscal_year}: a B.E. (2570) or C.E. (2027) year")
     if args.format == "pdf" and not args.out:
         raise UsageError("--format pdf needs --out FILE.pdf")
-    token = args.token or os.environ.get("TELEWORK_TOKEN", "")
+    token = args.token or Trust().caller_token or ""
     try:
         actor = verifier_from_env(Settings.from_env("audit").data_dir).verify(token)
     except AuthError as exc:

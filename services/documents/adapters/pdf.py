@@ -12,6 +12,7 @@ from fpdf.enums import XPos, YPos
 from services.documents.adapters.thai_lines import break_lines
 from services.documents.domain.memo import MemoDocument
 from services.documents.domain.order import OrderDocument
+from services.shared.settings import Documents
 
 FONTS = Path(__file__).resolve().parents[2] / "portal" / "static" / "fonts"
 LEFT, RIGHT, TOP = 30.0, 20.0, 15.0  # mm
@@ -22,7 +23,7 @@ LINE = 7.5  # mm per line at 16 pt, single spacing as agencies print it
 
 
 def _cache() -> Path:
-    return Path(os.environ.get("TELEWORK_FONT_CACHE", tempfile.gettempdir())) / "telework-fonts"
+    return (Documents().font_cache or Path(tempfile.gettempdir())) / "telework-fonts"
 
 
 def _ttf(name: str) -> str:

@@ -22,6 +22,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from services.shared.settings import Documents
+
 DEMO_MARK = "DEMO"
 
 
@@ -124,11 +126,10 @@ def demo_folder(data_dir: Path) -> Path:
 
 
 def identity_from_env(data_dir: Path, demo: bool) -> SigningIdentity | None:
-    key, cert = os.environ.get("TELEWORK_DOCUMENT_KEY"), os.environ.get("TELEWORK_DOCUMENT_CERT")
+    given = Documents()
+    key, cert = given.key, given.cert
     if key and cert:
-        chain = tuple(
-            Path(p) for p in os.environ.get("TELEWORK_DOCUMENT_CHAIN", "").split(os.pathsep) if p
-        )
+        chain = tuple(Path(p) for p in given.chain.split(os.pathsep) if p)
         return SigningIdentity(Path(key), Path(cert), chain)
     if demo:
         return demo_identity(demo_folder(data_dir))
@@ -138,7 +139,7 @@ def identity_from_env(data_dir: Path, demo: bool) -> SigningIdentity | None:
 def trust_roots_from_env(data_dir: Path) -> list[Path]:
     """The roots a verifier trusts: `TELEWORK_DOCUMENT_CA` (the agency's CA), or the demo CA
     where this installation made one."""
-    given = os.environ.get("TELEWORK_DOCUMENT_CA")
+    given = Documents().ca
     if given:
         return [Path(p) for p in given.split(os.pathsep) if p]
     demo = demo_folder(data_dir) / "ca.pem"

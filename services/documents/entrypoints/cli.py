@@ -10,11 +10,10 @@ import argparse
 import asyncio
 import datetime as dt
 import json
-import os
 from pathlib import Path
 from typing import Any
 
-from services.shared.settings import Settings
+from services.shared.settings import Settings, Trust
 from services.shared.usage import UsageError
 
 
@@ -60,7 +59,7 @@ def _verify(args: argparse.Namespace) -> int:
         result = asyncio.run(verify(path.read_bytes(), roots))
     except NotAPdf as exc:
         raise UsageError(f"{path}: {exc}") from None
-    checked_registration = bool(args.token or os.environ.get("TELEWORK_TOKEN"))
+    checked_registration = bool(args.token or Trust().caller_token)
     record = asyncio.run(_registered(args, result.sha256)) if checked_registration else None
     ok = result.holds and (record is not None or not checked_registration)
     if args.json:

@@ -4,11 +4,10 @@ system (docs/esaraban.md)."""
 import argparse
 import asyncio
 import contextlib
-import os
 import signal
 from pathlib import Path
 
-from services.shared.settings import Settings
+from services.shared.settings import Settings, Trust
 from services.shared.usage import UsageError
 
 
@@ -21,7 +20,7 @@ def _bridge(args: argparse.Namespace) -> int:
     from services.esaraban.service_layer.bridge import Bridge
     from services.shared.jetstream import connect
 
-    token = args.token or os.environ.get("TELEWORK_TOKEN")
+    token = args.token or Trust().caller_token
     if not token:
         raise UsageError("the bridge's service token: --token or TELEWORK_TOKEN")
     if bool(args.out) == bool(args.url):

@@ -3,19 +3,18 @@
 import argparse
 import asyncio
 import json
-import os
 import secrets
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
-from services.shared.settings import Settings
+from services.shared.settings import Settings, Trust
 
 
 def citizen_key(data_dir: Path) -> bytes:
     """Key of the citizen-id hash: `TELEWORK_CITIZEN_ID_KEY` (hex), else a local file."""
-    env = os.environ.get("TELEWORK_CITIZEN_ID_KEY")
+    env = Trust().citizen_id_key
     if env:
         return bytes.fromhex(env)
     path = data_dir / "citizen-id.key"

@@ -3,18 +3,18 @@ allowance? Exit 0 allowed, 1 not allowed, 2 invalid input."""
 
 import argparse
 import json
-import os
 from typing import Any
 
 from services.meetings.domain.facts import InvalidMeeting, parse_meeting
 from services.meetings.domain.rules import check
+from services.shared.settings import Calendar
 
 CABINET_KINDS_ENV = "TELEWORK_CABINET_NAMED_MEETING_KINDS"
 MAX_FILE_BYTES = 2_000_000  # a committee's meeting is a few kilobytes
 
 
 def cabinet_named_kinds(cli_value: str | None) -> list[str]:
-    raw = cli_value if cli_value is not None else os.environ.get(CABINET_KINDS_ENV, "")
+    raw = cli_value if cli_value is not None else Calendar().cabinet_meeting_kinds
     return [k.strip() for k in raw.split(",") if k.strip()]
 
 

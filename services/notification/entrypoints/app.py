@@ -24,6 +24,7 @@ from services.shared.consumer import EventConsumer
 from services.shared.jetstream import connect
 from services.shared.rpc import forbidden, invalid
 from services.shared.runtime import ServiceContext, ServiceSpec
+from services.shared.settings import Notification, Trust
 from workflows.engagement.directory import NatsIdentityDirectory
 
 NAME = "notification"
@@ -32,15 +33,16 @@ DIGEST_AT = time(8, 0)
 
 
 def smtp_from_env() -> SmtpSettings:
+    mail = Notification()
     return SmtpSettings(
-        host=os.environ.get("TELEWORK_SMTP_HOST", "127.0.0.1"),
-        port=int(os.environ.get("TELEWORK_SMTP_PORT", "1025")),
-        sender=os.environ.get("TELEWORK_SMTP_FROM", "telework@localhost"),
+        host=mail.smtp_host,
+        port=mail.smtp_port,
+        sender=mail.smtp_from,
     )
 
 
 def webhook_secret(data_dir: Path) -> bytes:
-    env = os.environ.get("TELEWORK_WEBHOOK_SECRET")
+    env = Trust().webhook_secret
     if env:
         return env.encode()
     path = data_dir / "webhook-secret"
