@@ -1,8 +1,12 @@
 """Every service that `telework serve` and `make run` know, by name."""
 
+import asyncio
 import importlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
-from services.shared.runtime import ServiceSpec
+from services.shared.runtime import ServiceContext, ServiceSpec, open_context
+from services.shared.settings import Settings
 
 # name -> "module:attribute" of its ServiceSpec; imported lazily so one service's
 # dependencies never slow another's start.
@@ -31,3 +35,14 @@ def spec(name: str) -> ServiceSpec:
     module, attr = target.split(":")
     found: ServiceSpec = getattr(importlib.import_module(module), attr)
     return found
+
+
+@asynccontextmanager
+async def opened(name: str) -> AsyncIterator[ServiceContext]:
+    """A service's context (settings, database at its latest migration) for a command that
+    works on that service's store: the one way every CLI opens one."""
+    ctx = await open_context(spec(name), Settings.from_env(name), asyncio.Event())
+    try:
+        yield ctx
+    finally:
+        await ctx.engine.dispose()

@@ -34,18 +34,15 @@ def agency_holidays(agency: str, on: date) -> frozenset[date]:
     """Days the agency's policy in force declares (read from the identity store)."""
     import asyncio
 
-    from services.identity.entrypoints.cli import _context
     from services.identity.service_layer.directory import NotFound, policy_in_force
+    from services.registry import opened
 
     async def load() -> frozenset[date]:
-        ctx = await _context()
-        try:
-            async with ctx.sessions() as s:
+        async with opened("identity") as ctx, ctx.sessions() as s:
+            try:
                 policy = await policy_in_force(s, agency, on)
-        except NotFound as exc:
-            raise InvalidSchedule(str(exc)) from None
-        finally:
-            await ctx.engine.dispose()
+            except NotFound as exc:
+                raise InvalidSchedule(str(exc)) from None
         return frozenset(policy.document.extra_holidays) if policy else frozenset()
 
     return asyncio.run(load())

@@ -1,8 +1,10 @@
 """How every service process runs: settings, logging, telemetry, database, relay, its own
 tasks; SIGINT/SIGTERM stop it cleanly.
 
-A service is described by a `ServiceSpec`; `telework serve <name>` finds it in the registry and
-runs it here, so all services start, log and stop the same way.
+A service is described by a `ServiceSpec`: what it answers (through FastStream, or for the hot
+few straight on nats-py), what its leading replica runs periodically, and any task of its own.
+`telework serve <name>` finds it in the registry and runs it here, so all services start,
+answer, drain and stop the same way (issue #20, item 3).
 """
 
 import asyncio
@@ -11,19 +13,23 @@ import gc
 import json
 import logging
 import signal
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from faststream.nats import NatsBroker
 from sqlalchemy import MetaData
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from infra.nats import identities
 from services.shared import clock, health, lease, migrate, telemetry
+from services.shared.auth import TokenVerifier, verifier_from_env
 from services.shared.db import is_sqlite, make_engine, probe_writable, sessionmaker
 from services.shared.lease import Job
 from services.shared.relay import OutboxRelay
+from services.shared.rpc import Responder, Route, make_broker
 from services.shared.settings import Operations, Settings, Stack
 
 
@@ -37,19 +43,36 @@ class ServiceContext:
 
 
 Task = Callable[[ServiceContext], Coroutine[Any, Any, None]]
+# Registers a service's request handlers on a broker, each checked by the verifier.
+Wiring = Callable[[NatsBroker, TokenVerifier], None]
+
+
+@dataclass(frozen=True)
+class Periodic:
+    """A job the leading replica runs every `every_s` seconds. A round that fails is logged by
+    its kind (never its data) and tried again at the next; a round that returns True had more
+    to do and runs again at once."""
+
+    job: Callable[[ServiceContext], Awaitable[bool | None]]
+    every_s: float
 
 
 @dataclass(frozen=True)
 class ServiceSpec:
-    """`tasks` run in every replica of the service (answering requests); `leader_tasks` run in
-    the one replica holding the service's lease, beside the outbox relay (projections, the
-    audit chain, delivery, periodic jobs): their `ctx.stop` is set when the process stops or
-    the replica loses the lease (docs/decisions/0008)."""
+    """What a service runs. In every replica: `answers` (its request handlers, on a FastStream
+    broker in the service's queue group), `hot_answers` (routes served straight on nats-py,
+    docs/decisions/0006) and `tasks`. In the one replica holding the service's lease, beside the
+    outbox relay: `periodic` jobs and `leader_tasks` (projections, the audit chain, delivery),
+    whose `ctx.stop` is set when the process stops or the replica loses the lease
+    (docs/decisions/0008)."""
 
     name: str
     description: str
     metadatas: Sequence[MetaData] = ()
+    answers: Callable[[ServiceContext], AbstractAsyncContextManager[Wiring]] | None = None
+    hot_answers: Callable[[ServiceContext], Awaitable[Sequence[Route]]] | None = None
     tasks: Sequence[Task] = field(default_factory=tuple)
+    periodic: Sequence[Periodic] = field(default_factory=tuple)
     leader_tasks: Sequence[Task] = field(default_factory=tuple)
 
     @property
@@ -145,11 +168,70 @@ async def lead(spec: ServiceSpec, ctx: ServiceContext, held: lease.Lease) -> Non
     async def relay(resign: asyncio.Event) -> None:
         await ctx.relay.run(resign)
 
+    rounds = [every(spec.name, p) for p in spec.periodic]
     await lease.lead(
         held,
         ctx.stop,
-        [relay, *(job(t) for t in spec.leader_tasks)],
+        [relay, *(job(t) for t in (*rounds, *spec.leader_tasks))],
     )
+
+
+def every(service: str, periodic: Periodic) -> Task:
+    """A periodic job as a task that stops with its context."""
+    log = logging.getLogger(service)
+
+    async def rounds(ctx: ServiceContext) -> None:
+        while not ctx.stop.is_set():
+            more = False
+            try:
+                more = bool(await periodic.job(ctx))
+            except Exception as exc:  # the database away, say: the next round tries again
+                log.warning("%s failed (%s); retrying", name, type(exc).__name__)
+            if not more:
+                await clock.pause(ctx.stop, periodic.every_s)
+
+    name = getattr(periodic.job, "__name__", "periodic job")
+    rounds.__name__ = name
+    return rounds
+
+
+def answering(spec: ServiceSpec) -> list[Task]:
+    """The request handlers a spec declares, as tasks that take requests until the context
+    stops and then answer what they already took."""
+    tasks: list[Task] = []
+    if spec.answers is not None:
+        declared = spec.answers
+
+        async def answer(ctx: ServiceContext) -> None:
+            # The context holds what the handlers need (a connection, say) while they answer.
+            async with declared(ctx) as wiring:
+                broker = make_broker(ctx.settings.nats_url)
+                wiring(broker, verifier_from_env(ctx.settings.data_dir, spec.name))
+                await broker.start()
+                try:
+                    await ctx.stop.wait()
+                finally:
+                    await broker.stop()
+
+        tasks.append(answer)
+    if spec.hot_answers is not None:
+        hot = spec.hot_answers
+
+        async def answer_hot(ctx: ServiceContext) -> None:
+            from services.shared.jetstream import connect
+
+            verifier = verifier_from_env(ctx.settings.data_dir, spec.name)
+            responder = Responder(spec.name, verifier, await hot(ctx))
+            nc = await connect(ctx.settings.nats_url, name=f"telework-{spec.name}")
+            await responder.start(nc)
+            try:
+                await ctx.stop.wait()
+            finally:
+                await responder.stop()
+                await nc.close()
+
+        tasks.append(answer_hot)
+    return tasks
 
 
 def run_service(main: Coroutine[Any, Any, None]) -> None:
@@ -186,7 +268,10 @@ async def serve(spec: ServiceSpec, settings: Settings | None = None) -> None:
     if port is not None:
         probes = health.Health(spec.name, ctx.sessions, lambda: held.leading)
         tasks.append(asyncio.create_task(health.serve(probes, health.host_from_env(), port, stop)))
-    tasks += [asyncio.create_task(t(ctx), name=getattr(t, "__name__", "task")) for t in spec.tasks]
+    tasks += [
+        asyncio.create_task(t(ctx), name=getattr(t, "__name__", "task"))
+        for t in (*answering(spec), *spec.tasks)
+    ]
     try:
         done, _ = await asyncio.wait(
             [asyncio.create_task(stop.wait()), *tasks], return_when=asyncio.FIRST_COMPLETED

@@ -20,13 +20,13 @@ import nats
 import pytest
 from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, insert, text
 
+from contracts.policy import PolicyDocument
 from services.attendance.adapters.tables import (
     ATTENDANCE,
     known_officials,
     known_policies,
     scheduled_days,
 )
-from services.identity.domain.policy import PolicyDocument
 from services.shared.auth import DevIssuer
 from services.shared.authz import Actor, Grant, Role
 from services.shared.clock import now

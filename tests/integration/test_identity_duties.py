@@ -363,7 +363,7 @@ class TestPolicyOnItsDay:
     ) -> None:
         from datetime import datetime
 
-        from services.identity.domain.policy import PolicyDocument
+        from contracts.policy import PolicyDocument
         from services.identity.service_layer.eligibility import policies_taking_effect
         from services.shared import clock
 

@@ -6,7 +6,7 @@ from typing import Any
 from contracts.envelope import CloudEvent, to_cloud_event
 from contracts.events.engagement import OrderIssued, PermissionWithdrawn
 from contracts.events.identity import AgencyRegistered, OfficialRegistered, PolicyPublished
-from services.identity.domain.policy import PolicyDocument
+from contracts.policy import PolicyDocument
 from services.shared.clock import BANGKOK
 from tests.support.events import new_id
 

@@ -5,10 +5,10 @@ from datetime import date
 import pytest
 from pydantic import ValidationError
 
+from contracts.agencies import Level, OrgError, head_agency, path
+from contracts.policy import PolicyDocument, PublishedPolicy, in_force
 from services.identity.domain import citizen_id
 from services.identity.domain.eligibility import determine
-from services.identity.domain.org import Level, OrgError, head_agency, path
-from services.identity.domain.policy import PolicyDocument, PublishedPolicy, in_force
 
 VALID_ID = "1101700230708"
 

@@ -8,8 +8,8 @@ from pydantic import ValidationError
 
 from contracts.events.engagement import ScheduleSpec
 from contracts.places import PLACE_NAMES, PLACES, RULE_SETS, places_under
+from contracts.policy import PolicyDocument, template
 from services.attendance.domain.rules import coarse_location
-from services.identity.domain.policy import PolicyDocument, template
 from workflows.engagement.models import Policy
 from workflows.engagement.rules import earliest_start, place_refusal, schedule_refusal
 

@@ -5,14 +5,8 @@ import asyncio
 from datetime import date
 from typing import Any
 
+from services.registry import opened
 from services.shared.settings import Portal, Settings
-
-
-async def _context() -> Any:
-    from services.registry import spec
-    from services.shared.runtime import open_context
-
-    return await open_context(spec("attendance"), Settings.from_env("attendance"), asyncio.Event())
 
 
 def _date(text: str, name: str) -> date:
@@ -34,12 +28,8 @@ def _ledger(args: argparse.Namespace) -> int:
         raise UsageError("--to is before --from")
 
     async def run() -> Any:
-        ctx = await _context()
-        try:
-            async with ctx.sessions() as s:
-                return await ledger(s, args.agency, start, end, args.official)
-        finally:
-            await ctx.engine.dispose()
+        async with opened("attendance") as ctx, ctx.sessions() as s:
+            return await ledger(s, args.agency, start, end, args.official)
 
     rows = asyncio.run(run())
     if args.format == "pdf":
@@ -98,11 +88,8 @@ def _close_day(args: argparse.Namespace) -> int:
     day = _date(args.day, "--day")
 
     async def run() -> Any:
-        ctx = await _context()
-        try:
+        async with opened("attendance") as ctx:
             return await AttendanceService(ctx.sessions).close_day(day)
-        finally:
-            await ctx.engine.dispose()
 
     result = asyncio.run(run())
     print("ปิดไปแล้ว / already closed" if result is None else f"closed {day}: {result}")
@@ -113,11 +100,8 @@ def _rebuild(args: argparse.Namespace) -> int:
     from services.attendance.entrypoints.rebuild import rebuild
 
     async def run() -> int:
-        ctx = await _context()
-        try:
+        async with opened("attendance") as ctx:
             return await rebuild(ctx.sessions, ctx.settings.nats_url)
-        finally:
-            await ctx.engine.dispose()
 
     print(f"replayed {asyncio.run(run())} events")
     return 0

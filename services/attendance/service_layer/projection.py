@@ -8,7 +8,9 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contracts.agencies import OrgError, path
 from contracts.envelope import CloudEvent
+from contracts.policy import PolicyDocument, PublishedPolicy, in_force
 from services.attendance.adapters.tables import (
     known_agencies,
     known_officials,
@@ -17,8 +19,6 @@ from services.attendance.adapters.tables import (
     scheduled_parts,
 )
 from services.attendance.domain.rules import DayRules
-from services.identity.domain.org import OrgError, path
-from services.identity.domain.policy import PolicyDocument, PublishedPolicy, in_force
 from services.shared.eventlog import Executor
 
 PREFIX = "th.go.telework."

@@ -2,6 +2,8 @@
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -19,12 +21,12 @@ from services.audit.domain.signing import Signer
 from services.audit.service_layer.history import AuditDenied, authorize, replay
 from services.audit.service_layer.store import Chain, check_format, verify
 from services.shared import clock, rpc
-from services.shared.auth import TokenVerifier, verifier_from_env
+from services.shared.auth import TokenVerifier
 from services.shared.authz import Actor, Resource, can
 from services.shared.consumer import EventConsumer
 from services.shared.jetstream import connect
 from services.shared.rpc import forbidden, invalid
-from services.shared.runtime import ServiceContext, ServiceSpec
+from services.shared.runtime import ServiceContext, ServiceSpec, Wiring
 from services.shared.settings import Audit
 
 NAME = "audit"
@@ -49,20 +51,11 @@ def chain_from_env(data_dir: Path) -> Chain:
     )
 
 
-async def serve_requests(ctx: ServiceContext) -> None:
+@asynccontextmanager
+async def answers(ctx: ServiceContext) -> AsyncIterator[Wiring]:
     """In every replica: auditors' questions (read-only)."""
-    broker = rpc.make_broker(ctx.settings.nats_url)
-    wire(
-        broker,
-        ctx.sessions,
-        signing_key(ctx.settings.data_dir).public_key(),
-        verifier_from_env(ctx.settings.data_dir, NAME),
-    )
-    await broker.start()
-    try:
-        await ctx.stop.wait()
-    finally:
-        await broker.stop()
+    public = signing_key(ctx.settings.data_dir).public_key()
+    yield lambda broker, verifier: wire(broker, ctx.sessions, public, verifier)
 
 
 async def chain_events(ctx: ServiceContext) -> None:
@@ -245,6 +238,6 @@ SPEC = ServiceSpec(
     name=NAME,
     description="Tamper-evident hash chain of every event",
     metadatas=(AUDIT,),
-    tasks=(serve_requests,),
+    answers=answers,
     leader_tasks=(chain_events,),
 )

@@ -11,22 +11,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from services.registry import opened
 from services.shared.settings import Settings, Trust
-
-
-async def _context() -> Any:
-    from services.audit.service_layer.store import OldStoreFormat, check_format
-    from services.registry import spec
-    from services.shared.runtime import open_context
-    from services.shared.usage import UsageError
-
-    ctx = await open_context(spec("audit"), Settings.from_env("audit"), asyncio.Event())
-    try:
-        await check_format(ctx.sessions)
-    except OldStoreFormat as exc:
-        await ctx.engine.dispose()
-        raise UsageError(str(exc)) from None
-    return ctx
 
 
 def _auditor(args: argparse.Namespace) -> Any:
@@ -93,8 +79,7 @@ def _verify(args: argparse.Namespace) -> int:
             raise UsageError(f"{anchor_file}: no such anchor file")
 
     async def run() -> Any:
-        ctx = await _context()
-        try:
+        async with opened("audit") as ctx:
             await _authorized(ctx, actor, "verify", {"from": args.from_})
             public = await _public(ctx)
             problem, checked = await verify(ctx.sessions, public, args.from_)
@@ -102,8 +87,6 @@ def _verify(args: argparse.Namespace) -> int:
                 problem = await _against_anchors(ctx, public, anchor_file)
             complete = None if args.chain_only else await _completeness(ctx)
             return problem, checked, complete
-        finally:
-            await ctx.engine.dispose()
 
     problem, checked, complete = asyncio.run(run())
     whole = complete is not None and not isinstance(complete, str)
@@ -235,9 +218,8 @@ def _replay(args: argparse.Namespace) -> int:
     start, end = _when(args.from_, "--from"), _when(args.to, "--to")
 
     async def run() -> int:
-        ctx = await _context()
         shown = 0
-        try:
+        async with opened("audit") as ctx:
             params = {
                 k: v
                 for k, v in (
@@ -271,8 +253,6 @@ def _replay(args: argparse.Namespace) -> int:
                     )
                 else:
                     print(json.dumps(item, ensure_ascii=False))
-        finally:
-            await ctx.engine.dispose()
         return shown
 
     asyncio.run(run())
@@ -291,12 +271,9 @@ def _export(args: argparse.Namespace) -> int:
         raise UsageError(f"the audit key cannot be used: {exc}") from None
 
     async def run() -> int:
-        ctx = await _context()
-        try:
+        async with opened("audit") as ctx:
             await _authorized(ctx, actor, "export", {"out": str(args.out), "from": args.from_})
             return await export_bundle(ctx.sessions, key, Path(args.out), args.from_)
-        finally:
-            await ctx.engine.dispose()
 
     n = asyncio.run(run())
     print(
@@ -313,12 +290,9 @@ def _rebuild(args: argparse.Namespace) -> int:
     as_of = _when(args.as_of, "--as-of")
 
     async def run() -> list[str]:
-        ctx = await _context()
-        try:
+        async with opened("audit") as ctx:
             await _authorized(ctx, actor, "rebuild", {"as_of": args.as_of})
             return await compare(ctx.sessions, as_of)
-        finally:
-            await ctx.engine.dispose()
 
     lines = asyncio.run(run())
     for line in lines:
@@ -366,12 +340,8 @@ def _rotate_key(args: argparse.Namespace) -> int:
         raise UsageError("the new key is the key in use")
 
     async def run() -> Any:
-        ctx = await _context()
-        try:
-            async with ctx.sessions.begin() as s:
-                return await Chain(old).rotate(s, new)
-        finally:
-            await ctx.engine.dispose()
+        async with opened("audit") as ctx, ctx.sessions.begin() as s:
+            return await Chain(old).rotate(s, new)
 
     try:
         rotation = asyncio.run(run())

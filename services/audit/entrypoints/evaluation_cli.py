@@ -15,14 +15,11 @@ from services.shared.usage import UsageError
 
 
 async def _events() -> list[dict[str, Any]]:
-    from services.audit.entrypoints.cli import _context
     from services.audit.service_layer.evaluation import chain_events
+    from services.registry import opened
 
-    ctx = await _context()
-    try:
+    async with opened("audit") as ctx:
         return await chain_events(ctx.sessions)
-    finally:
-        await ctx.engine.dispose()
 
 
 def _flat(result: dict[str, Any]) -> dict[str, Any]:

@@ -11,10 +11,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from contracts.agencies import OrgError, path
 from contracts.events.audit import AuditQueried
 from services.audit.adapters.tables import chain, checkpoints
 from services.audit.domain.signing import Signer, public_pem
-from services.identity.domain.org import OrgError, path
 from services.shared.authz import Actor, Resource, can
 from services.shared.eventlog import EventLog, NewEvent
 

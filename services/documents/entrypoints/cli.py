@@ -24,11 +24,11 @@ async def _registered(args: argparse.Namespace, sha256: str) -> dict[str, Any] |
 
     from contracts.events.document import DocumentIssued
     from services.audit.adapters.tables import chain
-    from services.audit.entrypoints.cli import _auditor, _authorized, _context
+    from services.audit.entrypoints.cli import _auditor, _authorized
+    from services.registry import opened
 
     actor = _auditor(args)
-    ctx = await _context()
-    try:
+    async with opened("audit") as ctx:
         await _authorized(ctx, actor, "document_verify", {"sha256": sha256})
         async with ctx.sessions() as s:
             rows = await s.execute(
@@ -41,8 +41,6 @@ async def _registered(args: argparse.Namespace, sha256: str) -> dict[str, Any] |
                 if event.get("data", {}).get("sha256") == sha256:
                     return {"position": position, "event": event}
         return None
-    finally:
-        await ctx.engine.dispose()
 
 
 def _verify(args: argparse.Namespace) -> int:

@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from contracts.policy import PolicyDocument
 from services.identity.adapters.tables import grants, policies
-from services.identity.domain.policy import PolicyDocument
 from services.identity.service_layer import commands as c
 from services.identity.service_layer.handlers import LOG, IdentityService
 from services.identity.service_layer.importer import ImportReport, import_files

@@ -2,8 +2,8 @@
 
 from dataclasses import dataclass
 
-from services.identity.domain.categories import CATEGORIES, Kind
-from services.identity.domain.policy import Allowance, PublishedPolicy
+from contracts.categories import CATEGORIES, Kind
+from contracts.policy import Allowance, PublishedPolicy
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,15 @@
 """`telework serve identity`: commands and queries over NATS request/reply."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from faststream.nats import NatsBroker
 
 from services.identity.adapters.tables import IDENTITY
 from services.identity.service_layer.handlers import IdentityService, routes
 from services.shared import rpc
-from services.shared.auth import TokenVerifier, verifier_from_env
-from services.shared.runtime import ServiceContext, ServiceSpec
+from services.shared.auth import TokenVerifier
+from services.shared.runtime import Periodic, ServiceContext, ServiceSpec, Wiring
 
 NAME = "identity"
 
@@ -15,44 +18,32 @@ def wire(broker: NatsBroker, service: IdentityService, verifier: TokenVerifier) 
     rpc.register_routes(broker, NAME, verifier, routes(service))
 
 
-async def serve_requests(ctx: ServiceContext) -> None:
-    broker = rpc.make_broker(ctx.settings.nats_url)
+@asynccontextmanager
+async def answers(ctx: ServiceContext) -> AsyncIterator[Wiring]:
     from services.identity.entrypoints.cli import citizen_key
 
     service = IdentityService(ctx.sessions, citizen_key(ctx.settings.data_dir))
-    wire(broker, service, verifier_from_env(ctx.settings.data_dir, NAME))
-    await broker.start()
-    try:
-        await ctx.stop.wait()
-    finally:
-        await broker.stop()
+    yield lambda broker, verifier: wire(broker, service, verifier)
 
 
-async def apply_policies_on_their_day(ctx: ServiceContext, every_s: float = 600) -> None:
-    """Every ten minutes: officials under a policy whose first day has come are re-determined
-    (and told, through the notification service, when their eligibility changed)."""
+async def apply_policies_on_their_day(ctx: ServiceContext) -> None:
+    """Officials under a policy whose first day has come are re-determined (and told, through
+    the notification service, when their eligibility changed)."""
     import logging
 
     from services.identity.service_layer.eligibility import policies_taking_effect
     from services.identity.service_layer.handlers import LOG
-    from services.shared import clock
 
-    log = logging.getLogger(NAME)
-    while not ctx.stop.is_set():
-        try:
-            async with ctx.sessions.begin() as s:
-                changed = await policies_taking_effect(s, LOG)
-            if changed:
-                log.info("policies took effect: %d officials re-determined", changed)
-        except Exception as exc:  # the database away: try again next round
-            log.warning("applying policies failed (%s); retrying", type(exc).__name__)
-        await clock.pause(ctx.stop, every_s)
+    async with ctx.sessions.begin() as s:
+        changed = await policies_taking_effect(s, LOG)
+    if changed:
+        logging.getLogger(NAME).info("policies took effect: %d officials re-determined", changed)
 
 
 SPEC = ServiceSpec(
     name=NAME,
     description="Agencies, officials, supervisor chains, roles, policies, eligibility",
     metadatas=(IDENTITY,),
-    tasks=(serve_requests,),
-    leader_tasks=(apply_policies_on_their_day,),
+    answers=answers,
+    periodic=(Periodic(apply_policies_on_their_day, every_s=600),),
 )

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from services.registry import opened
 from services.shared.settings import Settings, Trust
 
 
@@ -25,13 +26,6 @@ def citizen_key(data_dir: Path) -> bytes:
     return bytes.fromhex(path.read_text().strip())
 
 
-async def _context() -> Any:
-    from services.registry import spec
-    from services.shared.runtime import open_context
-
-    return await open_context(spec("identity"), Settings.from_env("identity"), asyncio.Event())
-
-
 def _import(args: argparse.Namespace) -> int:
     from services.identity.service_layer.handlers import LOG
     from services.identity.service_layer.importer import import_files
@@ -43,8 +37,7 @@ def _import(args: argparse.Namespace) -> int:
             raise UsageError(f"{p}: no such file")
 
     async def run() -> Any:
-        ctx = await _context()
-        try:
+        async with opened("identity") as ctx:
             return await import_files(
                 ctx.sessions,
                 LOG,
@@ -52,8 +45,6 @@ def _import(args: argparse.Namespace) -> int:
                 partial=args.partial,
                 citizen_key=citizen_key(ctx.settings.data_dir),
             )
-        finally:
-            await ctx.engine.dispose()
 
     report = asyncio.run(run())
     if args.json:
@@ -90,11 +81,8 @@ def _seed_demo(args: argparse.Namespace) -> int:
     from services.identity.demo.seed import DEMO_ACCOUNTS, seed_demo
 
     async def run() -> Any:
-        ctx = await _context()
-        try:
+        async with opened("identity") as ctx:
             return await seed_demo(ctx.sessions, citizen_key(ctx.settings.data_dir))
-        finally:
-            await ctx.engine.dispose()
 
     report = asyncio.run(run())
     if report.errors:
@@ -117,21 +105,17 @@ def _token(args: argparse.Namespace) -> int:
     issuer = platform_issuer(settings.data_dir)
 
     async def actor() -> Any:
-        ctx = await _context()
-        try:
-            async with ctx.sessions() as s:
-                oid = (
-                    await s.execute(
-                        select(officials.c.official_id).where(
-                            officials.c.email == args.as_email.lower()
-                        )
+        async with opened("identity") as ctx, ctx.sessions() as s:
+            oid = (
+                await s.execute(
+                    select(officials.c.official_id).where(
+                        officials.c.email == args.as_email.lower()
                     )
-                ).scalar()
-                if oid is None:
-                    raise UsageError(f"no official has the e-mail {args.as_email}")
-                return await actor_for(s, oid)
-        finally:
-            await ctx.engine.dispose()
+                )
+            ).scalar()
+            if oid is None:
+                raise UsageError(f"no official has the e-mail {args.as_email}")
+            return await actor_for(s, oid)
 
     from datetime import timedelta
 
@@ -189,11 +173,8 @@ def _duty(args: argparse.Namespace) -> int:
         raise UsageError(f"{'.'.join(map(str, first['loc']))}: {first['msg']}") from None
 
     async def run() -> Any:
-        ctx = await _context()
-        try:
+        async with opened("identity") as ctx:
             return await getattr(IdentityService(ctx.sessions), method)(actor, command)
-        finally:
-            await ctx.engine.dispose()
 
     try:
         result = asyncio.run(run())

@@ -4,7 +4,7 @@ from datetime import date
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from services.identity.domain.policy import PolicyDocument
+from contracts.policy import PolicyDocument
 from services.shared.authz import Role
 
 

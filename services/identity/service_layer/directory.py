@@ -11,6 +11,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contracts.agencies import Level, head_agency, path
+from contracts.policy import PolicyDocument, PublishedPolicy, in_force
 from services.identity.adapters.tables import (
     acting_supervisors,
     agencies,
@@ -20,8 +22,6 @@ from services.identity.adapters.tables import (
     officials,
     policies,
 )
-from services.identity.domain.org import Level, head_agency, path
-from services.identity.domain.policy import PolicyDocument, PublishedPolicy, in_force
 from services.shared.authz import Actor, Grant, Role
 from services.shared.clock import BANGKOK
 

@@ -8,9 +8,9 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.events.identity import EligibilityDetermined
+from contracts.policy import PublishedPolicy, in_force
 from services.identity.adapters.tables import eligibility, officials, positions
 from services.identity.domain.eligibility import determine
-from services.identity.domain.policy import PublishedPolicy, in_force
 from services.identity.service_layer.directory import load_policies, load_tree
 from services.shared import clock
 from services.shared.db import insert_many

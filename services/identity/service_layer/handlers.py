@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from contracts.agencies import HEAD_LEVELS
 from contracts.events.identity import (
     ActingHeadAppointed,
     ActingHeadEnded,
@@ -31,7 +32,6 @@ from services.identity.adapters.tables import (
     policies,
     positions,
 )
-from services.identity.domain.org import HEAD_LEVELS
 from services.identity.service_layer import commands as c
 from services.identity.service_layer import directory as d
 from services.identity.service_layer.eligibility import official_stream, recompute

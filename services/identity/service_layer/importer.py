@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from contracts.agencies import Level, OrgError, path
+from contracts.categories import CATEGORIES
 from contracts.events.identity import (
     AgencyRegistered,
     OfficialMoved,
@@ -19,8 +21,6 @@ from contracts.events.identity import (
 )
 from services.identity.adapters.tables import agencies, officials, positions
 from services.identity.domain import citizen_id
-from services.identity.domain.categories import CATEGORIES
-from services.identity.domain.org import Level, OrgError, path
 from services.identity.service_layer.csv_format import CODE, EMAIL, ID, Row, parse_bool, read
 from services.identity.service_layer.eligibility import Facts, official_stream, recompute
 from services.shared.db import insert_many

@@ -1,6 +1,7 @@
 """`telework serve meetings`: request/reply commands over NATS, events through the outbox."""
 
-import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from faststream.nats import NatsBroker
 
@@ -9,8 +10,8 @@ from services.meetings.entrypoints.cli import cabinet_named_kinds
 from services.meetings.service_layer import commands as c
 from services.meetings.service_layer.handlers import MeetingsService
 from services.shared import rpc
-from services.shared.auth import TokenVerifier, verifier_from_env
-from services.shared.runtime import ServiceContext, ServiceSpec
+from services.shared.auth import TokenVerifier
+from services.shared.runtime import ServiceContext, ServiceSpec, Wiring
 
 NAME = "meetings"
 
@@ -30,21 +31,15 @@ def wire(broker: NatsBroker, service: MeetingsService, verifier: TokenVerifier) 
     )
 
 
-async def serve_requests(ctx: ServiceContext) -> None:
-    broker = rpc.make_broker(ctx.settings.nats_url)
+@asynccontextmanager
+async def answers(ctx: ServiceContext) -> AsyncIterator[Wiring]:
     service = MeetingsService(ctx.sessions, tuple(cabinet_named_kinds(None)))
-    wire(broker, service, verifier_from_env(ctx.settings.data_dir, NAME))
-    await broker.start()
-    try:
-        await ctx.stop.wait()
-    finally:
-        await broker.stop()
-    await asyncio.sleep(0)
+    yield lambda broker, verifier: wire(broker, service, verifier)
 
 
 SPEC = ServiceSpec(
     name=NAME,
     description="Electronic-meeting compliance (R-MTG)",
     metadatas=(MEETINGS,),
-    tasks=(serve_requests,),
+    answers=answers,
 )

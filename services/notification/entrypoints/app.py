@@ -3,6 +3,8 @@
 import asyncio
 import logging
 import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import time
 from pathlib import Path
 from typing import Any
@@ -17,13 +19,13 @@ from services.notification.adapters.channels import SmtpSettings
 from services.notification.adapters.tables import NOTIFICATION
 from services.notification.service_layer.notifier import Notifier
 from services.shared import clock, rpc
-from services.shared.auth import TokenVerifier, service_credentials, verifier_from_env
+from services.shared.auth import TokenVerifier, service_credentials
 from services.shared.authz import Actor, Resource, can
 from services.shared.clock import BANGKOK
 from services.shared.consumer import EventConsumer
 from services.shared.jetstream import connect
 from services.shared.rpc import forbidden, invalid
-from services.shared.runtime import ServiceContext, ServiceSpec
+from services.shared.runtime import ServiceContext, ServiceSpec, Wiring
 from services.shared.settings import Notification, Trust
 from workflows.engagement.directory import NatsIdentityDirectory
 
@@ -57,16 +59,14 @@ async def notifier_of(ctx: ServiceContext, nc: Client) -> Notifier:
     return Notifier(ctx.sessions, people, smtp_from_env(), webhook_secret(ctx.settings.data_dir))
 
 
-async def serve_requests(ctx: ServiceContext) -> None:
+@asynccontextmanager
+async def answers(ctx: ServiceContext) -> AsyncIterator[Wiring]:
     """In every replica: each person's inbox."""
     nc = await connect(ctx.settings.nats_url, name="telework-notification-requests")
-    broker = rpc.make_broker(ctx.settings.nats_url)
-    wire(broker, await notifier_of(ctx, nc), verifier_from_env(ctx.settings.data_dir, NAME))
-    await broker.start()
     try:
-        await ctx.stop.wait()
+        notifier = await notifier_of(ctx, nc)
+        yield lambda broker, verifier: wire(broker, notifier, verifier)
     finally:
-        await broker.stop()
         await nc.close()
 
 
@@ -162,6 +162,6 @@ SPEC = ServiceSpec(
     name=NAME,
     description="Notifications by e-mail, signed webhook and inbox",
     metadatas=(NOTIFICATION,),
-    tasks=(serve_requests,),
+    answers=answers,
     leader_tasks=(route_and_deliver,),
 )

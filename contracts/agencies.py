@@ -1,4 +1,5 @@
-"""The agency tree: ministry › department › bureau/division › unit."""
+"""The agency tree: ministry › department › bureau/division › unit. Identity keeps it; audit and
+attendance scope what they show by it, so it is a contract (issue #20)."""
 
 from collections.abc import Mapping
 from enum import StrEnum

@@ -1,4 +1,7 @@
-"""An agency's telework policy, versioned (R-POL-1), and which one is in force (R-POL-2)."""
+"""An agency's telework policy, versioned (R-POL-1), and which one is in force (R-POL-2).
+
+Identity publishes it (the `policy_published` event carries the document); attendance and the
+workflows read it. A contract, therefore, not one service's internals (issue #20)."""
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -7,8 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from contracts.categories import CATEGORIES
 from contracts.places import PLACES, Place, RuleSet
-from services.identity.domain.categories import CATEGORIES
 
 Allowance = Literal["may", "partly", "may_not"]
 Mode = Literal["regular", "occasional"]
