@@ -170,6 +170,7 @@ def _item(actor: Actor, official_id: str, res: Resource, summary: m.Summary) -> 
         "summary": summary,
         "official_id": official_id,
         "official_name": None,
+        "names": {},  # id -> name of the people in its history, where identity knows them
         "root": res.agency_path[0],
         "agency": res.agency_path[-1],  # the official's own agency: their division
         "mine": official_id == actor.subject,
@@ -793,18 +794,28 @@ class Portal:
         may read anyway; one question per ministry. Identity away: the ids stay."""
         by_root: dict[str, set[str]] = {}
         for item in items:
-            by_root.setdefault(item["root"], set()).add(item["official_id"])
+            # The official, and whoever took a step of the case (its history names them).
+            people = {item["official_id"], *(s.by for s in item["summary"].steps if s.by)}
+            by_root.setdefault(item["root"], set()).update(people)
         for root, ids in by_root.items():
+            names: dict[str, str] = {}
+            wanted = sorted(ids)
             try:
-                found = await self.b.ask(
-                    "identity", "document_names", {"agency_code": root, "official_ids": sorted(ids)}
-                )
+                for k in range(0, len(wanted), 1000):  # identity takes 1,000 ids a question
+                    found = await self.b.ask(
+                        "identity",
+                        "document_names",
+                        {"agency_code": root, "official_ids": wanted[k : k + 1000]},
+                    )
+                    names.update({i: o["name"] for i, o in found["officials"].items()})
             except BackendError:
                 continue
             for item in items:
-                known = found["officials"].get(item["official_id"])
-                if item["root"] == root and known:
-                    item["official_name"] = known["name"]
+                if item["root"] != root:
+                    continue
+                item["names"] = names
+                if item["official_id"] in names:
+                    item["official_name"] = names[item["official_id"]]
 
     async def check(
         self,

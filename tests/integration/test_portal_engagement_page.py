@@ -99,6 +99,10 @@ async def test_the_engagement_page_from_draft_to_assessment(stack: Stack) -> Non
         assert r.status_code == 303 and r.headers["location"] == page
         shown = (await sup.get(page)).text
         assert "act-review" not in shown and "✓ ดีมาก" in shown
+        # The history names who took each step and when: the supervisor who drafted, reviewed.
+        history = shown[shown.index('class="history"') :]
+        assert "นางมาลี ศรีสุข" in history and "นางสาวปิยะดา รักษ์ธรรม" in history
+        assert str(today.year + 543) in history and "D0101" not in history
 
         # Someone with no part in the case is turned away from its page.
         r = await stranger.get(page)

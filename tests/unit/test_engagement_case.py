@@ -353,3 +353,18 @@ class TestEnd:
             "order_issued",
             "engagement_started",
         ]
+
+
+def test_the_history_says_who_took_each_step_and_when() -> None:
+    """Issue #16: the engagement page names the person behind each step, with its day."""
+    steps = active().summary().steps
+    assert [(s.event, s.by) for s in steps] == [
+        ("official_selected", SUPERVISOR),
+        ("agreement_drafted", SUPERVISOR),
+        ("agreement_accepted", OFFICIAL),
+        ("agreement_accepted", SUPERVISOR),
+        ("proposed_to_head", SUPERVISOR),
+        ("order_issued", HEAD),
+        ("engagement_started", None),  # the platform, on the day
+    ]
+    assert {s.on for s in steps} == {TODAY}

@@ -29,6 +29,7 @@ from workflows.engagement.models import (
     Revise,
     Select,
     State,
+    Step,
     SubmitReport,
     Summary,
     Withdrawal,
@@ -42,6 +43,30 @@ from workflows.engagement.rules import (
 )
 
 __all__ = ["Engagement", "Refusal", "require_goals", "rules"]
+
+
+# Who takes each step: the event field that names them.
+ACTORS: dict[type[Any], str] = {
+    ev.OfficialSelected: "selected_by",
+    ev.ActingSupervisorActed: "acting_id",
+    ev.AgreementDrafted: "drafted_by",
+    ev.AgreementChangesRequested: "requested_by",
+    ev.AgreementAccepted: "accepted_by",
+    ev.ProposedToHead: "proposed_by",
+    ev.OrderIssued: "decided_by",
+    ev.OrderRefused: "decided_by",
+    ev.ProgressReportReviewed: "reviewed_by",
+    ev.TerminationProposed: "proposed_by",
+    ev.PermissionWithdrawn: "decided_by",
+    ev.TerminationRejected: "decided_by",
+    ev.AppealFiled: "filed_by",
+    ev.AppealDecided: "decided_by",
+    ev.GoalsAssessed: "assessed_by",
+    ev.ReportedToHead: "reported_by",
+}
+BY_THE_OFFICIAL: frozenset[type[Any]] = frozenset(
+    {ev.ProgressReportSubmitted, ev.FinalReportSubmitted}
+)
 
 
 @dataclass
@@ -84,6 +109,7 @@ class Engagement:
     reported: bool = False
     acting_recorded: set[str] = field(default_factory=set)  # appointments already named
     history: list[str] = field(default_factory=list)  # event names in order
+    steps: list[Step] = field(default_factory=list)  # and who did each, on which day
 
     # Facts the workflow brings -------------------------------------------------------------
 
@@ -113,6 +139,11 @@ class Engagement:
         """The state after `event`, recorded on `on` (Bangkok). A drafted agreement's planned
         calendar is the calendar's answer, not part of the event: given with it."""
         self.history.append(event.name)
+        actor = ACTORS.get(type(event))
+        by = getattr(event, actor) if actor else None
+        if by is None and type(event) in BY_THE_OFFICIAL:
+            by = self.official_id
+        self.steps.append(Step(event=event.name, by=by, on=on))
         match event:
             case ev.OfficialSelected():
                 self.selected = True
@@ -422,6 +453,7 @@ class Engagement:
             reviews=dict(self.review_comments),
             pending=("termination" if self.termination_pending else self.amendment),
             history=list(self.history),
+            steps=list(self.steps),
             goals=list(draft.goals) if draft else [],
             schedule=draft.schedule if draft else None,
             work_location=draft.work_location if draft else None,

@@ -216,6 +216,15 @@ class Withdrawal(_Model):
     proposal_reasons: str | None = None
 
 
+class Step(_Model):
+    """One event of the engagement's history: what happened, who did it (none for what the
+    platform did on its own: a reminder, the start), on which day (Bangkok)."""
+
+    event: str
+    by: str | None = None
+    on: date | None = None
+
+
 class Summary(_Model):
     engagement_id: str
     official_id: str
@@ -229,6 +238,7 @@ class Summary(_Model):
     reviews: dict[int, str] = Field(default_factory=dict)  # report_no -> the review's comment
     pending: str | None = None
     history: list[str] = Field(default_factory=list)  # event names in order
+    steps: list[Step] = Field(default_factory=list)  # the history with who and when (issue #16)
     # The current draft, for people to read before they accept, propose or order (issue #16).
     goals: list[Goal] = Field(default_factory=list)
     schedule: ScheduleSpec | None = None
