@@ -26,8 +26,10 @@ async def test_the_auditor_replays_an_agency_over_a_period(stack: Stack) -> None
         async with asyncio.timeout(120):  # the demo agency's events reach the chain
             while True:
                 r = await c.get("/api/audit/history", params=today_only, headers=auditor)
-                assert r.status_code == 200, r.text
-                if r.json()["events"]:
+                # Audit scopes by the agency tree it has chained: until ONDE-STRAT's registration
+                # reaches the chain the agency is, rightly, not yet within the auditor's scope.
+                assert r.status_code in (200, 403), r.text
+                if r.status_code == 200 and r.json()["events"]:
                     break
                 await asyncio.sleep(0.5)
         events = r.json()["events"]
