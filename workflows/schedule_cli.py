@@ -1,9 +1,12 @@
 """`telework schedule`: a telework mode turned into concrete working days (R-MODE)."""
 
-import argparse
 import json
 from datetime import date
+from typing import Annotated
 
+import typer
+
+from services.shared.cli_options import Json, Lang
 from services.shared.settings import Calendar
 from workflows.calendar import (
     InvalidSchedule,
@@ -48,46 +51,79 @@ def agency_holidays(agency: str, on: date) -> frozenset[date]:
     return asyncio.run(load())
 
 
-def schedule_from_args(args: argparse.Namespace) -> Schedule:
-    start = parse_day(args.start)
-    if args.working_days is not None:
-        if args.months or args.weekdays or args.days_per_week or args.days_per_month:
+def schedule_from(
+    start_text: str,
+    working_days: int | None,
+    months: int | None,
+    weekdays: str | None,
+    days_per_week: int | None,
+    days_per_month: int | None,
+) -> Schedule:
+    """The mode the options describe, or why they describe none."""
+    start = parse_day(start_text)
+    if working_days is not None:
+        if months or weekdays or days_per_week or days_per_month:
             raise InvalidSchedule("--working-days stands alone (occasional telework)")
-        return Schedule("occasional", start, days=args.working_days)
-    if not args.months:
+        return Schedule("occasional", start, days=working_days)
+    if not months:
         raise InvalidSchedule(
             "give --working-days N, or --months M with one of --weekdays, "
             "--days-per-week, --days-per-month"
         )
-    given = [x for x in (args.weekdays, args.days_per_week, args.days_per_month) if x]
+    given = [x for x in (weekdays, days_per_week, days_per_month) if x]
     if len(given) != 1:
         raise InvalidSchedule(
             "with --months give exactly one of --weekdays, --days-per-week, --days-per-month"
         )
-    if args.weekdays:
-        return Schedule(
-            "regular_weekdays", start, months=args.months, weekdays=parse_weekdays(args.weekdays)
-        )
-    if args.days_per_week:
-        return Schedule("regular_days_per_week", start, months=args.months, days=args.days_per_week)
-    return Schedule("regular_days_per_month", start, months=args.months, days=args.days_per_month)
+    if weekdays:
+        return Schedule("regular_weekdays", start, months=months, weekdays=parse_weekdays(weekdays))
+    if days_per_week:
+        return Schedule("regular_days_per_week", start, months=months, days=days_per_week)
+    return Schedule("regular_days_per_month", start, months=months, days=days_per_month or 0)
 
 
-def _run(args: argparse.Namespace) -> int:
+def schedule(
+    start: Annotated[
+        str, typer.Option(help="first day, YYYY-MM-DD (C.E., or B.E. e.g. 2569-12-01)")
+    ],
+    working_days: Annotated[
+        int | None, typer.Option(help="occasional: N consecutive working days")
+    ] = None,
+    months: Annotated[
+        int | None, typer.Option(help="regular: length of the period in months")
+    ] = None,
+    weekdays: Annotated[
+        str | None, typer.Option(help="regular: fixed weekdays, e.g. mon,thu")
+    ] = None,
+    days_per_week: Annotated[int | None, typer.Option(help="regular: N days a week")] = None,
+    days_per_month: Annotated[int | None, typer.Option(help="regular: N days a month")] = None,
+    agency: Annotated[
+        str | None, typer.Option(help="agency code (its declared extra holidays; see docs)")
+    ] = None,
+    extra_holidays_: Annotated[
+        str | None,
+        typer.Option(
+            "--extra-holidays",
+            help=f"declared extra days, comma-separated ISO dates (default ${CABINET_DAYS_ENV})",
+        ),
+    ] = None,
+    json_: Json = False,
+    lang: Lang = "th",
+) -> None:
+    """Turn a telework mode into working days (R-MODE)."""
     from services.shared.usage import UsageError
 
     try:
-        schedule = schedule_from_args(args)
-        declared = extra_holidays(args.extra_holidays)
-        if args.agency:
-            declared |= agency_holidays(args.agency, schedule.start)
-        calendar = WorkingCalendar(declared)
-        days = schedule.dates(calendar)
+        chosen = schedule_from(start, working_days, months, weekdays, days_per_week, days_per_month)
+        declared = extra_holidays(extra_holidays_)
+        if agency:
+            declared |= agency_holidays(agency, chosen.start)
+        days = chosen.dates(WorkingCalendar(declared))
     except InvalidSchedule as exc:
         raise UsageError(str(exc)) from None
-    if args.json:
+    if json_:
         print(json.dumps([d.isoformat() for d in days]))
-    elif args.lang == "en":
+    elif lang == "en":
         print(f"{len(days)} telework days")
         for d in days:
             print(d.strftime("%a %d %b %Y"))
@@ -95,24 +131,3 @@ def _run(args: argparse.Namespace) -> int:
         print(f"วันปฏิบัติราชการนอกสถานที่ {len(days)} วัน")
         for d in days:
             print(thai_date(d))
-    return 0
-
-
-def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
-    p = sub.add_parser("schedule", help="turn a telework mode into working days (R-MODE)")
-    p.add_argument(
-        "--start", required=True, help="first day, YYYY-MM-DD (C.E., or B.E. e.g. 2569-12-01)"
-    )
-    p.add_argument("--working-days", type=int, help="occasional: N consecutive working days")
-    p.add_argument("--months", type=int, help="regular: length of the period in months")
-    p.add_argument("--weekdays", help="regular: fixed weekdays, e.g. mon,thu")
-    p.add_argument("--days-per-week", type=int, help="regular: N days a week")
-    p.add_argument("--days-per-month", type=int, help="regular: N days a month")
-    p.add_argument("--agency", help="agency code (its declared extra holidays; see docs)")
-    p.add_argument(
-        "--extra-holidays",
-        help=f"declared extra days, comma-separated ISO dates (default ${CABINET_DAYS_ENV})",
-    )
-    p.add_argument("--json", action="store_true", help="print a JSON list of ISO dates")
-    p.add_argument("--lang", choices=["th", "en"], default="th")
-    p.set_defaults(func=_run)

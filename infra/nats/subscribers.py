@@ -6,16 +6,22 @@ seed file to hand over, never a password) and the events of the agency's whole s
 department's system receives its bureaus' events too (issue #13 item 3).
 """
 
-import argparse
 import asyncio
 import json
 import os
 import signal
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Annotated
+
+import typer
 
 from infra.nats.accounts import Subscriber, durable_for, subscriber_inbox
+from services.shared.cli_options import sub_app
+
+app = sub_app("NATS: streams and external subscribers")
+subscribers = sub_app("HR or e-saraban systems reading an agency's events")
+app.add_typer(subscribers, name="subscriber")
 
 
 def path_of(data_dir: Path) -> Path:
@@ -92,17 +98,22 @@ def reload_nats(data_dir: Path) -> str:
     return "the embedded NATS reloaded its configuration"
 
 
-def _add(args: argparse.Namespace) -> int:
+@subscribers.command("add")
+def add_subscriber(
+    agency: Annotated[str, typer.Option(help="the agency whose subtree it reads")],
+    name: Annotated[str, typer.Option(help="e.g. esaraban, hr")],
+) -> None:
+    """Give a system its NKEY and its agency's subtree."""
     from services.shared.settings import Settings
     from services.shared.usage import UsageError
 
-    if not args.name.replace("-", "").replace("_", "").isalnum():
+    if not name.replace("-", "").replace("_", "").isalnum():
         raise UsageError("--name: letters, digits, '-' or '_' only")
-    codes = asyncio.run(subtree_of(args.agency))
+    codes = asyncio.run(subtree_of(agency))
     if not codes:
-        raise UsageError(f"no agency {args.agency} in the register (import it first)")
+        raise UsageError(f"no agency {agency} in the register (import it first)")
     data_dir = Settings.from_env("cli").data_dir
-    sub, seed = add(data_dir, args.name, args.agency, codes)
+    sub, seed = add(data_dir, name, agency, codes)
     said = reload_nats(data_dir)
     print(
         json.dumps(
@@ -118,19 +129,21 @@ def _add(args: argparse.Namespace) -> int:
             indent=2,
         )
     )
-    return 0
 
 
-def _list(args: argparse.Namespace) -> int:
+@subscribers.command("list")
+def list_subscribers() -> None:
+    """Subscribers and the agencies they read."""
     from services.shared.settings import Settings
 
     for sub in load_subscribers(Settings.from_env("cli").data_dir):
         print(f"{sub.user}\t{','.join(sub.codes())}")
-    return 0
 
 
-def _setup(_args: Any) -> int:
-    """Create or update the streams as the admin identity (a deployment's set-up job)."""
+@app.command()
+def setup() -> None:
+    """Create or update the streams (admin identity; TELEWORK_STREAM_REPLICAS): a deployment's
+    set-up job."""
     from infra.stack import setup_streams
     from services.shared.settings import Settings
 
@@ -139,21 +152,3 @@ def _setup(_args: Any) -> int:
     from services.shared.jetstream import stream_replicas
 
     print(f"streams ready ({stream_replicas()} replica(s) each)")
-    return 0
-
-
-def register(sub: Any) -> None:
-    p = sub.add_parser("nats", help="NATS: streams and external subscribers")
-    n = p.add_subparsers(dest="nats_command", required=True)
-    q = n.add_parser(
-        "setup", help="create or update the streams (admin identity; TELEWORK_STREAM_REPLICAS)"
-    )
-    q.set_defaults(func=_setup)
-    s = n.add_parser("subscriber", help="HR or e-saraban systems reading an agency's events")
-    a = s.add_subparsers(dest="subscriber_command", required=True)
-    q = a.add_parser("add", help="give a system its NKEY and its agency's subtree")
-    q.add_argument("--agency", required=True)
-    q.add_argument("--name", required=True, help="e.g. esaraban, hr")
-    q.set_defaults(func=_add)
-    q = a.add_parser("list", help="subscribers and the agencies they read")
-    q.set_defaults(func=_list)

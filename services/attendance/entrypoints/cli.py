@@ -1,11 +1,14 @@
 """`telework attendance …`: the ledger (R-ATT-3), closing a day, rebuilding the projection."""
 
-import argparse
 import asyncio
 from datetime import date
-from typing import Any
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import typer
 
 from services.registry import opened
+from services.shared.cli_options import Lang, sub_app
 from services.shared.settings import Portal, Settings
 
 
@@ -18,31 +21,44 @@ def _date(text: str, name: str) -> date:
         raise UsageError(f"{name} {text!r} is not a date YYYY-MM-DD") from None
 
 
-def _ledger(args: argparse.Namespace) -> int:
+app = sub_app("attendance evidence and ledger (R-ATT) / การลงเวลาปฏิบัติราชการ")
+
+
+@app.command()
+def ledger(
+    agency: Annotated[str, typer.Option(help="agency code")],
+    from_: Annotated[str, typer.Option("--from", metavar="YYYY-MM-DD", help="first day")],
+    to: Annotated[str, typer.Option(metavar="YYYY-MM-DD", help="last day")],
+    official: Annotated[str | None, typer.Option(help="one official's rows")] = None,
+    format: Annotated[Literal["csv", "json", "pdf"], typer.Option(help="csv, json or pdf")] = "csv",
+    out: Annotated[Path | None, typer.Option(help="the PDF's file (--format pdf)")] = None,
+    lang: Lang = "th",
+) -> None:
+    """The attendance ledger (บัญชีลงเวลา)."""
     from services.attendance.domain.ledger import to_csv, to_json
-    from services.attendance.service_layer.ledger import ledger
+    from services.attendance.service_layer.ledger import ledger as read_ledger
     from services.shared.usage import UsageError
 
-    start, end = _date(args.from_, "--from"), _date(args.to, "--to")
+    start, end = _date(from_, "--from"), _date(to, "--to")
     if end < start:
         raise UsageError("--to is before --from")
 
     async def run() -> Any:
         async with opened("attendance") as ctx, ctx.sessions() as s:
-            return await ledger(s, args.agency, start, end, args.official)
+            return await read_ledger(s, agency, start, end, official)
 
     rows = asyncio.run(run())
-    if args.format == "pdf":
-        return _ledger_pdf(args, rows, start, end)
-    print(to_json(rows) if args.format == "json" else to_csv(rows, args.lang), end="")
-    return 0
+    if format == "pdf":
+        _ledger_pdf(agency, official, out, rows, start, end)
+    else:
+        print(to_json(rows) if format == "json" else to_csv(rows, lang), end="")
 
 
-def _ledger_pdf(args: argparse.Namespace, rows: Any, start: date, end: date) -> int:
+def _ledger_pdf(
+    agency: str, official: str | None, out: Path | None, rows: Any, start: date, end: date
+) -> None:
     """The ledger as a บันทึกข้อความ (issue #17), signed when a document certificate is set
     (TELEWORK_DOCUMENT_KEY/_CERT, or the demo CA in demo mode)."""
-    from pathlib import Path
-
     from services.attendance.domain.ledger import FLAG_NAMES, _time
     from services.documents.adapters.pdf import render_memo
     from services.documents.adapters.signing import identity_from_env, sign
@@ -51,13 +67,13 @@ def _ledger_pdf(args: argparse.Namespace, rows: Any, start: date, end: date) -> 
     from services.shared.usage import UsageError
     from workflows.calendar import thai_date
 
-    if not args.out:
+    if not out:
         raise UsageError("--format pdf needs --out FILE.pdf")
     doc = ledger_memo(
-        agency=args.agency,
+        agency=agency,
         start=start,
         end=end,
-        official=args.official,
+        official=official,
         prepared_on=today(),
         rows=[
             [
@@ -71,59 +87,38 @@ def _ledger_pdf(args: argparse.Namespace, rows: Any, start: date, end: date) -> 
             for r in rows
         ],
     )
-    pdf, _ = render_memo(doc, document_id=f"ledger-{args.agency}-{start}-{end}")
+    pdf, _ = render_memo(doc, document_id=f"ledger-{agency}-{start}-{end}")
     settings = Settings.from_env("attendance")
     who = identity_from_env(settings.data_dir, Portal().demo_login)
     if who is not None:
-        pdf = asyncio.run(sign(pdf, who, reason=doc.subject, location=args.agency))
-    Path(args.out).write_bytes(pdf)
+        pdf = asyncio.run(sign(pdf, who, reason=doc.subject, location=agency))
+    out.write_bytes(pdf)
     signed = "signed" if who is not None else "not signed (no TELEWORK_DOCUMENT_CERT)"
-    print(f"{args.out}: {len(rows)} rows, {signed}")
-    return 0
+    print(f"{out}: {len(rows)} rows, {signed}")
 
 
-def _close_day(args: argparse.Namespace) -> int:
+@app.command("close-day")
+def close_day(day: Annotated[str, typer.Option(metavar="YYYY-MM-DD", help="the day")]) -> None:
+    """Flag missing check-ins and close open ones for a day."""
     from services.attendance.service_layer.handlers import AttendanceService
 
-    day = _date(args.day, "--day")
+    closing = _date(day, "--day")
 
     async def run() -> Any:
         async with opened("attendance") as ctx:
-            return await AttendanceService(ctx.sessions).close_day(day)
+            return await AttendanceService(ctx.sessions).close_day(closing)
 
     result = asyncio.run(run())
-    print("ปิดไปแล้ว / already closed" if result is None else f"closed {day}: {result}")
-    return 0
+    print("ปิดไปแล้ว / already closed" if result is None else f"closed {closing}: {result}")
 
 
-def _rebuild(args: argparse.Namespace) -> int:
-    from services.attendance.entrypoints.rebuild import rebuild
+@app.command()
+def rebuild() -> None:
+    """Rebuild the projection by replaying the stream (stop the attendance service first)."""
+    from services.attendance.entrypoints.rebuild import rebuild as replay_stream
 
     async def run() -> int:
         async with opened("attendance") as ctx:
-            return await rebuild(ctx.sessions, ctx.settings.nats_url)
+            return await replay_stream(ctx.sessions, ctx.settings.nats_url)
 
     print(f"replayed {asyncio.run(run())} events")
-    return 0
-
-
-def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
-    p = sub.add_parser("attendance", help="attendance evidence and ledger (R-ATT)")
-    a = p.add_subparsers(dest="attendance_command", required=True)
-    q = a.add_parser("ledger", help="the attendance ledger (บัญชีลงเวลา)")
-    q.add_argument("--agency", required=True)
-    q.add_argument("--official")
-    q.add_argument("--from", dest="from_", required=True, metavar="YYYY-MM-DD")
-    q.add_argument("--to", required=True, metavar="YYYY-MM-DD")
-    q.add_argument("--format", choices=["csv", "json", "pdf"], default="csv")
-    q.add_argument("--out", help="the PDF's file (--format pdf)")
-    q.add_argument("--lang", choices=["th", "en"], default="th")
-    q.set_defaults(func=_ledger)
-    q = a.add_parser("close-day", help="flag missing check-ins and close open ones for a day")
-    q.add_argument("--day", required=True)
-    q.set_defaults(func=_close_day)
-    q = a.add_parser(
-        "rebuild",
-        help="rebuild the projection by replaying the stream (stop the attendance service first)",
-    )
-    q.set_defaults(func=_rebuild)

@@ -3,23 +3,28 @@
 Every command but `public-key` needs an auditor's token (`--token` or `TELEWORK_TOKEN`), is
 read-only, and is itself recorded in the chain."""
 
-import argparse
 import asyncio
 import json
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
+
+import typer
 
 from services.registry import opened
+from services.shared.cli_options import Json, Token, sub_app
 from services.shared.settings import Settings, Trust
 
+app = sub_app("hash chain: verify, replay, export, rebuild (R-INT-2) / ห่วงโซ่การตรวจสอบ")
+Position = Annotated[int, typer.Option("--from", metavar="POS", help="first chain position")]
 
-def _auditor(args: argparse.Namespace) -> Any:
+
+def _auditor(token: str | None) -> Any:
     from services.shared.auth import AuthError, verifier_from_env
     from services.shared.usage import UsageError
 
-    token = args.token or Trust().caller_token or ""
+    token = token or Trust().caller_token or ""
     try:
         return verifier_from_env(Settings.from_env("audit").data_dir).verify(token)
     except AuthError as exc:
@@ -66,13 +71,31 @@ async def _public(ctx: Any) -> Any:
     return Ed25519PrivateKey.generate().public_key()  # nothing signed: no signature to check
 
 
-def _verify(args: argparse.Namespace) -> int:
-    from services.audit.service_layer.store import verify
+@app.command()
+def verify(
+    token: Token = None,
+    from_: Position = 1,
+    json_: Json = False,
+    anchors: Annotated[
+        str | None,
+        typer.Option(
+            metavar="FILE|stream",
+            help="also check the store against anchors kept outside it: a JSON-lines file of "
+            "checkpoint_signed events, or 'stream' to read them (and the original events) "
+            "from NATS",
+        ),
+    ] = None,
+    chain_only: Annotated[
+        bool, typer.Option("--chain-only", help="skip comparing the chain with the stream")
+    ] = False,
+) -> None:
+    """Check the chain and every checkpoint."""
+    from services.audit.service_layer.store import verify as verify_chain
 
-    actor = _auditor(args)
+    actor = _auditor(token)
     anchor_file = None
-    if args.anchors not in (None, "stream"):
-        anchor_file = Path(args.anchors)
+    if anchors not in (None, "stream"):
+        anchor_file = Path(anchors)
         if not anchor_file.is_file():
             from services.shared.usage import UsageError
 
@@ -80,17 +103,17 @@ def _verify(args: argparse.Namespace) -> int:
 
     async def run() -> Any:
         async with opened("audit") as ctx:
-            await _authorized(ctx, actor, "verify", {"from": args.from_})
+            await _authorized(ctx, actor, "verify", {"from": from_})
             public = await _public(ctx)
-            problem, checked = await verify(ctx.sessions, public, args.from_)
-            if problem is None and args.anchors is not None:
+            problem, checked = await verify_chain(ctx.sessions, public, from_)
+            if problem is None and anchors is not None:
                 problem = await _against_anchors(ctx, public, anchor_file)
-            complete = None if args.chain_only else await _completeness(ctx)
+            complete = None if chain_only else await _completeness(ctx)
             return problem, checked, complete
 
     problem, checked, complete = asyncio.run(run())
     whole = complete is not None and not isinstance(complete, str)
-    if args.json:
+    if json_:
         print(
             json.dumps(
                 {
@@ -121,7 +144,8 @@ def _verify(args: argparse.Namespace) -> int:
                 f"{problem.kind} — {problem.detail}"
             )
         print(_completeness_line(complete))
-    return 0 if problem is None and (not whole or complete.complete) else 1
+    if not (problem is None and (not whole or complete.complete)):
+        raise typer.Exit(1)
 
 
 async def _against_anchors(ctx: Any, public: Any, anchor_file: Path | None) -> Any:
@@ -208,14 +232,24 @@ def _when(text: str | None, name: str) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=BANGKOK)
 
 
-def _replay(args: argparse.Namespace) -> int:
-    from services.audit.service_layer.history import replay
+@app.command()
+def replay(
+    token: Token = None,
+    engagement: Annotated[str | None, typer.Option(help="one engagement's events")] = None,
+    official: Annotated[str | None, typer.Option(help="one official's events")] = None,
+    agency: Annotated[str | None, typer.Option(help="one agency's events")] = None,
+    from_: Annotated[str | None, typer.Option("--from", metavar="TIME", help="from (ISO)")] = None,
+    to: Annotated[str | None, typer.Option(metavar="TIME", help="to (ISO)")] = None,
+    format: Annotated[Literal["jsonl", "table"], typer.Option(help="jsonl or table")] = "jsonl",
+) -> None:
+    """The events of an engagement, official or agency."""
+    from services.audit.service_layer.history import replay as history
     from services.shared.usage import UsageError
 
-    if not (args.engagement or args.official or args.agency):
+    if not (engagement or official or agency):
         raise UsageError("give --engagement ID, --official ID or --agency CODE")
-    actor = _auditor(args)
-    start, end = _when(args.from_, "--from"), _when(args.to, "--to")
+    actor = _auditor(token)
+    start, end = _when(from_, "--from"), _when(to, "--to")
 
     async def run() -> int:
         shown = 0
@@ -223,21 +257,21 @@ def _replay(args: argparse.Namespace) -> int:
             params = {
                 k: v
                 for k, v in (
-                    ("engagement", args.engagement),
-                    ("official", args.official),
-                    ("agency", args.agency),
-                    ("from", args.from_),
-                    ("to", args.to),
+                    ("engagement", engagement),
+                    ("official", official),
+                    ("agency", agency),
+                    ("from", from_),
+                    ("to", to),
                 )
                 if v
             }
-            visible = await _authorized(ctx, actor, "replay", params, args.agency)
-            async for item in replay(
+            visible = await _authorized(ctx, actor, "replay", params, agency)
+            async for item in history(
                 ctx.sessions,
                 visible,
-                engagement=args.engagement,
-                official=args.official,
-                agency=args.agency,
+                engagement=engagement,
+                official=official,
+                agency=agency,
                 start=start,
                 end=end,
             ):
@@ -245,7 +279,7 @@ def _replay(args: argparse.Namespace) -> int:
                 if shown % 10_000 == 0:  # a progress line for long runs, on stderr
                     print(f"… {shown} events", file=sys.stderr, flush=True)
                 e = item["event"]
-                if args.format == "table":
+                if format == "table":
                     print(
                         f"{item['position']:>8}  {e['time'][:19]}  {e['agency']:<12} "
                         f"{e['type'].split('.')[3]}.{e['type'].split('.')[4]:<28} "
@@ -256,15 +290,20 @@ def _replay(args: argparse.Namespace) -> int:
         return shown
 
     asyncio.run(run())
-    return 0
 
 
-def _export(args: argparse.Namespace) -> int:
+@app.command()
+def export(
+    out: Annotated[Path, typer.Option(help="the bundle's folder")],
+    token: Token = None,
+    from_: Position = 1,
+) -> None:
+    """A bundle an external auditor verifies offline."""
     from services.audit.adapters.keys import KeyUnavailable, key_location
     from services.audit.service_layer.history import export_bundle
     from services.shared.usage import UsageError
 
-    actor = _auditor(args)
+    actor = _auditor(token)
     try:  # the bundle carries the public half; never make a key to export with
         key = key_location(Settings.from_env("audit").data_dir).open()
     except KeyUnavailable as exc:
@@ -272,37 +311,50 @@ def _export(args: argparse.Namespace) -> int:
 
     async def run() -> int:
         async with opened("audit") as ctx:
-            await _authorized(ctx, actor, "export", {"out": str(args.out), "from": args.from_})
-            return await export_bundle(ctx.sessions, key, Path(args.out), args.from_)
+            await _authorized(ctx, actor, "export", {"out": str(out), "from": from_})
+            return await export_bundle(ctx.sessions, key, out, from_)
 
     n = asyncio.run(run())
     print(
-        f"exported {n} events to {args.out}; check offline with: "
-        f"python {Path(args.out) / 'verify_bundle.py'} {args.out}"
+        f"exported {n} events to {out}; check offline with: python {out / 'verify_bundle.py'} {out}"
     )
-    return 0
 
 
-def _rebuild(args: argparse.Namespace) -> int:
+@app.command()
+def rebuild(
+    token: Token = None,
+    as_of: Annotated[str | None, typer.Option(metavar="TIME", help="history up to (ISO)")] = None,
+) -> None:
+    """Rebuild read models from history and diff them with the live ones."""
     from services.audit.entrypoints.rebuild import compare
 
-    actor = _auditor(args)
-    as_of = _when(args.as_of, "--as-of")
+    actor = _auditor(token)
+    moment = _when(as_of, "--as-of")
 
     async def run() -> list[str]:
         async with opened("audit") as ctx:
-            await _authorized(ctx, actor, "rebuild", {"as_of": args.as_of})
-            return await compare(ctx.sessions, as_of)
+            await _authorized(ctx, actor, "rebuild", {"as_of": as_of})
+            return await compare(ctx.sessions, moment)
 
     lines = asyncio.run(run())
     for line in lines:
         print(line)
     print(f"{len(lines)} differences" if lines else "ตรงกัน / the live read models match history")
-    return 1 if lines else 0
+    if lines:
+        raise typer.Exit(1)
 
 
-def _rotate_key(args: argparse.Namespace) -> int:
-    """Hand the audit signing over to a new key: both keys sign the hand-over, kept in the
+@app.command("rotate-key")
+def rotate_key(
+    new_key: Annotated[
+        str,
+        typer.Option(help="the new Ed25519 key: a PEM file, or a pkcs11: URI of a key in a token"),
+    ],
+    token: Token = None,
+) -> None:
+    """Administrator: hand checkpoint signing over to a new key (both keys sign).
+
+    Hand the audit signing over to a new key: both keys sign the hand-over, kept in the
     store and published as key_rotated. A key file is then replaced by the new key (the old one
     kept beside it, renamed); a token's key stays where it is and TELEWORK_AUDIT_KEY is pointed
     at the new one. Stop every audit replica first: a checkpoint signed meanwhile by the old key
@@ -316,7 +368,7 @@ def _rotate_key(args: argparse.Namespace) -> int:
     from services.shared.authz import Resource, can
     from services.shared.usage import UsageError
 
-    token = args.token or Trust().caller_token or ""
+    token = token or Trust().caller_token or ""
     try:
         actor = verifier_from_env(Settings.from_env("audit").data_dir).verify(token)
     except AuthError as exc:
@@ -325,7 +377,7 @@ def _rotate_key(args: argparse.Namespace) -> int:
     if not can(actor, "audit.rotate_key", Resource("audit", scope)):
         raise UsageError("rotating the audit key is for the platform's administrator")
     location = key_location(Settings.from_env("audit").data_dir)
-    target = KeyLocation(args.new_key)
+    target = KeyLocation(new_key)
     try:
         if not location.exists():
             raise UsageError(
@@ -353,35 +405,40 @@ def _rotate_key(args: argparse.Namespace) -> int:
     )
     if location.in_token or target.in_token:
         print(
-            f"{handed}. Set TELEWORK_AUDIT_KEY to {args.new_key} and start the audit service "
+            f"{handed}. Set TELEWORK_AUDIT_KEY to {new_key} and start the audit service "
             "again; keep the old key in its token (it proves the checkpoints it signed)."
         )
-        return 0
+        return
     path = location.path
     retired = path.with_name(f"{path.name}.retired-{fingerprint(old.public_key())[:16]}")
     path.rename(retired)
     shutil.copyfile(target.path, path)
     path.chmod(0o600)
     print(f"{handed}; the old key is kept as {retired}. Start the audit service again.")
-    return 0
 
 
-def _generate_key(args: argparse.Namespace) -> int:
-    """Make the audit key inside a PKCS#11 token (not extractable) and print its public half:
+@app.command("generate-key")
+def generate_key(
+    uri: Annotated[str, typer.Option(help="pkcs11:token=…;object=…?module-path=…")],
+) -> None:
+    """Make the audit key inside a PKCS#11 token (HSM, KMS); not extractable.
+
+    Prints its public half:
     what an HSM's administrator runs once, before the first start or a rotation."""
     from services.audit.adapters.keys import KeyUnavailable, Pkcs11Uri, generate_in_token
     from services.audit.domain.signing import fingerprint
     from services.shared.usage import UsageError
 
     try:
-        public = generate_in_token(Pkcs11Uri.parse(args.uri))
+        public = generate_in_token(Pkcs11Uri.parse(uri))
     except KeyUnavailable as exc:
         raise UsageError(str(exc)) from None
     print(f"made an Ed25519 key in the token; fingerprint {fingerprint(public)}")
-    return 0
 
 
-def _public_key(args: argparse.Namespace) -> int:
+@app.command("public-key")
+def public_key() -> None:
+    """The key that signs checkpoints (PEM)."""
     from services.audit.adapters.keys import KeyUnavailable, key_location
     from services.audit.domain.signing import public_pem
     from services.shared.usage import UsageError
@@ -391,59 +448,3 @@ def _public_key(args: argparse.Namespace) -> int:
     except KeyUnavailable as exc:
         raise UsageError(f"the audit key cannot be used: {exc}") from None
     print(public_pem(key), end="")
-    return 0
-
-
-def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
-    p = sub.add_parser("audit", help="hash chain: verify, replay, export, rebuild (R-INT-2)")
-    a = p.add_subparsers(dest="audit_command", required=True)
-
-    def with_token(q: argparse.ArgumentParser) -> argparse.ArgumentParser:
-        q.add_argument("--token", help="auditor's token (default $TELEWORK_TOKEN)")
-        return q
-
-    q = with_token(a.add_parser("verify", help="check the chain and every checkpoint"))
-    q.add_argument("--from", dest="from_", type=int, default=1, metavar="POS")
-    q.add_argument("--json", action="store_true")
-    q.add_argument(
-        "--anchors",
-        metavar="FILE|stream",
-        help="also check the store against anchors kept outside it: a JSON-lines file of "
-        "checkpoint_signed events, or 'stream' to read them (and the original events) from NATS",
-    )
-    q.add_argument(
-        "--chain-only", action="store_true", help="skip comparing the chain with the stream"
-    )
-    q.set_defaults(func=_verify)
-    q = with_token(a.add_parser("replay", help="the events of an engagement, official or agency"))
-    q.add_argument("--engagement")
-    q.add_argument("--official")
-    q.add_argument("--agency")
-    q.add_argument("--from", dest="from_", metavar="TIME")
-    q.add_argument("--to", metavar="TIME")
-    q.add_argument("--format", choices=["jsonl", "table"], default="jsonl")
-    q.set_defaults(func=_replay)
-    q = with_token(a.add_parser("export", help="a bundle an external auditor verifies offline"))
-    q.add_argument("--out", required=True)
-    q.add_argument("--from", dest="from_", type=int, default=1, metavar="POS")
-    q.set_defaults(func=_export)
-    q = with_token(a.add_parser("rebuild", help="rebuild read models from history and diff"))
-    q.add_argument("--as-of", metavar="TIME")
-    q.set_defaults(func=_rebuild)
-    q = a.add_parser("public-key", help="the key that signs checkpoints (PEM)")
-    q.set_defaults(func=_public_key)
-    q = a.add_parser(
-        "rotate-key", help="hand checkpoint signing over to a new key (administrator; both keys)"
-    )
-    q.add_argument(
-        "--new-key",
-        required=True,
-        help="the new Ed25519 key: a PEM file, or a pkcs11: URI of a key in a token",
-    )
-    q.add_argument("--token", help="the administrator's token (default $TELEWORK_TOKEN)")
-    q.set_defaults(func=_rotate_key)
-    q = a.add_parser(
-        "generate-key", help="make the audit key inside a PKCS#11 token (HSM, KMS); not extractable"
-    )
-    q.add_argument("--uri", required=True, help="pkcs11:token=…;object=…?module-path=…")
-    q.set_defaults(func=_generate_key)

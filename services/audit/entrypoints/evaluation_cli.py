@@ -3,13 +3,16 @@
 computed from the audit chain. For the head of agency, HR and auditors of that agency (a
 verified token)."""
 
-import argparse
 import asyncio
 import csv
 import io
 import json
-from typing import Any
+from pathlib import Path
+from typing import Annotated, Any, Literal
 
+import typer
+
+from services.shared.cli_options import Token, sub_app
 from services.shared.settings import Trust
 from services.shared.usage import UsageError
 
@@ -29,61 +32,60 @@ def _flat(result: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _report(args: argparse.Namespace) -> int:
+app = sub_app("yearly evaluation of telework (R-EVA-2) / การประเมินผลประจำปี")
+
+
+@app.command()
+def report(
+    agency: Annotated[str, typer.Option(help="agency code")],
+    fiscal_year: Annotated[int, typer.Option(help="B.E. (2570) or C.E. (2027)")],
+    format: Annotated[
+        Literal["json", "csv", "pdf"], typer.Option(help="json, csv or pdf")
+    ] = "json",
+    out: Annotated[Path | None, typer.Option(help="the PDF file to write (--format pdf)")] = None,
+    roll_up: Annotated[
+        bool,
+        typer.Option(
+            "--roll-up",
+            help="the agency and each of its direct sub-agencies side by side (a ministry's view)",
+        ),
+    ] = False,
+    token: Token = None,
+) -> None:
+    """An agency's figures for a fiscal year (1 Oct – 30 Sep)."""
     from services.audit.entrypoints.app import valid_year
     from services.audit.service_layer import evaluation as ev
     from services.shared.auth import AuthError, verifier_from_env
     from services.shared.settings import Settings
 
-    if not valid_year(args.fiscal_year):
-        raise UsageError(f"--fiscal-year {args.fiscal_year}: a B.E. (2570) or C.E. (2027) year")
-    if args.format == "pdf" and not args.out:
+    if not valid_year(fiscal_year):
+        raise UsageError(f"--fiscal-year {fiscal_year}: a B.E. (2570) or C.E. (2027) year")
+    if format == "pdf" and not out:
         raise UsageError("--format pdf needs --out FILE.pdf")
-    token = args.token or Trust().caller_token or ""
+    token = token or Trust().caller_token or ""
     try:
         actor = verifier_from_env(Settings.from_env("audit").data_dir).verify(token)
     except AuthError as exc:
         raise UsageError(f"token refused: {exc}") from None
     events = asyncio.run(_events())
     try:
-        rows = [
-            r.as_dict()
-            for r in ev.report(events, actor, args.agency, args.fiscal_year, args.roll_up)
-        ]
+        rows = [r.as_dict() for r in ev.report(events, actor, agency, fiscal_year, roll_up)]
     except ev.UnknownAgency as exc:
         raise UsageError(str(exc)) from None
     except ev.NotAllowed as exc:
         raise UsageError(f"forbidden: {exc}") from None
-    if args.format == "pdf":
+    if format == "pdf" and out is not None:
         from services.documents.adapters.evaluation_pdf import render_evaluation
 
-        with open(args.out, "wb") as f:
+        with open(out, "wb") as f:
             f.write(render_evaluation(rows))
-        print(args.out)
-    elif args.format == "json":
-        print(json.dumps(rows if args.roll_up else rows[0], ensure_ascii=False, indent=2))
+        print(out)
+    elif format == "json":
+        print(json.dumps(rows if roll_up else rows[0], ensure_ascii=False, indent=2))
     else:
-        out = io.StringIO()
-        writer = csv.writer(out)
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
         writer.writerow(_flat(rows[0]).keys())
         for row in rows:
             writer.writerow(_flat(row).values())
-        print(out.getvalue(), end="")
-    return 0
-
-
-def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
-    p = sub.add_parser("evaluation", help="yearly evaluation of telework (R-EVA-2)")
-    e = p.add_subparsers(dest="evaluation_command", required=True)
-    q = e.add_parser("report", help="an agency's figures for a fiscal year (1 Oct – 30 Sep)")
-    q.add_argument("--agency", required=True)
-    q.add_argument("--fiscal-year", type=int, required=True, help="B.E. (2570) or C.E. (2027)")
-    q.add_argument("--format", choices=["json", "csv", "pdf"], default="json")
-    q.add_argument("--out", help="the PDF file to write (--format pdf)")
-    q.add_argument(
-        "--roll-up",
-        action="store_true",
-        help="the agency and each of its direct sub-agencies side by side (a ministry's view)",
-    )
-    q.add_argument("--token", help="head, HR or auditor token (default $TELEWORK_TOKEN)")
-    q.set_defaults(func=_report)
+        print(buffer.getvalue(), end="")

@@ -6,18 +6,22 @@ document_issued event in the audit chain. Exit 0 when all asked holds, 1 when so
 not, 2 for bad input (no such file, not a PDF).
 """
 
-import argparse
 import asyncio
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
+import typer
+
+from services.shared.cli_options import Json, sub_app
 from services.shared.settings import Settings, Trust
 from services.shared.usage import UsageError
 
+app = sub_app("official documents: verify, sample / หนังสือราชการ")
 
-async def _registered(args: argparse.Namespace, sha256: str) -> dict[str, Any] | None:
+
+async def _registered(token: str | None, sha256: str) -> dict[str, Any] | None:
     """The audit chain's record of the document with this hash (an auditor's question, itself
     recorded like every audit read)."""
     from sqlalchemy import select
@@ -27,7 +31,7 @@ async def _registered(args: argparse.Namespace, sha256: str) -> dict[str, Any] |
     from services.audit.entrypoints.cli import _auditor, _authorized
     from services.registry import opened
 
-    actor = _auditor(args)
+    actor = _auditor(token)
     async with opened("audit") as ctx:
         await _authorized(ctx, actor, "document_verify", {"sha256": sha256})
         async with ctx.sessions() as s:
@@ -43,24 +47,34 @@ async def _registered(args: argparse.Namespace, sha256: str) -> dict[str, Any] |
         return None
 
 
-def _verify(args: argparse.Namespace) -> int:
-    from services.documents.adapters.signing import NotAPdf, trust_roots_from_env, verify
+@app.command()
+def verify(
+    file: Annotated[Path, typer.Argument(help="the signed PDF")],
+    ca: Annotated[list[Path] | None, typer.Option(help="a trusted root (PEM); repeatable")] = None,
+    token: Annotated[
+        str | None, typer.Option(help="an auditor's token: also check the audit chain")
+    ] = None,
+    json_: Json = False,
+) -> None:
+    """Check a document's signature and that it was issued (exit 1 when it was not)."""
+    from services.documents.adapters.signing import NotAPdf, trust_roots_from_env
+    from services.documents.adapters.signing import verify as verify_pdf
 
-    path = Path(args.file)
+    path = file
     if not path.is_file():
         raise UsageError(f"{path}: no such file")
-    roots = [Path(p) for p in args.ca] or trust_roots_from_env(Settings.from_env("cli").data_dir)
+    roots = list(ca or ()) or trust_roots_from_env(Settings.from_env("cli").data_dir)
     for root in roots:
         if not root.is_file():
             raise UsageError(f"{root}: no such CA certificate")
     try:
-        result = asyncio.run(verify(path.read_bytes(), roots))
+        result = asyncio.run(verify_pdf(path.read_bytes(), roots))
     except NotAPdf as exc:
         raise UsageError(f"{path}: {exc}") from None
-    checked_registration = bool(args.token or Trust().caller_token)
-    record = asyncio.run(_registered(args, result.sha256)) if checked_registration else None
+    checked_registration = bool(token or Trust().caller_token)
+    record = asyncio.run(_registered(token, result.sha256)) if checked_registration else None
     ok = result.holds and (record is not None or not checked_registration)
-    if args.json:
+    if json_:
         print(
             json.dumps(
                 {
@@ -78,11 +92,13 @@ def _verify(args: argparse.Namespace) -> int:
                 ensure_ascii=False,
             )
         )
-        return 0 if ok else 1
+        if not ok:
+            raise typer.Exit(1)
+        return
     print(f"SHA-256: {result.sha256}")
     if not result.signed:
         print("ไม่มีลายมือชื่ออิเล็กทรอนิกส์ / the document is not signed")
-        return 1
+        raise typer.Exit(1)
     print(f"ผู้ลงนาม / signer: {result.signer}")
     if result.signed_at:
         print(f"ลงนามเมื่อ / signed at: {result.signed_at.isoformat()}")
@@ -107,7 +123,8 @@ def _verify(args: argparse.Namespace) -> int:
             print("ไม่พบในห่วงโซ่การตรวจสอบ / no document with this hash was issued")
     else:
         print("ไม่ได้ตรวจการออกเอกสาร (ให้ --token ของผู้ตรวจสอบ) / issue not checked (--token)")
-    return 0 if ok else 1
+    if not ok:
+        raise typer.Exit(1)
 
 
 def _demo_agency() -> tuple[str, dict[str, Any]]:
@@ -139,8 +156,15 @@ def _demo_agency() -> tuple[str, dict[str, Any]]:
     return agencies["ONDE"] + " (ตัวอย่าง)", people
 
 
-def _sample(args: argparse.Namespace) -> int:
-    """A sample document from demo data, signed with the demo CA: the layout before going live."""
+@app.command()
+def sample(
+    kind: Annotated[
+        Literal["order", "agreement", "termination", "assessment", "ledger"],
+        typer.Argument(help="order, agreement, termination, assessment or ledger"),
+    ],
+    out: Annotated[Path, typer.Option(help="the PDF to write")],
+) -> None:
+    """Render and sign a sample with the demo CA: the layout before going live."""
     from services.documents.adapters.pdf import render_memo, render_order
     from services.documents.adapters.signing import demo_folder, demo_identity, sign
     from services.documents.domain import memo
@@ -156,7 +180,7 @@ def _sample(args: argparse.Namespace) -> int:
         ("G1", "รายงานวิเคราะห์ข้อมูลการให้บริการประจำเดือน", "number", "6", end),
         ("G2", "ร่างแผนปฏิบัติการด้านดิจิทัลของหน่วยงาน", "date", "1 ฉบับ", end),
     ]
-    if args.kind == "order":
+    if kind == "order":
         order = telework_order(
             agency=agency,
             number=f"ที่ 1/{today.year + 543}",
@@ -169,7 +193,7 @@ def _sample(args: argparse.Namespace) -> int:
         )
         pdf, _ = render_order(order, document_id="sample-order")
     else:
-        if args.kind == "agreement":
+        if kind == "agreement":
             doc = memo.agreement_memo(
                 agency=agency,
                 engagement_id="ENG-ตัวอย่าง",
@@ -184,7 +208,7 @@ def _sample(args: argparse.Namespace) -> int:
                 accepted={"official": today, "supervisor": today},
                 dated=today,
             )
-        elif args.kind == "termination":
+        elif kind == "termination":
             doc = memo.termination_memo(
                 agency=agency,
                 engagement_id="ENG-ตัวอย่าง",
@@ -198,7 +222,7 @@ def _sample(args: argparse.Namespace) -> int:
                 proposed_by=supervisor,
                 proposal_reasons="ไม่รายงานผลการปฏิบัติงานตามกำหนดสามครั้งติดต่อกัน",
             )
-        elif args.kind == "assessment":
+        elif kind == "assessment":
             doc = memo.assessment_memo(
                 agency=agency,
                 engagement_id="ENG-ตัวอย่าง",
@@ -222,24 +246,8 @@ def _sample(args: argparse.Namespace) -> int:
                 ]
                 + [[thai_date(days[4]), "D0102", "-", "-", "ไม่ได้ลงเวลา"]],
             )
-        pdf, _ = render_memo(doc, document_id=f"sample-{args.kind}")
+        pdf, _ = render_memo(doc, document_id=f"sample-{kind}")
     who = demo_identity(demo_folder(Settings.from_env("cli").data_dir))
     signed = asyncio.run(sign(pdf, who, reason="ตัวอย่าง / sample", location="demo"))
-    Path(args.out).write_bytes(signed)
-    print(f"{args.out}: {len(signed)} bytes, signed with the demo CA ({who.chain[0]})")
-    return 0
-
-
-def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
-    p = sub.add_parser("document", help="official documents: verify, sample")
-    d = p.add_subparsers(dest="document_command", required=True)
-    q = d.add_parser("verify", help="check a document's signature and that it was issued")
-    q.add_argument("file")
-    q.add_argument("--ca", action="append", default=[], help="trusted root (PEM); repeatable")
-    q.add_argument("--token", help="an auditor's token: also check the audit chain")
-    q.add_argument("--json", action="store_true")
-    q.set_defaults(func=_verify)
-    q = d.add_parser("sample", help="render and sign a sample with the demo CA")
-    q.add_argument("kind", choices=["order", "agreement", "termination", "assessment", "ledger"])
-    q.add_argument("--out", required=True)
-    q.set_defaults(func=_sample)
+    out.write_bytes(signed)
+    print(f"{out}: {len(signed)} bytes, signed with the demo CA ({who.chain[0]})")

@@ -1,15 +1,16 @@
 """`telework identity …` and `telework token issue`: HR imports, the demo seed, dev tokens."""
 
-import argparse
 import asyncio
 import json
 import secrets
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
+import typer
 from sqlalchemy import select
 
 from services.registry import opened
+from services.shared.cli_options import Json, sub_app
 from services.shared.settings import Settings, Trust
 
 
@@ -26,12 +27,24 @@ def citizen_key(data_dir: Path) -> bytes:
     return bytes.fromhex(path.read_text().strip())
 
 
-def _import(args: argparse.Namespace) -> int:
+app = sub_app("agencies, officials, roles, policies (R-POL, R-ELIG) / บุคลากรและสิทธิ")
+token_app = sub_app("development tokens (JWT) / โทเคนสำหรับทดสอบ")
+
+
+@app.command("import")
+def import_(
+    files: Annotated[list[Path], typer.Argument(help="the HR export's CSV files")],
+    partial: Annotated[
+        bool, typer.Option("--partial", help="import the valid rows despite errors")
+    ] = False,
+    json_: Json = False,
+) -> None:
+    """Import an HR export (CSV files; see docs/identity.md)."""
     from services.identity.service_layer.handlers import LOG
     from services.identity.service_layer.importer import import_files
     from services.shared.usage import UsageError
 
-    paths = [Path(p) for p in args.files]
+    paths = list(files)
     for p in paths:
         if not p.is_file():
             raise UsageError(f"{p}: no such file")
@@ -42,12 +55,12 @@ def _import(args: argparse.Namespace) -> int:
                 ctx.sessions,
                 LOG,
                 paths,
-                partial=args.partial,
+                partial=partial,
                 citizen_key=citizen_key(ctx.settings.data_dir),
             )
 
     report = asyncio.run(run())
-    if args.json:
+    if json_:
         print(
             json.dumps(
                 {
@@ -72,35 +85,46 @@ def _import(args: argparse.Namespace) -> int:
                 f"ไม่ได้นำเข้า: พบข้อผิดพลาด {len(report.errors)} แถว / nothing imported: "
                 f"{len(report.errors)} bad rows (use --partial to import the valid rows)"
             )
-    if not report.errors:
-        return 0
-    return 1 if report.applied else 2
+    if report.errors:
+        raise typer.Exit(1 if report.applied else 2)
 
 
-def _seed_demo(args: argparse.Namespace) -> int:
-    from services.identity.demo.seed import DEMO_ACCOUNTS, seed_demo
+@app.command("seed-demo")
+def seed_demo() -> None:
+    """Load the demo agency (idempotent)."""
+    from services.identity.demo.seed import DEMO_ACCOUNTS
+    from services.identity.demo.seed import seed_demo as load_demo
 
     async def run() -> Any:
         async with opened("identity") as ctx:
-            return await seed_demo(ctx.sessions, citizen_key(ctx.settings.data_dir))
+            return await load_demo(ctx.sessions, citizen_key(ctx.settings.data_dir))
 
     report = asyncio.run(run())
     if report.errors:
         for e in report.errors:
             print(f"✗ {e}")
-        return 1
+        raise typer.Exit(1)
     print("หน่วยงานตัวอย่าง ONDE พร้อมใช้งาน / demo agency ONDE is ready. Accounts:")
     for email, what in DEMO_ACCOUNTS:
         print(f"  {email:<34} {what}")
-    return 0
 
 
-def _token(args: argparse.Namespace) -> int:
+@token_app.command()
+def issue(
+    as_: Annotated[
+        str | None, typer.Option("--as", metavar="EMAIL", help="an official, by e-mail")
+    ] = None,
+    service: Annotated[str | None, typer.Option(metavar="NAME", help="or a service")] = None,
+    ttl_hours: Annotated[float, typer.Option(help="how long the token lives")] = 8.0,
+) -> None:
+    """Issue a token for an official or a service."""
     from services.identity.adapters.tables import officials
     from services.identity.service_layer.directory import actor_for
     from services.shared.auth import platform_issuer, service_actor
     from services.shared.usage import UsageError
 
+    if (as_ is None) == (service is None):
+        raise UsageError("give one of --as EMAIL or --service NAME")
     settings = Settings.from_env("identity")
     issuer = platform_issuer(settings.data_dir)
 
@@ -108,20 +132,17 @@ def _token(args: argparse.Namespace) -> int:
         async with opened("identity") as ctx, ctx.sessions() as s:
             oid = (
                 await s.execute(
-                    select(officials.c.official_id).where(
-                        officials.c.email == args.as_email.lower()
-                    )
+                    select(officials.c.official_id).where(officials.c.email == str(as_).lower())
                 )
             ).scalar()
             if oid is None:
-                raise UsageError(f"no official has the e-mail {args.as_email}")
+                raise UsageError(f"no official has the e-mail {as_}")
             return await actor_for(s, oid)
 
     from datetime import timedelta
 
-    who = service_actor(args.service) if args.service else asyncio.run(actor())
-    print(issuer.issue(who, ttl=timedelta(hours=args.ttl_hours)))
-    return 0
+    who = service_actor(service) if service else asyncio.run(actor())
+    print(issuer.issue(who, ttl=timedelta(hours=ttl_hours)))
 
 
 # Grants, acting heads and departures (issue #14): the CLI acts as the person whose token it is
@@ -137,7 +158,8 @@ DUTIES = {
 }
 
 
-def _duty(args: argparse.Namespace) -> int:
+def _duty(name: str, token: str, **given: str | None) -> None:
+    """Carry out one duty as the token's holder; identity decides as it does for the API."""
     from pydantic import ValidationError
 
     from services.identity.service_layer import commands as c
@@ -148,24 +170,11 @@ def _duty(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env("identity")
     try:
-        actor = verifier_from_env(settings.data_dir).verify(args.token)
+        actor = verifier_from_env(settings.data_dir).verify(token)
     except AuthError as exc:
         raise UsageError(f"token refused: {exc}") from None
-    method, model = DUTIES[args.identity_command]
-    fields = {
-        k: v
-        for k, v in (
-            ("official_id", args.official),
-            ("role", getattr(args, "role", None)),
-            ("agency_code", getattr(args, "agency", None)),
-            ("valid_from", getattr(args, "valid_from", None)),
-            ("valid_to", getattr(args, "valid_to", None)),
-            ("grant_id", getattr(args, "grant", None)),
-            ("supervisor_id", getattr(args, "supervisor", None)),
-            ("acting_id", getattr(args, "acting", None)),
-        )
-        if v is not None
-    }
+    method, model = DUTIES[name]
+    fields = {k: v for k, v in given.items() if v is not None}
     try:
         command = getattr(c, model).model_validate(fields)
     except ValidationError as exc:
@@ -181,55 +190,93 @@ def _duty(args: argparse.Namespace) -> int:
     except RpcError as exc:
         raise UsageError(f"{exc.code}: {exc.reason_th} / {exc.reason_en}") from None
     print(json.dumps(result, ensure_ascii=False, default=str))
-    return 0
 
 
-def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
-    p = sub.add_parser("identity", help="agencies, officials, roles, policies (R-POL, R-ELIG)")
-    i = p.add_subparsers(dest="identity_command", required=True)
-    q = i.add_parser("import", help="import an HR export (CSV files; see docs/identity.md)")
-    q.add_argument("files", nargs="+")
-    q.add_argument("--partial", action="store_true", help="import the valid rows despite errors")
-    q.add_argument("--json", action="store_true")
-    q.set_defaults(func=_import)
-    q = i.add_parser("seed-demo", help="load the demo agency (idempotent)")
-    q.set_defaults(func=_seed_demo)
-    helps = {
-        "grant": "grant a role (head of agency or administrator; never to oneself)",
-        "revoke": "revoke a grant",
-        "appoint-acting": "appoint an acting head for a period (รักษาราชการแทน)",
-        "end-acting": "end an acting-head appointment early",
-        "appoint-acting-supervisor": (
-            "appoint someone to act for an absent supervisor for a period (ปฏิบัติหน้าที่แทน)"
-        ),
-        "end-acting-supervisor": "end an acting-supervisor appointment early",
-        "deactivate": "an official who left: end their roles and sign-in (HR)",
-    }
-    for name, text in helps.items():
-        q = i.add_parser(name, help=text)
-        q.add_argument("--token", required=True, help="your token: the CLI acts as you")
-        q.set_defaults(func=_duty, official=None)
-        if name in ("grant", "appoint-acting", "deactivate"):
-            q.add_argument("--official", required=True, metavar="OFFICIAL_ID")
-        if name in ("grant", "appoint-acting"):
-            q.add_argument("--agency", required=True, metavar="AGENCY_CODE")
-            q.add_argument("--from", dest="valid_from", required=name == "appoint-acting")
-            q.add_argument("--to", dest="valid_to", required=name == "appoint-acting")
-        if name == "grant":
-            q.add_argument("--role", required=True)
-        if name == "appoint-acting-supervisor":
-            q.add_argument("--supervisor", required=True, metavar="OFFICIAL_ID")
-            q.add_argument("--acting", required=True, metavar="OFFICIAL_ID")
-            q.add_argument("--from", dest="valid_from", required=True)
-            q.add_argument("--to", dest="valid_to", required=True)
-        if name in ("revoke", "end-acting", "end-acting-supervisor"):
-            q.add_argument("grant", metavar="GRANT_ID")
+MyToken = Annotated[str, typer.Option(help="your token: the CLI acts as you")]
+Official = Annotated[str, typer.Option(metavar="OFFICIAL_ID", help="the official")]
+Agency = Annotated[str, typer.Option(metavar="AGENCY_CODE", help="the agency")]
+Day = Annotated[str, typer.Option(metavar="YYYY-MM-DD")]
+GrantId = Annotated[str, typer.Argument(metavar="GRANT_ID", help="the grant's id")]
 
-    p = sub.add_parser("token", help="development tokens (JWT)")
-    t = p.add_subparsers(dest="token_command", required=True)
-    q = t.add_parser("issue", help="issue a token for an official or a service")
-    who = q.add_mutually_exclusive_group(required=True)
-    who.add_argument("--as", dest="as_email", metavar="EMAIL")
-    who.add_argument("--service", metavar="NAME")
-    q.add_argument("--ttl-hours", type=float, default=8.0)
-    q.set_defaults(func=_token)
+
+@app.command()
+def grant(
+    token: MyToken,
+    official: Official,
+    agency: Agency,
+    role: Annotated[str, typer.Option(help="head, hr, auditor, …")],
+    from_: Annotated[str | None, typer.Option("--from", metavar="YYYY-MM-DD")] = None,
+    to: Annotated[str | None, typer.Option(metavar="YYYY-MM-DD")] = None,
+) -> None:
+    """Grant a role (head of agency or administrator; never to oneself)."""
+    _duty(
+        "grant",
+        token,
+        official_id=official,
+        agency_code=agency,
+        role=role,
+        valid_from=from_,
+        valid_to=to,
+    )
+
+
+@app.command()
+def revoke(token: MyToken, grant: GrantId) -> None:
+    """Revoke a grant."""
+    _duty("revoke", token, grant_id=grant)
+
+
+@app.command("appoint-acting")
+def appoint_acting(
+    token: MyToken,
+    official: Official,
+    agency: Agency,
+    from_: Annotated[str, typer.Option("--from", metavar="YYYY-MM-DD")],
+    to: Day,
+) -> None:
+    """Appoint an acting head for a period (รักษาราชการแทน)."""
+    _duty(
+        "appoint-acting",
+        token,
+        official_id=official,
+        agency_code=agency,
+        valid_from=from_,
+        valid_to=to,
+    )
+
+
+@app.command("end-acting")
+def end_acting(token: MyToken, grant: GrantId) -> None:
+    """End an acting-head appointment early."""
+    _duty("end-acting", token, grant_id=grant)
+
+
+@app.command("appoint-acting-supervisor")
+def appoint_acting_supervisor(
+    token: MyToken,
+    supervisor: Official,
+    acting: Official,
+    from_: Annotated[str, typer.Option("--from", metavar="YYYY-MM-DD")],
+    to: Day,
+) -> None:
+    """Appoint someone to act for an absent supervisor for a period (ปฏิบัติหน้าที่แทน)."""
+    _duty(
+        "appoint-acting-supervisor",
+        token,
+        supervisor_id=supervisor,
+        acting_id=acting,
+        valid_from=from_,
+        valid_to=to,
+    )
+
+
+@app.command("end-acting-supervisor")
+def end_acting_supervisor(token: MyToken, grant: GrantId) -> None:
+    """End an acting-supervisor appointment early."""
+    _duty("end-acting-supervisor", token, grant_id=grant)
+
+
+@app.command()
+def deactivate(token: MyToken, official: Official) -> None:
+    """An official who left: end their roles and sign-in (HR)."""
+    _duty("deactivate", token, official_id=official)

@@ -1,12 +1,15 @@
 """`telework meeting check FILE.json`: is this electronic meeting lawful, and who is due the
 allowance? Exit 0 allowed, 1 not allowed, 2 invalid input."""
 
-import argparse
 import json
-from typing import Any
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
 
 from services.meetings.domain.facts import InvalidMeeting, parse_meeting
 from services.meetings.domain.rules import check
+from services.shared.cli_options import Json, Lang, sub_app
 from services.shared.settings import Calendar
 
 CABINET_KINDS_ENV = "TELEWORK_CABINET_NAMED_MEETING_KINDS"
@@ -18,34 +21,51 @@ def cabinet_named_kinds(cli_value: str | None) -> list[str]:
     return [k.strip() for k in raw.split(",") if k.strip()]
 
 
-def _check(args: argparse.Namespace) -> int:
+app = sub_app("electronic-meeting compliance (R-MTG) / การประชุมผ่านสื่ออิเล็กทรอนิกส์")
+
+
+@app.command("check")
+def check_meeting(
+    file: Annotated[Path, typer.Argument(help="the meeting described as JSON")],
+    json_: Json = False,
+    lang: Lang = "th",
+    cabinet_named: Annotated[
+        str | None,
+        typer.Option(
+            help="comma-separated meeting kinds the cabinet excluded "
+            f"(default ${CABINET_KINDS_ENV})"
+        ),
+    ] = None,
+) -> None:
+    """Check a meeting description: exit 0 allowed, 1 not allowed, 2 invalid input."""
     from services.shared.usage import UsageError
 
     try:
-        with open(args.file, "rb") as f:
+        with open(file, "rb") as f:
             raw = f.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
-        raise UsageError(f"cannot read {args.file}: {exc.strerror}") from None
+        raise UsageError(f"cannot read {file}: {exc.strerror}") from None
     if len(raw) > MAX_FILE_BYTES:
-        raise UsageError(f"{args.file} is over {MAX_FILE_BYTES // 1_000_000} MB; not a meeting")
+        raise UsageError(f"{file} is over {MAX_FILE_BYTES // 1_000_000} MB; not a meeting")
     try:
         doc: Any = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
-        raise UsageError(f"{args.file} is not UTF-8 text (byte {exc.start})") from None
+        raise UsageError(f"{file} is not UTF-8 text (byte {exc.start})") from None
     except json.JSONDecodeError as exc:
-        raise UsageError(f"{args.file} is not valid JSON: {exc.msg} at line {exc.lineno}") from None
+        raise UsageError(f"{file} is not valid JSON: {exc.msg} at line {exc.lineno}") from None
     except RecursionError:
-        raise UsageError(f"{args.file} is nested too deeply to be a meeting") from None
+        raise UsageError(f"{file} is nested too deeply to be a meeting") from None
     try:
-        result = check(parse_meeting(doc), cabinet_named_kinds(args.cabinet_named))
+        result = check(parse_meeting(doc), cabinet_named_kinds(cabinet_named))
     except InvalidMeeting as exc:
         raise UsageError(f"invalid meeting: {exc}") from None
-    out = result.as_dict(args.lang)
-    if args.json:
+    out = result.as_dict(lang)
+    if json_:
         print(json.dumps(out, ensure_ascii=False, indent=2))
     else:
-        print(_human(out, args.lang))
-    return 0 if result.allowed else 1
+        print(_human(out, lang))
+    if not result.allowed:
+        raise typer.Exit(1)
 
 
 def _human(out: dict[str, Any], lang: str) -> str:
@@ -69,17 +89,3 @@ def _human(out: dict[str, Any], lang: str) -> str:
     eligible = ", ".join(out["allowance_eligible"]) or "-"
     lines.append(f"{'มีสิทธิได้รับเบี้ยประชุม' if th else 'Due the meeting allowance'}: {eligible}")
     return "\n".join(lines)
-
-
-def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
-    p = sub.add_parser("meeting", help="electronic-meeting compliance (R-MTG)")
-    m = p.add_subparsers(dest="meeting_command", required=True)
-    q = m.add_parser("check", help="check a meeting description (JSON file)")
-    q.add_argument("file")
-    q.add_argument("--json", action="store_true", help="print the result as JSON")
-    q.add_argument("--lang", choices=["th", "en"], default="th")
-    q.add_argument(
-        "--cabinet-named",
-        help=f"comma-separated meeting kinds the cabinet excluded (default: ${CABINET_KINDS_ENV})",
-    )
-    q.set_defaults(func=_check)

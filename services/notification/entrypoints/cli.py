@@ -1,10 +1,14 @@
 """`telework notify failed` and `telework notify retry ID`: the dead letter, for operators."""
 
-import argparse
 import asyncio
-from typing import Any
+from typing import Annotated, Any
 
+import typer
+
+from services.shared.cli_options import sub_app
 from services.shared.settings import Settings
+
+app = sub_app("notifications that failed, and retrying them / การแจ้งเตือนที่ส่งไม่สำเร็จ")
 
 
 async def _notifier() -> Any:
@@ -19,7 +23,10 @@ async def _notifier() -> Any:
     return ctx, Notifier(ctx.sessions, None, SmtpSettings(), b"")  # type: ignore[arg-type]
 
 
-def _failed(args: argparse.Namespace) -> int:
+@app.command()
+def failed() -> None:
+    """List notifications that failed after their last try."""
+
     async def run() -> list[Any]:
         ctx, notifier = await _notifier()
         try:
@@ -33,31 +40,20 @@ def _failed(args: argparse.Namespace) -> int:
             f"{r.id}\t{r.channel}\t{r.recipient_id}\t{r.rule}\t{r.attempts} tries\t{r.last_error}"
         )
     print(f"{len(rows)} failed")
-    return 0
 
 
-def _retry(args: argparse.Namespace) -> int:
+@app.command()
+def retry(id: Annotated[int, typer.Argument(help="the failed notification's number")]) -> None:
+    """Queue a failed notification again."""
     from services.shared.usage import UsageError
 
     async def run() -> bool:
         ctx, notifier = await _notifier()
         try:
-            return bool(await notifier.retry(args.id))
+            return bool(await notifier.retry(id))
         finally:
             await ctx.engine.dispose()
 
     if not asyncio.run(run()):
-        raise UsageError(f"no failed notification {args.id}")
-    print(f"notification {args.id} queued again")
-    return 0
-
-
-def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
-    p = sub.add_parser("notify", help="notifications that failed, and retrying them")
-    n = p.add_subparsers(dest="notify_command", required=True)
-    n.add_parser("failed", help="list notifications that failed after their last try").set_defaults(
-        func=_failed
-    )
-    q = n.add_parser("retry", help="queue a failed notification again")
-    q.add_argument("id", type=int)
-    q.set_defaults(func=_retry)
+        raise UsageError(f"no failed notification {id}")
+    print(f"notification {id} queued again")
