@@ -16,6 +16,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from contracts.events.notification import HelpRequested
+from contracts.requests import identity as ask
 from services.portal.deps import BackendError, Backends
 from services.portal.i18n import refusal_text
 from services.portal.sessions import TOKEN_TTL, Session, SessionStore, SignInLimiter
@@ -210,7 +211,7 @@ class Portal:
             await self.limiter.failed(keys, now)
             raise wrong
         try:
-            who = await self.b.ask("identity", "actor_by_email", {"email": email})
+            who = await self._actor(ask.EmailQuery(email=email))
         except BackendError as exc:
             if exc.code in ("unavailable", "expired", "internal"):
                 raise backend_away("ทะเบียนบุคลากร (identity)") from None
@@ -222,13 +223,11 @@ class Portal:
     async def sign_in_as(self, value: str, match: str) -> tuple[Session, Any]:
         """A session for the official the agency's provider vouched for (services/portal/oidc.py):
         found by e-mail or by official id, with the roles identity holds, never the provider's."""
-        command, body = (
-            ("actor_by_email", {"email": value})
-            if match == "email"
-            else ("actor_by_id", {"official_id": value})
+        request: ask.EmailQuery | ask.ActorById = (
+            ask.EmailQuery(email=value) if match == "email" else ask.ActorById(official_id=value)
         )
         try:
-            who = await self.b.ask("identity", command, body)
+            who = await self._actor(request)
         except BackendError as exc:
             if exc.code in ("unavailable", "expired", "internal"):
                 raise backend_away("ทะเบียนบุคลากร (identity)") from None
@@ -238,6 +237,10 @@ class Portal:
                 "this account is not an official in the agency's registry, or has left",
             ) from None
         return await self._open(who, clock.now()), who
+
+    async def _actor(self, request: ask.EmailQuery | ask.ActorById) -> dict[str, Any]:
+        """The official and their grants as identity holds them now (the token's claims)."""
+        return (await self.b.query(request)).model_dump(mode="json", by_alias=True)
 
     async def _open(self, who: dict[str, Any], now: datetime) -> Session:
         token = self.b.issuer.issue(actor_from_claims(who), ttl=TOKEN_TTL)
@@ -251,7 +254,7 @@ class Portal:
         if found is None or not found.needs_refresh(now):
             return found
         try:
-            who = await self.b.ask("identity", "actor_by_id", {"official_id": found.official_id})
+            who = await self._actor(ask.ActorById(official_id=found.official_id))
         except BackendError as exc:
             if exc.code in ("not_found", "forbidden"):
                 await self.sessions.close(session_id)
@@ -266,15 +269,15 @@ class Portal:
 
     async def resource(self, official_id: str) -> Resource:
         try:
-            chain = await self.b.ask("identity", "supervisor_chain", {"official_id": official_id})
+            chain = await self.b.query(ask.SupervisorChain(official_id=official_id))
         except BackendError as exc:
             raise refusal(exc) from None
         return Resource(
             "engagement",
-            tuple(chain["agency_path"]),
+            tuple(chain.agency_path),
             owner=official_id,
             # Whoever acts today for an absent supervisor of the chain (issue #19) too.
-            supervisors=(*chain["chain"], *chain.get("acting", {}).values()),
+            supervisors=(*chain.chain, *chain.acting.values()),
         )
 
     async def authorize(self, actor: Actor, permission: str, official_id: str) -> Resource:
@@ -598,10 +601,10 @@ class Portal:
 
     async def _agency_of(self, official_id: str) -> str:
         try:
-            chain = await self.b.ask("identity", "supervisor_chain", {"official_id": official_id})
+            chain = await self.b.query(ask.SupervisorChain(official_id=official_id))
         except BackendError as exc:
             raise refusal(exc) from None
-        return str(chain["agency_code"])
+        return chain.agency_code
 
     async def _names(self, agency_code: str, official_ids: list[str]) -> tuple[str, Any]:
         """The agency's name and each official's name and position, for a document."""
@@ -610,16 +613,16 @@ class Portal:
         from services.documents.domain.order import Person
 
         try:
-            names = await self.b.ask(
-                "identity",
-                "document_names",
-                {"agency_code": agency_code, "official_ids": sorted(set(official_ids))},
+            names = await self.b.query(
+                ask.DocumentNamesQuery(
+                    agency_code=agency_code, official_ids=sorted(set(official_ids))
+                )
             )
         except BackendError as exc:
             raise refusal(exc) from None
         people: defaultdict[str, Person] = defaultdict(lambda: Person("-", "-"))
-        people.update({k: Person(v["name"], v["position"]) for k, v in names["officials"].items()})
-        return str(names["agency"]), people
+        people.update({k: Person(v.name, v.position or "-") for k, v in names.officials.items()})
+        return names.agency, people
 
     async def _issue(
         self,
@@ -802,12 +805,10 @@ class Portal:
             wanted = sorted(ids)
             try:
                 for k in range(0, len(wanted), 1000):  # identity takes 1,000 ids a question
-                    found = await self.b.ask(
-                        "identity",
-                        "document_names",
-                        {"agency_code": root, "official_ids": wanted[k : k + 1000]},
+                    found = await self.b.query(
+                        ask.DocumentNamesQuery(agency_code=root, official_ids=wanted[k : k + 1000])
                     )
-                    names.update({i: o["name"] for i, o in found["officials"].items()})
+                    names.update({i: o.name for i, o in found.officials.items()})
             except BackendError:
                 continue
             for item in items:

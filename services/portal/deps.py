@@ -8,10 +8,12 @@ from nats.aio.client import Client as Nats
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from temporalio.client import Client as Temporal
 
+from contracts.requests import ReplyT, Request
 from services.documents.adapters.signing import SigningIdentity
 from services.portal.oidc import OidcClient
 from services.shared import rpc
 from services.shared.auth import DevIssuer, ServiceCredentials, TokenVerifier
+from services.shared.client import Client
 
 
 class BackendError(Exception):
@@ -44,10 +46,23 @@ class Backends:
     def thai_digits_for(self, agency_code: str) -> bool:
         return "*" in self.thai_digits or agency_code in self.thai_digits
 
-    def _service_token(self, service: str) -> str:
-        if isinstance(self.service_token, str):
-            return self.service_token
-        return self.service_token.token(service)
+    @property
+    def client(self) -> Client:
+        """The typed request client, as the portal itself (its service credentials)."""
+        return Client(self.nats, self.service_token)
+
+    async def query(
+        self,
+        request: Request[ReplyT],
+        token: str | None = None,
+        lang: str = "th",
+        timeout: float = 10.0,
+    ) -> ReplyT:
+        """A request contract's reply (contracts/requests), typed; errors as `BackendError`."""
+        try:
+            return await self.client.ask(request, token=token, lang=lang, timeout=timeout)
+        except (rpc.Unavailable, rpc.Refused) as exc:
+            raise _backend_error(request.service, exc) from None
 
     async def ask(
         self,
@@ -58,20 +73,19 @@ class Backends:
         lang: str = "th",
         timeout: float = 10.0,
     ) -> Any:
+        """A request whose contract is not in contracts/requests yet: its reply as JSON."""
         try:
-            return await rpc.request(
-                self.nats,
-                service,
-                command,
-                body,
-                token or self._service_token(service),
-                lang=lang,
-                timeout=timeout,
+            return await self.client.ask_raw(
+                service, command, body, token=token, lang=lang, timeout=timeout
             )
-        except rpc.Unavailable:
-            raise BackendError(
-                "unavailable",
-                f"บริการ {service} ไม่พร้อมใช้งาน / the {service} service is not answering; try again",
-            ) from None
-        except rpc.Refused as exc:
-            raise BackendError(exc.code, exc.reason) from None
+        except (rpc.Unavailable, rpc.Refused) as exc:
+            raise _backend_error(service, exc) from None
+
+
+def _backend_error(service: str, exc: Exception) -> BackendError:
+    if isinstance(exc, rpc.Refused):
+        return BackendError(exc.code, exc.reason)
+    return BackendError(
+        "unavailable",
+        f"บริการ {service} ไม่พร้อมใช้งาน / the {service} service is not answering; try again",
+    )

@@ -28,6 +28,7 @@ from contracts.events.evaluation import (
     SickLeaveRecorded,
     SurveyAnswered,
 )
+from contracts.requests import identity as ask
 from services.portal.actions import LOG, Portal, Refused, refusal
 from services.portal.deps import BackendError
 from services.shared import clock
@@ -55,10 +56,10 @@ def survey_key(data_dir: Path) -> bytes:
 async def _agency_path(portal: Portal, agency: str, lang: str) -> tuple[str, ...]:
     """Asked with the portal's own credentials: the portal then decides with `can`."""
     try:
-        found = await portal.b.ask("identity", "agency_path", {"agency_code": agency}, lang=lang)
+        found = await portal.b.query(ask.AgencyPathQuery(agency_code=agency), lang=lang)
     except BackendError as exc:
         raise refusal(exc) from None
-    return tuple(found["agency_path"])
+    return tuple(found.agency_path)
 
 
 def _require(actor: Actor, action: str, path: tuple[str, ...], owner: str | None = None) -> None:

@@ -8,19 +8,10 @@ acts on their own records; a supervisor only on officials whose supervisor chain
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 
+from contracts.roles import Role
 
-class Role(StrEnum):
-    OFFICIAL = "official"
-    SUPERVISOR = "supervisor"
-    HEAD_OF_AGENCY = "head_of_agency"
-    HR_OFFICER = "hr_officer"
-    IT_SUPPORT = "it_support"
-    AUDITOR = "auditor"
-    SYSTEM_ADMIN = "system_admin"
-    SERVICE = "service"  # another service of the platform, asking on behalf of a user
-
+__all__ = ["ALL_AGENCIES", "Actor", "Decision", "Grant", "Resource", "Role", "can"]
 
 ALL_AGENCIES = "*"  # only a service grant may span every agency
 

@@ -24,6 +24,7 @@ from opentelemetry.trace import SpanKind
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import OperationalError
 
+from contracts.requests import Request
 from contracts.subjects import RPC_ROOT
 from services.shared import telemetry
 from services.shared.auth import AuthError, TokenVerifier
@@ -254,7 +255,32 @@ def register(
 Route = tuple[str, type[BaseModel], Callable[..., Awaitable[Any]]]
 
 
+class ReplyBreaksContract(Exception):
+    """A responder's reply does not match its request contract's reply type."""
+
+
+def route(request: type[Request[Any]], method: Callable[..., Awaitable[Any]]) -> Route:
+    """A route from a request contract (contracts/requests): its command and its model."""
+    return (request.command, request, method)
+
+
 def validated(model: type[BaseModel], method: Callable[..., Awaitable[Any]]) -> Handler:
+    """The handler on a validated request; a request contract's reply is checked against its
+    declared type before it leaves, so a responder cannot drift from what callers read."""
+    if issubclass(model, Request):
+        reply = model.reply_adapter()
+
+        async def contracted(actor: Actor, body: dict[str, Any]) -> Any:
+            result = await method(actor, model.model_validate(body))
+            try:
+                checked = reply.validate_python(result)
+            except ValidationError as exc:
+                # Our fault, not the caller's: answered "internal", never "invalid request".
+                raise ReplyBreaksContract(f"{model.__name__}: {exc.errors()[0]['msg']}") from None
+            return reply.dump_python(checked, mode="json", by_alias=True)
+
+        return contracted
+
     async def handler(actor: Actor, body: dict[str, Any]) -> Any:
         return await method(actor, model.model_validate(body))
 

@@ -12,10 +12,10 @@ from faststream.nats import NatsBroker
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
+from contracts.requests import identity as c
 from services.identity.adapters.tables import IDENTITY
 from services.identity.demo.seed import OPERATOR, seed_demo
 from services.identity.entrypoints.app import wire
-from services.identity.service_layer import commands as c
 from services.identity.service_layer.handlers import IdentityService
 from services.shared.auth import DevIssuer, service_actor
 from services.shared.clock import BANGKOK, now

@@ -13,10 +13,10 @@ import pytest
 from faststream.nats import NatsBroker
 from nats.aio.client import Client
 
+from contracts.requests import identity as c
 from services.identity.adapters.tables import IDENTITY, grants, officials
 from services.identity.demo.seed import OPERATOR, seed_demo
 from services.identity.entrypoints.app import wire
-from services.identity.service_layer import commands as c
 from services.identity.service_layer.directory import actor_for
 from services.identity.service_layer.handlers import LOG, IdentityService
 from services.identity.service_layer.importer import import_files

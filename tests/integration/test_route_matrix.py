@@ -22,9 +22,9 @@ import pytest
 from fastapi.routing import APIRoute
 from sqlalchemy import select
 
+from contracts.requests import identity as c
 from services.identity.adapters.tables import grants
 from services.identity.demo.seed import OPERATOR
-from services.identity.service_layer import commands as c
 from services.identity.service_layer.handlers import LOG, IdentityService
 from services.identity.service_layer.importer import import_files
 from services.portal.app import create_app

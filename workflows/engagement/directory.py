@@ -8,10 +8,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from nats.aio.client import Client
+from nats.aio.client import Client as Nats
 
+from contracts.requests import ReplyT, Request
+from contracts.requests import identity as ask
+from contracts.roles import Role
 from services.shared import rpc
 from services.shared.auth import ServiceCredentials
+from services.shared.client import Client
 from workflows.engagement.models import ActingTerm, Chain, EligibilityResult, Heads, Policy
 
 
@@ -27,66 +31,51 @@ class IdentityDirectory(Protocol):
     async def policy(self, agency_code: str, on: date) -> Policy: ...
 
 
-def _policy(result: dict[str, Any]) -> Policy:
-    doc = result["document"]
-    return Policy(
-        agency_code=result["agency_code"],
-        version=result["version"],
-        **{k: doc[k] for k in Policy.model_fields if k in doc},
-    )
-
-
 class NatsIdentityDirectory:
-    def __init__(self, nc: Client, token: "str | ServiceCredentials", timeout: float = 5.0) -> None:
-        """`token`: the service's credentials (renewed, bound to identity), or a fixed token."""
-        self._nc = nc
-        self._token = token
-        self._timeout = timeout
+    """The identity service's answers, asked through the typed client (contracts/requests)."""
 
-    async def _ask(self, command: str, body: dict[str, Any]) -> dict[str, Any]:
-        token = self._token if isinstance(self._token, str) else self._token.token("identity")
+    def __init__(self, nc: Nats, token: "str | ServiceCredentials", timeout: float = 5.0) -> None:
+        """`token`: the service's credentials (renewed, bound to identity), or a fixed token."""
+        self._client = Client(nc, token, lang="en", timeout=timeout)
+
+    async def _ask(self, request: Request[ReplyT]) -> ReplyT:
         try:
-            result: dict[str, Any] = await rpc.request(
-                self._nc, "identity", command, body, token, lang="en", timeout=self._timeout
-            )
+            return await self._client.ask(request)
         except rpc.Refused as exc:
             raise DirectoryError(exc.reason) from None
-        return result
 
     async def chain(self, official_id: str) -> Chain:
-        r = await self._ask("supervisor_chain", {"official_id": official_id})
+        r = await self._ask(ask.SupervisorChain(official_id=official_id))
         return Chain(
-            agency_code=r["agency_code"],
-            agency_path=r["agency_path"],
-            chain=r["chain"],
-            acting=r.get("acting", {}),
+            agency_code=r.agency_code, agency_path=r.agency_path, chain=r.chain, acting=r.acting
         )
 
     async def acting(self, official_id: str, acting_id: str, at: datetime) -> ActingTerm:
-        r = await self._ask(
-            "acting_supervisor",
-            {"official_id": official_id, "acting_id": acting_id, "at": at.isoformat()},
-        )
-        return ActingTerm.model_validate(r)
+        r = await self._ask(ask.ActingQuery(official_id=official_id, acting_id=acting_id, at=at))
+        return ActingTerm.model_validate(r.model_dump())
 
     async def eligibility(self, official_id: str) -> EligibilityResult:
-        r = await self._ask("eligibility", {"official_id": official_id})
-        return EligibilityResult(status=r["status"], rule=r["rule"])
+        r = await self._ask(ask.EligibilityQuery(official_id=official_id))
+        return EligibilityResult(status=r.status, rule=r.rule)
 
     async def heads(self, agency_code: str, on: date) -> Heads:
-        r = await self._ask("head_of_agency", {"agency_code": agency_code, "on": on.isoformat()})
-        return Heads(**r)
+        r = await self._ask(ask.HeadOfAgency(agency_code=agency_code, on=on))
+        return Heads(agency=r.agency, head=r.head, acting_head=r.acting_head, deciding=r.deciding)
 
     async def contact(self, official_id: str) -> dict[str, Any]:
-        return await self._ask("contact", {"official_id": official_id})
+        return (await self._ask(ask.ContactQuery(official_id=official_id))).model_dump()
 
     async def role_holders(self, agency_code: str, role: str) -> list[str]:
-        r = await self._ask("role_holders", {"agency_code": agency_code, "role": role})
-        return list(r["holders"])
+        r = await self._ask(ask.RoleQuery(agency_code=agency_code, role=Role(role)))
+        return list(r.holders)
 
     async def policy(self, agency_code: str, on: date) -> Policy:
-        return _policy(
-            await self._ask("policy_in_force", {"agency_code": agency_code, "on": on.isoformat()})
+        r = await self._ask(ask.PolicyInForceQuery(agency_code=agency_code, on=on))
+        doc = r.document.model_dump(mode="json")
+        return Policy(
+            agency_code=r.agency_code,
+            version=r.version,
+            **{k: doc[k] for k in Policy.model_fields if k in doc},
         )
 
 

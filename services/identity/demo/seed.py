@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from contracts.policy import PolicyDocument
+from contracts.requests import identity as c
 from services.identity.adapters.tables import grants, policies
-from services.identity.service_layer import commands as c
 from services.identity.service_layer.handlers import LOG, IdentityService
 from services.identity.service_layer.importer import ImportReport, import_files
 from services.shared.authz import Actor, Grant, Role

@@ -162,7 +162,7 @@ def _duty(name: str, token: str, **given: str | None) -> None:
     """Carry out one duty as the token's holder; identity decides as it does for the API."""
     from pydantic import ValidationError
 
-    from services.identity.service_layer import commands as c
+    from contracts.requests import identity as c
     from services.identity.service_layer.handlers import IdentityService
     from services.shared.auth import AuthError, verifier_from_env
     from services.shared.rpc import RpcError

@@ -3,7 +3,6 @@ queries other services ask. Every command is authorized by `can` and writes its 
 same transaction as its change."""
 
 import uuid
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +21,7 @@ from contracts.events.identity import (
     RoleRevoked,
     SupervisorAssigned,
 )
+from contracts.requests import identity as c
 from services.identity.adapters.tables import (
     acting_supervisors,
     agencies,
@@ -32,10 +32,9 @@ from services.identity.adapters.tables import (
     policies,
     positions,
 )
-from services.identity.service_layer import commands as c
 from services.identity.service_layer import directory as d
 from services.identity.service_layer.eligibility import official_stream, recompute
-from services.shared import clock
+from services.shared import clock, rpc
 from services.shared.authz import Actor, Resource, Role, can
 from services.shared.eventlog import EventLog, NewEvent
 from services.shared.rpc import RpcError, forbidden, invalid
@@ -807,33 +806,31 @@ class IdentityService:
         return row
 
 
-Route = tuple[str, type[Any], Callable[..., Any]]
-
-
-def routes(service: IdentityService) -> list[Route]:
+def routes(service: IdentityService) -> list[rpc.Route]:
+    """Every request identity answers, each from its contract (contracts/requests/identity.py)."""
     return [
-        ("grant_role", c.GrantRole, service.grant_role),
-        ("revoke_role", c.RevokeRole, service.revoke_role),
-        ("appoint_acting_head", c.AppointActingHead, service.appoint_acting_head),
-        ("end_acting_head", c.EndActingHead, service.end_acting_head),
-        ("appoint_acting_supervisor", c.AppointActingSupervisor, service.appoint_acting_supervisor),
-        ("end_acting_supervisor", c.EndActingSupervisor, service.end_acting_supervisor),
-        ("acting_supervisor", c.ActingQuery, service.acting_supervisor),
-        ("assignable", c.AssignableQuery, service.assignable),
-        ("agency_path", c.AgencyQuery, service.agency_path),
-        ("deactivate_official", c.DeactivateOfficial, service.deactivate_official),
-        ("actor_by_id", c.OfficialQuery, service.actor_by_id),
-        ("publish_policy", c.PublishPolicy, service.publish_policy),
-        ("assign_supervisor", c.AssignSupervisor, service.assign_supervisor),
-        ("supervisor_chain", c.OfficialQuery, service.supervisor_chain),
-        ("head_of_agency", c.AgencyQuery, service.head_of_agency),
-        ("eligibility", c.OfficialQuery, service.eligibility),
-        ("policy_in_force", c.AgencyQuery, service.policy_in_force),
-        ("contact", c.OfficialQuery, service.contact),
-        ("document_names", c.DocumentNamesQuery, service.document_names),
-        ("actor_by_email", c.EmailQuery, service.actor_by_email),
-        ("eligibility_list", c.AgencyQuery, service.eligibility_list),
-        ("grants_list", c.AgencyQuery, service.grants_list),
-        ("import_csv", c.ImportCsv, service.import_csv),
-        ("role_holders", c.RoleQuery, service.role_holders),
+        rpc.route(c.GrantRole, service.grant_role),
+        rpc.route(c.RevokeRole, service.revoke_role),
+        rpc.route(c.AppointActingHead, service.appoint_acting_head),
+        rpc.route(c.EndActingHead, service.end_acting_head),
+        rpc.route(c.AppointActingSupervisor, service.appoint_acting_supervisor),
+        rpc.route(c.EndActingSupervisor, service.end_acting_supervisor),
+        rpc.route(c.ActingQuery, service.acting_supervisor),
+        rpc.route(c.AssignableQuery, service.assignable),
+        rpc.route(c.AgencyPathQuery, service.agency_path),
+        rpc.route(c.DeactivateOfficial, service.deactivate_official),
+        rpc.route(c.ActorById, service.actor_by_id),
+        rpc.route(c.PublishPolicy, service.publish_policy),
+        rpc.route(c.AssignSupervisor, service.assign_supervisor),
+        rpc.route(c.SupervisorChain, service.supervisor_chain),
+        rpc.route(c.HeadOfAgency, service.head_of_agency),
+        rpc.route(c.EligibilityQuery, service.eligibility),
+        rpc.route(c.PolicyInForceQuery, service.policy_in_force),
+        rpc.route(c.ContactQuery, service.contact),
+        rpc.route(c.DocumentNamesQuery, service.document_names),
+        rpc.route(c.EmailQuery, service.actor_by_email),
+        rpc.route(c.EligibilityList, service.eligibility_list),
+        rpc.route(c.GrantsList, service.grants_list),
+        rpc.route(c.ImportCsv, service.import_csv),
+        rpc.route(c.RoleQuery, service.role_holders),
     ]

@@ -16,18 +16,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.envelope import CloudEvent
 from services.notification.adapters.channels import SmtpSettings
+from services.notification.adapters.people import IdentityPeople
 from services.notification.adapters.tables import NOTIFICATION
 from services.notification.service_layer.notifier import Notifier
 from services.shared import clock, rpc
 from services.shared.auth import TokenVerifier, service_credentials
 from services.shared.authz import Actor, Resource, can
+from services.shared.client import Client as RequestClient
 from services.shared.clock import BANGKOK
 from services.shared.consumer import EventConsumer
 from services.shared.jetstream import connect
 from services.shared.rpc import forbidden, invalid
 from services.shared.runtime import ServiceContext, ServiceSpec, Wiring
 from services.shared.settings import Notification, Trust
-from workflows.engagement.directory import NatsIdentityDirectory
 
 NAME = "notification"
 log = logging.getLogger(__name__)
@@ -55,7 +56,8 @@ def webhook_secret(data_dir: Path) -> bytes:
 
 
 async def notifier_of(ctx: ServiceContext, nc: Client) -> Notifier:
-    people = NatsIdentityDirectory(nc, service_credentials(NAME, ctx.settings.data_dir))
+    credentials = service_credentials(NAME, ctx.settings.data_dir)
+    people = IdentityPeople(RequestClient(nc, credentials, lang="en", timeout=5.0))
     return Notifier(ctx.sessions, people, smtp_from_env(), webhook_secret(ctx.settings.data_dir))
 
 

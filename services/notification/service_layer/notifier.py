@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts.envelope import CloudEvent
 from contracts.events.notification import NotificationFailed, NotificationSent
+from contracts.requests.identity import Chain, Heads
 from services.notification.adapters.channels import (
     DeliveryError,
     SmtpSettings,
@@ -31,7 +32,6 @@ from services.notification.domain.templates import render
 from services.shared import clock
 from services.shared.clock import BANGKOK
 from services.shared.eventlog import EventLog, NewEvent
-from workflows.engagement.models import Chain, Heads
 
 LOG = EventLog("/telework/notification")
 
