@@ -58,7 +58,7 @@ def _adapter(cls: type[Request[Any]]) -> TypeAdapter[Any]:
 
 def every_request() -> list[type[Request[Any]]]:
     """Every concrete request of the platform (those with a subject), for schemas and tests."""
-    from contracts.requests import identity  # noqa: F401  (declares them)
+    from contracts.requests import attendance, identity, meetings  # noqa: F401  (declare them)
 
     found: list[type[Request[Any]]] = []
     pending: list[type[Any]] = [Request]

@@ -267,7 +267,7 @@ def route(request: type[Request[Any]], method: Callable[..., Awaitable[Any]]) ->
 def validated(model: type[BaseModel], method: Callable[..., Awaitable[Any]]) -> Handler:
     """The handler on a validated request; a request contract's reply is checked against its
     declared type before it leaves, so a responder cannot drift from what callers read."""
-    if issubclass(model, Request):
+    if issubclass(model, Request) and model.reply_type() != dict[str, Any]:
         reply = model.reply_adapter()
 
         async def contracted(actor: Actor, body: dict[str, Any]) -> Any:

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from contracts.envelope import CloudEvent
+from contracts.requests.attendance import CheckIn, CheckOut, ClientEvidence
 from services.attendance.adapters.tables import (
     ATTENDANCE,
     attendance_days,
@@ -16,7 +17,6 @@ from services.attendance.adapters.tables import (
     scheduled_parts,
 )
 from services.attendance.domain.ledger import to_csv
-from services.attendance.service_layer.commands import CheckIn, CheckOut, ClientEvidence
 from services.attendance.service_layer.handlers import LOG, AttendanceService, day_stream
 from services.attendance.service_layer.ledger import ledger
 from services.shared.authz import Actor, Grant, Role

@@ -60,3 +60,23 @@ def test_a_request_refuses_what_its_contract_does_not_name() -> None:
         ask.SupervisorChain.model_validate({"official_id": "D1", "as": "admin"})
     with pytest.raises(ValidationError):
         ask.SupervisorChain(official_id="D" * 65)
+
+
+def test_attendance_and_meetings_routes_are_contracts() -> None:
+    from services.attendance.entrypoints.app import routes as attendance_routes
+    from services.attendance.service_layer.handlers import AttendanceService
+
+    from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+
+    sessions = async_sessionmaker(create_async_engine("sqlite+aiosqlite://"))
+    served = attendance_routes(AttendanceService(sessions))
+    assert {c for c, _, _ in served} == {
+        r.command for r in every_request() if r.service == "attendance"
+    }
+    assert {r.command for r in every_request() if r.service == "meetings"} == {
+        "plan",
+        "record_attendance",
+        "verify_identity",
+        "register_recording",
+        "check",
+    }

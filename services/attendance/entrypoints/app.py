@@ -3,9 +3,9 @@
 import logging
 from datetime import timedelta
 
+from contracts.requests.attendance import CheckIn, CheckOut, LedgerQuery
 from services.attendance.adapters.tables import ATTENDANCE
 from services.attendance.service_layer import closing, projection
-from services.attendance.service_layer.commands import CheckIn, CheckOut, LedgerQuery
 from services.attendance.service_layer.handlers import AttendanceService
 from services.shared import clock, rpc
 from services.shared.auth import TokenVerifier
@@ -23,9 +23,9 @@ def routes(service: AttendanceService) -> list[Route]:
     """Check-in and check-out are the platform's hottest requests (every official, every
     morning at once), so they are answered on nats-py directly (docs/decisions/0006)."""
     return [
-        ("check_in", CheckIn, service.check_in),
-        ("check_out", CheckOut, service.check_out),
-        ("ledger", LedgerQuery, service.ledger),
+        rpc.route(CheckIn, service.check_in),
+        rpc.route(CheckOut, service.check_out),
+        rpc.route(LedgerQuery, service.ledger),
     ]
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import bindparam, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
+from contracts.requests.attendance import CheckIn, CheckOut, LedgerQuery
 from services.attendance.adapters.day_facts import day_facts
 from services.attendance.adapters.tables import (
     attendance_days,
@@ -35,7 +36,6 @@ from services.attendance.domain.decisions import (
 )
 from services.attendance.domain.rules import DayRules
 from services.attendance.service_layer import closing, projection
-from services.attendance.service_layer.commands import CheckIn, CheckOut, LedgerQuery
 from services.attendance.service_layer.streams import LOG, day_stream, flag_rows
 from services.shared import clock, telemetry
 from services.shared.authz import Actor, Resource, can
@@ -57,7 +57,7 @@ class _Request:
     """A check-in or check-out as it arrived."""
 
     actor: Actor
-    cmd: CheckIn  # or CheckOut, its subclass
+    cmd: CheckIn | CheckOut
     at: datetime  # server time on arrival: the record
     traceparent: str | None
 

@@ -5,9 +5,9 @@ from contextlib import asynccontextmanager
 
 from faststream.nats import NatsBroker
 
+from contracts.requests import meetings as c
 from services.meetings.adapters.tables import MEETINGS
 from services.meetings.entrypoints.cli import cabinet_named_kinds
-from services.meetings.service_layer import commands as c
 from services.meetings.service_layer.handlers import MeetingsService
 from services.shared import rpc
 from services.shared.auth import TokenVerifier
@@ -22,11 +22,11 @@ def wire(broker: NatsBroker, service: MeetingsService, verifier: TokenVerifier) 
         NAME,
         verifier,
         [
-            ("plan", c.PlanMeeting, service.plan),
-            ("record_attendance", c.RecordAttendance, service.record_attendance),
-            ("verify_identity", c.VerifyIdentity, service.verify_identity),
-            ("register_recording", c.RegisterRecording, service.register_recording),
-            ("check", c.CheckMeeting, service.check),
+            rpc.route(c.PlanMeeting, service.plan),
+            rpc.route(c.RecordAttendance, service.record_attendance),
+            rpc.route(c.VerifyIdentity, service.verify_identity),
+            rpc.route(c.RegisterRecording, service.register_recording),
+            rpc.route(c.CheckMeeting, service.check),
         ],
     )
 

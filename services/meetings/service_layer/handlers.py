@@ -16,17 +16,17 @@ from contracts.events.meeting import (
     MeetingRecordingRegistered,
     RuleViolation,
 )
-from services.meetings.adapters.tables import attendance, identity_checks, meetings, recordings
-from services.meetings.domain.actual import AttendanceRecord, as_held
-from services.meetings.domain.facts import InvalidMeeting, MeetingFacts, parse_meeting
-from services.meetings.domain.rules import CheckResult, check
-from services.meetings.service_layer.commands import (
+from contracts.requests.meetings import (
     CheckMeeting,
     PlanMeeting,
     RecordAttendance,
     RegisterRecording,
     VerifyIdentity,
 )
+from services.meetings.adapters.tables import attendance, identity_checks, meetings, recordings
+from services.meetings.domain.actual import AttendanceRecord, as_held
+from services.meetings.domain.facts import InvalidMeeting, MeetingFacts, parse_meeting
+from services.meetings.domain.rules import CheckResult, check
 from services.shared import clock
 from services.shared.authz import Actor, Resource, can
 from services.shared.clock import BANGKOK
