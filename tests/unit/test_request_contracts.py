@@ -63,10 +63,10 @@ def test_a_request_refuses_what_its_contract_does_not_name() -> None:
 
 
 def test_attendance_and_meetings_routes_are_contracts() -> None:
+    from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+
     from services.attendance.entrypoints.app import routes as attendance_routes
     from services.attendance.service_layer.handlers import AttendanceService
-
-    from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
     sessions = async_sessionmaker(create_async_engine("sqlite+aiosqlite://"))
     served = attendance_routes(AttendanceService(sessions))
