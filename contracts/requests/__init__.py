@@ -58,7 +58,13 @@ def _adapter(cls: type[Request[Any]]) -> TypeAdapter[Any]:
 
 def every_request() -> list[type[Request[Any]]]:
     """Every concrete request of the platform (those with a subject), for schemas and tests."""
-    from contracts.requests import attendance, identity, meetings  # noqa: F401  (declare them)
+    from contracts.requests import (  # noqa: F401  (they declare them)
+        attendance,
+        audit,
+        identity,
+        meetings,
+        notification,
+    )
 
     found: list[type[Request[Any]]] = []
     pending: list[type[Any]] = [Request]

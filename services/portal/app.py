@@ -29,6 +29,7 @@ from contracts.evaluation import MODE_NAMES, READINESS_ITEMS, Mode
 from contracts.events.engagement import Goal, ScheduleSpec
 from contracts.events.evaluation import ReadinessItem
 from contracts.places import DAY_PART_NAMES, PLACE_NAMES, RULE_SET_NAMES, Place
+from contracts.requests.notification import SetPreferences
 from contracts.selection import READINESS, TRAITS
 from services.portal.actions import IMPORT_WAIT_S, CrossSite, Portal, Refused, parse_day
 from services.portal.deps import Backends
@@ -719,20 +720,13 @@ def create_app(backends: Backends) -> FastAPI:
         rows = evaluation.sick_leave_rows(export_text(await read_upload(file), name), name)
         return await evaluation.record_sick_leave(portal, c.actor, fiscal_year, rows)
 
-    class NotificationPreferences(BaseModel):
-        email: bool = True
-        inbox: bool = True
-        daily_digest: bool = False
-
     @api.get("/notification-preferences")
     async def get_notification_preferences(c: Authed) -> dict[str, Any]:
         """How you are told: e-mail, the inbox, a daily digest of e-mails."""
         return await portal.ask_as(c.token, "notification", "preferences", {}, c.lang)
 
     @api.put("/notification-preferences")
-    async def put_notification_preferences(
-        body: NotificationPreferences, c: Authed
-    ) -> dict[str, Any]:
+    async def put_notification_preferences(body: SetPreferences, c: Authed) -> dict[str, Any]:
         """Your own choice (at least e-mail or the inbox stays on)."""
         return await portal.ask_as(
             c.token, "notification", "set_preferences", body.model_dump(), c.lang

@@ -4,17 +4,16 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from faststream.nats import NatsBroker
-from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.envelope import CloudEvent
+from contracts.requests.audit import EvaluationQuery, History, RecordEvaluation, Status
 from services.audit.adapters.keys import KeyUnavailable, key_location
 from services.audit.adapters.tables import AUDIT, checkpoints
 from services.audit.domain.signing import Signer
@@ -92,30 +91,6 @@ async def refuse_a_new_key_for_a_signed_chain(ctx: ServiceContext) -> None:
             f"the audit key ({location.describe()}) is missing but the chain is already signed: "
             "restore the key (or set TELEWORK_AUDIT_KEY); a new key would re-sign history"
         )
-
-
-class Status(BaseModel):
-    start: int = 1
-
-
-class History(BaseModel):
-    """Replay by engagement, official or agency, within a period (issue #16's auditor page)."""
-
-    engagement_id: str | None = Field(default=None, max_length=100)
-    official_id: str | None = Field(default=None, max_length=64)
-    agency: str | None = Field(default=None, max_length=64)
-    start: datetime | None = None
-    end: datetime | None = None
-
-
-class EvaluationQuery(BaseModel):
-    agency_code: str = Field(max_length=64)
-    fiscal_year: int
-    roll_up: bool = False
-
-
-class RecordEvaluation(BaseModel):
-    fiscal_year: int | None = None  # none: the fiscal year that ended last
 
 
 def valid_year(year: int) -> bool:
@@ -205,10 +180,10 @@ def wire(
         NAME,
         verifier,
         [
-            ("status", Status, status),
-            ("history", History, history),
-            ("evaluation", EvaluationQuery, evaluation),
-            ("record_evaluation", RecordEvaluation, record_evaluation),
+            rpc.route(Status, status),
+            rpc.route(History, history),
+            rpc.route(EvaluationQuery, evaluation),
+            rpc.route(RecordEvaluation, record_evaluation),
         ],
     )
 

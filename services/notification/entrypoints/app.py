@@ -11,10 +11,15 @@ from typing import Any
 
 from faststream.nats import NatsBroker
 from nats.aio.client import Client
-from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.envelope import CloudEvent
+from contracts.requests.notification import (
+    InboxQuery,
+    MarkRead,
+    PreferencesQuery,
+    SetPreferences,
+)
 from services.notification.adapters.channels import SmtpSettings
 from services.notification.adapters.people import IdentityPeople
 from services.notification.adapters.tables import NOTIFICATION
@@ -87,24 +92,6 @@ async def route_and_deliver(ctx: ServiceContext) -> None:
         await nc.close()
 
 
-class InboxQuery(BaseModel):
-    unread_only: bool = False
-
-
-class MarkRead(BaseModel):
-    item_id: int
-
-
-class Preferences(BaseModel):
-    email: bool = True
-    inbox: bool = True
-    daily_digest: bool = False
-
-
-class NoQuery(BaseModel):
-    pass
-
-
 def wire(broker: NatsBroker, notifier: Notifier, verifier: TokenVerifier) -> None:
     """Each person reads their own inbox (unread count, mark read), nobody else's."""
 
@@ -121,11 +108,11 @@ def wire(broker: NatsBroker, notifier: Notifier, verifier: TokenVerifier) -> Non
         own(actor)
         return {"marked": await notifier.mark_read(actor.subject, q.item_id)}
 
-    async def get_preferences(actor: Actor, q: NoQuery) -> dict[str, Any]:
+    async def get_preferences(actor: Actor, q: PreferencesQuery) -> dict[str, Any]:
         own(actor)
         return await notifier.preferences(actor.subject)
 
-    async def set_preferences(actor: Actor, q: Preferences) -> dict[str, Any]:
+    async def set_preferences(actor: Actor, q: SetPreferences) -> dict[str, Any]:
         own(actor)
         if not (q.email or q.inbox):
             raise invalid("keep at least one way of being told: e-mail or the inbox")
@@ -136,10 +123,10 @@ def wire(broker: NatsBroker, notifier: Notifier, verifier: TokenVerifier) -> Non
         NAME,
         verifier,
         [
-            ("inbox", InboxQuery, inbox),
-            ("mark_read", MarkRead, mark_read),
-            ("preferences", NoQuery, get_preferences),
-            ("set_preferences", Preferences, set_preferences),
+            rpc.route(InboxQuery, inbox),
+            rpc.route(MarkRead, mark_read),
+            rpc.route(PreferencesQuery, get_preferences),
+            rpc.route(SetPreferences, set_preferences),
         ],
     )
 
