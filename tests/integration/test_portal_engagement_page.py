@@ -115,7 +115,7 @@ async def test_the_engagement_page_from_draft_to_assessment(stack: Stack) -> Non
 
 
 def test_goal_rows_become_goals() -> None:
-    from services.portal.app import form_to_body
+    from services.portal.forms import form_to_body
 
     body = form_to_body(
         "draft",

@@ -7,7 +7,7 @@ import re
 import httpx
 import pytest
 
-from services.portal.app import meeting_facts
+from services.portal.forms import meeting_facts
 from tests.support.portal import browser_session
 from tests.support.stack import Stack
 

@@ -15,13 +15,14 @@ pytestmark = pytest.mark.integration
 async def test_an_unexpected_error_names_a_request_id(
     stack: Stack, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    import services.portal.app as portal_app
+    import services.portal.api_evaluation as ledger_api
+    import services.portal.pages_work as home_page
 
     def broken(*args: object, **kwargs: object) -> object:
         raise RuntimeError("D0102 นายกิตติ: a message with personal data")
 
-    monkeypatch.setattr(portal_app, "task_list", broken)
-    monkeypatch.setattr(portal_app, "ledger_response", broken)
+    monkeypatch.setattr(home_page, "task_list", broken)
+    monkeypatch.setattr(ledger_api, "ledger_response", broken)
     caplog.set_level(logging.ERROR, logger="services.portal.app")
     async with httpx.AsyncClient(base_url=stack.url, timeout=60) as c:
         r = await c.post("/api/login", json={"email": "hr@onde.example.go.th", "password": "demo"})

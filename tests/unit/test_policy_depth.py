@@ -116,7 +116,7 @@ class TestLocationEvidence:
 
 
 def test_the_page_sends_a_location_only_when_the_browser_gave_one() -> None:
-    from services.portal.app import shared_place
+    from services.portal.forms import shared_place
 
     assert shared_place({"latitude": "13.75630", "longitude": "100.50180"}) == {
         "latitude": 13.7563,

@@ -7,7 +7,8 @@ import pytest
 
 from contracts.events.engagement import ScheduleSpec
 from services.portal.actions import Refused
-from services.portal.app import export_text, form_to_body, weekday, whole_number
+from services.portal.forms import form_to_body, weekday, whole_number
+from services.portal.web import export_text
 from tests.support.engagement import POLICY
 from workflows.engagement.rules import schedule_refusal
 
@@ -126,7 +127,7 @@ def test_dates_as_thai_forms_write_them() -> None:
 
 
 def test_the_heads_termination_decision_keep_or_withdraw_from_a_day() -> None:
-    from services.portal.app import form_to_body
+    from services.portal.forms import form_to_body
 
     withdraw = form_to_body(
         "decide_termination",

@@ -67,7 +67,7 @@ def test_most_urgent_first_and_closed_cases_apart() -> None:
 
 
 def test_the_home_list_searched_filtered_and_paged() -> None:
-    from services.portal.app import PAGE_SIZE, listing
+    from services.portal.forms import PAGE_SIZE, listing
 
     items = [case("drafting", sup=True) for _ in range(PAGE_SIZE + 3)]
     for n, item in enumerate(items):
