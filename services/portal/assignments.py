@@ -11,15 +11,9 @@ from temporalio.client import WorkflowFailureError
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
-from services.portal.actions import (
-    TEMPORAL_WAIT_S,
-    Portal,
-    Refused,
-    backend_away,
-    batch_orders,
-    started,
-    temporal_refusal,
-)
+from services.portal.actions import Portal
+from services.portal.refusals import TEMPORAL_WAIT_S, Refused, backend_away, temporal_refusal
+from services.portal.tables import batch_orders, started
 from services.shared import clock
 from services.shared.authz import Actor, Resource, can
 from workflows.engagement import models as m

@@ -1,5 +1,40 @@
-"""The portal's own store: the engagements it started, sessions, sign-in failures."""
+"""The portal's own store: the engagements it started, batch orders, documents as issued,
+sessions, sign-in failures; and its event log."""
 
-from sqlalchemy import MetaData
+from sqlalchemy import Column, LargeBinary, MetaData, String, Table
+
+from services.shared.db import AwareDateTime
+from services.shared.eventlog import EventLog
 
 PORTAL = MetaData()
+
+started = Table(
+    "portal_engagements",
+    PORTAL,
+    Column("engagement_id", String(100), primary_key=True),
+    Column("official_id", String(64), nullable=False, index=True),
+    Column("agency", String(64), nullable=False),
+    Column("created_at", AwareDateTime, nullable=False),
+)
+# Which engagements one batch order covers (R-ORD-2): its document is one order with the list
+# of officials annexed (issue #17).
+batch_orders = Table(
+    "portal_batch_orders",
+    PORTAL,
+    Column("order_number", String(40), primary_key=True),
+    Column("engagement_id", String(100), primary_key=True),
+    Column("official_id", String(64), nullable=False),
+)
+# Documents as issued, immutable: the same bytes every time they are fetched, their hash in a
+# document_issued event and so in the audit chain (issue #17).
+documents = Table(
+    "portal_documents",
+    PORTAL,
+    Column("document_id", String(150), primary_key=True),
+    Column("kind", String(30), nullable=False),
+    Column("engagement_id", String(100), nullable=False, index=True),
+    Column("sha256", String(64), nullable=False, unique=True),
+    Column("pdf", LargeBinary, nullable=False),
+    Column("issued_at", AwareDateTime, nullable=False),
+)
+LOG = EventLog("/telework/portal")

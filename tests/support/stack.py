@@ -36,10 +36,9 @@ from services.notification.adapters.tables import NOTIFICATION
 from services.notification.entrypoints.app import deliver
 from services.notification.entrypoints.app import wire as wire_notification
 from services.notification.service_layer.notifier import Notifier
-from services.portal.actions import started
 from services.portal.app import create_app
 from services.portal.deps import Backends
-from services.portal.tables import PORTAL
+from services.portal.tables import PORTAL, started
 from services.shared import rpc
 from services.shared.auth import DevIssuer, load_or_create_key, service_actor
 from services.shared.clock import BANGKOK
