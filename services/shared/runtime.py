@@ -178,21 +178,34 @@ async def lead(spec: ServiceSpec, ctx: ServiceContext, held: lease.Lease) -> Non
 
 def every(service: str, periodic: Periodic) -> Task:
     """A periodic job as a task that stops with its context."""
-    log = logging.getLogger(service)
+    name = getattr(periodic.job, "__name__", "periodic job")
 
     async def rounds(ctx: ServiceContext) -> None:
-        while not ctx.stop.is_set():
-            more = False
-            try:
-                more = bool(await periodic.job(ctx))
-            except Exception as exc:  # the database away, say: the next round tries again
-                log.warning("%s failed (%s); retrying", name, type(exc).__name__)
-            if not more:
-                await clock.pause(ctx.stop, periodic.every_s)
+        await repeat(service, name, lambda: periodic.job(ctx), periodic.every_s, ctx.stop)
 
-    name = getattr(periodic.job, "__name__", "periodic job")
     rounds.__name__ = name
     return rounds
+
+
+async def repeat(
+    service: str,
+    name: str,
+    job: Callable[[], Awaitable[bool | None]],
+    every_s: float,
+    stop: asyncio.Event,
+) -> None:
+    """The one stop-aware loop of the platform: run `job` every `every_s` seconds until `stop`;
+    a round that fails is logged by its kind (never its data, which may be personal) and tried
+    again at the next; a round that returns True had more to do and runs again at once."""
+    log = logging.getLogger(service)
+    while not stop.is_set():
+        more = False
+        try:
+            more = bool(await job())
+        except Exception as exc:  # the database away, say: the next round tries again
+            log.warning("%s failed (%s); retrying", name, type(exc).__name__)
+        if not more:
+            await clock.pause(stop, every_s)
 
 
 def answering(spec: ServiceSpec) -> list[Task]:

@@ -1,7 +1,6 @@
 """`telework serve audit`: every event of the stream into the hash chain; signed checkpoints."""
 
 import asyncio
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -25,7 +24,7 @@ from services.shared.authz import Actor, Resource, can
 from services.shared.consumer import EventConsumer
 from services.shared.jetstream import connect
 from services.shared.rpc import forbidden, invalid
-from services.shared.runtime import ServiceContext, ServiceSpec, Wiring
+from services.shared.runtime import ServiceContext, ServiceSpec, Wiring, repeat
 from services.shared.settings import Audit
 
 NAME = "audit"
@@ -189,24 +188,22 @@ def wire(
 
 
 async def sign_periodically(ctx: ServiceContext, store: Chain, every: float) -> None:
-    """A checkpoint at least every `every` seconds while the chain grows."""
-    log = logging.getLogger(NAME)
-    while not ctx.stop.is_set():
-        await clock.pause(ctx.stop, every)
-        try:
-            async with ctx.sessions.begin() as s:
-                position, _ = await store.head(s)
-                last: Any = (
-                    await s.execute(
-                        select(checkpoints.c.position)
-                        .order_by(checkpoints.c.position.desc())
-                        .limit(1)
-                    )
-                ).scalar()
-                if position and position != last:
-                    await store.checkpoint(s)
-        except Exception as exc:  # a retired key, a rewritten store, the database away
-            log.error("checkpoint not signed (%s: %s)", type(exc).__name__, str(exc)[:200])
+    """A checkpoint at least every `every` seconds while the chain grows. A round that fails
+    (a retired key, a rewritten store, the database away) is logged and tried again."""
+
+    async def checkpoint() -> None:
+        async with ctx.sessions.begin() as s:
+            position, _ = await store.head(s)
+            last: Any = (
+                await s.execute(
+                    select(checkpoints.c.position).order_by(checkpoints.c.position.desc()).limit(1)
+                )
+            ).scalar()
+            if position and position != last:
+                await store.checkpoint(s)
+
+    await clock.pause(ctx.stop, every)  # the first checkpoint once the chain has grown
+    await repeat(NAME, "checkpoint signing", checkpoint, every, ctx.stop)
 
 
 SPEC = ServiceSpec(

@@ -1,7 +1,6 @@
 """`telework serve notification`: routes events to people and delivers them."""
 
 import asyncio
-import logging
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -32,11 +31,10 @@ from services.shared.clock import BANGKOK
 from services.shared.consumer import EventConsumer
 from services.shared.jetstream import connect
 from services.shared.rpc import forbidden, invalid
-from services.shared.runtime import ServiceContext, ServiceSpec, Wiring
+from services.shared.runtime import ServiceContext, ServiceSpec, Wiring, repeat
 from services.shared.settings import Notification, Trust
 
 NAME = "notification"
-log = logging.getLogger(__name__)
 DIGEST_AT = time(8, 0)
 
 
@@ -132,19 +130,20 @@ def wire(broker: NatsBroker, notifier: Notifier, verifier: TokenVerifier) -> Non
 
 
 async def deliver(notifier: Notifier, stop: asyncio.Event) -> None:
+    """What is due, every second (at once again while there is more); the daily digests once a
+    day after DIGEST_AT. In the leading replica only: each mail is sent once."""
     last_digest: Any = None
-    while not stop.is_set():
-        try:
-            sent = await notifier.deliver_due()
-            now = clock.now().astimezone(BANGKOK)
-            if now.time() >= DIGEST_AT and last_digest != now.date():
-                last_digest = now.date()
-                await notifier.send_digests()
-        except Exception:
-            log.exception("delivery round failed; will retry")
-            sent = 0
-        if not sent:
-            await clock.pause(stop, 1.0)
+
+    async def delivery_round() -> bool:
+        nonlocal last_digest
+        sent = await notifier.deliver_due()
+        now = clock.now().astimezone(BANGKOK)
+        if now.time() >= DIGEST_AT and last_digest != now.date():
+            await notifier.send_digests()
+            last_digest = now.date()
+        return bool(sent)
+
+    await repeat(NAME, "delivery", delivery_round, 1.0, stop)
 
 
 SPEC = ServiceSpec(
