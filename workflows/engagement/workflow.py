@@ -6,17 +6,15 @@ activities, waits for people and for dates, and records the events the aggregate
 Updates are validated before anything is recorded — the same rule is asked again after any
 I/O, since the case may have moved on meanwhile — so a wrong actor, a wrong state, ineligible
 work or a schedule outside policy is refused with a reason the caller sees, and the history
-stays clean. The histories in tests/replay were re-recorded once when the aggregate came in
+stays clean. The end of the story (termination, recall, appeal, final report, assessment) is in
+ending.py, the helpers every step shares in orchestration.py. The histories in tests/replay were re-recorded once when the aggregate came in
 (issue #20); every change from here on keeps them replaying.
 """
 
 import asyncio
-from collections.abc import Callable
-from datetime import date, datetime, timedelta, timezone
-from typing import Any
+from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from contracts.events import engagement as ev
@@ -27,61 +25,33 @@ with workflow.unsafe.imports_passed_through():
     from workflows.engagement.models import (
         AcceptAgreement,
         Ack,
-        ActingQuery,
-        ActingTerm,
-        Assess,
         Chain,
-        DecideAppeal,
         DecideOrder,
-        DecideTermination,
         DraftAgreement,
         EligibilityResult,
-        FileAppeal,
-        HeadQuery,
-        Heads,
         OfficialRef,
         OrderNumberRequest,
-        Planned,
-        PlanSchedule,
         Policy,
         PolicyQuery,
         Propose,
-        ProposeTermination,
-        Recall,
-        RecordEvent,
-        ReportToHead,
         RequestChanges,
         ReviewReport,
         Revise,
         Select,
         StartEngagement,
         State,
-        SubmitFinalReport,
         SubmitReport,
         Summary,
     )
 
-# Thailand keeps no daylight saving: a fixed +07:00 is exact and needs no tz database.
-BANGKOK = timezone(timedelta(hours=7))
-IO = timedelta(seconds=30)
 
-
-def refuse(reason: str, rule: str | None = None) -> ApplicationError:
-    # non_retryable: an update refused for cause must not be retried by the SDK.
-    details = (rule,) if rule else ()
-    return ApplicationError(reason, *details, type="Refused", non_retryable=True)
-
-
-def checked(rule: Callable[[], Any]) -> Any:
-    """Ask one of the aggregate's rules; a refusal goes back to the caller as such."""
-    try:
-        return rule()
-    except Refusal as refusal:
-        raise refuse(refusal.reason, refusal.rule) from None
+# Workflow code like this module: loaded in the sandbox, not passed through.
+from workflows.engagement.ending import Ending
+from workflows.engagement.orchestration import checked
 
 
 @workflow.defn
-class EngagementWorkflow:
+class EngagementWorkflow(Ending):
     @workflow.init
     def __init__(self, start: StartEngagement) -> None:
         self.start_input = start
@@ -218,10 +188,6 @@ class EngagementWorkflow:
         # A flag set by a timer, not a date comparison: wait conditions are re-evaluated only
         # when something happens, and the passing of time alone is not such a thing.
         return self.returned_to_office
-
-    async def _return_to_office_on(self, day: date) -> None:
-        await self._sleep_until(day, lambda: False)
-        self.returned_to_office = True
 
     # Updates -----------------------------------------------------------------------------------
 
@@ -405,256 +371,6 @@ class EngagementWorkflow:
     def _v_review(self, u: ReviewReport) -> None:
         checked(lambda: rules.check_review(self.case, u))
 
-    @workflow.update
-    async def propose_termination(self, u: ProposeTermination) -> Ack:
-        await self._confirm_supervisor(u.by, recheck=lambda: self._v_propose_termination(u))
-        await self._record(
-            self.case.event(
-                ev.TerminationProposed, proposed_by=u.by, reasons=u.reasons, evidence=u.evidence
-            )
-        )
-        return self._ack()
-
-    @propose_termination.validator
-    def _v_propose_termination(self, u: ProposeTermination) -> None:
-        checked(lambda: rules.check_propose_termination(self.case, u))
-
-    @workflow.update
-    async def decide_termination(self, u: DecideTermination) -> Ack:
-        case = self.case
-        heads = await self._heads()
-        checked(lambda: rules.check_head(u.by, heads))
-        self._v_decide_termination(u)
-        if not u.withdraw:
-            await self._record(
-                case.event(ev.TerminationRejected, decided_by=u.by, reasons=u.reasons)
-            )
-            return self._ack()
-        return await self._withdraw(u, heads, "termination")
-
-    async def _withdraw(self, u: DecideTermination | Recall, heads: Heads, grounds: str) -> Ack:
-        await self._record(self.case.withdraw(u, heads, self._today(), grounds))
-        effective = self.case.withdrawal
-        assert effective is not None
-        self.timers.append(asyncio.create_task(self._return_to_office_on(effective)))
-        return self._ack(effective_date=effective.isoformat())
-
-    @decide_termination.validator
-    def _v_decide_termination(self, u: DecideTermination) -> None:
-        checked(lambda: rules.check_decide_termination(self.case, u, self._today()))
-
-    @workflow.update
-    async def recall(self, u: Recall) -> Ack:
-        heads = await self._heads()
-        checked(lambda: rules.check_head(u.by, heads))
-        self._v_recall(u)
-        return await self._withdraw(u, heads, "recall")
-
-    @recall.validator
-    def _v_recall(self, u: Recall) -> None:
-        checked(lambda: rules.check_recall(self.case, u, self._today()))
-
-    @workflow.update
-    async def file_appeal(self, u: FileAppeal) -> Ack:
-        """The official appeals a withdrawal within the policy's period; the head, or the head
-        of the agency above (the next higher authority), decides by a due date (issue #19)."""
-        case = self.case
-        assert case.policy is not None and case.chain is not None
-        heads = await self._heads()
-        decider = heads.deciding
-        if case.policy.appeal_decided_by == "higher_authority":
-            path = case.chain.agency_path
-            parent = path[path.index(heads.agency) - 1] if heads.agency in path[1:] else None
-            if parent is not None:
-                decider = (await self._heads(parent)).deciding or decider
-        self._v_file_appeal(u)
-        decide_by = self._today() + timedelta(days=case.policy.appeal_decision_days)
-        await self._record(
-            case.event(
-                ev.AppealFiled,
-                filed_by=u.by,
-                reasons=u.reasons,
-                decider=decider,
-                decide_by=decide_by,
-            )
-        )
-        self.timers.append(asyncio.create_task(self._appeal_due(decider, decide_by)))
-        return self._ack(decider=decider, decide_by=decide_by.isoformat())
-
-    @file_appeal.validator
-    def _v_file_appeal(self, u: FileAppeal) -> None:
-        checked(lambda: rules.check_file_appeal(self.case, u, self._today()))
-
-    async def _appeal_due(self, decider: str | None, decide_by: date) -> None:
-        woken = await self._sleep_until(
-            decide_by + timedelta(days=1), lambda: self.case.appeal_decided
-        )
-        if not woken and not self.case.appeal_decided:
-            await self._record(
-                self.case.event(ev.AppealDecisionOverdue, decider=decider, decide_by=decide_by)
-            )
-
-    @workflow.update
-    async def decide_appeal(self, u: DecideAppeal) -> Ack:
-        outcome = "overturned" if u.overturn else "upheld"
-        await self._record(
-            self.case.event(ev.AppealDecided, decided_by=u.by, outcome=outcome, reasons=u.reasons)
-        )
-        return self._ack(outcome=outcome)
-
-    @decide_appeal.validator
-    def _v_decide_appeal(self, u: DecideAppeal) -> None:
-        checked(lambda: rules.check_decide_appeal(self.case, u))
-
-    @workflow.update
-    async def submit_final_report(self, u: SubmitFinalReport) -> Ack:
-        await self._record(self.case.event(ev.FinalReportSubmitted, summary=u.summary))
-        return self._ack()
-
-    @submit_final_report.validator
-    def _v_final(self, u: SubmitFinalReport) -> None:
-        checked(lambda: rules.check_final_report(self.case, u))
-
-    @workflow.update
-    async def assess(self, u: Assess) -> Ack:
-        await self._confirm_supervisor(u.by, first_level=True, recheck=lambda: self._v_assess(u))
-        await self._record(
-            self.case.event(ev.GoalsAssessed, assessed_by=u.by, assessments=u.assessments)
-        )
-        return self._ack()
-
-    @assess.validator
-    def _v_assess(self, u: Assess) -> None:
-        checked(lambda: rules.check_assess(self.case, u))
-
-    @workflow.update
-    async def report_to_head(self, u: ReportToHead) -> Ack:
-        await self._confirm_supervisor(u.by, recheck=lambda: self._v_report_to_head(u))
-        await self._record(self.case.report_to_head(u.by))
-        return self._ack()
-
-    @report_to_head.validator
-    def _v_report_to_head(self, u: ReportToHead) -> None:
-        checked(lambda: rules.check_report_to_head(self.case, u.by))
-
     @workflow.query
     def summary(self) -> Summary:
         return self.case.summary()
-
-    # Helpers -----------------------------------------------------------------------------------
-
-    def _today(self) -> date:
-        return workflow.now().astimezone(BANGKOK).date()
-
-    def _ack(self, **detail: Any) -> Ack:
-        return Ack(state=self.case.state, detail=detail)
-
-    async def _confirm_supervisor(
-        self, by: str, first_level: bool = False, recheck: Callable[[], None] | None = None
-    ) -> None:
-        """`by` is in the chain (the first-level supervisor when `first_level`), or identity says
-        they act today for such a supervisor who is away; otherwise the step is refused. The
-        first step of each appointment in this case is recorded, naming whom it stands for."""
-        case = self.case
-        assert case.chain is not None
-        chain = case.chain.chain
-        if by in (chain[:1] if first_level else chain):
-            return
-        term: ActingTerm = await self._io(
-            "acting_supervisor",
-            ActingQuery(official_id=case.official_id, acting_id=by, at=workflow.now()),
-            result_type=ActingTerm,
-        )
-        if term.acting_for is None or (first_level and term.level != 0):
-            whom = "the first-level supervisor" if first_level else "a supervisor"
-            raise refuse(f"{by} is not {whom} of {case.official_id}, nor acting for one today")
-        if recheck is not None:
-            recheck()  # the case may have moved on while identity answered
-        assert term.grant_id and term.valid_from and term.valid_to
-        if term.grant_id not in case.acting_recorded:
-            await self._record(
-                case.event(
-                    ev.ActingSupervisorActed,
-                    acting_id=by,
-                    acting_for=term.acting_for,
-                    level=term.level,
-                    grant_id=term.grant_id,
-                    valid_from=term.valid_from,
-                    valid_to=term.valid_to,
-                )
-            )
-
-    async def _plan(self, u: DraftAgreement | Revise) -> Planned:
-        policy = self.case.policy
-        assert policy is not None
-        planned: Planned = await self._io(
-            "plan_schedule",
-            PlanSchedule(
-                schedule=u.schedule,
-                extra_holidays=policy.extra_holidays,
-                report_cadence_days=policy.report_cadence_days,
-            ),
-            result_type=Planned,
-        )
-        return planned
-
-    async def _io(self, activity: str, arg: Any, result_type: type[Any]) -> Any:
-        """Every I/O step of an engagement (identity questions, planning, order numbers,
-        events), as an ordinary activity. Local activities were measured (issue #19's bulk
-        bench) and left: no clear gain here, and a worker killed mid-task then stalls the
-        engagement's queries and updates until the workflow task times out."""
-        return await workflow.execute_activity(
-            activity, arg, result_type=result_type, start_to_close_timeout=IO
-        )
-
-    async def _heads(self, agency: str | None = None) -> Heads:
-        heads: Heads = await self._io(
-            "deciding_head",
-            HeadQuery(agency_code=agency or self.case.agency, on=self._today()),
-            result_type=Heads,
-        )
-        return heads
-
-    async def _sleep_until(self, day: date | None, wake: Any) -> bool:
-        """Sleep until the start of `day` in Bangkok, or until `wake()`; True if woken."""
-        if day is None:
-            return bool(wake())
-        at = datetime(day.year, day.month, day.day, tzinfo=BANGKOK)
-        seconds = (at - workflow.now()).total_seconds()
-        if seconds <= 0:
-            return bool(wake())
-        try:
-            await workflow.wait_condition(wake, timeout=seconds)
-            return True
-        except TimeoutError:
-            return False
-
-    async def _record(self, events: list[Any], planned: Planned | None = None) -> None:
-        """Apply each event to the case at once (so a step that arrives meanwhile is decided
-        against it), then record them one at a time, in order: the stream's order is the order
-        the workflow meant."""
-        case, today = self.case, self._today()
-        staged = []
-        for event in events:
-            case.apply(event, today, planned)
-            staged.append((event, case.state))
-        async with self.record_lock:
-            for event, state in staged:
-                self.seq += 1
-                await self._io(
-                    "record_event",
-                    RecordEvent(
-                        engagement_id=case.engagement_id,
-                        official_id=case.official_id,
-                        agency=case.agency,
-                        seq=self.seq,
-                        event_type=event.type_name(),
-                        data=event.model_dump(mode="json"),
-                        state=state,
-                    ),
-                    result_type=int,
-                )
-
-    async def _close(self, outcome: str) -> Summary:
-        await self._record(self.case.event(ev.EngagementClosed, outcome=outcome))
-        return self.summary()
