@@ -6,9 +6,10 @@ activities, waits for people and for dates, and records the events the aggregate
 Updates are validated before anything is recorded — the same rule is asked again after any
 I/O, since the case may have moved on meanwhile — so a wrong actor, a wrong state, ineligible
 work or a schedule outside policy is refused with a reason the caller sees, and the history
-stays clean. The end of the story (termination, recall, appeal, final report, assessment) is in
-ending.py, the helpers every step shares in orchestration.py. The histories in tests/replay were re-recorded once when the aggregate came in
-(issue #20); every change from here on keeps them replaying.
+stays clean. The end of the story (termination, recall, appeal, final report, assessment) is
+in ending.py, the helpers every step shares in orchestration.py. The histories in tests/replay
+were re-recorded once when the aggregate came in (issue #20); every change from here on keeps
+them replaying.
 """
 
 import asyncio
