@@ -14,7 +14,8 @@ from contracts.policy import PolicyDocument
 from contracts.requests import identity as c
 from services.identity.adapters.tables import grants, policies
 from services.identity.service_layer.handlers import LOG, IdentityService
-from services.identity.service_layer.importer import ImportReport, import_files
+from services.identity.service_layer.import_checks import ImportReport
+from services.identity.service_layer.importer import import_files
 from services.shared.authz import Actor, Grant, Role
 from services.shared.clock import BANGKOK
 
