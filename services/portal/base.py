@@ -31,6 +31,8 @@ class PortalBase:
         self.b = b
         self.sessions = SessionStore(b.sessions)
         self.limiter = SignInLimiter(b.sessions)
+        # agency code -> (its path from the root, when identity said so): see Portal.visible
+        self._paths: dict[str, tuple[tuple[str, ...], float]] = {}
 
     async def resource(self, official_id: str) -> Resource:
         try:

@@ -1,0 +1,45 @@
+"""Issue #16, item 6: a home page asks about the cases in the caller's scope only. An
+official's page used to ask identity for the supervisor chain of each of the platform's 200
+newest cases (and Temporal for each summary); now cases outside the caller's agencies are
+narrowed away before any remote call, and the rest are asked about side by side."""
+
+from collections import Counter
+from typing import Any
+
+import httpx
+import pytest
+
+from services.portal.base import PortalBase
+from tests.support.portal import bearer
+from tests.support.stack import Stack
+
+pytestmark = pytest.mark.integration
+
+
+async def test_an_officials_home_page_asks_about_their_own_case_only(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with httpx.AsyncClient(base_url=stack.url, timeout=60) as c:
+        one = await bearer(c, "official1@onde.example.go.th")
+        three = await bearer(c, "official3@onde.example.go.th")
+        mine = (await c.post("/api/engagements", json={}, headers=one)).json()["engagement_id"]
+        theirs = (await c.post("/api/engagements", json={}, headers=three)).json()
+        asked: Counter[str] = Counter()
+        resource = PortalBase.resource
+
+        async def counted(self: Any, official_id: str) -> Any:
+            asked[official_id] += 1
+            return await resource(self, official_id)
+
+        monkeypatch.setattr(PortalBase, "resource", counted)
+        listed = await c.get("/api/engagements", headers=one)
+        assert listed.status_code == 200
+        assert [e["engagement_id"] for e in listed.json()] == [mine]
+        official1 = listed.json()[0]["official_id"]
+        assert set(asked) == {official1}, asked  # nobody else's chain was asked for
+
+        asked.clear()
+        hr = await bearer(c, "hr@onde.example.go.th")
+        seen = {e["engagement_id"] for e in (await c.get("/api/engagements", headers=hr)).json()}
+        assert {mine, theirs["engagement_id"]} <= seen  # HR reads the agency's cases
+        assert max(asked.values()) == 1  # one chain per official, however many cases
