@@ -244,7 +244,9 @@ class TestRebuild:
             )
         ]
         rebuilt = rebuild(history)
-        assert rebuilt.engagements == {"E1": "engagement_started"}
+        assert rebuilt.engagements == {
+            "E1": {"state": "active", "last_event": "engagement_started"}
+        }
         key = ("D0202", "2026-12-08")
         assert rebuilt.attendance[key]["flags"] == ["late_check_in"]
         live = {key: {**rebuilt.attendance[key], "flags": []}}

@@ -76,6 +76,7 @@ class Stack:
     backends: Any = None  # what the portal was built with
     attendance: Any = None  # the attendance service's sessionmaker, to look at what it kept
     audit: Any = None  # the audit chain's sessionmaker
+    engagement: Any = None  # the engagement service's store (its read model)
 
     async def today(self) -> date:
         await self.clock.sync(self.env)
@@ -213,6 +214,7 @@ async def platform(env: WorkflowEnvironment, nats_url: str, tmp: Path) -> AsyncI
                 backends,
                 attendance,
                 audit,
+                engagement,
             )
         finally:
             # Leave no timers behind for the next test's time skipping to fire.

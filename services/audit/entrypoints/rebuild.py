@@ -10,7 +10,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from services.audit.adapters.tables import chain
-from services.audit.domain.rebuild import REBUILT_FROM, Rebuilt, diff, rebuild
+from services.audit.domain.rebuild import REBUILT_FROM, Rebuilt, comparable, diff, rebuild
 from services.shared.settings import Settings
 
 CHUNK = 20_000
@@ -39,13 +39,11 @@ async def history(sessions: async_sessionmaker[Any], as_of: datetime | None) -> 
     return result
 
 
-async def live_models() -> tuple[dict[str, str], dict[tuple[str, str], dict[str, Any]]]:
+async def live_models() -> tuple[dict[str, tuple[str, str]], dict[tuple[str, str], dict[str, Any]]]:
     """The live read models, read with each owning service's own settings (an operator's
     comparison, not a service reading another's tables)."""
-    from services.attendance.adapters.tables import attendance_days, attendance_flags
     from services.registry import spec
     from services.shared.runtime import open_context
-    from workflows.engagement.tables import engagements
 
     eng_ctx = await open_context(
         spec("engagement"), Settings.from_env("engagement"), asyncio.Event()
@@ -54,35 +52,56 @@ async def live_models() -> tuple[dict[str, str], dict[tuple[str, str], dict[str,
         spec("attendance"), Settings.from_env("attendance"), asyncio.Event()
     )
     try:
-        async with eng_ctx.sessions() as s:
-            states = {
-                r.engagement_id: r.last_event for r in (await s.execute(select(engagements))).all()
-            }
-        async with att_ctx.sessions() as s:
-            days = (await s.execute(select(attendance_days))).all()
-            flags: dict[tuple[str, str], list[str]] = {}
-            for f in (await s.execute(select(attendance_flags))).all():
-                flags.setdefault((f.official_id, f.day.isoformat()), []).append(f.flag)
-        ledger = {
-            (d.official_id, d.day.isoformat()): {
-                "check_in": d.check_in_at.isoformat() if d.check_in_at else None,
-                "check_out": d.check_out_at.isoformat() if d.check_out_at else None,
-                "flags": sorted(flags.get((d.official_id, d.day.isoformat()), [])),
-            }
-            for d in days
-        }
-        for key, fl in flags.items():  # flagged days without a check-in (no_check_in)
-            ledger.setdefault(key, {"check_in": None, "check_out": None, "flags": sorted(fl)})
-        return states, ledger
+        return await read_live(eng_ctx.sessions, att_ctx.sessions)
     finally:
         await eng_ctx.engine.dispose()
         await att_ctx.engine.dispose()
 
 
-async def compare(sessions: async_sessionmaker[Any], as_of: datetime | None) -> list[str]:
+async def read_live(
+    engagement: async_sessionmaker[Any], attendance: async_sessionmaker[Any]
+) -> tuple[dict[str, tuple[str, str]], dict[tuple[str, str], dict[str, Any]]]:
+    """Engagement states and last events, and the attendance ledger, as the services keep them."""
+    from services.attendance.adapters.tables import attendance_days, attendance_flags
+    from workflows.engagement.tables import engagements
+
+    async with engagement() as s:
+        states = {
+            r.engagement_id: (r.state, r.last_event)
+            for r in (await s.execute(select(engagements))).all()
+        }
+    async with attendance() as s:
+        days = (await s.execute(select(attendance_days))).all()
+        flags: dict[tuple[str, str], list[str]] = {}
+        for f in (await s.execute(select(attendance_flags))).all():
+            flags.setdefault((f.official_id, f.day.isoformat()), []).append(f.flag)
+    ledger = {
+        (d.official_id, d.day.isoformat()): {
+            "check_in": d.check_in_at.isoformat() if d.check_in_at else None,
+            "check_out": d.check_out_at.isoformat() if d.check_out_at else None,
+            "flags": sorted(flags.get((d.official_id, d.day.isoformat()), [])),
+        }
+        for d in days
+    }
+    for key, fl in flags.items():  # flagged days without a check-in (no_check_in)
+        ledger.setdefault(key, {"check_in": None, "check_out": None, "flags": sorted(fl)})
+    return states, ledger
+
+
+async def compare(
+    sessions: async_sessionmaker[Any],
+    as_of: datetime | None,
+    live: tuple[async_sessionmaker[Any], async_sessionmaker[Any]] | None = None,
+) -> list[str]:
+    """Each difference between history and the live models, as a line an auditor reads. `live`:
+    the engagement and attendance stores (default: opened from their services' settings)."""
     rebuilt = await history(sessions, as_of)
-    states, ledger = await live_models()
-    return diff("engagement", rebuilt.engagements, states) + diff(
+    states, ledger = await (read_live(*live) if live else live_models())
+    models = {
+        eid: {"state": comparable(state, eid in rebuilt.eligible), "last_event": last}
+        for eid, (state, last) in states.items()
+    }
+    return diff("engagement", rebuilt.engagements, models) + diff(
         "attendance", _in_utc(rebuilt.attendance), _in_utc(ledger)
     )
 
