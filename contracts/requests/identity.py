@@ -46,6 +46,13 @@ class Chain(Reply):
     )
 
 
+class Chains(Reply):
+    chains: dict[str, Chain] = Field(
+        description="official -> their chain; an official identity does not know, or the asker "
+        "may not ask about, is left out"
+    )
+
+
 class AgencyPath(Reply):
     agency_code: str
     agency_path: list[str]
@@ -225,6 +232,13 @@ class SupervisorChain(IdentityRequest[Chain], OfficialQuery):
     """An official's agency, its place in the tree, and their supervisors, nearest first."""
 
     command: ClassVar[str] = "supervisor_chain"
+
+
+class SupervisorChains(IdentityRequest[Chains]):
+    """Many officials' chains in one question (the portal's home page), not one per official."""
+
+    command: ClassVar[str] = "supervisor_chains"
+    official_ids: list[str] = Field(max_length=1000)
 
 
 class AgencyPathQuery(IdentityRequest[AgencyPath], AgencyQuery):

@@ -234,9 +234,9 @@ class Portal(SignIn, Issuing):
 
         Only cases in the caller's scope cost a remote call: the newest VISIBLE_SCAN the portal
         started are narrowed by `can` over their official's agency (the official themself, or a
-        role over an agency above it) before identity is asked for each one's supervisor chain
-        and the workflow for its summary — a few at a time, side by side. An official's home
-        page thus asks about their own case only, not about the whole platform's."""
+        role over an agency above it) before identity is asked for their supervisor chains (one
+        question for all of them) and the workflow for each summary, a few side by side. An
+        official's home page thus asks about their own case only, not the whole platform's."""
         async with self.b.sessions() as s:
             rows = (
                 await s.execute(
@@ -255,22 +255,15 @@ class Portal(SignIn, Issuing):
                 Resource("engagement", paths[r.agency], owner=r.official_id),
             )
         ]
+        # Every chain from one question to identity; then the summaries, a few side by side.
+        resources = await self.resources({r.official_id for r in candidates})
         slots = asyncio.Semaphore(CONCURRENT_READS)
-        resources: dict[str, asyncio.Task[Resource | None]] = {}
-
-        async def resource_of(official: str) -> Resource | None:
-            try:
-                return await self.resource(official)
-            except Refused:
-                return None
 
         async def card(r: Any) -> dict[str, Any] | None:
+            res = resources.get(r.official_id)
+            if res is None or not can(actor, "engagement.read", res):
+                return None
             async with slots:
-                if r.official_id not in resources:  # one chain per official, however many cases
-                    resources[r.official_id] = asyncio.ensure_future(resource_of(r.official_id))
-                res = await resources[r.official_id]
-                if res is None or not can(actor, "engagement.read", res):
-                    return None
                 try:
                     async with asyncio.timeout(TEMPORAL_WAIT_S):
                         summary = await self.b.temporal.get_workflow_handle(r.engagement_id).query(
@@ -282,7 +275,7 @@ class Portal(SignIn, Issuing):
                     raise temporal_refusal(exc) from None
                 except (TimeoutError, RuntimeError):
                     raise backend_away("งานเรื่อง (engagement)") from None
-                return _item(actor, r.official_id, res, summary)
+            return _item(actor, r.official_id, res, summary)
 
         async with asyncio.TaskGroup() as group:  # the first failure cancels the rest
             cards = [group.create_task(card(r)) for r in candidates]

@@ -46,14 +46,21 @@ def demo_with_staff(folder: Path, n: int) -> list[Path]:
     return paths
 
 
-async def timed(c: httpx.AsyncClient, path: str, headers: dict[str, str]) -> list[float]:
-    took = []
+async def timed(c: httpx.AsyncClient, headers: dict[str, str]) -> tuple[list[float], list[float]]:
+    """The home page's read and the static page, in turns: whatever else the machine does
+    meanwhile (the relays, the audit chain catching up) weighs on both alike."""
+    home: list[float] = []
+    static: list[float] = []
     for _ in range(ROUNDS):
-        began = time.perf_counter()
-        r = await c.get(path, headers=headers)
-        took.append((time.perf_counter() - began) * 1000)
-        assert r.status_code == 200, r.text
-    return took
+        for path, took, sent in (
+            ("/api/engagements", home, headers),
+            ("/static/style.css", static, {}),
+        ):
+            began = time.perf_counter()
+            r = await c.get(path, headers=sent)
+            took.append((time.perf_counter() - began) * 1000)
+            assert r.status_code == 200, r.text
+    return home, static
 
 
 @pytest.mark.bench
@@ -77,8 +84,7 @@ async def test_supervisor_home_page(stack: Stack, tmp_path: Path) -> None:
             assert r.status_code == 201, r.text
         listed = await c.get("/api/engagements", headers=sup)
         assert len(listed.json()) >= N
-        home = await timed(c, "/api/engagements", sup)
-        static = await timed(c, "/static/style.css", {})
+        home, static = await timed(c, sup)
     p50, p95 = statistics.median(home), statistics.quantiles(home, n=20)[18]
     report(
         "home_page_supervisor_of_n",

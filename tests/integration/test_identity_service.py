@@ -55,6 +55,23 @@ class TestQueries:
         assert r["result"]["chain"] == ["D0201", "D0002", "D0001"]
         assert r["result"]["agency_path"] == ["MDES", "ONDE", "ONDE-DGT"]
 
+    async def test_many_chains_in_one_question_match_one_by_one(
+        self, client: Client, db: Database, issuer: DevIssuer
+    ) -> None:
+        """The portal's home page asks for every chain at once (issue #16, item 6): the same
+        answers as one question each, and a supervisor is told only of their own staff."""
+        svc = issuer.issue(service_actor("portal"))
+        people = ["D0102", "D0103", "D0202", "D0001", "NOBODY"]
+        r = await call(client, "identity", "supervisor_chains", {"official_ids": people}, svc)
+        chains = r["result"]["chains"]
+        assert set(chains) == set(people) - {"NOBODY"}
+        for oid in chains:
+            one = await call(client, "identity", "supervisor_chain", {"official_id": oid}, svc)
+            assert chains[oid] == one["result"], oid
+        sup = await token_of(db, issuer, "D0101")
+        r = await call(client, "identity", "supervisor_chains", {"official_ids": people}, sup)
+        assert set(r["result"]["chains"]) == {"D0102", "D0103"}  # their staff, nobody else
+
     async def test_acting_head_decides_in_the_period_only(
         self, client: Client, issuer: DevIssuer
     ) -> None:

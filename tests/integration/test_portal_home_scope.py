@@ -1,7 +1,8 @@
 """Issue #16, item 6: a home page asks about the cases in the caller's scope only. An
 official's page used to ask identity for the supervisor chain of each of the platform's 200
 newest cases (and Temporal for each summary); now cases outside the caller's agencies are
-narrowed away before any remote call, and the rest are asked about side by side."""
+narrowed away before any remote call, identity is asked once for all the chains left, and the
+summaries are asked for side by side."""
 
 from collections import Counter
 from typing import Any
@@ -25,13 +26,15 @@ async def test_an_officials_home_page_asks_about_their_own_case_only(
         mine = (await c.post("/api/engagements", json={}, headers=one)).json()["engagement_id"]
         theirs = (await c.post("/api/engagements", json={}, headers=three)).json()
         asked: Counter[str] = Counter()
-        resource = PortalBase.resource
+        questions: list[set[str]] = []
+        resources = PortalBase.resources
 
-        async def counted(self: Any, official_id: str) -> Any:
-            asked[official_id] += 1
-            return await resource(self, official_id)
+        async def counted(self: Any, official_ids: set[str]) -> Any:
+            questions.append(set(official_ids))
+            asked.update(official_ids)
+            return await resources(self, official_ids)
 
-        monkeypatch.setattr(PortalBase, "resource", counted)
+        monkeypatch.setattr(PortalBase, "resources", counted)
         listed = await c.get("/api/engagements", headers=one)
         assert listed.status_code == 200
         assert [e["engagement_id"] for e in listed.json()] == [mine]
@@ -43,3 +46,4 @@ async def test_an_officials_home_page_asks_about_their_own_case_only(
         seen = {e["engagement_id"] for e in (await c.get("/api/engagements", headers=hr)).json()}
         assert {mine, theirs["engagement_id"]} <= seen  # HR reads the agency's cases
         assert max(asked.values()) == 1  # one chain per official, however many cases
+        assert len(questions) == 2  # one question to identity per page, not one per case

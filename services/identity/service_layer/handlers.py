@@ -32,6 +32,7 @@ def routes(service: IdentityService) -> list[rpc.Route]:
         rpc.route(c.PublishPolicy, service.publish_policy),
         rpc.route(c.AssignSupervisor, service.assign_supervisor),
         rpc.route(c.SupervisorChain, service.supervisor_chain),
+        rpc.route(c.SupervisorChains, service.supervisor_chains),
         rpc.route(c.HeadOfAgency, service.head_of_agency),
         rpc.route(c.EligibilityQuery, service.eligibility),
         rpc.route(c.PolicyInForceQuery, service.policy_in_force),

@@ -36,6 +36,64 @@ class Queries(IdentityBase):
             "acting": {k: v for k, v in acting.items() if v != q.official_id},
         }
 
+    async def supervisor_chains(self, actor: Actor, q: c.SupervisorChains) -> dict[str, Any]:
+        """`supervisor_chain` for many officials at once, from a handful of queries: the
+        officials, their supervisors level by level, the acting appointments in force. An
+        official the asker may not ask about (or that identity does not know) is left out."""
+        now = clock.now()
+        async with self._sessions() as s:
+            tree = await d.load_tree(s)
+            rows = {
+                r.official_id: r
+                for r in (
+                    await s.execute(
+                        select(
+                            officials.c.official_id,
+                            officials.c.agency_code,
+                            officials.c.supervisor_id,
+                        ).where(officials.c.official_id.in_(set(q.official_ids)))
+                    )
+                ).all()
+            }
+            above = {oid: r.supervisor_id for oid, r in rows.items()}
+            wanted = {v for v in above.values() if v is not None} - above.keys()
+            while wanted:  # one query per level of the hierarchy, not per person
+                found = (
+                    await s.execute(
+                        select(officials.c.official_id, officials.c.supervisor_id).where(
+                            officials.c.official_id.in_(wanted)
+                        )
+                    )
+                ).all()
+                above.update(dict.fromkeys(wanted))
+                above.update({r.official_id: r.supervisor_id for r in found})
+                wanted = {r.supervisor_id for r in found if r.supervisor_id} - above.keys()
+            chains = {oid: _chain(oid, above) for oid in rows}
+            everyone = sorted({sup for chain in chains.values() for sup in chain})
+            acting = {
+                r.supervisor_id: r.acting_id
+                for r in (await d.actings_at(s, now, supervisors=everyone) if everyone else [])
+            }
+        out = {}
+        for oid, r in rows.items():
+            if r.agency_code not in tree.parents:
+                continue
+            chain = chains[oid]
+            stands_in = {k: v for k in chain if (v := acting.get(k)) and v != oid}
+            path = tree.path(r.agency_code)
+            resource = Resource(
+                "identity", path, owner=oid, supervisors=(*chain, *stands_in.values())
+            )
+            if can(actor, "identity.query", resource):
+                out[oid] = {
+                    "official_id": oid,
+                    "agency_code": r.agency_code,
+                    "agency_path": list(path),
+                    "chain": chain,
+                    "acting": stands_in,
+                }
+        return {"chains": out}
+
     async def agency_path(self, actor: Actor, q: c.AgencyQuery) -> dict[str, Any]:
         """An agency's place in the tree (root ministry first), for authorizing about it."""
         async with self._sessions() as s:
@@ -288,3 +346,13 @@ class Queries(IdentityBase):
             if await d.has_left(s, q.official_id):
                 raise not_found(f"official {q.official_id}")
         return await self.actor_by_email(actor, c.EmailQuery(email=row.email))
+
+
+def _chain(official_id: str, above: dict[str, str | None]) -> list[str]:
+    """First-level supervisor first, up to the top (a loop in the records ends the chain)."""
+    chain: list[str] = []
+    current = above.get(official_id)
+    while current is not None and current not in chain and current != official_id:
+        chain.append(current)
+        current = above.get(current)
+    return chain
