@@ -3,7 +3,6 @@ engagement workflow, attendance or identity does it."""
 
 import asyncio
 import hashlib
-import time
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -13,13 +12,13 @@ from pydantic import BaseModel
 from sqlalchemy import insert, select
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import WorkflowAlreadyStartedError
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.service import RPCError
 
 from contracts.events.notification import HelpRequested
-from contracts.requests import identity as ask
 from services.portal.deps import BackendError
 from services.portal.i18n import refusal_text
 from services.portal.issuing import Issuing
+from services.portal.listing import Listing
 from services.portal.refusals import (
     IMPORT_WAIT_S,
     TEMPORAL_WAIT_S,
@@ -31,7 +30,7 @@ from services.portal.refusals import (
 )
 from services.portal.sign_in import SignIn, actor_from_claims
 from services.portal.tables import LOG, started
-from services.shared.authz import Actor, Resource, can
+from services.shared.authz import Actor, can
 from services.shared.eventlog import NewEvent
 from workflows.engagement import models as m
 from workflows.engagement.proof import acting_as
@@ -93,29 +92,7 @@ ACTIONS: dict[str, Action] = {
 }
 
 
-def _item(actor: Actor, official_id: str, res: Resource, summary: m.Summary) -> dict[str, Any]:
-    return {
-        "summary": summary,
-        "official_id": official_id,
-        "official_name": None,
-        "names": {},  # id -> name of the people in its history, where identity knows them
-        "root": res.agency_path[0],
-        "agency": res.agency_path[-1],  # the official's own agency: their division
-        "mine": official_id == actor.subject,
-        "supervisor": actor.subject in (res.supervisors or ()),
-        "head": bool(can(actor, "engagement.decide_order", res)),
-    }
-
-
-# The home page: how many of the newest engagements are looked at (each costs nothing until it
-# is in the caller's scope), how many are asked about side by side, and how long an agency's
-# place in the tree is trusted.
-VISIBLE_SCAN = 5_000
-CONCURRENT_READS = 16
-AGENCY_PATH_TTL_S = 300.0
-
-
-class Portal(SignIn, Issuing):
+class Portal(SignIn, Issuing, Listing):
     """The portal's use cases: signing in, engagements, documents, attendance, the inbox and
     help requests."""
 
@@ -228,120 +205,6 @@ class Portal(SignIn, Issuing):
             # The step may still be taken once the worker is back: the summary will say.
             raise backend_away("งานเรื่อง (engagement)") from None
         return ack
-
-    async def visible(self, actor: Actor) -> list[dict[str, Any]]:
-        """The engagements the caller may read, newest first (the home page, issue #16).
-
-        Only cases in the caller's scope cost a remote call: the newest VISIBLE_SCAN the portal
-        started are narrowed by `can` over their official's agency (the official themself, or a
-        role over an agency above it) before identity is asked for their supervisor chains (one
-        question for all of them) and the workflow for each summary, a few side by side. An
-        official's home page thus asks about their own case only, not the whole platform's."""
-        async with self.b.sessions() as s:
-            rows = (
-                await s.execute(
-                    select(started).order_by(started.c.created_at.desc()).limit(VISIBLE_SCAN)
-                )
-            ).all()
-        paths = await self._agency_paths({r.agency for r in rows})
-        candidates = [
-            r
-            for r in rows
-            if r.agency in paths
-            and can(
-                actor,
-                "engagement.read",
-                # No chain yet: a supervisor's chain is checked below, with identity's answer.
-                Resource("engagement", paths[r.agency], owner=r.official_id),
-            )
-        ]
-        # Every chain from one question to identity; then the summaries, a few side by side.
-        resources = await self.resources({r.official_id for r in candidates})
-        slots = asyncio.Semaphore(CONCURRENT_READS)
-
-        async def card(r: Any) -> dict[str, Any] | None:
-            res = resources.get(r.official_id)
-            if res is None or not can(actor, "engagement.read", res):
-                return None
-            async with slots:
-                try:
-                    async with asyncio.timeout(TEMPORAL_WAIT_S):
-                        summary = await self.b.temporal.get_workflow_handle(r.engagement_id).query(
-                            W.summary
-                        )
-                except RPCError as exc:
-                    if exc.status == RPCStatusCode.NOT_FOUND:
-                        return None  # a start that never reached Temporal
-                    raise temporal_refusal(exc) from None
-                except (TimeoutError, RuntimeError):
-                    raise backend_away("งานเรื่อง (engagement)") from None
-            return _item(actor, r.official_id, res, summary)
-
-        async with asyncio.TaskGroup() as group:  # the first failure cancels the rest
-            cards = [group.create_task(card(r)) for r in candidates]
-        out = [c for task in cards if (c := task.result()) is not None]
-        await self._name_officials(out)
-        return out
-
-    async def _agency_paths(self, codes: set[str]) -> dict[str, tuple[str, ...]]:
-        """Each agency's place in the tree (root first), asked of identity once per agency and
-        kept AGENCY_PATH_TTL_S: agencies move seldom, and a moved one is seen within minutes.
-        An agency identity does not know, or cannot tell now, is left out (as a case whose
-        chain identity cannot give is)."""
-        now = time.monotonic()
-        wanted = [
-            c for c in codes if c not in self._paths or now - self._paths[c][1] > AGENCY_PATH_TTL_S
-        ]
-
-        async def ask_path(code: str) -> None:
-            try:
-                found = await self.b.query(ask.AgencyPathQuery(agency_code=code))
-            except BackendError:  # unknown, or identity away: its cases are not shown now
-                self._paths.pop(code, None)
-                return
-            self._paths[code] = (tuple(found.agency_path), now)
-
-        for k in range(0, len(wanted), CONCURRENT_READS):
-            await asyncio.gather(*(ask_path(c) for c in wanted[k : k + CONCURRENT_READS]))
-        return {c: self._paths[c][0] for c in codes if c in self._paths}
-
-    async def item(self, actor: Actor, engagement_id: str) -> dict[str, Any]:
-        """One engagement as the home page shows it, for its own page (issue #16): the summary,
-        the official's name, and what the caller is to it (the official, a supervisor, the
-        head). Refused as the API refuses a read."""
-        official = await self.official_of(engagement_id)
-        res = await self.resource(official)
-        if not can(actor, "engagement.read", res):
-            raise Refused(403, "ไม่มีสิทธิ์ดูเรื่องนี้ / you may not read this engagement")
-        found = [_item(actor, official, res, await self._summary(engagement_id))]
-        await self._name_officials(found)
-        return found[0]
-
-    async def _name_officials(self, items: list[dict[str, Any]]) -> None:
-        """People's names on the cards instead of bare ids (issue #16), for cases the caller
-        may read anyway; one question per ministry. Identity away: the ids stay."""
-        by_root: dict[str, set[str]] = {}
-        for item in items:
-            # The official, and whoever took a step of the case (its history names them).
-            people = {item["official_id"], *(s.by for s in item["summary"].steps if s.by)}
-            by_root.setdefault(item["root"], set()).update(people)
-        for root, ids in by_root.items():
-            names: dict[str, str] = {}
-            wanted = sorted(ids)
-            try:
-                for k in range(0, len(wanted), 1000):  # identity takes 1,000 ids a question
-                    found = await self.b.query(
-                        ask.DocumentNamesQuery(agency_code=root, official_ids=wanted[k : k + 1000])
-                    )
-                    names.update({i: o.name for i, o in found.officials.items()})
-            except BackendError:
-                continue
-            for item in items:
-                if item["root"] != root:
-                    continue
-                item["names"] = names
-                if item["official_id"] in names:
-                    item["official_name"] = names[item["official_id"]]
 
     async def check(
         self,

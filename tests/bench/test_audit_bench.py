@@ -14,7 +14,7 @@ from sqlalchemy import text
 from services.audit.adapters.tables import AUDIT
 from services.audit.domain.chain import GENESIS, canonical, link
 from services.audit.entrypoints.rebuild import history
-from services.audit.service_layer.store import verify
+from services.audit.service_layer.verification import verify
 from services.shared.auth import load_or_create_key
 from services.shared.db import create_schema, make_engine, sessionmaker
 from tests.bench.conftest import report

@@ -17,7 +17,8 @@ from services.audit.adapters.tables import AUDIT, chain, checkpoints
 from services.audit.domain.chain import canonical, link
 from services.audit.domain.rebuild import diff, rebuild
 from services.audit.service_layer.history import authorize, export_bundle, replay
-from services.audit.service_layer.store import Chain, verify
+from services.audit.service_layer.store import Chain
+from services.audit.service_layer.verification import verify
 from services.shared.auth import load_or_create_key
 from services.shared.authz import Actor, Grant, Role
 from tests.conftest import Database

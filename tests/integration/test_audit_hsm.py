@@ -28,7 +28,8 @@ from services.audit.adapters.keys import (
 )
 from services.audit.adapters.tables import AUDIT
 from services.audit.domain.signing import fingerprint
-from services.audit.service_layer.store import Chain, verify
+from services.audit.service_layer.store import Chain
+from services.audit.service_layer.verification import verify
 from tests.conftest import Database
 from tests.integration.test_audit_anchors import event
 from tests.support.servers import unavailable

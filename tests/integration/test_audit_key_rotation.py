@@ -15,7 +15,8 @@ from sqlalchemy import insert
 from services.audit.adapters.tables import AUDIT, key_rotations
 from services.audit.domain.signing import Rotation, fingerprint, raw_public
 from services.audit.service_layer.anchors import Anchor, check_against_anchors
-from services.audit.service_layer.store import ANCHORS, Chain, KeyRetired, verify
+from services.audit.service_layer.store import ANCHORS, Chain, KeyRetired
+from services.audit.service_layer.verification import verify
 from services.shared.clock import now
 from tests.conftest import Database
 from tests.integration.test_audit_anchors import event

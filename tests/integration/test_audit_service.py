@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from services.audit.adapters.tables import AUDIT, chain
-from services.audit.service_layer.store import Chain, verify
+from services.audit.service_layer.store import Chain
+from services.audit.service_layer.verification import verify
 from services.cli import main
 from services.shared.auth import DevIssuer, load_or_create_key
 from services.shared.authz import Actor, Grant, Role

@@ -17,7 +17,8 @@ from services.audit.adapters.keys import KeyUnavailable, key_location
 from services.audit.adapters.tables import AUDIT, checkpoints
 from services.audit.domain.signing import Signer
 from services.audit.service_layer.history import AuditDenied, authorize, replay
-from services.audit.service_layer.store import Chain, check_format, verify
+from services.audit.service_layer.store import Chain, check_format
+from services.audit.service_layer.verification import verify
 from services.shared import clock, rpc
 from services.shared.auth import TokenVerifier
 from services.shared.authz import Actor, Resource, can

@@ -91,7 +91,7 @@ def verify(
     ] = False,
 ) -> None:
     """Check the chain and every checkpoint."""
-    from services.audit.service_layer.store import verify as verify_chain
+    from services.audit.service_layer.verification import verify as verify_chain
 
     actor = _auditor(token)
     anchor_file = None
