@@ -245,3 +245,53 @@ def form_to_body(action: str, form: dict[str, Any]) -> dict[str, Any]:
     if action == "request_changes":
         return {"comment": form["comment"]}
     return {}
+
+
+# The policy form's fields (issue #16: an editor of the version in force that shows the
+# difference), each with the word that names it; what the form does not show is never changed.
+POLICY_FIELDS = {
+    "effective_from": "effective_from",
+    "report_cadence_days": "report_every_days",
+    "grace_period_days": "grace_days",
+    "max_days_per_week": "max_days_a_week",
+    "rule_set": "rule_set",
+    "work_locations": "work_location",  # the form allows every place its rule set names
+    "min_office_days_per_week": "min_office_days",
+    "request_notice_working_days": "notice_days",
+    "half_days": "half_days",
+    "location_evidence": "location_evidence",
+}
+
+
+def policy_changes(
+    current: dict[str, Any] | None, proposed: dict[str, Any]
+) -> list[tuple[str, Any, Any]]:
+    """(word, in force, after publishing) for each field of the form the new version changes;
+    every field for an agency's first policy."""
+    before = current or {}
+    return [
+        (word, before.get(field), proposed[field])
+        for field, word in POLICY_FIELDS.items()
+        if field in proposed and before.get(field) != proposed[field]
+    ]
+
+
+def policy_value(word: str, value: Any, lang: str) -> str:
+    """A policy field's value as people read it: names, not codes; B.E. dates in Thai."""
+    from contracts.places import PLACE_NAMES, RULE_SET_NAMES
+    from services.portal.i18n import show_date, t
+
+    pick = 0 if lang == "th" else 1
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return t("yes" if value else "not_set", lang)
+    if word == "rule_set":
+        return str(RULE_SET_NAMES.get(value, (value, value))[pick])
+    if word == "work_location":
+        return ", ".join(PLACE_NAMES.get(p, (p, p))[pick] for p in value) or t("all_places", lang)
+    if word == "location_evidence":
+        return t("yes" if value != "off" else "not_set", lang)
+    if word == "effective_from":
+        return show_date(value, lang)
+    return str(value)

@@ -10,9 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 
 from services.portal.actions import IMPORT_WAIT_S, Refused, parse_day
-from services.portal.forms import (
-    whole_number,
-)
+from services.portal.forms import policy_changes, policy_value, whole_number
 from services.portal.i18n import (
     STATES,
     t,
@@ -118,15 +116,29 @@ def add_routes(app: FastAPI, ui: Ui) -> None:
             }
         # The form edits the policy in force: what it does not show (category overrides, extra
         # holidays…) is kept, never silently dropped (issue #16).
+        current: dict[str, Any] | None = None
         try:
             current = await portal.ask_as(
                 c.token, "identity", "policy_in_force", {"agency_code": agency}, c.lang
             )
-            doc = {**current["document"], **changes}
         except Refused as exc:
             if exc.status != 404:
-                raise
-            doc = changes  # the agency's first policy
+                raise  # none yet: the agency's first policy
+        doc = {**(current["document"] if current else {}), **changes}
+        changed = policy_changes(current["document"] if current else None, doc)
+        if form.get("preview"):  # the difference first; nothing is published
+            return page(
+                request,
+                "policy_preview.html",
+                agency=agency,
+                current=current,
+                changed=[
+                    (word, policy_value(word, old, c.lang), policy_value(word, new, c.lang))
+                    for word, old, new in changed
+                ],
+                fields={k: str(v) for k, v in form.items() if k not in ("csrf", "preview")},
+                **await shown_once(c),
+            )
         result = await portal.ask_as(
             c.token,
             "identity",
@@ -134,7 +146,13 @@ def add_routes(app: FastAPI, ui: Ui) -> None:
             {"agency_code": agency, "document": doc},
             c.lang,
         )
-        return await done(c, f"{t('policy_published', c.lang)} v{result['version']}")
+        lang = c.lang
+        what = "; ".join(
+            f"{t(word, lang)}: {policy_value(word, old, lang)} → {policy_value(word, new, lang)}"
+            for word, old, new in changed
+        )
+        published = f"{t('policy_published', c.lang)} v{result['version']}"
+        return await done(c, f"{published} ({what})" if what else published)
 
     @app.post("/ui/officials/{official_id}/deactivate", include_in_schema=False)
     async def ui_deactivate(request: Request, official_id: str) -> Response:

@@ -97,6 +97,10 @@ async def side_panels(
     if "hr_officer" in roles:
         agency = next(g.agency for g in c.actor.grants if g.role.value == "hr_officer")
         out["hr_agency"] = agency
+        with contextlib.suppress(Refused):  # the policy form edits the version in force
+            out["policy"] = await portal.ask_as(
+                c.token, "identity", "policy_in_force", {"agency_code": agency}, c.lang
+            )
         with contextlib.suppress(Refused):
             out["eligible"] = (
                 await portal.ask_as(

@@ -162,3 +162,45 @@ async def test_the_official_reads_the_agreement_before_accepting(stack: Stack) -
         assert str(start.year + 543) in page  # B.E. dates in Thai
         english = (await c.get("/home?lang=en")).text
         assert "co-working space the agency provides" in english
+
+
+async def test_the_policy_editor_starts_from_the_version_in_force_and_shows_the_difference(
+    stack: Stack, private_nats_url: str
+) -> None:
+    """Issue #16: HR's form is filled from the version in force; "see what changes first"
+    shows each changed field beside its value in force and publishes nothing; publishing then
+    names what changed."""
+    before = await policy_in_force(stack, private_nats_url, "ONDE")
+    doc = before["document"]
+    async with httpx.AsyncClient(base_url=stack.url, timeout=60) as c:
+        r = await c.post("/api/login", json={"email": "hr@onde.example.go.th", "password": "demo"})
+        c.cookies.set("telework_session", r.json()["token"])
+        home = (await c.get("/home")).text
+        assert f"v{before['version']}" in home
+        assert f'name="cadence" value="{doc["report_cadence_days"]}"' in home
+        csrf = re.search(r'name="csrf" value="([^"]+)"', home)
+        assert csrf is not None
+        form = {
+            "csrf": csrf.group(1),
+            "agency_code": "ONDE",
+            "effective_from": "2026-01-01",
+            "cadence": str(doc["report_cadence_days"] + 7),
+            "grace": str(doc["grace_period_days"]),
+            "per_week": str(doc["max_days_per_week"]),
+            "rule_set": doc.get("rule_set", "onde-manual"),
+        }
+        preview = await c.post("/ui/policy", data={**form, "preview": "1"})
+        assert preview.status_code == 200
+        changes = preview.text[preview.text.index('id="policy-changes"') :]
+        assert "รอบรายงาน" in changes and str(doc["report_cadence_days"] + 7) in changes
+        assert "ระยะผ่อนผัน" not in changes  # unchanged fields are not listed
+        assert (await policy_in_force(stack, private_nats_url, "ONDE"))["version"] == before[
+            "version"
+        ]  # nothing published by looking
+        r = await c.post("/ui/policy", data=form)
+        assert r.status_code == 303
+        shown = (await c.get("/home")).text
+        assert f"v{before['version'] + 1}" in shown and "รอบรายงาน (วัน)" in shown
+    after = await policy_in_force(stack, private_nats_url, "ONDE")
+    assert after["document"]["report_cadence_days"] == doc["report_cadence_days"] + 7
+    assert after["document"]["categories"] == doc["categories"]  # kept as it was

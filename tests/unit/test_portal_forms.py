@@ -136,3 +136,26 @@ def test_the_heads_termination_decision_keep_or_withdraw_from_a_day() -> None:
     assert withdraw == {"withdraw": True, "reasons": "ไม่ส่งงาน", "effective_date": "2027-01-15"}
     keep = form_to_body("decide_termination", {"decision": "no", "reasons": "ให้โอกาสอีกครั้ง"})
     assert keep == {"withdraw": False, "reasons": "ให้โอกาสอีกครั้ง"}
+
+
+def test_the_policy_editor_names_what_a_new_version_changes() -> None:
+    """Issue #16: the policy form edits the version in force and shows the difference; what
+    the form does not show (categories) is neither shown nor changed."""
+    from services.portal.forms import policy_changes
+
+    current = {
+        "effective_from": "2026-01-01",
+        "report_cadence_days": 7,
+        "grace_period_days": 2,
+        "max_days_per_week": 2,
+        "categories": {"3.1.3": "partly"},
+        "half_days": False,
+    }
+    proposed = {**current, "report_cadence_days": 14, "half_days": True}
+    assert policy_changes(current, proposed) == [
+        ("report_every_days", 7, 14),
+        ("half_days", False, True),
+    ]
+    assert policy_changes(current, dict(current)) == []
+    first = policy_changes(None, {"effective_from": "2026-01-01", "max_days_per_week": 2})
+    assert first == [("effective_from", None, "2026-01-01"), ("max_days_a_week", None, 2)]
