@@ -1,6 +1,9 @@
 """What the notification service answers: each person's own inbox and how they are told."""
 
-from typing import Any, ClassVar
+from datetime import time
+from typing import Any, ClassVar, Self
+
+from pydantic import model_validator
 
 from contracts.requests import Request
 
@@ -36,3 +39,15 @@ class SetPreferences(_NotificationRequest):
     email: bool = True
     inbox: bool = True
     daily_digest: bool = False
+    # Your own quiet hours (Bangkok): reminders and other notices that can wait are held until
+    # they end. Both or neither; none: the platform's 20:00-07:00.
+    quiet_from: time | None = None
+    quiet_until: time | None = None
+
+    @model_validator(mode="after")
+    def _both_ends(self) -> Self:
+        if (self.quiet_from is None) != (self.quiet_until is None):
+            raise ValueError("quiet hours need both a start and an end")
+        if self.quiet_from is not None and self.quiet_from == self.quiet_until:
+            raise ValueError("quiet hours cannot start and end at the same time")
+        return self

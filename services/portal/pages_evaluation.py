@@ -1,5 +1,7 @@
 """Pages of the yearly evaluation and of notification preferences."""
 
+from typing import Any
+
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
@@ -111,7 +113,10 @@ def add_routes(app: FastAPI, ui: Ui) -> None:
     async def ui_notification_preferences(request: Request) -> Response:
         c = await caller(request)
         form = await request.form()
-        body = {k: form.get(k) == "on" for k in ("email", "inbox", "daily_digest")}
+        body: dict[str, Any] = {k: form.get(k) == "on" for k in ("email", "inbox", "daily_digest")}
+        quiet = {k: str(form.get(k) or "").strip() for k in ("quiet_from", "quiet_until")}
+        if any(quiet.values()):  # both or neither: the service says which is missing
+            body |= {k: v or None for k, v in quiet.items()}
         await portal.ask_as(c.token, "notification", "set_preferences", body, c.lang)
         return await done(c, t("save", c.lang) + " ✓")
 

@@ -288,6 +288,13 @@ WORDS: dict[str, dict[str, str]] = {
     },
     "in_force_now": {"th": "ใช้อยู่", "en": "In force"},
     "not_set": {"th": "ไม่", "en": "no"},
+    "quiet_hours": {"th": "ช่วงเวลาไม่รบกวน", "en": "Quiet hours"},
+    "quiet_from": {"th": "ตั้งแต่", "en": "From"},
+    "quiet_until": {"th": "ถึง", "en": "Until"},
+    "quiet_hours_hint": {
+        "th": "การเตือนที่รอได้จะส่งเมื่อพ้นช่วงนี้ เว้นว่างไว้ใช้ 20:00–07:00 ของระบบ",
+        "en": "Notices that can wait are sent after these hours; leave empty for 20:00–07:00",
+    },
     "all_places": {"th": "ทุกสถานที่ตามหลักเกณฑ์", "en": "every place its rules name"},
     "after_publishing": {"th": "หลังประกาศ", "en": "After publishing"},
     "kept_as_is": {

@@ -304,6 +304,24 @@ class TestDelivery:
         clock.now = at(DAY + timedelta(days=1), 7, 1)
         assert await n.deliver_due() == 2 and len(box.messages) == 1
 
+    async def test_a_persons_own_quiet_hours_hold_what_can_wait(
+        self, db: Database, smtp: tuple[Mailbox, SmtpSettings]
+    ) -> None:
+        """Issue #16: someone whose quiet hours are 12:00-14:00 gets a noon reminder at two,
+        and says so from the portal's form (the preferences show their choice)."""
+        from datetime import time
+
+        box, settings = smtp
+        clock = Clock(at(DAY, 12, 30))
+        n = await notifier(db, settings, clock)
+        for official in ("D0202", "D0201"):  # the reminder's official and their supervisor
+            await n.set_preferences(official, True, True, False, (time(12), time(14)))
+        assert (await n.preferences("D0202"))["quiet_from"] == "12:00"
+        await route(db, n, "engagement.report_reminder_sent")
+        assert await n.deliver_due() == 0  # held: their quiet hours
+        clock.now = at(DAY, 14, 1)
+        assert await n.deliver_due() >= 1 and box.messages
+
     async def test_daily_digest_for_a_supervisor_who_wants_one(
         self, db: Database, smtp: tuple[Mailbox, SmtpSettings]
     ) -> None:

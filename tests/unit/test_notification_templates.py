@@ -1,6 +1,8 @@
 """Every notified event has a template in Thai and in English, and each renders with an example
 event from the contracts; every routing rule names its SPEC requirement."""
 
+from datetime import date
+
 import pytest
 
 from contracts.events.base import event_types
@@ -54,3 +56,28 @@ def example_day():  # type: ignore[no-untyped-def]
     from datetime import date
 
     return date(2026, 12, 8)
+
+
+def test_a_persons_own_quiet_hours() -> None:
+    """Issue #16: quiet hours of one's own, across midnight or within a day."""
+    from datetime import time
+
+    day = date(2026, 12, 1)
+    night = (time(22, 0), time(6, 0))
+    assert after_quiet_hours(at(day, 21), *night) == at(day, 21)
+    assert after_quiet_hours(at(day, 23), *night) == at(day.replace(day=2), 6)
+    assert after_quiet_hours(at(day, 5), *night) == at(day, 6)
+    lunch = (time(12, 0), time(13, 0))
+    assert after_quiet_hours(at(day, 12, 30), *lunch) == at(day, 13)
+    assert after_quiet_hours(at(day, 22), *lunch) == at(day, 22)
+
+
+def test_quiet_hours_come_with_both_ends() -> None:
+    from pydantic import ValidationError
+
+    from contracts.requests.notification import SetPreferences
+
+    assert SetPreferences(quiet_from="22:00", quiet_until="06:00").quiet_until is not None
+    for wrong in ({"quiet_from": "22:00"}, {"quiet_from": "22:00", "quiet_until": "22:00"}):
+        with pytest.raises(ValidationError):
+            SetPreferences.model_validate(wrong)

@@ -14,6 +14,9 @@ preferences = Table(
     Column("inbox", Boolean, nullable=False, default=True),
     Column("webhook_url", String(500), nullable=True),
     Column("daily_digest", Boolean, nullable=False, default=False),
+    # The person's own quiet hours ("HH:MM", Bangkok; issue #16), else the platform's 20:00-07:00.
+    Column("quiet_from", String(5), nullable=True),
+    Column("quiet_until", String(5), nullable=True),
 )
 
 # One row per (event, recipient, channel): the unique key is what makes a redelivered event

@@ -125,13 +125,25 @@ def document_link(event_type: str, data: dict[str, object]) -> str | None:
     return f"/api/engagements/{engagement}/{kind}.pdf" if kind and engagement else None
 
 
-def after_quiet_hours(now: datetime) -> datetime:
-    """When a quiet notification may go: now, or 07:00 Bangkok after a night."""
+def after_quiet_hours(
+    now: datetime, quiet_from: time = QUIET_FROM, quiet_until: time = QUIET_UNTIL
+) -> datetime:
+    """When a quiet notification may go: now, or the end of the quiet hours (Bangkok) — the
+    platform's 20:00-07:00, or the person's own. Hours that cross midnight (22:00-06:00) and
+    hours within a day (12:00-13:00) both work; equal ends mean no quiet hours."""
     local = now.astimezone(BANGKOK)
-    if QUIET_UNTIL <= local.time() < QUIET_FROM:
+    at = local.time()
+    if quiet_from == quiet_until:
         return now
-    day = local.date() if local.time() < QUIET_UNTIL else local.date() + timedelta(days=1)
-    return datetime.combine(day, QUIET_UNTIL, BANGKOK)
+    if quiet_from > quiet_until:  # across midnight
+        if quiet_until <= at < quiet_from:
+            return now
+        day = local.date() if at < quiet_until else local.date() + timedelta(days=1)
+    else:
+        if not quiet_from <= at < quiet_until:
+            return now
+        day = local.date()
+    return datetime.combine(day, quiet_until, BANGKOK)
 
 
 def backoff(attempt: int, base: float = 30.0, cap: float = 3600.0, jitter: float = 0.0) -> float:

@@ -114,7 +114,10 @@ def wire(broker: NatsBroker, notifier: Notifier, verifier: TokenVerifier) -> Non
         own(actor)
         if not (q.email or q.inbox):
             raise invalid("keep at least one way of being told: e-mail or the inbox")
-        return await notifier.set_preferences(actor.subject, q.email, q.inbox, q.daily_digest)
+        quiet = (q.quiet_from, q.quiet_until) if q.quiet_from and q.quiet_until else None
+        return await notifier.set_preferences(
+            actor.subject, q.email, q.inbox, q.daily_digest, quiet
+        )
 
     rpc.register_routes(
         broker,

@@ -4,7 +4,7 @@ quiet hours and daily digests. Never two deliveries for one (event, recipient, c
 import json
 import random
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import insert, select, update
@@ -22,6 +22,8 @@ from services.notification.adapters.channels import (
 )
 from services.notification.adapters.tables import deliveries, inbox_items, preferences
 from services.notification.domain.routing import (
+    QUIET_FROM,
+    QUIET_UNTIL,
     Route,
     after_quiet_hours,
     backoff,
@@ -120,7 +122,7 @@ class Notifier:
             who.get("name", recipient),
         )
         now = self._now()
-        due = after_quiet_hours(now) if route.quiet else now
+        due = after_quiet_hours(now, *_quiet_hours(prefs)) if route.quiet else now
         held = bool(prefs and prefs.daily_digest and route.digestible)
         channels: list[tuple[str, str | None]] = []
         if prefs is None or prefs.email:
@@ -344,10 +346,18 @@ class Notifier:
             ).first()
         if row is None:
             return {"email": True, "inbox": True, "daily_digest": False}
-        return {"email": row.email, "inbox": row.inbox, "daily_digest": row.daily_digest}
+        found = {"email": row.email, "inbox": row.inbox, "daily_digest": row.daily_digest}
+        if row.quiet_from and row.quiet_until:  # shown only when the person chose their own
+            found |= {"quiet_from": row.quiet_from, "quiet_until": row.quiet_until}
+        return found
 
     async def set_preferences(
-        self, recipient: str, email: bool, inbox: bool, daily_digest: bool
+        self,
+        recipient: str,
+        email: bool,
+        inbox: bool,
+        daily_digest: bool,
+        quiet: tuple[time, time] | None = None,
     ) -> dict[str, Any]:
         """Their own choice; a webhook stays an administrator's setting (a URL the platform
         would call on someone's say-so is a way into the agency's network)."""
@@ -355,16 +365,18 @@ class Notifier:
             found = (
                 await s.execute(select(preferences).where(preferences.c.official_id == recipient))
             ).first()
-            values = {"email": email, "inbox": inbox, "daily_digest": daily_digest}
+            values: dict[str, Any] = {"email": email, "inbox": inbox, "daily_digest": daily_digest}
+            hours = [t.strftime("%H:%M") for t in quiet] if quiet else [None, None]
+            stored = values | dict(zip(("quiet_from", "quiet_until"), hours, strict=True))
             if found is None:
-                await s.execute(insert(preferences).values(official_id=recipient, **values))
+                await s.execute(insert(preferences).values(official_id=recipient, **stored))
             else:
                 await s.execute(
                     update(preferences)
                     .where(preferences.c.official_id == recipient)
-                    .values(**values)
+                    .values(**stored)
                 )
-        return values
+        return {k: v for k, v in stored.items() if v is not None}
 
     async def mark_read(self, recipient: str, item_id: int) -> bool:
         async with self._sessions.begin() as s:
@@ -374,3 +386,10 @@ class Notifier:
                 .values(read_at=self._now())
             )
         return bool(result.rowcount)
+
+
+def _quiet_hours(prefs: Any) -> tuple[time, time]:
+    """The person's own quiet hours, else the platform's."""
+    if prefs is not None and prefs.quiet_from and prefs.quiet_until:
+        return time.fromisoformat(prefs.quiet_from), time.fromisoformat(prefs.quiet_until)
+    return QUIET_FROM, QUIET_UNTIL
