@@ -2,6 +2,7 @@
 the caller may act on it (`can` over the official's agency and supervisor chain)."""
 
 import asyncio
+from collections import OrderedDict
 from typing import Any
 
 from sqlalchemy import select
@@ -33,6 +34,8 @@ class PortalBase:
         self.limiter = SignInLimiter(b.sessions)
         # agency code -> (its path from the root, when identity said so): see Portal.visible
         self._paths: dict[str, tuple[tuple[str, ...], float]] = {}
+        # engagement id -> (its history's length, its summary then): see Listing
+        self._summaries: OrderedDict[str, tuple[int, Any]] = OrderedDict()
 
     async def resource(self, official_id: str) -> Resource:
         try:

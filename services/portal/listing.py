@@ -28,6 +28,7 @@ from workflows.engagement.workflow import EngagementWorkflow as W
 VISIBLE_SCAN = 5_000
 CONCURRENT_READS = 16
 AGENCY_PATH_TTL_S = 300.0
+SUMMARIES_KEPT = 20_000  # cases whose last summary the portal keeps, by its history's length
 
 
 def _item(actor: Actor, official_id: str, res: Resource, summary: m.Summary) -> dict[str, Any]:
@@ -82,9 +83,7 @@ class Listing(PortalBase):
             async with slots:
                 try:
                     async with asyncio.timeout(TEMPORAL_WAIT_S):
-                        summary = await self.b.temporal.get_workflow_handle(r.engagement_id).query(
-                            W.summary
-                        )
+                        summary = await self._current_summary(r.engagement_id)
                 except RPCError as exc:
                     if exc.status == RPCStatusCode.NOT_FOUND:
                         return None  # a start that never reached Temporal
@@ -98,6 +97,25 @@ class Listing(PortalBase):
         out = [c for task in cards if (c := task.result()) is not None]
         await self._name_officials(out)
         return out
+
+    async def _current_summary(self, engagement_id: str) -> m.Summary:
+        """The case's summary, asked of the workflow only when its history grew since the
+        portal last asked: a query runs the workflow's code on a worker, one after another,
+        while the history's length is the server's to tell. Every change of a case — an update,
+        a timer, an activity's result — lengthens its history, so a kept summary is never
+        behind the length it was kept for."""
+        handle = self.b.temporal.get_workflow_handle(engagement_id)
+        length = (await handle.describe()).history_length
+        kept = self._summaries.get(engagement_id)
+        if kept is not None and kept[0] == length:
+            self._summaries.move_to_end(engagement_id)
+            shown: m.Summary = kept[1]
+            return shown
+        summary: m.Summary = await handle.query(W.summary)
+        self._summaries[engagement_id] = (length, summary)
+        if len(self._summaries) > SUMMARIES_KEPT:
+            self._summaries.popitem(last=False)  # the least recently shown
+        return summary
 
     async def _agency_paths(self, codes: set[str]) -> dict[str, tuple[str, ...]]:
         """Each agency's place in the tree (root first), asked of identity once per agency and
