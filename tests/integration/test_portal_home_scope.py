@@ -4,6 +4,7 @@ newest cases (and Temporal for each summary); now cases outside the caller's age
 narrowed away before any remote call, identity is asked once for all the chains left, and the
 summaries are asked for side by side."""
 
+import asyncio
 from collections import Counter
 from typing import Any
 
@@ -47,3 +48,35 @@ async def test_an_officials_home_page_asks_about_their_own_case_only(
         assert {mine, theirs["engagement_id"]} <= seen  # HR reads the agency's cases
         assert max(asked.values()) == 1  # one chain per official, however many cases
         assert len(questions) == 2  # one question to identity per page, not one per case
+
+
+async def test_a_summary_is_asked_again_only_when_the_case_changed(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from temporalio.client import WorkflowHandle
+
+    async with httpx.AsyncClient(base_url=stack.url, timeout=60) as c:
+        one = await bearer(c, "official1@onde.example.go.th")
+        sup = await bearer(c, "supervisor1@onde.example.go.th")
+        eid = (await c.post("/api/engagements", json={}, headers=one)).json()["engagement_id"]
+        asked: list[str] = []
+        query = WorkflowHandle.query
+
+        async def counted(self: Any, *args: Any, **kwargs: Any) -> Any:
+            asked.append(self.id)
+            return await query(self, *args, **kwargs)
+
+        monkeypatch.setattr(WorkflowHandle, "query", counted)
+        # Until the case waits for a person, its own steps lengthen its history: asked again.
+        async with asyncio.timeout(30):
+            while True:
+                asked.clear()
+                again = (await c.get("/api/engagements", headers=one)).json()
+                if not asked:
+                    break
+                await asyncio.sleep(0.1)
+        assert again[0]["state"] == "awaiting_selection"  # kept, and not asked for
+        r = await c.post(f"/api/engagements/{eid}/actions/select", json={}, headers=sup)
+        assert r.status_code == 200
+        moved = (await c.get("/api/engagements", headers=one)).json()
+        assert asked == [eid] and moved[0]["state"] != "awaiting_selection"  # never behind
