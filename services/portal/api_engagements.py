@@ -10,12 +10,20 @@ from pydantic import BaseModel, Field, ValidationError
 
 from contracts.events.engagement import Goal, ScheduleSpec
 from contracts.places import Place
+from contracts.requests.attendance import CheckedIn, CheckedOut
 from services.portal.actions import Portal, Refused
 from services.portal.web import (
     Authed,
     ItemId,
 )
+from workflows.engagement import models as m
 from workflows.engagement.models import AgreementTemplate
+
+
+class Listed(m.Summary):
+    """An engagement as a list shows it: its summary, and whether it is the caller's own."""
+
+    mine: bool
 
 
 def add_routes(api: APIRouter, portal: Portal) -> None:
@@ -103,15 +111,18 @@ def add_routes(api: APIRouter, portal: Portal) -> None:
         )
 
     @api.get("/engagements")
-    async def list_engagements(c: Authed) -> list[dict[str, Any]]:
+    async def list_engagements(c: Authed) -> list[Listed]:
+        """The engagements you may read, newest first: each one's summary, and whether it is
+        your own."""
         return [
-            {**e["summary"].model_dump(mode="json"), "mine": e["mine"]}
+            Listed(**e["summary"].model_dump(), mine=e["mine"])
             for e in await portal.visible(c.actor)
         ]
 
     @api.get("/engagements/{engagement_id}")
-    async def get_engagement(engagement_id: str, c: Authed) -> dict[str, Any]:
-        return (await portal.summary(c.actor, engagement_id)).model_dump(mode="json")
+    async def get_engagement(engagement_id: str, c: Authed) -> m.Summary:
+        """One engagement: its state, agreement, order, reports, history."""
+        return await portal.summary(c.actor, engagement_id)
 
     @api.get(
         "/engagements/{engagement_id}/order.pdf",
@@ -169,16 +180,14 @@ def add_routes(api: APIRouter, portal: Portal) -> None:
     record_pdf("assessment", "The final assessment of the goals,")
 
     @api.post("/engagements/{engagement_id}/actions/{action}")
-    async def act(
-        engagement_id: str, action: str, body: dict[str, Any], c: Authed
-    ) -> dict[str, Any]:
+    async def act(engagement_id: str, action: str, body: dict[str, Any], c: Authed) -> m.Ack:
 
         try:
-            ack = await portal.act(c.actor, c.token, engagement_id, action, body)
+            ack: m.Ack = await portal.act(c.actor, c.token, engagement_id, action, body)
         except ValidationError as exc:
             err = exc.errors()[0]
             raise Refused(422, f"{'.'.join(map(str, err['loc']))}: {err['msg']}") from None
-        return ack.model_dump(mode="json")
+        return ack
 
     class Check(BaseModel):
         channel: Literal["web", "mobile", "api"] = "api"
@@ -194,15 +203,21 @@ def add_routes(api: APIRouter, portal: Portal) -> None:
             return {"latitude": self.latitude, "longitude": self.longitude}
 
     @api.post("/attendance/check-in")
-    async def check_in(body: Check, c: Authed) -> dict[str, Any]:
-        return await portal.check(
-            c.actor, c.token, "in", body.channel, body.idempotency_key, c.lang, body.place()
+    async def check_in(body: Check, c: Authed) -> CheckedIn:
+        """Today's check-in (once: a retry with the same idempotency key answers the same)."""
+        return CheckedIn.model_validate(
+            await portal.check(
+                c.actor, c.token, "in", body.channel, body.idempotency_key, c.lang, body.place()
+            )
         )
 
     @api.post("/attendance/check-out")
-    async def check_out(body: Check, c: Authed) -> dict[str, Any]:
-        return await portal.check(
-            c.actor, c.token, "out", body.channel, body.idempotency_key, c.lang, body.place()
+    async def check_out(body: Check, c: Authed) -> CheckedOut:
+        """Today's check-out, after the check-in."""
+        return CheckedOut.model_validate(
+            await portal.check(
+                c.actor, c.token, "out", body.channel, body.idempotency_key, c.lang, body.place()
+            )
         )
 
     @api.get("/inbox")
