@@ -35,6 +35,7 @@ from services.portal.web import (
     COOKIE,
     HERE,
     HTTP_DURATION,
+    PROBLEMS,
     Ui,
     lang_of,
 )
@@ -182,7 +183,7 @@ def create_app(backends: Backends) -> FastAPI:
         return JSONResponse(body, status_code=503 if down else 200)
 
     app.state.portal = portal
-    api = APIRouter(prefix="/api")
+    api = APIRouter(prefix="/api", responses=PROBLEMS)
     for routes in (api_people, api_engagements, api_evaluation, api_oversight):
         routes.add_routes(api, portal)
     app.include_router(api)

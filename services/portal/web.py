@@ -13,6 +13,7 @@ from fastapi import Depends, Request
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from pydantic import BaseModel
 
 from contracts.places import DAY_PART_NAMES, PLACE_NAMES, RULE_SET_NAMES
 from contracts.selection import READINESS, TRAITS
@@ -225,3 +226,27 @@ class Ui:
             await self.portal.sessions.set_flash(c.session.session_id, message)
         safe = back if back and ENGAGEMENT_PAGE.fullmatch(back) else "/home"
         return RedirectResponse(safe, 303)
+
+
+class Problem(BaseModel):
+    """The one error shape of the API: the reason in the caller's language (Accept-Language);
+    an unexpected error also names the request id that is in the log."""
+
+    detail: str
+    request_id: str | None = None
+
+
+PROBLEMS: dict[int | str, dict[str, Any]] = {
+    status: {"model": Problem, "description": what}
+    for status, what in (
+        (401, "Not signed in, or the session ended"),
+        (403, "Not yours to do (or a cross-site request)"),
+        (404, "No such thing, or not yours to see"),
+        (409, "Not possible in the engagement's present state"),
+        (413, "Too large to take at once"),
+        (422, "Invalid input: the reason names the field"),
+        (429, "Too many tries: wait as Retry-After says"),
+        (500, "Unexpected error: tell IT support the request id"),
+        (503, "A service behind the portal is away: try again as Retry-After says"),
+    )
+}
