@@ -27,8 +27,9 @@ from temporalio.common import RetryPolicy
 with workflow.unsafe.imports_passed_through():
     from nats.aio.client import Client as Nats
 
-    from services.shared import rpc
+    from contracts.requests.audit import RecordEvaluation
     from services.shared.auth import ServiceCredentials
+    from services.shared.client import Client as Requests
 
 SCHEDULE_ID = "telework-yearly-evaluation"
 WORKFLOW_ID = "telework-yearly-evaluation"
@@ -36,26 +37,12 @@ WORKFLOW_ID = "telework-yearly-evaluation"
 
 class EvaluationActivities:
     def __init__(self, nc: Nats, credentials: "str | ServiceCredentials") -> None:
-        self._nc = nc
-        self._credentials = credentials
+        # A ministry's chain is read once per agency tree: minutes, not seconds.
+        self._requests = Requests(nc, credentials, lang="en", timeout=300)
 
     @activity.defn(name="record_yearly_evaluation")
     async def record_yearly_evaluation(self, fiscal_year: int | None) -> dict[str, Any]:
-        token = (
-            self._credentials
-            if isinstance(self._credentials, str)
-            else self._credentials.token("audit")
-        )
-        result: dict[str, Any] = await rpc.request(
-            self._nc,
-            "audit",
-            "record_evaluation",
-            {"fiscal_year": fiscal_year},
-            token,
-            lang="en",
-            timeout=300,  # a ministry's chain is read once per agency tree
-        )
-        return result
+        return await self._requests.ask(RecordEvaluation(fiscal_year=fiscal_year))
 
 
 @workflow.defn(name="YearlyEvaluationWorkflow")
