@@ -42,13 +42,7 @@ class PortalBase:
             chain = await self.b.query(ask.SupervisorChain(official_id=official_id))
         except BackendError as exc:
             raise refusal(exc) from None
-        return Resource(
-            "engagement",
-            tuple(chain.agency_path),
-            owner=official_id,
-            # Whoever acts today for an absent supervisor of the chain (issue #19) too.
-            supervisors=(*chain.chain, *chain.acting.values()),
-        )
+        return _engagement_of(chain)
 
     async def resources(self, official_ids: set[str]) -> dict[str, Resource]:
         """`resource` of many officials from one question to identity per thousand (the home
@@ -59,13 +53,7 @@ class PortalBase:
                 reply = await self.b.query(ask.SupervisorChains(official_ids=wanted[k : k + 1000]))
             except BackendError:
                 continue
-            for oid, chain in reply.chains.items():
-                found[oid] = Resource(
-                    "engagement",
-                    tuple(chain.agency_path),
-                    owner=oid,
-                    supervisors=(*chain.chain, *chain.acting.values()),
-                )
+            found.update({oid: _engagement_of(chain) for oid, chain in reply.chains.items()})
         return found
 
     async def authorize(self, actor: Actor, permission: str, official_id: str) -> Resource:
@@ -127,3 +115,14 @@ class PortalBase:
         people: defaultdict[str, Person] = defaultdict(lambda: Person("-", "-"))
         people.update({k: Person(v.name, v.position or "-") for k, v in names.officials.items()})
         return names.agency, people
+
+
+def _engagement_of(chain: ask.Chain) -> Resource:
+    """An official's engagements as `can` sees them: their agency's path, themself as owner,
+    their supervisors — and whoever acts today for an absent one (issue #19)."""
+    return Resource(
+        "engagement",
+        tuple(chain.agency_path),
+        owner=chain.official_id,
+        supervisors=(*chain.chain, *chain.acting.values()),
+    )

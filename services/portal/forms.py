@@ -6,7 +6,9 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from contracts.evaluation import Mode
+from contracts.places import PLACE_NAMES, RULE_SET_NAMES
 from services.portal.actions import Refused, parse_day
+from services.portal.i18n import show_date, t
 from services.portal.tasks import is_closed
 from services.shared import clock
 
@@ -278,9 +280,6 @@ def policy_changes(
 
 def policy_value(word: str, value: Any, lang: str) -> str:
     """A policy field's value as people read it: names, not codes; B.E. dates in Thai."""
-    from contracts.places import PLACE_NAMES, RULE_SET_NAMES
-    from services.portal.i18n import show_date, t
-
     pick = 0 if lang == "th" else 1
     if value is None:
         return "-"
