@@ -118,6 +118,16 @@ class AgreementDrafted(_Engagement):
         default="original",
         description="original, or a revision or renewal of an ordered engagement",
     )
+    # What was planned from the schedule on the agency's working calendar, so that history
+    # alone tells the agreed days (issue #16's read model, the audit's rebuild); empty in
+    # versions drafted before they were recorded.
+    telework_dates: list[date] = Field(
+        default_factory=list, description="The telework days planned from the schedule"
+    )
+    report_due: list[date] = Field(
+        default_factory=list,
+        description="When each progress report falls due (working days, R-MON-1, R-LAW-2)",
+    )
 
 
 class AgreementChangesRequested(_Engagement):

@@ -3,15 +3,13 @@ supervisors, departures, policies, supervisors, imports) and the questions other
 about officials and agencies. Field names are the wire's."""
 
 from datetime import date, datetime
-from typing import Any, ClassVar, Generic, Literal
+from typing import ClassVar, Generic, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from contracts.policy import PolicyDocument
 from contracts.requests import Reply, ReplyT, Request
 from contracts.roles import Role
-
-Duty = dict[str, Any]  # what a duty answers: its own record, read by people, not by programs
 
 
 class IdentityRequest(Request[ReplyT], Generic[ReplyT]):
@@ -138,10 +136,80 @@ class ActorRecord(Reply):
     grants: list[GrantHeld]
 
 
+# What each duty answers (issue #16, item 5: the API shows these as its replies) -----------------
+
+
+class Granted(Reply):
+    grant_id: str = Field(description="The grant made (a role or an acting appointment)")
+
+
+class Revoked(Reply):
+    revoked: bool
+
+
+class TermEnded(Reply):
+    ended_at: AwareDatetime = Field(description="When the appointment ended")
+
+
+class PolicyPublished(Reply):
+    version: int = Field(description="The policy's new version for the agency")
+    eligibility_changed: int = Field(description="How many officials' eligibility changed")
+
+
+class SupervisorAssigned(Reply):
+    assigned: bool
+
+
+class ImportProblem(Reply):
+    where: str = Field(description="The file and row, e.g. officials.csv:12")
+    reason: str
+
+
+class Imported(Reply):
+    applied: bool = Field(description="False when any row was refused (nothing applied)")
+    counts: dict[str, int] = Field(description="Rows taken, by kind")
+    errors: list[ImportProblem]
+
+
+class Deactivated(Reply):
+    deactivated: bool
+    grants_revoked: list[str] = Field(description="The grants ended with it")
+
+
+class EligibilityRow(Reply):
+    official_id: str
+    agency_code: str
+    name: str
+    position_code: str | None = None
+    status: str = Field(description="may, partly or may_not (R-ELIG-3)")
+    rule: str = Field(description="The rule that decided, or undetermined")
+
+
+class EligibilityRows(Reply):
+    agency_code: str
+    officials: list[EligibilityRow]
+
+
+class GrantRow(Reply):
+    grant_id: str
+    official_id: str
+    name: str | None = None
+    role: Role
+    agency_code: str
+    acting: bool
+    valid_from: str | None = None
+    valid_to: str | None = None
+
+
+class GrantRows(Reply):
+    agency_code: str
+    grants: list[GrantRow]
+
+
 # Duties ----------------------------------------------------------------------------------------
 
 
-class GrantRole(IdentityRequest[Duty]):
+class GrantRole(IdentityRequest[Granted]):
     """Grant a role over an agency subtree, for a period or open-ended (head or administrator)."""
 
     command: ClassVar[str] = "grant_role"
@@ -152,14 +220,14 @@ class GrantRole(IdentityRequest[Duty]):
     valid_to: AwareDatetime | None = None
 
 
-class RevokeRole(IdentityRequest[Duty]):
+class RevokeRole(IdentityRequest[Revoked]):
     """End a grant now."""
 
     command: ClassVar[str] = "revoke_role"
     grant_id: str
 
 
-class AppointActingHead(IdentityRequest[Duty]):
+class AppointActingHead(IdentityRequest[Granted]):
     """Appoint an acting head (รักษาราชการแทน) for a period."""
 
     command: ClassVar[str] = "appoint_acting_head"
@@ -169,14 +237,14 @@ class AppointActingHead(IdentityRequest[Duty]):
     valid_to: AwareDatetime
 
 
-class EndActingHead(IdentityRequest[Duty]):
+class EndActingHead(IdentityRequest[TermEnded]):
     """End an acting-head appointment early."""
 
     command: ClassVar[str] = "end_acting_head"
     grant_id: str
 
 
-class AppointActingSupervisor(IdentityRequest[Duty]):
+class AppointActingSupervisor(IdentityRequest[Granted]):
     """ผู้ปฏิบัติหน้าที่แทน: `acting_id` holds `supervisor_id`'s powers over their staff for
     [valid_from, valid_to) while the supervisor is away (issue #19)."""
 
@@ -187,20 +255,20 @@ class AppointActingSupervisor(IdentityRequest[Duty]):
     valid_to: AwareDatetime
 
 
-class EndActingSupervisor(IdentityRequest[Duty]):
+class EndActingSupervisor(IdentityRequest[TermEnded]):
     """End an acting-supervisor appointment early."""
 
     command: ClassVar[str] = "end_acting_supervisor"
     grant_id: str = Field(max_length=64)
 
 
-class DeactivateOfficial(IdentityRequest[Duty], OfficialQuery):
+class DeactivateOfficial(IdentityRequest[Deactivated], OfficialQuery):
     """An official who left: no more sign-in, every grant ended (HR)."""
 
     command: ClassVar[str] = "deactivate_official"
 
 
-class PublishPolicy(IdentityRequest[Duty]):
+class PublishPolicy(IdentityRequest[PolicyPublished]):
     """Publish a new version of an agency's telework policy (R-POL-1)."""
 
     command: ClassVar[str] = "publish_policy"
@@ -208,7 +276,7 @@ class PublishPolicy(IdentityRequest[Duty]):
     document: PolicyDocument
 
 
-class AssignSupervisor(IdentityRequest[Duty]):
+class AssignSupervisor(IdentityRequest[SupervisorAssigned]):
     """Set an official's first-level supervisor."""
 
     command: ClassVar[str] = "assign_supervisor"
@@ -216,7 +284,7 @@ class AssignSupervisor(IdentityRequest[Duty]):
     supervisor_id: str
 
 
-class ImportCsv(IdentityRequest[Duty]):
+class ImportCsv(IdentityRequest[Imported]):
     """Import an HR export (agencies, positions, officials, supervisors), or preview it."""
 
     command: ClassVar[str] = "import_csv"
@@ -318,13 +386,13 @@ class ActorById(IdentityRequest[ActorRecord], OfficialQuery):
     command: ClassVar[str] = "actor_by_id"
 
 
-class EligibilityList(IdentityRequest[Duty], AgencyQuery):
+class EligibilityList(IdentityRequest[EligibilityRows], AgencyQuery):
     """Everyone's eligibility in an agency subtree (HR)."""
 
     command: ClassVar[str] = "eligibility_list"
 
 
-class GrantsList(IdentityRequest[Duty], AgencyQuery):
+class GrantsList(IdentityRequest[GrantRows], AgencyQuery):
     """The roles granted in an agency subtree, in force or to come."""
 
     command: ClassVar[str] = "grants_list"

@@ -1,38 +1,64 @@
 """What the notification service answers: each person's own inbox and how they are told."""
 
 from datetime import time
-from typing import Any, ClassVar, Self
+from typing import ClassVar, Generic, Self
 
-from pydantic import model_validator
+from pydantic import AwareDatetime, Field, model_validator
 
-from contracts.requests import Request
+from contracts.requests import Reply, ReplyT, Request
 
 
-class _NotificationRequest(Request[dict[str, Any]]):
+class _NotificationRequest(Request[ReplyT], Generic[ReplyT]):
     service: ClassVar[str] = "notification"
 
 
-class InboxQuery(_NotificationRequest):
+class InboxItem(Reply):
+    id: int
+    subject: str
+    body: str
+    created_at: AwareDatetime
+    read: bool
+    link: str | None = Field(default=None, description="The page the notice is about")
+
+
+class Inbox(Reply):
+    unread: int = Field(description="How many are unread, of all")
+    items: list[InboxItem] = Field(description="Newest first")
+
+
+class Marked(Reply):
+    marked: bool = Field(description="False when the item is not in your inbox")
+
+
+class Preferences(Reply):
+    email: bool
+    inbox: bool
+    daily_digest: bool
+    quiet_from: str | None = Field(default=None, description="Your own quiet hours, HH:MM")
+    quiet_until: str | None = None
+
+
+class InboxQuery(_NotificationRequest[Inbox]):
     """Your inbox, newest first, with the unread count."""
 
     command: ClassVar[str] = "inbox"
     unread_only: bool = False
 
 
-class MarkRead(_NotificationRequest):
+class MarkRead(_NotificationRequest[Marked]):
     """One item of your inbox read."""
 
     command: ClassVar[str] = "mark_read"
     item_id: int
 
 
-class PreferencesQuery(_NotificationRequest):
+class PreferencesQuery(_NotificationRequest[Preferences]):
     """How you are told now."""
 
     command: ClassVar[str] = "preferences"
 
 
-class SetPreferences(_NotificationRequest):
+class SetPreferences(_NotificationRequest[Preferences]):
     """How you want to be told (at least e-mail or the inbox stays on)."""
 
     command: ClassVar[str] = "set_preferences"

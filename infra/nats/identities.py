@@ -45,7 +45,8 @@ SERVICES: tuple[Identity, ...] = (
     Identity("audit", ("audit", "evaluation"), "audit", ("audit",)),
     Identity("notification", ("notification",), "notification", ("notification",)),
     Identity("meetings", ("meeting",), "meetings"),
-    Identity("portal", ("support", "document", "evaluation")),
+    # the portal's read model of the engagements (issue #16) is its own durable consumer
+    Identity("portal", ("support", "document", "evaluation"), durables=("portal",)),
 )
 ADMIN = Identity("admin", admin=True)
 ALL: tuple[Identity, ...] = (*SERVICES, ADMIN)

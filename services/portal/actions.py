@@ -15,6 +15,8 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
 from contracts.events.notification import HelpRequested
+from contracts.requests import ReplyT, Request
+from contracts.requests.notification import Inbox, InboxQuery, Marked, MarkRead
 from services.portal.deps import BackendError
 from services.portal.i18n import refusal_text
 from services.portal.issuing import Issuing
@@ -156,32 +158,13 @@ class Portal(SignIn, Issuing, Listing):
             raise temporal_refusal(exc) from None
         except (TimeoutError, RuntimeError):
             raise backend_away("งานเรื่อง (engagement)") from None
+        await self.write_through(engagement_id, res.agency_path[-1])
         return {"engagement_id": engagement_id}
 
     async def open_engagement_of(self, official_id: str, other_than: str) -> str | None:
-        """An engagement of this official that has not closed (one case at a time, issue #16);
-        one whose state cannot be read (it never started) does not count."""
-        async with self.b.sessions() as s:
-            ids = (
-                await s.execute(
-                    select(started.c.engagement_id).where(
-                        started.c.official_id == official_id,
-                        started.c.engagement_id != other_than,
-                    )
-                )
-            ).scalars()
-            candidates = list(ids)
-        for engagement_id in candidates:
-            try:
-                async with asyncio.timeout(TEMPORAL_WAIT_S):
-                    summary = await self.b.temporal.get_workflow_handle(engagement_id).query(
-                        W.summary
-                    )
-            except Exception:  # never started, or its history is gone: not open
-                continue
-            if summary.state != m.State.CLOSED:
-                return str(engagement_id)
-        return None
+        """An engagement of this official that has not closed (one case at a time, issue #16),
+        as the read model knows it: a start that never reached the workflow is not there."""
+        return await self.read_model.open_case_of(official_id, other_than)
 
     async def act(
         self, actor: Actor, token: str, engagement_id: str, action: str, body: dict[str, Any]
@@ -189,14 +172,13 @@ class Portal(SignIn, Issuing, Listing):
         spec = ACTIONS.get(action)
         if spec is None:
             raise Refused(404, f"unknown action {action!r}")
-        await self.authorize(actor, spec.permission, await self.official_of(engagement_id))
+        res = await self.authorize(actor, spec.permission, await self.official_of(engagement_id))
         arg = spec.model.model_validate({**body, "by": actor.subject})
+        handle = self.b.temporal.get_workflow_handle(engagement_id)
         try:
             async with asyncio.timeout(TEMPORAL_WAIT_S):
                 with acting_as(token):
-                    ack: m.Ack = await self.b.temporal.get_workflow_handle(
-                        engagement_id
-                    ).execute_update(spec.update, arg)
+                    ack: m.Ack = await handle.execute_update(spec.update, arg)
         except WorkflowUpdateFailedError as exc:
             raise Refused(409, refusal_text(str(exc.cause or exc))) from None
         except RPCError as exc:
@@ -204,6 +186,7 @@ class Portal(SignIn, Issuing, Listing):
         except (TimeoutError, RuntimeError):
             # The step may still be taken once the worker is back: the summary will say.
             raise backend_away("งานเรื่อง (engagement)") from None
+        await self.write_through(engagement_id, res.agency_path[-1])
         return ack
 
     async def check(
@@ -242,6 +225,9 @@ class Portal(SignIn, Issuing, Listing):
         with acting_as(token):
             answers = await issue_batch_order(self.b.temporal, actor.subject, engagement_ids)
         await self.record_batch(answers)
+        for eid, answer in answers.items():
+            if isinstance(answer, m.Ack):
+                await self.write_through(eid, None)
         return {
             eid: (a.model_dump(mode="json") if isinstance(a, m.Ack) else {"refused": a})
             for eid, a in answers.items()
@@ -263,6 +249,20 @@ class Portal(SignIn, Issuing, Listing):
             raise refusal(exc) from None
         return result
 
+    async def ask_for(
+        self,
+        token: str,
+        request: "type[Request[ReplyT]]",
+        body: dict[str, Any],
+        lang: str,
+        timeout: float = 10.0,
+    ) -> ReplyT:
+        """`ask_as` for a request of the contracts (`contracts/requests/`): its subject from the
+        contract, and its reply typed as the contract declares it."""
+        reply = await self.ask_as(token, request.service, request.command, body, lang, timeout)
+        typed: ReplyT = request.reply_adapter().validate_python(reply)
+        return typed
+
     async def staff_ledger(
         self, actor: Actor, official_id: str, body: dict[str, Any], lang: str
     ) -> dict[str, Any]:
@@ -278,21 +278,11 @@ class Portal(SignIn, Issuing, Listing):
             raise refusal(exc) from None
         return result
 
-    async def inbox(self, token: str, lang: str) -> dict[str, Any]:
-        try:
-            result: dict[str, Any] = await self.b.ask("notification", "inbox", {}, token, lang)
-        except BackendError as exc:
-            raise refusal(exc) from None
-        return result
+    async def inbox(self, token: str, lang: str) -> Inbox:
+        return await self.ask_for(token, InboxQuery, {}, lang)
 
-    async def mark_read(self, token: str, item_id: int, lang: str) -> dict[str, Any]:
-        try:
-            result: dict[str, Any] = await self.b.ask(
-                "notification", "mark_read", {"item_id": item_id}, token, lang
-            )
-        except BackendError as exc:
-            raise refusal(exc) from None
-        return result
+    async def mark_read(self, token: str, item_id: int, lang: str) -> Marked:
+        return await self.ask_for(token, MarkRead, {"item_id": item_id}, lang)
 
     async def ask_for_help(self, actor: Actor, agency: str, topic: str, detail: str) -> str:
         """R-MON-3: the request becomes an event; the notification service tells IT support."""

@@ -3,19 +3,18 @@ correspondence, check-in and check-out, the inbox and batch orders."""
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header
+from fastapi import APIRouter, FastAPI, Header
 from fastapi import Path as PathParam
 from fastapi.responses import Response
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, create_model
+from pydantic.json_schema import models_json_schema
 
 from contracts.events.engagement import Goal, ScheduleSpec
 from contracts.places import Place
 from contracts.requests.attendance import CheckedIn, CheckedOut
-from services.portal.actions import Portal, Refused
-from services.portal.web import (
-    Authed,
-    ItemId,
-)
+from contracts.requests.notification import Inbox, Marked
+from services.portal.actions import ACTIONS, Portal, Refused
+from services.portal.web import Authed, ItemId, Paged
 from workflows.engagement import models as m
 from workflows.engagement.models import AgreementTemplate
 
@@ -24,6 +23,36 @@ class Listed(m.Summary):
     """An engagement as a list shows it: its summary, and whether it is the caller's own."""
 
     mine: bool
+
+
+class Started(BaseModel):
+    engagement_id: str
+    repeated: bool = Field(
+        default=False, description="True when an Idempotency-Key found the first request's"
+    )
+
+
+class Assigned(BaseModel):
+    assignment_id: str
+    assigned: int = Field(description="How many officials it starts an engagement for")
+    refused: dict[str, str] = Field(description="Everyone else, with the reason (R-SEL-1)")
+    repeated: bool = False
+
+
+class AssignmentOrdered(BaseModel):
+    assignment_id: str
+    decided: int = Field(description="How many engagements the decision covered")
+    order_number: str | list[str] | None = Field(description="One number for the batch (R-ORD-2)")
+    not_decided: dict[str, str] = Field(description="Engagement id -> why not (yet)")
+
+
+class Recorded(BaseModel):
+    document_id: str
+    status: str
+
+
+class NotDecided(BaseModel):
+    refused: str
 
 
 def add_routes(api: APIRouter, portal: Portal) -> None:
@@ -37,16 +66,18 @@ def add_routes(api: APIRouter, portal: Portal) -> None:
         body: Start,
         c: Authed,
         idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
-    ) -> dict[str, Any]:
+    ) -> Started:
         """Start an engagement. With an `Idempotency-Key` header, a retry (after a timeout,
         say) returns the engagement the first request made instead of a second one."""
-        return await portal.start(
-            c.actor,
-            c.token,
-            body.official_id,
-            body.selection,
-            body.necessity_reason,
-            idempotency_key,
+        return Started(
+            **await portal.start(
+                c.actor,
+                c.token,
+                body.official_id,
+                body.selection,
+                body.necessity_reason,
+                idempotency_key,
+            )
         )
 
     class Assignment(BaseModel):
@@ -65,34 +96,36 @@ def add_routes(api: APIRouter, portal: Portal) -> None:
         body: Assignment,
         c: Authed,
         idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
-    ) -> dict[str, Any]:
+    ) -> Assigned:
         """Assign a unit or a list for necessity in one action: one engagement each, the
         agreement drafted from the template, everyone notified; those who may not be assigned
         are named with the reason. The engagements start in the background."""
         from services.portal import assignments
 
-        return await assignments.assign(
-            portal,
-            c.actor,
-            c.token,
-            c.lang,
-            body.agency_code,
-            body.official_ids,
-            body.necessity_reason,
-            AgreementTemplate(
-                goals=body.goals, schedule=body.schedule, work_location=body.work_location
-            ),
-            idempotency_key,
+        return Assigned.model_validate(
+            await assignments.assign(
+                portal,
+                c.actor,
+                c.token,
+                c.lang,
+                body.agency_code,
+                body.official_ids,
+                body.necessity_reason,
+                AgreementTemplate(
+                    goals=body.goals, schedule=body.schedule, work_location=body.work_location
+                ),
+                idempotency_key,
+            )
         )
 
     @api.get("/assignments/{assignment_id}")
     async def assignment_progress(
         assignment_id: Annotated[str, PathParam(max_length=60)], c: Authed
-    ) -> dict[str, Any]:
+    ) -> m.AssignmentSummary:
+        """How far an assignment has come (its assigner, and the heads over the unit)."""
         from services.portal import assignments
 
-        summary = await assignments.progress(portal, c.actor, assignment_id)
-        return summary.model_dump(mode="json")
+        return await assignments.progress(portal, c.actor, assignment_id)
 
     class BatchDecision(BaseModel):
         issue: bool = True
@@ -101,23 +134,30 @@ def add_routes(api: APIRouter, portal: Portal) -> None:
     @api.post("/assignments/{assignment_id}/order")
     async def order_assignment(
         assignment_id: Annotated[str, PathParam(max_length=60)], body: BatchDecision, c: Authed
-    ) -> dict[str, Any]:
+    ) -> AssignmentOrdered:
         """The head's one decision (one order number) for every engagement of the assignment
         that both parties have agreed so far."""
         from services.portal import assignments
 
-        return await assignments.order(
-            portal, c.actor, c.token, assignment_id, body.issue, body.reasons
+        return AssignmentOrdered.model_validate(
+            await assignments.order(
+                portal, c.actor, c.token, assignment_id, body.issue, body.reasons
+            )
         )
 
-    @api.get("/engagements")
-    async def list_engagements(c: Authed) -> list[Listed]:
+    @api.get("/engagements", response_model=list[Listed])
+    async def list_engagements(c: Authed, page: Paged) -> Response:
         """The engagements you may read, newest first: each one's summary, and whether it is
-        your own."""
-        return [
-            Listed(**e["summary"].model_dump(), mine=e["mine"])
-            for e in await portal.visible(c.actor)
-        ]
+        your own. Paginated (`limit`, `offset`; `X-Total-Count`, `Link: rel="next"`)."""
+        # The read model keeps each summary as the JSON this answer is made of: written out
+        # as kept, not parsed, checked and written again, however many there are.
+        shown = page.of(await portal.visible_rows(c.actor))
+        mine = c.actor.subject
+        body = ",".join(
+            f'{row.summary[:-1]},"mine":{"true" if row.official_id == mine else "false"}}}'
+            for row, _ in shown
+        )
+        return Response(f"[{body}]", media_type="application/json", headers=page.headers())
 
     @api.get("/engagements/{engagement_id}")
     async def get_engagement(engagement_id: str, c: Authed) -> m.Summary:
@@ -167,13 +207,13 @@ def add_routes(api: APIRouter, portal: Portal) -> None:
     @api.post("/documents/{document_id}/correspondence", status_code=202)
     async def correspondence(
         document_id: Annotated[str, PathParam(max_length=150)], body: Correspondence, c: Authed
-    ) -> dict[str, str]:
+    ) -> Recorded:
         """What became of a document sent through e-saraban (the bridge's service token only;
         docs/esaraban.md). Recorded once per status."""
         await portal.record_correspondence(
             c.actor, document_id, body.status, body.letter_id, body.accept_id, body.reason
         )
-        return {"document_id": document_id, "status": body.status}
+        return Recorded(document_id=document_id, status=body.status)
 
     record_pdf("agreement", "The current agreement version, once both parties accepted it,")
     record_pdf("termination", "The head's decision to end telework early or recall,")
@@ -221,16 +261,77 @@ def add_routes(api: APIRouter, portal: Portal) -> None:
         )
 
     @api.get("/inbox")
-    async def inbox(c: Authed) -> dict[str, Any]:
+    async def inbox(c: Authed) -> Inbox:
+        """Your notifications, newest first, with how many are unread."""
         return await portal.inbox(c.token, c.lang)
 
     @api.post("/inbox/{item_id}/read")
-    async def read(item_id: ItemId, c: Authed) -> dict[str, Any]:
+    async def read(item_id: ItemId, c: Authed) -> Marked:
         return await portal.mark_read(c.token, item_id, c.lang)
 
     class Batch(BaseModel):
         engagement_ids: list[str] = Field(min_length=1, max_length=500)
 
     @api.post("/orders/batch")
-    async def batch(body: Batch, c: Authed) -> dict[str, Any]:
-        return await portal.batch_order(c.actor, c.token, body.engagement_ids)
+    async def batch(body: Batch, c: Authed) -> dict[str, m.Ack | NotDecided]:
+        """One order number for many engagements (R-ORD-2): each one's new state, or why it
+        was not decided."""
+        answers = await portal.batch_order(c.actor, c.token, body.engagement_ids)
+        return {
+            eid: m.Ack.model_validate(a) if "state" in a else NotDecided.model_validate(a)
+            for eid, a in answers.items()
+        }
+
+
+ACTION_PATH = "/api/engagements/{engagement_id}/actions/{action}"
+
+
+def document_action_bodies(app: FastAPI) -> None:
+    """The OpenAPI of `POST …/actions/{action}` with each action's body (issue #16, item 5).
+    The route takes the body the path's action names and checks it against that action's
+    model (one clear reason, for that action); the document shows every such body, without
+    `by` — who acts is the signed-in caller, never a field."""
+    bodies = {name: _body_of(spec.model) for name, spec in ACTIONS.items()}
+    made = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = made()
+        route = schema["paths"][ACTION_PATH]["post"]
+        if "requestBody" in route and "x-actions" in route:
+            return schema
+        _, defs = models_json_schema(
+            [(model, "validation") for model in bodies.values()],
+            ref_template="#/components/schemas/{model}",
+        )
+        schema["components"]["schemas"].update(defs.get("$defs", {}))
+        route["x-actions"] = sorted(bodies)
+        route["requestBody"] = {
+            "required": True,
+            "description": "The body of the action the path names: "
+            + "; ".join(f"{name}: {model.__name__}" for name, model in bodies.items()),
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "anyOf": [
+                            {"$ref": f"#/components/schemas/{model.__name__}"}
+                            for model in bodies.values()
+                        ]
+                    }
+                }
+            },
+        }
+        for parameter in route.get("parameters", []):
+            if parameter["name"] == "action":
+                parameter["schema"] = {"type": "string", "enum": sorted(bodies)}
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _body_of(model: type[BaseModel]) -> type[BaseModel]:
+    """The action's model without `by`: what a caller sends."""
+    fields: dict[str, Any] = {
+        name: (info.annotation, info) for name, info in model.model_fields.items() if name != "by"
+    }
+    body: type[BaseModel] = create_model(f"{model.__name__}Body", __doc__=model.__doc__, **fields)
+    return body

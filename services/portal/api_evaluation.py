@@ -1,15 +1,16 @@
 """The API of the yearly evaluation (R-EVA-2): commutes, desks, sick leave, survey, readiness,
 lessons, reports; notification preferences and the attendance ledger."""
 
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Query, UploadFile
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
 from contracts.evaluation import Mode
 from contracts.events.evaluation import ReadinessItem
-from contracts.requests.notification import SetPreferences
+from contracts.requests.notification import Preferences, PreferencesQuery, SetPreferences
 from services.portal.actions import Portal, Refused
 from services.portal.reads import ledger_response
 from services.portal.web import (
@@ -17,6 +18,56 @@ from services.portal.web import (
     export_text,
     read_upload,
 )
+
+
+class Recorded(BaseModel):
+    recorded: bool
+
+
+class RowsRecorded(BaseModel):
+    recorded: int = Field(description="How many officials' rows were recorded")
+
+
+class Answered(BaseModel):
+    answered: bool
+    respondent: Literal["official", "supervisor"]
+
+
+class ReadinessRecorded(BaseModel):
+    recorded: bool
+    not_answered: list[str] = Field(description="The §8.1 items not given this time")
+
+
+class Survey(BaseModel):
+    respondent: Literal["official", "supervisor"]
+    scale: str
+    questions: dict[str, str] = Field(description="Question id -> its words, in your language")
+
+
+class Reports(BaseModel):
+    reports: list[dict[str, Any]] = Field(
+        description="The agency's figures (and, rolled up, each direct sub-agency's): "
+        "docs/evaluation.md names every key"
+    )
+
+
+class LedgerRow(BaseModel):
+    day: date
+    official_id: str
+    agency: str
+    scheduled: bool = Field(description="A telework day of the official's agreement")
+    check_in: AwareDatetime | None
+    check_out: AwareDatetime | None
+    channel: str | None
+    flags: list[str] = Field(description="missing_check_in, late, … (R-ATT-2)")
+
+
+class Ledger(BaseModel):
+    """The attendance ledger as JSON (R-ATT-3); `?format=csv` gives the same for Excel."""
+
+    rows: list[LedgerRow]
+    headers: list[str] = Field(description="The columns' names in your language")
+    cells: list[list[str]] = Field(description="Each row as the ledger page shows it")
 
 
 def add_routes(api: APIRouter, portal: Portal) -> None:
@@ -29,14 +80,16 @@ def add_routes(api: APIRouter, portal: Portal) -> None:
         baht_one_way: float | None = Field(default=None, ge=0, le=10_000)
 
     @api.post("/evaluation/commute", status_code=201)
-    async def record_commute(body: Commute, c: Authed) -> dict[str, Any]:
+    async def record_commute(body: Commute, c: Authed) -> Recorded:
         """Your commute (or, for HR, an official's): home–office distance, time and mode, for
         the benefits of §12."""
         from services.portal import evaluation
 
         fields = body.model_dump(exclude={"official_id"})
-        return await evaluation.record_commute(
-            portal, c.actor, c.token, c.lang, body.official_id or c.actor.subject, fields
+        return Recorded.model_validate(
+            await evaluation.record_commute(
+                portal, c.actor, c.token, c.lang, body.official_id or c.actor.subject, fields
+            )
         )
 
     class CommuteDefaults(BaseModel):
@@ -48,13 +101,15 @@ def add_routes(api: APIRouter, portal: Portal) -> None:
         emission_g_per_km: dict[Mode, float] = Field(default_factory=dict)
 
     @api.post("/evaluation/commute-defaults", status_code=201)
-    async def commute_defaults(body: CommuteDefaults, c: Authed) -> dict[str, Any]:
+    async def commute_defaults(body: CommuteDefaults, c: Authed) -> Recorded:
         """The agency's defaults for officials who recorded no commute (head or HR)."""
         from services.portal import evaluation
 
         fields = body.model_dump(exclude={"agency_code"})
-        return await evaluation.set_defaults(
-            portal, c.actor, c.token, c.lang, body.agency_code, fields
+        return Recorded.model_validate(
+            await evaluation.set_defaults(
+                portal, c.actor, c.token, c.lang, body.agency_code, fields
+            )
         )
 
     class Desks(BaseModel):
@@ -62,11 +117,13 @@ def add_routes(api: APIRouter, portal: Portal) -> None:
         desks: int = Field(ge=1, le=1_000_000)
 
     @api.post("/evaluation/desks", status_code=201)
-    async def set_desks(body: Desks, c: Authed) -> dict[str, Any]:
+    async def set_desks(body: Desks, c: Authed) -> Recorded:
         """The desks at the agency's office, for office density (§12): head or HR."""
         from services.portal import evaluation
 
-        return await evaluation.set_desks(portal, c.actor, c.lang, body.agency_code, body.desks)
+        return Recorded.model_validate(
+            await evaluation.set_desks(portal, c.actor, c.lang, body.agency_code, body.desks)
+        )
 
     class SickLeaveRow(BaseModel):
         official_id: str = Field(max_length=64)
@@ -77,66 +134,68 @@ def add_routes(api: APIRouter, portal: Portal) -> None:
         rows: list[SickLeaveRow] = Field(min_length=1, max_length=5000)
 
     @api.post("/evaluation/sick-leave", status_code=201)
-    async def record_sick_leave(body: SickLeave, c: Authed) -> dict[str, Any]:
+    async def record_sick_leave(body: SickLeave, c: Authed) -> RowsRecorded:
         """HR: sick-leave days per official for a fiscal year (B.E.), for absence (§12)."""
         from services.portal import evaluation
 
         rows = {r.official_id: r.days for r in body.rows}
         if len(rows) != len(body.rows):
             raise Refused(422, "ข้าราชการซ้ำ / an official appears twice")
-        return await evaluation.record_sick_leave(portal, c.actor, body.fiscal_year, rows)
+        return RowsRecorded.model_validate(
+            await evaluation.record_sick_leave(portal, c.actor, body.fiscal_year, rows)
+        )
 
     @api.post("/evaluation/sick-leave/import", status_code=201)
     async def import_sick_leave(
         c: Authed,
         fiscal_year: Annotated[int, Form(ge=2533, le=2743)],
         file: UploadFile,
-    ) -> dict[str, Any]:
+    ) -> RowsRecorded:
         """HR: the same from a file exported by the HR system (CSV `official_id,days`, UTF-8
         or Windows-874)."""
         from services.portal import evaluation
 
         name = file.filename or "sick-leave.csv"
         rows = evaluation.sick_leave_rows(export_text(await read_upload(file), name), name)
-        return await evaluation.record_sick_leave(portal, c.actor, fiscal_year, rows)
-
-    @api.get("/notification-preferences")
-    async def get_notification_preferences(c: Authed) -> dict[str, Any]:
-        """How you are told: e-mail, the inbox, a daily digest of e-mails."""
-        return await portal.ask_as(c.token, "notification", "preferences", {}, c.lang)
-
-    @api.put("/notification-preferences")
-    async def put_notification_preferences(body: SetPreferences, c: Authed) -> dict[str, Any]:
-        """Your own choice (at least e-mail or the inbox stays on)."""
-        return await portal.ask_as(
-            c.token, "notification", "set_preferences", body.model_dump(), c.lang
+        return RowsRecorded.model_validate(
+            await evaluation.record_sick_leave(portal, c.actor, fiscal_year, rows)
         )
 
+    @api.get("/notification-preferences")
+    async def get_notification_preferences(c: Authed) -> Preferences:
+        """How you are told: e-mail, the inbox, a daily digest of e-mails."""
+        return await portal.ask_for(c.token, PreferencesQuery, {}, c.lang)
+
+    @api.put("/notification-preferences")
+    async def put_notification_preferences(body: SetPreferences, c: Authed) -> Preferences:
+        """Your own choice (at least e-mail or the inbox stays on)."""
+        return await portal.ask_for(c.token, SetPreferences, body.model_dump(mode="json"), c.lang)
+
     @api.get("/evaluation/survey")
-    async def survey_questions(c: Authed) -> dict[str, Any]:
+    async def survey_questions(c: Authed) -> Survey:
         """This year's satisfaction survey for you (officials' or supervisors' questions)."""
         from services.portal import evaluation
 
         respondent = evaluation.respondent_of(c.actor)
         asked = evaluation.questions_for(respondent)
         pick = 0 if c.lang == "th" else 1
-        return {
-            "respondent": respondent,
-            "scale": "1–5",
-            "questions": {q: texts[pick] for q, texts in asked.items()},
-        }
+        return Survey(
+            respondent=respondent,
+            scale="1–5",
+            questions={q: texts[pick] for q, texts in asked.items()},
+        )
 
     class SurveyAnswers(BaseModel):
         fiscal_year: int = Field(ge=2533, le=2743, description="B.E., e.g. 2570")
         answers: dict[str, int]
 
     @api.post("/evaluation/survey", status_code=201)
-    async def answer_survey(body: SurveyAnswers, c: Authed) -> dict[str, Any]:
+    async def answer_survey(body: SurveyAnswers, c: Authed) -> Answered:
         """Anonymous: the event names your agency and role, never you; once a year."""
         from services.portal import evaluation
 
-        return await evaluation.answer_survey(
-            portal, c.actor, c.lang, body.fiscal_year, body.answers
+        return Answered.model_validate(
+            await evaluation.answer_survey(portal, c.actor, c.lang, body.fiscal_year, body.answers)
         )
 
     class Readiness(BaseModel):
@@ -144,12 +203,14 @@ def add_routes(api: APIRouter, portal: Portal) -> None:
         items: dict[str, ReadinessItem] = Field(min_length=1)
 
     @api.post("/evaluation/readiness", status_code=201)
-    async def record_readiness(body: Readiness, c: Authed) -> dict[str, Any]:
+    async def record_readiness(body: Readiness, c: Authed) -> ReadinessRecorded:
         """The agency's technology readiness (§8.1), item by item with evidence and date."""
         from services.portal import evaluation
 
-        return await evaluation.record_readiness(
-            portal, c.actor, c.token, c.lang, body.agency_code, body.items
+        return ReadinessRecorded.model_validate(
+            await evaluation.record_readiness(
+                portal, c.actor, c.token, c.lang, body.agency_code, body.items
+            )
         )
 
     class Lessons(BaseModel):
@@ -160,28 +221,27 @@ def add_routes(api: APIRouter, portal: Portal) -> None:
         decision: Literal["continue", "change"]
 
     @api.post("/evaluation/lessons", status_code=201)
-    async def record_lessons(body: Lessons, c: Authed) -> dict[str, Any]:
+    async def record_lessons(body: Lessons, c: Authed) -> Recorded:
         """Problems, lessons and the decision to continue or change the policy (§9.3.3)."""
         from services.portal import evaluation
 
         fields = body.model_dump(exclude={"agency_code"})
-        return await evaluation.record_lessons(
-            portal, c.actor, c.token, c.lang, body.agency_code, fields
+        return Recorded.model_validate(
+            await evaluation.record_lessons(
+                portal, c.actor, c.token, c.lang, body.agency_code, fields
+            )
         )
 
     @api.get("/evaluation/report")
     async def evaluation_report(
         agency: str, fiscal_year: int, c: Authed, roll_up: bool = False
-    ) -> dict[str, Any]:
+    ) -> Reports:
         """The yearly evaluation from the audit chain (head, HR, auditors): JSON with the
         issue's keys, plus by month and by division; rolled up, each direct sub-agency too."""
         from services.portal import evaluation
 
-        return {
-            "reports": await evaluation.reports(
-                portal, c.token, c.lang, agency, fiscal_year, roll_up
-            )
-        }
+        found = await evaluation.reports(portal, c.token, c.lang, agency, fiscal_year, roll_up)
+        return Reports(reports=found)
 
     @api.get(
         "/evaluation/report.pdf",
@@ -205,7 +265,7 @@ def add_routes(api: APIRouter, portal: Portal) -> None:
 
     @api.get(
         "/attendance/ledger",
-        responses={200: {"content": {"application/json": {}, "text/csv": {}}}},
+        responses={200: {"model": Ledger, "content": {"text/csv": {}}}},
     )
     async def attendance_ledger(
         c: Authed,

@@ -187,6 +187,7 @@ def create_app(backends: Backends) -> FastAPI:
     for routes in (api_people, api_engagements, api_evaluation, api_oversight):
         routes.add_routes(api, portal)
     app.include_router(api)
+    api_engagements.document_action_bodies(app)
     ui = Ui(portal)
     for pages in (
         pages_sign_in,

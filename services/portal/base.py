@@ -2,7 +2,6 @@
 the caller may act on it (`can` over the official's agency and supervisor chain)."""
 
 import asyncio
-from collections import OrderedDict
 from typing import Any
 
 from sqlalchemy import select
@@ -10,6 +9,7 @@ from temporalio.service import RPCError
 
 from contracts.requests import identity as ask
 from services.portal.deps import BackendError, Backends
+from services.portal.read_model import ReadModel
 from services.portal.refusals import (
     TEMPORAL_WAIT_S,
     Refused,
@@ -34,8 +34,7 @@ class PortalBase:
         self.limiter = SignInLimiter(b.sessions)
         # agency code -> (its path from the root, when identity said so): see Portal.visible
         self._paths: dict[str, tuple[tuple[str, ...], float]] = {}
-        # engagement id -> (its history's length, its summary then): see Listing
-        self._summaries: OrderedDict[str, tuple[int, Any]] = OrderedDict()
+        self.read_model = ReadModel(b.sessions)
 
     async def resource(self, official_id: str) -> Resource:
         try:
@@ -90,6 +89,17 @@ class PortalBase:
         except (TimeoutError, RuntimeError):
             raise backend_away("งานเรื่อง (engagement)") from None
         return summary
+
+    async def write_through(self, engagement_id: str, agency: str | None) -> None:
+        """The workflow's summary after a step the portal took, into the read model: the next
+        page shows the step before its events have come round. The step was taken whatever
+        happens here; if the workflow cannot say now, its events will."""
+        try:
+            async with asyncio.timeout(TEMPORAL_WAIT_S):
+                summary = await self.b.temporal.get_workflow_handle(engagement_id).query(W.summary)
+        except (RPCError, TimeoutError, RuntimeError):
+            return
+        await self.read_model.keep(summary, agency)
 
     async def _agency_of(self, official_id: str) -> str:
         try:

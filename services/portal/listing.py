@@ -5,30 +5,20 @@ import asyncio
 import time
 from typing import Any
 
-from sqlalchemy import select
-from temporalio.service import RPCError, RPCStatusCode
-
 from contracts.requests import identity as ask
 from services.portal.base import PortalBase
 from services.portal.deps import BackendError
-from services.portal.refusals import (
-    TEMPORAL_WAIT_S,
-    Refused,
-    backend_away,
-    temporal_refusal,
-)
-from services.portal.tables import started
+from services.portal.read_model import summary_of
+from services.portal.refusals import Refused
 from services.shared.authz import Actor, Resource, can
 from workflows.engagement import models as m
-from workflows.engagement.workflow import EngagementWorkflow as W
 
 # The home page: how many of the newest engagements are looked at (each costs nothing until it
-# is in the caller's scope), how many are asked about side by side, and how long an agency's
-# place in the tree is trusted.
+# is in the caller's scope), how many agencies are asked about side by side, and how long an
+# agency's place in the tree is trusted.
 VISIBLE_SCAN = 5_000
 CONCURRENT_READS = 16
 AGENCY_PATH_TTL_S = 300.0
-SUMMARIES_KEPT = 20_000  # cases whose last summary the portal keeps, by its history's length
 
 
 def _item(actor: Actor, official_id: str, res: Resource, summary: m.Summary) -> dict[str, Any]:
@@ -47,19 +37,25 @@ def _item(actor: Actor, official_id: str, res: Resource, summary: m.Summary) -> 
 
 class Listing(PortalBase):
     async def visible(self, actor: Actor) -> list[dict[str, Any]]:
-        """The engagements the caller may read, newest first (the home page, issue #16).
+        """The engagements the caller may read, newest first, each with its summary, what the
+        caller is to it and the names of its people (the pages, issue #16)."""
+        out = [
+            _item(actor, row.official_id, res, summary_of(row))
+            for row, res in await self.visible_rows(actor)
+        ]
+        await self._name_officials(out)
+        return out
 
-        Only cases in the caller's scope cost a remote call: the newest VISIBLE_SCAN the portal
-        started are narrowed by `can` over their official's agency (the official themself, or a
-        role over an agency above it) before identity is asked for their supervisor chains (one
-        question for all of them) and the workflow for each summary, a few side by side. An
-        official's home page thus asks about their own case only, not the whole platform's."""
-        async with self.b.sessions() as s:
-            rows = (
-                await s.execute(
-                    select(started).order_by(started.c.created_at.desc()).limit(VISIBLE_SCAN)
-                )
-            ).all()
+    async def visible_rows(self, actor: Actor) -> list[tuple[Any, Resource]]:
+        """The read model's rows of the cases the caller may read, newest first, with each
+        official's place as `can` sees it.
+
+        One query of the read model (services/portal/read_model.py) gives the newest
+        VISIBLE_SCAN cases; they are narrowed by `can` over their official's agency (the
+        official themself, or a role over an agency above it) before identity is asked for
+        the supervisor chains of the rest (one question for all of them), so a supervisor sees
+        their staff's cases and nobody else's."""
+        rows = await self.read_model.newest(VISIBLE_SCAN)
         paths = await self._agency_paths({r.agency for r in rows})
         candidates = [
             r
@@ -72,50 +68,13 @@ class Listing(PortalBase):
                 Resource("engagement", paths[r.agency], owner=r.official_id),
             )
         ]
-        # Every chain from one question to identity; then the summaries, a few side by side.
         resources = await self.resources({r.official_id for r in candidates})
-        slots = asyncio.Semaphore(CONCURRENT_READS)
-
-        async def card(r: Any) -> dict[str, Any] | None:
-            res = resources.get(r.official_id)
-            if res is None or not can(actor, "engagement.read", res):
-                return None
-            async with slots:
-                try:
-                    async with asyncio.timeout(TEMPORAL_WAIT_S):
-                        summary = await self._current_summary(r.engagement_id)
-                except RPCError as exc:
-                    if exc.status == RPCStatusCode.NOT_FOUND:
-                        return None  # a start that never reached Temporal
-                    raise temporal_refusal(exc) from None
-                except (TimeoutError, RuntimeError):
-                    raise backend_away("งานเรื่อง (engagement)") from None
-            return _item(actor, r.official_id, res, summary)
-
-        async with asyncio.TaskGroup() as group:  # the first failure cancels the rest
-            cards = [group.create_task(card(r)) for r in candidates]
-        out = [c for task in cards if (c := task.result()) is not None]
-        await self._name_officials(out)
-        return out
-
-    async def _current_summary(self, engagement_id: str) -> m.Summary:
-        """The case's summary, asked of the workflow only when its history grew since the
-        portal last asked: a query runs the workflow's code on a worker, one after another,
-        while the history's length is the server's to tell. Every change of a case — an update,
-        a timer, an activity's result — lengthens its history, so a kept summary is never
-        behind the length it was kept for."""
-        handle = self.b.temporal.get_workflow_handle(engagement_id)
-        length = (await handle.describe()).history_length
-        kept = self._summaries.get(engagement_id)
-        if kept is not None and kept[0] == length:
-            self._summaries.move_to_end(engagement_id)
-            shown: m.Summary = kept[1]
-            return shown
-        summary: m.Summary = await handle.query(W.summary)
-        self._summaries[engagement_id] = (length, summary)
-        if len(self._summaries) > SUMMARIES_KEPT:
-            self._summaries.popitem(last=False)  # the least recently shown
-        return summary
+        return [
+            (r, res)
+            for r in candidates
+            if (res := resources.get(r.official_id)) is not None
+            and can(actor, "engagement.read", res)
+        ]
 
     async def _agency_paths(self, codes: set[str]) -> dict[str, tuple[str, ...]]:
         """Each agency's place in the tree (root first), asked of identity once per agency and
@@ -147,7 +106,10 @@ class Listing(PortalBase):
         res = await self.resource(official)
         if not can(actor, "engagement.read", res):
             raise Refused(403, "ไม่มีสิทธิ์ดูเรื่องนี้ / you may not read this engagement")
-        found = [_item(actor, official, res, await self._summary(engagement_id))]
+        summary = await self._summary(engagement_id)
+        # The workflow's own answer, newer than or as new as the model's: keep it there too.
+        await self.read_model.keep(summary, res.agency_path[-1])
+        found = [_item(actor, official, res, summary)]
         await self._name_officials(found)
         return found[0]
 

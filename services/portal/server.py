@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import Iterator
 
@@ -11,8 +12,10 @@ from services.portal.app import create_app
 from services.portal.deps import Backends
 from services.portal.evaluation import survey_key
 from services.portal.oidc import OidcClient, OidcSettings
+from services.portal.read_model import CONSUMER, ENGAGEMENT_EVENTS, ReadModel
 from services.portal.tables import PORTAL
 from services.shared.auth import platform_issuer, service_credentials, verifier_from_env
+from services.shared.consumer import EventConsumer
 from services.shared.jetstream import connect
 from services.shared.runtime import ServiceContext, ServiceSpec
 from services.shared.settings import Portal
@@ -64,12 +67,34 @@ async def run(ctx: ServiceContext) -> None:
     server = QuietServer(
         uvicorn.Config(app, host=HOST, port=PORT, log_level="warning", access_log=False)
     )
+    # What start-up made lives as long as the process: kept out of the collector's full
+    # passes, which otherwise scan it again and again while pages are being served (p95 of a
+    # supervisor's home page, docs/benchmarks.md).
+    gc.freeze()
     task = asyncio.create_task(server.serve())
     await ctx.stop.wait()
     server.should_exit = True
     await task
 
 
+async def project_engagements(ctx: ServiceContext) -> None:
+    """In the leading replica only: the read model every replica's pages read, fed by the
+    engagement events in stream order."""
+    nc = await connect(ctx.settings.nats_url, name="telework-portal-read-model")
+    read_model = ReadModel(ctx.sessions)
+    consumer = EventConsumer(
+        CONSUMER, ctx.sessions, read_model.apply, filter_subject=ENGAGEMENT_EVENTS
+    )
+    try:
+        await consumer.run(nc, ctx.stop)
+    finally:
+        await nc.close()
+
+
 SPEC = ServiceSpec(
-    name=NAME, description="Web UI and public HTTP API", metadatas=(PORTAL,), tasks=(run,)
+    name=NAME,
+    description="Web UI and public HTTP API",
+    metadatas=(PORTAL,),
+    tasks=(run,),
+    leader_tasks=(project_engagements,),
 )

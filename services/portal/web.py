@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -250,3 +250,43 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {
         (503, "A service behind the portal is away: try again as Retry-After says"),
     )
 }
+
+
+PAGE, MAX_PAGE = 200, 5_000  # a page's default and largest size
+
+
+class Page:
+    """Pagination of a list the API returns (issue #16, item 5): `?limit=&offset=`, the whole
+    count in `X-Total-Count`, and the next page in an RFC 8288 `Link` header. The body stays
+    the list itself, so a client that reads one page of a small list needs nothing new."""
+
+    def __init__(
+        self,
+        request: Request,
+        response: Response,
+        limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="How many at most")] = PAGE,
+        offset: Annotated[int, Query(ge=0, description="How many to skip")] = 0,
+    ) -> None:
+        self.request, self.response, self.limit, self.offset = request, response, limit, offset
+        self.total = 0
+
+    def of(self, items: list[Any]) -> list[Any]:
+        for name, value in self._headers(len(items)).items():
+            self.response.headers[name] = value
+        self.total = len(items)
+        return items[self.offset : self.offset + self.limit]
+
+    def headers(self) -> dict[str, str]:
+        """The same headers, for a route that answers with a Response of its own."""
+        return self._headers(self.total)
+
+    def _headers(self, total: int) -> dict[str, str]:
+        found = {"X-Total-Count": str(total)}
+        following = self.offset + self.limit
+        if following < total:
+            url = self.request.url.include_query_params(limit=self.limit, offset=following)
+            found["Link"] = f'<{url.path}?{url.query}>; rel="next"'
+        return found
+
+
+Paged = Annotated[Page, Depends(Page)]

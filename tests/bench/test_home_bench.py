@@ -1,10 +1,12 @@
 """The home page of a supervisor of N officials, each with an engagement (issue #16, item 6),
 against a static page served by the same portal in the same run: GET /api/engagements (what
-the home page reads) after the portal narrows the platform's cases to the caller's scope and
-asks about the rest side by side. Prints p50/p95; the read-model goal of the issue (p95 under
-100 ms for 500 officials) is reported, not asserted."""
+the home page reads: one query of the portal's read model, the rows narrowed to the caller's
+scope, one question to identity for their chains), every case on one page. Prints p50/p95;
+the goal of the issue (p95 under 100 ms for 500 officials) is reported, not asserted."""
 
+import asyncio
 import csv
+import gc
 import os
 import shutil
 import statistics
@@ -22,7 +24,7 @@ from tests.support.portal import bearer
 from tests.support.stack import Stack
 
 N = int(os.environ.get("BENCH_HOME_OFFICIALS", "100"))
-ROUNDS = 30
+ROUNDS = int(os.environ.get("BENCH_HOME_ROUNDS", "30"))
 
 
 def demo_with_staff(folder: Path, n: int) -> list[Path]:
@@ -53,7 +55,7 @@ async def timed(c: httpx.AsyncClient, headers: dict[str, str]) -> tuple[list[flo
     static: list[float] = []
     for _ in range(ROUNDS):
         for path, took, sent in (
-            ("/api/engagements", home, headers),
+            ("/api/engagements?limit=5000", home, headers),
             ("/static/style.css", static, {}),
         ):
             began = time.perf_counter()
@@ -61,6 +63,23 @@ async def timed(c: httpx.AsyncClient, headers: dict[str, str]) -> tuple[list[flo
             took.append((time.perf_counter() - began) * 1000)
             assert r.status_code == 200, r.text
     return home, static
+
+
+async def quiet(stack: Stack) -> None:
+    """Until the read model has taken every event of the starts (measured as the page is in
+    use, not while its model is still being written)."""
+    from sqlalchemy import func, select
+
+    from services.portal.tables import case_events
+
+    last = -1
+    while True:
+        async with stack.backends.sessions() as s:
+            n = (await s.execute(select(func.count()).select_from(case_events))).scalar()
+        if n == last:
+            return
+        last = n
+        await asyncio.sleep(2)
 
 
 @pytest.mark.bench
@@ -82,9 +101,18 @@ async def test_supervisor_home_page(stack: Stack, tmp_path: Path) -> None:
                 headers=sup,
             )
             assert r.status_code == 201, r.text
-        listed = await c.get("/api/engagements", headers=sup)
+        listed = await c.get("/api/engagements?limit=5000", headers=sup)
         assert len(listed.json()) >= N
-        home, static = await timed(c, sup)
+        await quiet(stack)
+        # What the portal's own process does once started (services/portal/server.py): what
+        # start-up made is kept out of the collector's full passes. Here the process also
+        # holds every other service and the Temporal test environment, whose full collections
+        # (300-600 ms on this heap) would otherwise be what p95 measures.
+        gc.freeze()
+        try:
+            home, static = await timed(c, sup)
+        finally:
+            gc.unfreeze()
     p50, p95 = statistics.median(home), statistics.quantiles(home, n=20)[18]
     report(
         "home_page_supervisor_of_n",

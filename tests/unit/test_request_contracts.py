@@ -24,7 +24,8 @@ def test_every_identity_route_is_a_contract() -> None:
 def test_reply_types_are_declared() -> None:
     assert ask.SupervisorChain.reply_type() is ask.Chain
     assert ask.HeadOfAgency.reply_type() is ask.Heads
-    assert ask.GrantRole.reply_type() == dict[str, Any]
+    assert ask.GrantRole.reply_type() is ask.Granted  # duties answer typed too (issue #16)
+    assert ask.EligibilityList.reply_type() is ask.EligibilityRows
 
 
 async def test_a_reply_that_breaks_its_contract_is_the_responders_fault() -> None:

@@ -158,7 +158,7 @@ class Engagement:
                     schedule=event.schedule,
                     work_location=event.work_location or "residence",
                 )
-                self.planned, self.accepted = planned, {}
+                self.planned, self.accepted = planned or _planned_in(event), {}
                 if event.kind != "original":
                     self.amendment = event.kind
             case ev.AgreementChangesRequested():
@@ -278,6 +278,8 @@ class Engagement:
                 telework_days=len(planned.dates),
                 start=planned.start,
                 end=planned.end,
+                telework_dates=planned.dates,
+                report_due=planned.report_due,
                 work_location=u.work_location,
                 kind=kind,
                 rule_set=self.policy.rule_set,
@@ -468,6 +470,16 @@ class Engagement:
             assessed_by=self.assessed_meta[0] if self.assessed_meta else None,
             assessed_on=self.assessed_meta[1] if self.assessed_meta else None,
         )
+
+
+def _planned_in(event: ev.AgreementDrafted) -> Planned | None:
+    """The plan a drafted version records (history alone, where the workflow's calendar is
+    not at hand); None in versions recorded before plans were."""
+    if not (event.telework_dates or event.report_due):
+        return None
+    return Planned(
+        dates=event.telework_dates, start=event.start, end=event.end, report_due=event.report_due
+    )
 
 
 def fold(engagement: Engagement, recorded: list[tuple[Any, date]]) -> Engagement:
