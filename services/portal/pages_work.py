@@ -184,6 +184,7 @@ def add_routes(app: FastAPI, ui: Ui) -> None:
         take, the telework days as a B.E. calendar, each report with its text and review, the
         assessment goal by goal. Whoever may read the engagement may open it."""
         from services.portal.telework_calendar import month_grids
+        from services.portal.versions import versions
 
         c = await caller(request)
         item = await portal.item(c.actor, engagement_id)
@@ -196,6 +197,7 @@ def add_routes(app: FastAPI, ui: Ui) -> None:
             item=item,
             roles={g.role.value for g in c.actor.grants},
             months=month_grids(s.planned_dates, c.lang),
+            versions=versions(await portal.read_model.drafted(engagement_id)),
             assessed=[(goals.get(a.goal_id), a) for a in s.assessments],
             back=f"/ui/engagements/{engagement_id}",
             today=date.today(),

@@ -13,7 +13,7 @@ feeds never step back.
 """
 
 import logging
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts.envelope import CloudEvent
 from contracts.events.base import event_class
+from contracts.events.engagement import AgreementDrafted
 from contracts.subjects import CONTRACT_VERSION, SUBJECT_ROOT
 from services.portal.tables import case_events, cases
 from workflows.engagement.models import State, Summary
@@ -100,6 +101,19 @@ class ReadModel:
         async with self._sessions() as s:
             query = select(cases).order_by(cases.c.created_at.desc()).limit(limit)
             return list((await s.execute(query)).all())
+
+    async def drafted(self, engagement_id: str) -> list[tuple[AgreementDrafted, date]]:
+        """The case's drafted agreement versions as its events recorded them, oldest first."""
+        async with self._sessions() as s:
+            rows = await s.execute(
+                select(case_events.c.data, case_events.c.recorded_on)
+                .where(
+                    case_events.c.engagement_id == engagement_id,
+                    case_events.c.type == AgreementDrafted.type_name(),
+                )
+                .order_by(case_events.c.seq)
+            )
+            return [(AgreementDrafted.model_validate_json(r.data), r.recorded_on) for r in rows]
 
     async def open_case_of(self, official_id: str, other_than: str) -> str | None:
         """An engagement of this official that has not closed (one case at a time)."""

@@ -200,6 +200,9 @@ class Ui:
                 ),
                 # Dates in forms as Thai people write them: day/month/B.E. year.
                 "be_day": lambda d: f"{d.day:02d}/{d.month:02d}/{d.year + 543}",
+                # Forms filled in with an example only in the demo: a real official's report
+                # never starts with words they did not write.
+                "example": lambda k: t(f"example_{k}", lang) if self.portal.b.demo_login else "",
                 **ctx,
             },
         )

@@ -47,9 +47,20 @@ async def browser() -> AsyncIterator[Any]:
 
 
 class Person:
-    def __init__(self, page: Any, stack: Stack, folder: Path) -> None:
-        self.page, self.stack, self.folder = page, stack, folder
+    def __init__(self, page: Any, stack: Stack, folder: Path, lang: str = "th") -> None:
+        self.page, self.stack, self.folder, self.lang = page, stack, folder, lang
         self.step = 0
+
+    def say(self, key: str) -> str:
+        """The portal's word for `key` in this person's language."""
+        from services.portal.i18n import t
+
+        return t(key, self.lang)
+
+    def state_named(self, state: str) -> str:
+        from services.portal.i18n import state_name
+
+        return state_name(state, self.lang)
 
     async def login(self, email: str) -> None:
         await self.page.context.clear_cookies()
@@ -72,6 +83,10 @@ class Person:
         # Every page a person sees passes axe-core's WCAG A/AA rules (issue #16).
         problems = await severe_violations(self.page)
         assert not problems, f"{name} ({self.page.url}):\n" + "\n".join(problems)
+        # ...and speaks the language it declares only (names and what people typed are data).
+        lang = await self.page.evaluate("document.documentElement.lang")
+        leaked = other_language(await portal_words(self.page), lang)
+        assert not leaked, f"{name} ({self.page.url}) in {lang} shows {leaked}"
 
     async def click(self, selector: str, name: str) -> None:
         await self.page.click(selector)
@@ -93,14 +108,21 @@ class Person:
         return str(await self.page.inner_text(".engagement .state"))
 
 
-async def open_person(browser: Any, stack: Stack, name: str) -> Person:
+DEVICES = {"phone": {"width": 412, "height": 915}, "desktop": {"width": 1366, "height": 900}}
+
+
+async def open_person(
+    browser: Any, stack: Stack, name: str, lang: str = "th", device: str = "phone"
+) -> Person:
+    """A browser as a person has it: their language (the browser's, which the portal follows
+    until they choose another) on a phone or a desktop screen."""
     folder = OUT / name
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     context = await browser.new_context(
-        viewport={"width": 412, "height": 915}, locale="th-TH"
-    )  # a phone, for check-in
-    return Person(await context.new_page(), stack, folder)
+        viewport=DEVICES[device], locale="th-TH" if lang == "th" else "en-US"
+    )
+    return Person(await context.new_page(), stack, folder, lang)
 
 
 async def agree_and_order(p: Person, official: str, supervisor: str) -> None:
@@ -122,35 +144,39 @@ async def agree_and_order(p: Person, official: str, supervisor: str) -> None:
     await p.click(".act-accept", "official-accepts-with-ethics")
     await p.login(f"{supervisor}@onde.example.go.th")
     await p.click(".act-propose", "supervisor-proposes-to-head")
-    assert "รอหัวหน้าส่วนราชการพิจารณา" in await p.state()
+    assert p.state_named("proposed") in await p.state()
     head, _ = await deciding_head(p.stack.env)
     await p.login(f"{head}@onde.example.go.th")
     await p.click(".act-order", f"{head}-issues-order")
-    assert "คำสั่ง ที่ " in await p.page.inner_text(".engagement")
+    assert f"{p.say('order')} ที่ " in await p.page.inner_text(".engagement")
 
 
-async def test_happy_path_across_roles(stack: Stack, browser: Any) -> None:
-    p = await open_person(browser, stack, "happy-path")
+@pytest.mark.parametrize(("lang", "device"), [("th", "phone"), ("en", "desktop")])
+async def test_happy_path_across_roles(stack: Stack, browser: Any, lang: str, device: str) -> None:
+    """Each role's work from applying to the case's close, in Thai on a phone and in English
+    on a desktop (issue #16, item 8): every step a screenshot, checked by axe-core and for the
+    other language's words."""
+    p = await open_person(browser, stack, f"happy-path-{lang}-{device}", lang, device)
     await p.login("official1@onde.example.go.th")
     await p.click("#apply", "official-applies")
-    assert "รอผู้บังคับบัญชาคัดเลือก" in await p.state()
+    assert p.state_named("awaiting_selection") in await p.state()
     await p.login("supervisor1@onde.example.go.th")
     # The card names the official, not only their id (issue #16).
     assert "นายกิตติ วงศ์ไทย" in await p.page.inner_text(".engagement")
     # The task list says what is the supervisor's to do, and for whom (issue #16).
-    assert "คัดเลือกผู้ปฏิบัติงาน — นายกิตติ วงศ์ไทย" in await p.page.inner_text("#tasks")
+    assert f"{p.say('task_select')} — นายกิตติ วงศ์ไทย" in await p.page.inner_text("#tasks")
     await p.click(".act-select", "supervisor-selects")
     await agree_and_order(p, "official1", "supervisor1")
     await p.login("official1@onde.example.go.th")
-    assert "กำลังปฏิบัติราชการนอกสถานที่" in await p.state()
-    await p.click("#check-in", "official-checks-in-on-phone")
-    assert "ลงเวลาแล้วเมื่อ" in await p.page.inner_text("#msg")
+    assert p.state_named("active") in await p.state()
+    await p.click("#check-in", f"official-checks-in-on-{device}")
+    assert p.say("checked_in_at") in await p.page.inner_text("#msg")
     await p.click(".act-report", "official-reports-progress")
     await p.login("supervisor1@onde.example.go.th")
     await p.click(".act-review", "supervisor-reviews-report")
     await stack.env.sleep(timedelta(days=200))  # six months later
     await p.login("official1@onde.example.go.th")
-    assert "รอรายงานผล" in await p.state()
+    assert p.state_named("final_report_due") in await p.state()
     await p.click(".act-final", "official-final-report")
     await p.login("supervisor1@onde.example.go.th")
     await p.click(".act-assess", "supervisor-assesses-goals")
@@ -159,12 +185,12 @@ async def test_happy_path_across_roles(stack: Stack, browser: Any) -> None:
     # the B.E. calendar, the report with its review, the assessment by goal (issue #16).
     await p.page.click("#closed summary")
     await p.click("#closed a", "closed-case-page")
-    assert "ปิดเรื่อง" in await p.state()
-    assert "2569" in await p.page.inner_text("#calendar") or "2570" in await p.page.inner_text(
-        "#calendar"
-    )
-    assert "ความก้าวหน้าร้อยละ 40" in await p.page.inner_text("#reports")
-    assert "บรรลุ" in await p.page.inner_text("#assessments")
+    assert p.state_named("closed") in await p.state()
+    calendar = await p.page.inner_text("#calendar")
+    # B.E. years in Thai, C.E. in English.
+    assert any(str(y + (543 if lang == "th" else 0)) in calendar for y in (2026, 2027))
+    assert p.say("example_report") in await p.page.inner_text("#reports")  # what was sent
+    assert p.say("achieved") in await p.page.inner_text("#assessments")
     # The case's documents (issue #17): the agreement both accepted, the final assessment.
     agreement = await p.document("agreement")
     assert "ข้อตกลงการปฏิบัติราชการนอกสถานที่ฉบับที่1" in agreement.replace(" ", "")

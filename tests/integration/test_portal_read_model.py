@@ -10,11 +10,11 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from contracts.roles import Role
 from services.portal.read_model import ENGAGEMENT_EVENTS, ReadModel, summary_of
-from services.portal.tables import PORTAL, cases
+from services.portal.tables import PORTAL, case_events, cases
 from services.shared.authz import Actor, Grant
 from services.shared.consumer import EventConsumer
 from tests.conftest import Database
@@ -105,3 +105,41 @@ async def test_a_step_taken_elsewhere_reaches_the_page_through_its_events(
         theirs.agency,
         theirs.state,
     )
+
+
+async def test_the_page_shows_each_version_of_the_agreement_and_what_changed(
+    stack: Stack,
+) -> None:
+    """Issue #16, item 1: the versions come from the case's own events in the read model."""
+    today = await stack.today()
+    async with httpx.AsyncClient(base_url=stack.url, timeout=60) as c:
+        sup = await bearer(c, "supervisor1@onde.example.go.th")
+        r = await c.post(
+            "/api/engagements",
+            json={"official_id": "D0102", "selection": "necessity", "necessity_reason": "x"},
+            headers=sup,
+        )
+        eid = r.json()["engagement_id"]
+        first = agreement_draft(today)
+        second = agreement_draft(today, weekdays=(1,))
+        second["goals"][0]["target"] = "80"
+        for body in (first, second):
+            r = await c.post(f"/api/engagements/{eid}/actions/draft", json=body, headers=sup)
+            assert r.status_code == 200, r.text
+
+        async def both() -> Any:
+            async with stack.backends.sessions() as s:
+                n = await s.execute(
+                    select(func.count())
+                    .select_from(case_events)
+                    .where(case_events.c.engagement_id == eid)
+                    .where(case_events.c.type.like("%agreement_drafted%"))
+                )
+                return n.scalar() == 2
+
+        await until(both)
+        page = (await c.get(f"/ui/engagements/{eid}?lang=en", headers=sup)).text
+    versions = page[page.index('id="versions"') :]
+    assert "Agreement, version 2" in versions
+    assert "goal changed: วิเคราะห์นโยบาย" in versions
+    assert "schedule changed" in versions
