@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, FastAPI, Header
 from fastapi import Path as PathParam
 from fastapi.responses import Response
-from pydantic import BaseModel, Field, ValidationError, create_model
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from pydantic.json_schema import models_json_schema
 
 from contracts.events.engagement import Goal, ScheduleSpec
@@ -57,6 +57,18 @@ class NotDecided(BaseModel):
 
 def add_routes(api: APIRouter, portal: Portal) -> None:
     class Start(BaseModel):
+        model_config = ConfigDict(
+            json_schema_extra={
+                "examples": [
+                    {},
+                    {
+                        "official_id": "D0102",
+                        "selection": "necessity",
+                        "necessity_reason": "โรคระบาด",
+                    },
+                ]
+            }
+        )
         official_id: str | None = Field(default=None, max_length=64)
         selection: Literal["voluntary", "necessity"] = "voluntary"
         necessity_reason: str | None = Field(default=None, max_length=500)
@@ -230,6 +242,9 @@ def add_routes(api: APIRouter, portal: Portal) -> None:
         return ack
 
     class Check(BaseModel):
+        model_config = ConfigDict(
+            json_schema_extra={"examples": [{"channel": "mobile", "idempotency_key": "a1b2c3d4e5"}]}
+        )
         channel: Literal["web", "mobile", "api"] = "api"
         idempotency_key: str | None = Field(default=None, min_length=8, max_length=100)
         # Never required; kept only where the agency's policy turns location evidence on,
@@ -286,6 +301,60 @@ def add_routes(api: APIRouter, portal: Portal) -> None:
 ACTION_PATH = "/api/engagements/{engagement_id}/actions/{action}"
 
 
+# What a caller sends for the commonest steps (the OpenAPI's examples, issue #16 item 5).
+ACTION_EXAMPLES: dict[str, dict[str, Any]] = {
+    "draft": {
+        "summary": "draft: the agreement (goals, schedule, place)",
+        "value": {
+            "goals": [
+                {
+                    "goal_id": "G1",
+                    "description": "ร่างแนวทางการประเมินผล",
+                    "indicator": "percent",
+                    "target": "100",
+                    "due": "2027-03-31",
+                }
+            ],
+            "schedule": {
+                "kind": "regular_weekdays",
+                "start": "2026-12-07",
+                "months": 3,
+                "weekdays": [0, 3],
+            },
+            "work_location": "residence",
+        },
+    },
+    "accept": {
+        "summary": "accept: a party accepts a version (the official acknowledges §7)",
+        "value": {
+            "agreement_version": 1,
+            "ethics_acknowledged": True,
+            "security_acknowledged": True,
+        },
+    },
+    "decide_order": {
+        "summary": "decide_order: the head issues the order, or refuses with reasons",
+        "value": {"issue": True},
+    },
+    "report": {
+        "summary": "report: a progress report",
+        "value": {"summary": "ความก้าวหน้าร้อยละ 40"},
+    },
+    "review": {
+        "summary": "review: the supervisor reviews report 1",
+        "value": {"report_no": 1, "comment": "ครบตามเป้าหมาย"},
+    },
+    "propose_termination": {
+        "summary": "propose_termination: the supervisor proposes to end it, with evidence",
+        "value": {"reasons": "ไม่ส่งงานตามข้อตกลง", "evidence": ["รายงานฉบับที่ 2 ไม่ส่ง"]},
+    },
+    "assess": {
+        "summary": "assess: the final assessment, goal by goal",
+        "value": {"assessments": [{"goal_id": "G1", "result": "achieved", "comment": ""}]},
+    },
+}
+
+
 def document_action_bodies(app: FastAPI) -> None:
     """The OpenAPI of `POST …/actions/{action}` with each action's body (issue #16, item 5).
     The route takes the body the path's action names and checks it against that action's
@@ -305,20 +374,19 @@ def document_action_bodies(app: FastAPI) -> None:
         )
         schema["components"]["schemas"].update(defs.get("$defs", {}))
         route["x-actions"] = sorted(bodies)
+        json_body: dict[str, Any] = {
+            "schema": {
+                "anyOf": [
+                    {"$ref": f"#/components/schemas/{model.__name__}"} for model in bodies.values()
+                ]
+            },
+            "examples": ACTION_EXAMPLES,
+        }
         route["requestBody"] = {
             "required": True,
             "description": "The body of the action the path names: "
             + "; ".join(f"{name}: {model.__name__}" for name, model in bodies.items()),
-            "content": {
-                "application/json": {
-                    "schema": {
-                        "anyOf": [
-                            {"$ref": f"#/components/schemas/{model.__name__}"}
-                            for model in bodies.values()
-                        ]
-                    }
-                }
-            },
+            "content": {"application/json": json_body},
         }
         for parameter in route.get("parameters", []):
             if parameter["name"] == "action":

@@ -24,6 +24,10 @@ def test_each_action_has_its_body_without_who_acts() -> None:
     for ref in bodies:
         body = s["components"]["schemas"][ref["$ref"].rsplit("/", 1)[-1]]
         assert "by" not in body.get("properties", {})  # the caller is who acts
+    examples = route["requestBody"]["content"]["application/json"]["examples"]
+    assert {"draft", "accept", "report"} <= set(examples)
+    for name, example in examples.items():  # each example is a valid body of its action
+        ACTIONS[name].model.model_validate({**example["value"], "by": "D0101"})
     [action] = [p for p in route["parameters"] if p["name"] == "action"]
     assert set(action["schema"]["enum"]) == set(ACTIONS)
 
