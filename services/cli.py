@@ -127,6 +127,7 @@ def _groups() -> None:
     from services.meetings.entrypoints.cli import app as meeting_app
     from services.notification.entrypoints.cli import app as notify_app
     from services.ops_cli import dlq_app, status
+    from services.portal.cli import app as portal_app
     from workflows.schedule_cli import schedule
 
     app.command(rich_help_panel=RUN)(status)
@@ -134,6 +135,7 @@ def _groups() -> None:
     app.add_typer(nats_app, name="nats", rich_help_panel=RUN)
     app.add_typer(db, name="db", rich_help_panel=RUN)
     app.add_typer(notify_app, name="notify", rich_help_panel=RUN)
+    app.add_typer(portal_app, name="portal", rich_help_panel=RUN)
     app.command(rich_help_panel=WORK)(schedule)
     app.add_typer(attendance_app, name="attendance", rich_help_panel=WORK)
     app.add_typer(meeting_app, name="meeting", rich_help_panel=WORK)

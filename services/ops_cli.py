@@ -15,7 +15,8 @@ from services.shared.settings import Settings
 T = TypeVar("T")
 
 
-async def _jetstream(url: str) -> Any:
+async def cli_connection(url: str) -> Any:
+    """A NATS connection for one command: it fails at once, with the reason, when NATS is away."""
     from services.shared.jetstream import connect
 
     try:
@@ -32,7 +33,7 @@ def _on_jetstream(nats_url: str | None, work: Callable[[Any], Awaitable[T]]) -> 
     """Run `work(jetstream)` on a connection opened and closed for this one command."""
 
     async def run() -> T:
-        nc = await _jetstream(nats_url or Settings.from_env("cli").nats_url)
+        nc = await cli_connection(nats_url or Settings.from_env("cli").nats_url)
         try:
             return await work(nc.jetstream())
         finally:

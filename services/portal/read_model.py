@@ -164,3 +164,53 @@ async def keep(
 
 def summary_of(row: Any) -> Summary:
     return Summary.model_validate_json(row.summary)
+
+
+async def refold(
+    js: Any, sessions: async_sessionmaker[Any], batch: int = 500, since: datetime | None = None
+) -> tuple[int, int]:
+    """Fold every engagement event of the stream again into the model (`telework portal
+    refold`): after a change of the fold, or to fill a model restored from an older backup.
+    Safe beside a running portal — folding is idempotent and a row is only replaced by what
+    knows as much of its case — and it reads the stream with a consumer of its own, leaving the
+    portal's durable where it is. Returns how many events were folded, and how many were left
+    out as breaking their contract (the portal's consumer dead-letters those)."""
+    from nats.errors import TimeoutError as NatsTimeout
+    from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+
+    from contracts.subjects import STREAM_NAME
+    from services.shared.consumer import ContractViolation, checked
+
+    model = ReadModel(sessions)
+    sub = await js.pull_subscribe(
+        ENGAGEMENT_EVENTS,
+        stream=STREAM_NAME,
+        config=ConsumerConfig(
+            ack_policy=AckPolicy.NONE,
+            # From a moment on: the cases' earlier events are in the model already.
+            deliver_policy=DeliverPolicy.BY_START_TIME if since else DeliverPolicy.ALL,
+            opt_start_time=since.astimezone(UTC) if since else None,
+            inactive_threshold=60.0,  # gone a minute after this command
+        ),
+    )
+    folded = refused = 0
+    try:
+        while True:
+            try:
+                msgs = await sub.fetch(batch, timeout=2.0)
+            except (NatsTimeout, TimeoutError):
+                break
+            for msg in msgs:
+                try:
+                    event = checked(msg.subject, msg.data)  # as the portal's consumer takes it
+                except ContractViolation:
+                    refused += 1
+                    continue
+                async with sessions.begin() as s:
+                    await model.apply(s, event)
+                folded += 1
+            if msgs and msgs[-1].metadata.num_pending == 0:
+                break
+    finally:
+        await sub.unsubscribe()
+    return folded, refused

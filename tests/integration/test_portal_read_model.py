@@ -10,10 +10,10 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from contracts.roles import Role
-from services.portal.read_model import ENGAGEMENT_EVENTS, ReadModel, summary_of
+from services.portal.read_model import ENGAGEMENT_EVENTS, ReadModel, refold, summary_of
 from services.portal.tables import PORTAL, case_events, cases
 from services.shared.authz import Actor, Grant
 from services.shared.consumer import EventConsumer
@@ -143,3 +143,35 @@ async def test_the_page_shows_each_version_of_the_agreement_and_what_changed(
     assert "Agreement, version 2" in versions
     assert "goal changed: วิเคราะห์นโยบาย" in versions
     assert "schedule changed" in versions
+
+
+async def test_refold_brings_back_what_the_model_lost(stack: Stack) -> None:
+    """`telework portal refold`: the stream folded again into the model, beside the running
+    portal, restores a row that was lost or stale."""
+    since = datetime.now(UTC) - timedelta(seconds=1)
+    async with httpx.AsyncClient(base_url=stack.url, timeout=60) as c:
+        sup = await bearer(c, "supervisor1@onde.example.go.th")
+        r = await c.post(
+            "/api/engagements",
+            json={"official_id": "D0102", "selection": "necessity", "necessity_reason": "x"},
+            headers=sup,
+        )
+        eid = r.json()["engagement_id"]
+        body = agreement_draft(await stack.today())
+        r = await c.post(f"/api/engagements/{eid}/actions/draft", json=body, headers=sup)
+        assert r.status_code == 200, r.text
+
+    async def folded() -> Any:
+        row = await rows_of(stack.backends.sessions, eid)
+        return row if row is not None and row.events == 3 else None
+
+    before = await until(folded)
+    async with stack.backends.sessions.begin() as s:  # a model restored from an old backup
+        await s.execute(delete(cases).where(cases.c.engagement_id == eid))
+        await s.execute(delete(case_events).where(case_events.c.engagement_id == eid))
+    folded_n, refused = await refold(
+        stack.backends.nats.jetstream(), stack.backends.sessions, since=since
+    )
+    assert folded_n >= 3 and refused == 0
+    after = await rows_of(stack.backends.sessions, eid)
+    assert after is not None and summary_of(after) == summary_of(before)
