@@ -18,7 +18,7 @@ from services.portal.tables import PORTAL, case_events, cases
 from services.shared.authz import Actor, Grant
 from services.shared.consumer import EventConsumer
 from tests.conftest import Database
-from tests.support.portal import agreement_draft, bearer
+from tests.support.portal import agreement_draft, bearer, selected_for_necessity
 from tests.support.stack import Stack
 from workflows.engagement import models as m
 from workflows.engagement.proof import acting_as
@@ -114,12 +114,7 @@ async def test_the_page_shows_each_version_of_the_agreement_and_what_changed(
     today = await stack.today()
     async with httpx.AsyncClient(base_url=stack.url, timeout=60) as c:
         sup = await bearer(c, "supervisor1@onde.example.go.th")
-        r = await c.post(
-            "/api/engagements",
-            json={"official_id": "D0102", "selection": "necessity", "necessity_reason": "x"},
-            headers=sup,
-        )
-        eid = r.json()["engagement_id"]
+        eid = await selected_for_necessity(c, sup, "D0102")
         first = agreement_draft(today)
         second = agreement_draft(today, weekdays=(1,))
         second["goals"][0]["target"] = "80"
@@ -151,12 +146,7 @@ async def test_refold_brings_back_what_the_model_lost(stack: Stack) -> None:
     since = datetime.now(UTC) - timedelta(seconds=1)
     async with httpx.AsyncClient(base_url=stack.url, timeout=60) as c:
         sup = await bearer(c, "supervisor1@onde.example.go.th")
-        r = await c.post(
-            "/api/engagements",
-            json={"official_id": "D0102", "selection": "necessity", "necessity_reason": "x"},
-            headers=sup,
-        )
-        eid = r.json()["engagement_id"]
+        eid = await selected_for_necessity(c, sup, "D0102")
         body = agreement_draft(await stack.today())
         r = await c.post(f"/api/engagements/{eid}/actions/draft", json=body, headers=sup)
         assert r.status_code == 200, r.text

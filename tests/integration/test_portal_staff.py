@@ -4,7 +4,7 @@ words, each one's open case with its state linking its page; nobody else's."""
 import httpx
 import pytest
 
-from tests.support.portal import bearer, browser_session
+from tests.support.portal import bearer, browser_session, selected_for_necessity
 from tests.support.stack import Stack
 
 pytestmark = pytest.mark.integration
@@ -13,12 +13,7 @@ pytestmark = pytest.mark.integration
 async def test_a_supervisor_sees_their_staff(stack: Stack) -> None:
     async with httpx.AsyncClient(base_url=stack.url, timeout=60) as c:
         sup = await bearer(c, "supervisor1@onde.example.go.th")
-        r = await c.post(
-            "/api/engagements",
-            json={"official_id": "D0102", "selection": "necessity", "necessity_reason": "x"},
-            headers=sup,
-        )
-        eid = r.json()["engagement_id"]
+        eid = await selected_for_necessity(c, sup, "D0102")
         await browser_session(c, "supervisor1@onde.example.go.th")
         page = (await c.get("/ui/staff")).text
         assert "D0102" in page and "D0103" in page  # D0101's two officials

@@ -47,3 +47,16 @@ def agreement_draft(today: date, weekdays: tuple[int, ...] = (0, 3)) -> dict[str
             "weekdays": list(weekdays),
         },
     }
+
+
+async def selected_for_necessity(
+    c: httpx.AsyncClient, headers: dict[str, str], official: str
+) -> str:
+    """A supervisor starts an engagement for one of their staff, selected for necessity; its id."""
+    r = await c.post(
+        "/api/engagements",
+        json={"official_id": official, "selection": "necessity", "necessity_reason": "x"},
+        headers=headers,
+    )
+    assert r.status_code == 201, r.text
+    return str(r.json()["engagement_id"])
