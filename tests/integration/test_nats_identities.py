@@ -15,11 +15,12 @@ from typing import Any
 import nats
 import pytest
 from nats.js.api import StreamConfig
+from sqlalchemy import select
 
 from contracts.subjects import STREAM_NAME
 from infra.nats import identities
 from services.shared.consumer import EventConsumer
-from services.shared.eventlog import EventLog
+from services.shared.eventlog import EventLog, NewEvent
 from services.shared.jetstream import ensure_streams
 from services.shared.relay import OutboxRelay
 from tests.conftest import Database
@@ -200,6 +201,47 @@ async def test_relay_and_consumer_work_under_their_own_identities(
         )
     await nc.close()
     await nc2.close()
+
+
+async def test_the_portals_read_model_is_fed_under_its_own_identity(
+    server: NatsServer, seeds: Path, admin: Client, db: Database
+) -> None:
+    """The portal binds its one durable (`portal`, engagement events only: decision 0013)."""
+    from contracts.events.engagement import OfficialSelected
+    from services.portal.read_model import CONSUMER, ENGAGEMENT_EVENTS, ReadModel
+    from services.portal.tables import PORTAL, cases
+
+    await db.create(PORTAL)
+    selected = OfficialSelected(
+        engagement_id="ENG-1", official_id="D0102", selection="necessity", selected_by="D0101"
+    )
+    log = EventLog("/telework/engagement")
+    async with db.sessions.begin() as s:
+        await log.append(s, "engagement-ENG-1", [NewEvent(selected, "ONDE", "ENG-1:1")], 0)
+    identities.use("engagement", seeds)
+    relay = OutboxRelay(db.sessions, server.url, name="engagement")
+    assert await relay.publish_pending() == 1
+    await relay.close()
+
+    identities.use("portal", seeds)
+    nc = await nats.connect(server.url, **identities.connection_options())
+    stop = asyncio.Event()
+    model = ReadModel(db.sessions)
+    consumer = EventConsumer(CONSUMER, db.sessions, model.apply, filter_subject=ENGAGEMENT_EVENTS)
+    task = asyncio.create_task(consumer.run(nc, stop))
+    try:
+        async with asyncio.timeout(10):
+            while True:
+                async with db.sessions() as s:
+                    row = (await s.execute(select(cases))).first()
+                if row is not None:
+                    break
+                await asyncio.sleep(0.05)
+    finally:
+        stop.set()
+        await task
+        await nc.close()
+    assert (row.engagement_id, row.state, row.agency) == ("ENG-1", "checking_eligibility", "ONDE")
 
 
 async def test_status_reads_an_empty_dead_letter_stream(admin: Client) -> None:
