@@ -61,6 +61,10 @@ def engagement_key(actor: Actor, request_key: str | None) -> str:
     return f"ENG-{digest[:10].upper()}"
 
 
+# How many engagements of a batch order have their new summary written through side by side.
+WRITTEN_THROUGH_AT_ONCE = 16
+
+
 @dataclass(frozen=True)
 class Action:
     update: Any
@@ -225,9 +229,11 @@ class Portal(SignIn, Issuing, Listing):
         with acting_as(token):
             answers = await issue_batch_order(self.b.temporal, actor.subject, engagement_ids)
         await self.record_batch(answers)
-        for eid, answer in answers.items():
-            if isinstance(answer, m.Ack):
-                await self.write_through(eid, None)
+        ordered = [eid for eid, answer in answers.items() if isinstance(answer, m.Ack)]
+        for k in range(0, len(ordered), WRITTEN_THROUGH_AT_ONCE):  # a batch is up to 500
+            await asyncio.gather(
+                *(self.write_through(eid, None) for eid in ordered[k : k + WRITTEN_THROUGH_AT_ONCE])
+            )
         return {
             eid: (a.model_dump(mode="json") if isinstance(a, m.Ack) else {"refused": a})
             for eid, a in answers.items()

@@ -13,7 +13,7 @@ feeds never step back.
 """
 
 import logging
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
@@ -25,6 +25,7 @@ from contracts.events.base import event_class
 from contracts.events.engagement import AgreementDrafted
 from contracts.subjects import CONTRACT_VERSION, SUBJECT_ROOT
 from services.portal.tables import case_events, cases
+from services.shared.clock import BANGKOK
 from workflows.engagement.models import State, Summary
 from workflows.engagement.projection import project
 
@@ -32,7 +33,6 @@ log = logging.getLogger(__name__)
 
 CONSUMER = "portal"
 ENGAGEMENT_EVENTS = f"{SUBJECT_ROOT}.{CONTRACT_VERSION}.*.engagement.>"
-BANGKOK = timezone(timedelta(hours=7))
 
 
 class ReadModel:
