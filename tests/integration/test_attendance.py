@@ -162,6 +162,24 @@ class TestCheckIn:
         async with db.sessions() as s:
             assert len(await LOG.read_stream(s, day_stream(ME, DAY))) == 1
 
+    async def test_a_check_ins_key_is_not_replayed_to_a_check_out(self, db: Database) -> None:
+        """A client that reuses its check-in's key for the check-out is told so (409), not
+        handed the check-in's answer as if it had checked out (found by schemathesis)."""
+        clock = Clock(at(DAY, 8))
+        svc = await service(db, clock, [*identity_events([ME]), order(ME, "E1", [DAY], DAY)])
+        await svc.check_in(official(), CheckIn(channel="web", idempotency_key=key(1)))
+        clock.now = at(DAY, 17)
+        with pytest.raises(RpcError) as exc:
+            await svc.check_out(official(), CheckOut(channel="web", idempotency_key=key(1)))
+        assert exc.value.code == "conflict" and "idempotency key" in exc.value.reason_en
+        out = await svc.check_out(official(), CheckOut(channel="web", idempotency_key=key(2)))
+        assert "scheduled" not in out
+        with pytest.raises(RpcError) as exc:
+            await svc.check_in(official(), CheckIn(channel="web", idempotency_key=key(2)))
+        assert exc.value.code == "conflict" and "idempotency key" in exc.value.reason_en
+        async with db.sessions() as s:
+            assert len(await LOG.read_stream(s, day_stream(ME, DAY))) == 2
+
     async def test_unknown_official_and_foreign_roles_are_refused(self, db: Database) -> None:
         svc = await service(db, Clock(at(DAY, 8)), identity_events([ME]))
         with pytest.raises(RpcError) as exc:

@@ -44,6 +44,17 @@ from services.shared.group_commit import GroupCommit
 from services.shared.rpc import RpcError, forbidden, invalid
 
 ALREADY_CHECKED_IN = ("ลงเวลาเริ่มงานวันนี้แล้ว", "already checked in today")
+KEY_USED_ELSEWHERE = (
+    "รหัสป้องกันการส่งซ้ำนี้ใช้กับคำขออื่นแล้ว โปรดใช้รหัสใหม่",
+    "this idempotency key was already used for another request; use a new one",
+)
+
+
+def answers_check_in(reply: dict[str, Any]) -> bool:
+    """Whether a stored answer was a check-in's. Answers are kept under the official's key
+    alone (the table predates check-outs sharing it), and only a check-in's says whether
+    the day was scheduled."""
+    return "scheduled" in reply
 
 
 def unknown_official(official: str) -> RpcError:
@@ -169,6 +180,10 @@ class AttendanceService:
                     raise unknown_official(official)
                 agency = await self._authorize(c, r.actor, known.agency, "attendance.check_in")
                 if (earlier := facts.replies.get((official, key))) is not None:
+                    # A key answers one request: replaying a check-in's answer to a check-out
+                    # (or the other way) would tell the caller the wrong thing happened.
+                    if answers_check_in(earlier) != isinstance(r.cmd, CheckIn):
+                        raise RpcError("conflict", *KEY_USED_ELSEWHERE)
                     outcomes.append(dict(earlier))
                     continue
                 if (first := accepted.get((official, key))) is not None:
