@@ -603,6 +603,15 @@ class TestBulkAssignment:
             numbers = {a.detail["order_number"] for a in answers.values()}  # type: ignore[union-attr]
             assert len(numbers) == 1
             await keep_history(env.client.get_workflow_handle(ids[0]), "bulk_assignment")
+            history = await env.client.get_workflow_handle(ids[0]).fetch_history()
+        # Decision 0009: the set-up's questions in one activity and its four events in one
+        # write; the official's acceptance and the assigner's proposal in one more.
+        scheduled = [
+            e.activity_task_scheduled_event_attributes.activity_type.name
+            for e in history.events
+            if e.HasField("activity_task_scheduled_event_attributes")
+        ]
+        assert scheduled[:3] == ["prepare_assigned", "record_events", "record_events"]
         async with sqlite_db.sessions() as s:
             stream = await LOG.read_stream(s, engagement_stream(ids[0]))
         steps = [(e.envelope.type.split(".")[4], e.envelope.data) for e in stream]

@@ -16,7 +16,12 @@ from temporalio.workflow import NondeterminismError
 from workflows.engagement.models import OfficialRef, StartEngagement, Summary
 from workflows.engagement.workflow import EngagementWorkflow
 
-HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
+FOLDER = Path(__file__).parent / "histories"
+# Today's recordings at the top; histories recorded by earlier code, which workflows still
+# running from then replay, in dated folders beside them (before-2026-11-28: before the
+# patches RECORD_TOGETHER and SET_UP_ASSIGNED_AT_ONCE).
+CURRENT = sorted(FOLDER.glob("*.json"))
+HISTORIES = sorted(FOLDER.glob("**/*.json"))
 # One per path, and (issue #19) an engagement started by a bulk assignment.
 PATHS = {
     "normal_end",
@@ -34,10 +39,12 @@ def history(path: Path) -> WorkflowHistory:
 
 
 def test_a_history_is_committed_for_every_path() -> None:
-    assert {p.stem for p in HISTORIES} == PATHS
+    assert {p.stem for p in CURRENT} == PATHS
 
 
-@pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
+@pytest.mark.parametrize(
+    "path", HISTORIES, ids=[str(p.relative_to(FOLDER).with_suffix("")) for p in HISTORIES]
+)
 async def test_history_replays_against_todays_code(path: Path) -> None:
     replayer = Replayer(workflows=[EngagementWorkflow], data_converter=pydantic_data_converter)
     await replayer.replay_workflow(history(path))

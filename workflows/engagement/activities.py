@@ -4,6 +4,7 @@ Events are appended with deterministic ids (engagement id + the workflow's step 
 retried activity never appends twice.
 """
 
+import asyncio
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
@@ -31,12 +32,31 @@ from workflows.engagement.models import (
     PlanSchedule,
     Policy,
     PolicyQuery,
+    PrepareAssigned,
+    Prepared,
     RecordEvent,
+    RecordEvents,
 )
 from workflows.engagement.rules import order_number
 from workflows.engagement.tables import engagements, order_counters, order_numbers
 
 LOG = EventLog("/telework/engagement")
+
+
+def plan(p: PlanSchedule) -> Planned:
+    """The telework dates and report due dates of a schedule on the working calendar."""
+    s = p.schedule
+    schedule = Schedule(s.kind, s.start, s.months, tuple(s.weekdays), s.days)
+    calendar = WorkingCalendar(frozenset(p.extra_holidays))
+    dates = schedule.dates(calendar)
+    end = schedule.end if s.kind != "occasional" else dates[-1]
+    start = dates[0] if dates else s.start
+    return Planned(
+        dates=dates,
+        start=start,
+        end=end,
+        report_due=report_due_dates(start, end, p.report_cadence_days, calendar),
+    )
 
 
 def engagement_stream(engagement_id: str) -> str:
@@ -70,22 +90,37 @@ class EngagementActivities:
 
     @activity.defn(name="plan_schedule")
     async def plan_schedule(self, p: PlanSchedule) -> Planned:
-        s = p.schedule
-        schedule = Schedule(s.kind, s.start, s.months, tuple(s.weekdays), s.days)
-        calendar = WorkingCalendar(frozenset(p.extra_holidays))
         try:
-            dates = schedule.dates(calendar)
+            return plan(p)
         except InvalidSchedule as exc:
             # Bad input stays bad however often it is retried.
             raise ApplicationError(str(exc), type="InvalidSchedule", non_retryable=True) from None
-        end = schedule.end if s.kind != "occasional" else dates[-1]
-        start = dates[0] if dates else s.start
-        return Planned(
-            dates=dates,
-            start=start,
-            end=end,
-            report_due=report_due_dates(start, end, p.report_cadence_days, calendar),
+
+    @activity.defn(name="prepare_assigned")
+    async def prepare_assigned(self, q: PrepareAssigned) -> Prepared:
+        """An assigned engagement's set-up questions at once (issue #19's bulk bench: one
+        activity where there were four, each a round of workflow tasks per engagement)."""
+        chain, eligibility = await asyncio.gather(
+            self._directory.chain(q.official_id), self._directory.eligibility(q.official_id)
         )
+        policy = await self._directory.policy(chain.agency_code, q.on)
+        try:
+            planned = plan(
+                PlanSchedule(
+                    schedule=q.schedule,
+                    extra_holidays=policy.extra_holidays,
+                    report_cadence_days=policy.report_cadence_days,
+                )
+            )
+        except InvalidSchedule as exc:
+            return Prepared(
+                chain=chain,
+                eligibility=eligibility,
+                policy=policy,
+                planned=None,
+                unplanned=str(exc),
+            )
+        return Prepared(chain=chain, eligibility=eligibility, policy=policy, planned=planned)
 
     @activity.defn(name="allocate_order_number")
     async def allocate_order_number(self, r: OrderNumberRequest) -> str:
@@ -151,34 +186,46 @@ class EngagementActivities:
     @activity.defn(name="record_event")
     async def record_event(self, r: RecordEvent) -> int:
         """Append one engagement event (idempotent on its id) and update the read model."""
-        event = event_class(r.event_type).model_validate(r.data)
-        stream = engagement_stream(r.engagement_id)
-        event_id = f"{r.engagement_id}:{r.seq}"
+        return await self._record([r])
+
+    @activity.defn(name="record_events")
+    async def record_events(self, r: RecordEvents) -> int:
+        """The events of one step in one transaction, in order (idempotent on their ids)."""
+        return await self._record(r.events)
+
+    async def _record(self, records: list[RecordEvent]) -> int:
+        """Returns the last event's position in the log."""
+        last = records[-1]
+        stream = engagement_stream(last.engagement_id)
+        new = [
+            NewEvent(
+                event_class(r.event_type).model_validate(r.data),
+                r.agency,
+                event_id=f"{r.engagement_id}:{r.seq}",
+            )
+            for r in records
+        ]
         try:
             async with self._sessions.begin() as s:
-                [recorded] = await LOG.append(
-                    s, stream, [NewEvent(event, r.agency, event_id=event_id)], None
-                )
+                recorded = await LOG.append(s, stream, new, None)
                 await s.execute(
-                    delete(engagements).where(engagements.c.engagement_id == r.engagement_id)
+                    delete(engagements).where(engagements.c.engagement_id == last.engagement_id)
                 )
                 await s.execute(
                     insert(engagements).values(
-                        engagement_id=r.engagement_id,
-                        official_id=r.official_id,
-                        agency=r.agency,
-                        state=r.state.value,
-                        last_event=event.name,
+                        engagement_id=last.engagement_id,
+                        official_id=last.official_id,
+                        agency=last.agency,
+                        state=last.state.value,
+                        last_event=new[-1].event.name,
                         updated_at=clock.now(),
                     )
                 )
         except IntegrityError:
-            # A concurrent retry of this very activity committed first: the event is there.
+            # A concurrent retry of this very activity committed first: the events are there.
             async with self._sessions() as s:
-                [recorded] = await LOG.append(
-                    s, stream, [NewEvent(event, r.agency, event_id=event_id)], None
-                )
-        return recorded.position
+                recorded = await LOG.append(s, stream, new, None)
+        return recorded[-1].position
 
     def all(self) -> list[Any]:
         return [
@@ -190,5 +237,7 @@ class EngagementActivities:
             self.plan_schedule,
             self.allocate_order_number,
             self.record_event,
+            self.record_events,
+            self.prepare_assigned,
             self.officials_with_open_cases,
         ]

@@ -367,3 +367,26 @@ class RecordEvent(_Model):
     event_type: str
     data: dict[str, Any]
     state: State
+
+
+class RecordEvents(_Model):
+    """Events one step decided, recorded in one transaction (one activity, not one each)."""
+
+    events: list[RecordEvent] = Field(min_length=1)
+
+
+class PrepareAssigned(_Model):
+    """What an engagement started by a bulk assignment asks before drafting from the template,
+    in one activity: its chain, eligibility, the policy in force and the template's plan."""
+
+    official_id: str
+    on: date
+    schedule: ScheduleSpec
+
+
+class Prepared(_Model):
+    chain: Chain
+    eligibility: EligibilityResult
+    policy: Policy
+    planned: Planned | None  # None: the calendar refused the template's schedule (`unplanned`)
+    unplanned: str | None = None

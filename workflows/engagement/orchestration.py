@@ -27,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
         Planned,
         PlanSchedule,
         RecordEvent,
+        RecordEvents,
         Revise,
         StartEngagement,
         Summary,
@@ -36,6 +37,10 @@ with workflow.unsafe.imports_passed_through():
 # Thailand keeps no daylight saving: a fixed +07:00 is exact and needs no tz database.
 BANGKOK = timezone(timedelta(hours=7))
 IO = timedelta(seconds=30)
+# Changes to running workflows, each behind `workflow.patched` (tests/replay keeps the
+# histories recorded before each one replaying):
+RECORD_TOGETHER = "record-step-events-together"  # a step's events in one activity, not one each
+SET_UP_ASSIGNED_AT_ONCE = "assigned-set-up-at-once"  # issue #19: one activity, one write
 
 
 def refuse(reason: str, rule: str | None = None) -> ApplicationError:
@@ -154,29 +159,38 @@ class Orchestration:
 
     async def _record(self, events: list[Any], planned: Planned | None = None) -> None:
         """Apply each event to the case at once (so a step that arrives meanwhile is decided
-        against it), then record them one at a time, in order: the stream's order is the order
-        the workflow meant."""
+        against it), then record them in order: the stream's order is the order the workflow
+        meant."""
+        await self._write(self._stage(events, planned))
+
+    def _stage(self, events: list[Any], planned: Planned | None = None) -> list[RecordEvent]:
+        """Apply events to the case now; what `_write` will record. A step that builds its next
+        event from the state the previous one left stages them one after another."""
         case, today = self.case, self._today()
         staged = []
         for event in events:
             case.apply(event, today, planned)
-            staged.append((event, case.state))
-        async with self.record_lock:
-            for event, state in staged:
-                self.seq += 1
-                await self._io(
-                    "record_event",
-                    RecordEvent(
-                        engagement_id=case.engagement_id,
-                        official_id=case.official_id,
-                        agency=case.agency,
-                        seq=self.seq,
-                        event_type=event.type_name(),
-                        data=event.model_dump(mode="json"),
-                        state=state,
-                    ),
-                    result_type=int,
+            self.seq += 1
+            staged.append(
+                RecordEvent(
+                    engagement_id=case.engagement_id,
+                    official_id=case.official_id,
+                    agency=case.agency,
+                    seq=self.seq,
+                    event_type=event.type_name(),
+                    data=event.model_dump(mode="json"),
+                    state=case.state,
                 )
+            )
+        return staged
+
+    async def _write(self, staged: list[RecordEvent]) -> None:
+        async with self.record_lock:
+            if len(staged) > 1 and workflow.patched(RECORD_TOGETHER):
+                await self._io("record_events", RecordEvents(events=staged), result_type=int)
+                return
+            for record in staged:
+                await self._io("record_event", record, result_type=int)
 
     async def _close(self, outcome: str) -> Summary:
         await self._record(self.case.event(ev.EngagementClosed, outcome=outcome))

@@ -14,6 +14,7 @@ them replaying.
 
 import asyncio
 from datetime import timedelta
+from typing import Any
 
 from temporalio import workflow
 
@@ -26,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.engagement.models import (
         AcceptAgreement,
         Ack,
+        AgreementTemplate,
         Chain,
         DecideOrder,
         DraftAgreement,
@@ -34,6 +36,8 @@ with workflow.unsafe.imports_passed_through():
         OrderNumberRequest,
         Policy,
         PolicyQuery,
+        PrepareAssigned,
+        Prepared,
         Propose,
         RequestChanges,
         ReviewReport,
@@ -48,7 +52,7 @@ with workflow.unsafe.imports_passed_through():
 
 # Workflow code like this module: loaded in the sandbox, not passed through.
 from workflows.engagement.ending import Ending
-from workflows.engagement.orchestration import checked
+from workflows.engagement.orchestration import SET_UP_ASSIGNED_AT_ONCE, checked
 
 
 @workflow.defn
@@ -72,46 +76,12 @@ class EngagementWorkflow(Ending):
     @workflow.run
     async def run(self, start: StartEngagement) -> Summary:
         case = self.case
-        case.chain = await self._io(
-            "supervisor_chain", OfficialRef(official_id=start.official_id), result_type=Chain
-        )
-        if start.started_by == start.official_id and start.selection == "voluntary":
-            await workflow.wait_condition(lambda: case.selected)  # R-SEL-1: supervisor selects
-        else:
-            checked(lambda: case.require_supervisor(start.started_by))
-            await self._confirm_supervisor(start.started_by)
-            await self._record(
-                case.event(
-                    ev.OfficialSelected,
-                    selection=start.selection,
-                    selected_by=start.started_by,
-                    necessity_reason=start.necessity_reason,
-                    traits=start.traits,
-                    readiness=start.readiness,
-                )
-            )
-        eligibility = await self._io(
-            "eligibility", OfficialRef(official_id=start.official_id), result_type=EligibilityResult
-        )
-        await self._record(
-            case.event(ev.EligibilityChecked, status=eligibility.status, rule=eligibility.rule)
-        )
-        if eligibility.status == "may_not":  # R-ELIG-3: refused with the rule that refused it
-            await self._record(
-                case.event(
-                    ev.EngagementRefused,
-                    rule=eligibility.rule,
-                    reason=f"work under {eligibility.rule} may not be done away from the office",
-                )
-            )
+        if start.template is not None and workflow.patched(SET_UP_ASSIGNED_AT_ONCE):
+            if not await self._set_up_assigned(start, start.template):
+                return await self._close("ineligible")
+        elif not await self._set_up(start):
             return await self._close("ineligible")
-        case.policy = await self._io(
-            "policy_in_force",
-            PolicyQuery(agency_code=case.agency, on=self._today()),
-            result_type=Policy,
-        )
-        if start.template is not None:
-            await self._draft_from_template(start)  # before anyone may act on it (`settled`)
+        assert case.policy is not None
         case.open_for_drafting(case.policy)
         await workflow.wait_condition(lambda: case.order_decided)
         if case.order_refused:
@@ -134,6 +104,117 @@ class EngagementWorkflow(Ending):
         # An appeal under way keeps the case open until it is decided (issue #19).
         await workflow.wait_condition(lambda: case.appeal is None or case.appeal_decided)
         return await self._close("withdrawn" if case.withdrawal else "completed")
+
+    async def _set_up(self, start: StartEngagement) -> bool:
+        """Chain, selection, eligibility, the policy in force and (for an assignment recorded
+        before SET_UP_ASSIGNED_AT_ONCE) the template's draft, one activity each. False when the
+        official may not telework (the refusal recorded)."""
+        case = self.case
+        case.chain = await self._io(
+            "supervisor_chain", OfficialRef(official_id=start.official_id), result_type=Chain
+        )
+        if start.started_by == start.official_id and start.selection == "voluntary":
+            await workflow.wait_condition(lambda: case.selected)  # R-SEL-1: supervisor selects
+        else:
+            checked(lambda: case.require_supervisor(start.started_by))
+            await self._confirm_supervisor(start.started_by)
+            await self._record(self._selected(start))
+        eligibility = await self._io(
+            "eligibility", OfficialRef(official_id=start.official_id), result_type=EligibilityResult
+        )
+        await self._record(
+            case.event(ev.EligibilityChecked, status=eligibility.status, rule=eligibility.rule)
+        )
+        if eligibility.status == "may_not":  # R-ELIG-3: refused with the rule that refused it
+            await self._record(self._refused(eligibility))
+            return False
+        case.policy = await self._io(
+            "policy_in_force",
+            PolicyQuery(agency_code=case.agency, on=self._today()),
+            result_type=Policy,
+        )
+        if start.template is not None:
+            await self._draft_from_template(start)  # before anyone may act on it (`settled`)
+        return True
+
+    async def _set_up_assigned(self, start: StartEngagement, template: AgreementTemplate) -> bool:
+        """An engagement a bulk assignment started (issue #19, item 5): its questions in one
+        activity and its first events — selected, eligibility, the template's draft and the
+        assigner's acceptance — in one write, where `_set_up` takes nine activities."""
+        case = self.case
+        prepared: Prepared = await self._io(
+            "prepare_assigned",
+            PrepareAssigned(
+                official_id=start.official_id, on=self._today(), schedule=template.schedule
+            ),
+            result_type=Prepared,
+        )
+        case.chain = prepared.chain
+        checked(lambda: case.require_supervisor(start.started_by))
+        await self._confirm_supervisor(start.started_by)
+        eligibility = prepared.eligibility
+        staged = self._stage(self._selected(start))
+        staged += self._stage(
+            case.event(ev.EligibilityChecked, status=eligibility.status, rule=eligibility.rule)
+        )
+        if eligibility.status == "may_not":
+            await self._write(staged + self._stage(self._refused(eligibility)))
+            return False
+        case.policy = prepared.policy
+        try:
+            case.require_schedule(template.schedule, template.work_location, self._today())
+            require_goals(template.goals, template.schedule.start)
+            if prepared.planned is None:
+                raise Refusal(prepared.unplanned or "the schedule has no telework day")
+        except Refusal as refusal:
+            staged += self._stage(self._template_refused(start, refusal))
+            await self._write(staged)
+            return True
+        draft = DraftAgreement(
+            by=start.started_by,
+            goals=template.goals,
+            schedule=template.schedule,
+            work_location=template.work_location,
+        )
+        staged += self._stage(case.draft_agreement(draft, prepared.planned), prepared.planned)
+        if case.chain.chain and start.started_by == case.chain.chain[0]:
+            staged += self._stage(self._assigner_accepts(start))
+        await self._write(staged)
+        return True
+
+    def _selected(self, start: StartEngagement) -> list[Any]:
+        return self.case.event(
+            ev.OfficialSelected,
+            selection=start.selection,
+            selected_by=start.started_by,
+            necessity_reason=start.necessity_reason,
+            traits=start.traits,
+            readiness=start.readiness,
+        )
+
+    def _refused(self, eligibility: EligibilityResult) -> list[Any]:
+        return self.case.event(
+            ev.EngagementRefused,
+            rule=eligibility.rule,
+            reason=f"work under {eligibility.rule} may not be done away from the office",
+        )
+
+    def _template_refused(self, start: StartEngagement, refusal: Refusal) -> list[Any]:
+        return self.case.event(
+            ev.AgreementChangesRequested,
+            agreement_version=0,
+            requested_by=start.started_by,
+            role="supervisor",
+            comment=f"the assignment's template does not fit: {refusal.reason}",
+        )
+
+    def _assigner_accepts(self, start: StartEngagement) -> list[Any]:
+        return self.case.event(
+            ev.AgreementAccepted,
+            agreement_version=self.case.version,
+            accepted_by=start.started_by,
+            role="supervisor",
+        )
 
     async def _monitor(self) -> None:
         """R-MON-1/2: a report per cadence; missing at its due time → reminder; still missing
@@ -237,15 +318,7 @@ class EngagementWorkflow(Ending):
             case.require_schedule(template.schedule, template.work_location, self._today())
             require_goals(template.goals, template.schedule.start)
         except Refusal as refusal:
-            await self._record(
-                case.event(
-                    ev.AgreementChangesRequested,
-                    agreement_version=0,
-                    requested_by=start.started_by,
-                    role="supervisor",
-                    comment=f"the assignment's template does not fit: {refusal.reason}",
-                )
-            )
+            await self._record(self._template_refused(start, refusal))
             return
         await self._draft(
             DraftAgreement(
@@ -256,14 +329,7 @@ class EngagementWorkflow(Ending):
             )
         )
         if case.chain.chain and start.started_by == case.chain.chain[0]:
-            await self._record(
-                case.event(
-                    ev.AgreementAccepted,
-                    agreement_version=case.version,
-                    accepted_by=start.started_by,
-                    role="supervisor",
-                )
-            )
+            await self._record(self._assigner_accepts(start))
 
     @draft_agreement.validator
     def _v_draft(self, u: DraftAgreement) -> None:
@@ -300,10 +366,11 @@ class EngagementWorkflow(Ending):
             await self._confirm_supervisor(
                 u.by, first_level=True, recheck=lambda: self._v_accept(u)
             )
-        await self._record(case.accept(u))
+        staged = self._stage(case.accept(u))
         if case.agreed() and case.assignment_id and not (case.amendment or case.order_pending):
             # A bulk assignment proposes each agreed engagement for its batch order.
-            await self._record(case.propose(self.start_input.started_by))
+            staged += self._stage(case.propose(self.start_input.started_by))
+        await self._write(staged)
         return self._ack(agreed=case.agreed())
 
     @accept_agreement.validator
