@@ -85,6 +85,12 @@ class Stack(_Group):
     workflow_tasks: int = setting(
         20, "TELEWORK_WORKFLOW_TASKS", "workflow tasks a worker runs at once"
     )
+    workflow_cache: int = setting(
+        1000,
+        "TELEWORK_WORKFLOW_CACHE",
+        "workflows a worker keeps in memory (each about 100 KB); past it, a workflow's next "
+        "task replays its history — raise it for a unit assigned at once (issue #19)",
+    )
 
 
 class Trust(_Group):

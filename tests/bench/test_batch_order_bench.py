@@ -2,7 +2,6 @@
 server, against a trivial one-activity workflow run N times on the same server in the same run.
 """
 
-import asyncio
 import os
 import time
 import uuid
@@ -14,7 +13,7 @@ from temporalio.worker import Worker
 
 from contracts.events.engagement import ScheduleSpec
 from services.shared.db import create_schema, make_engine, sessionmaker
-from tests.bench.conftest import bounded, report
+from tests.bench.conftest import bounded, report, until_started
 from tests.support.engagement import GOALS, HEAD, OFFICIAL, SUPERVISOR, accept_both, directory
 from tests.support.trivial_workflow import Trivial, noop
 from workflows.engagement.client import issue_batch_order
@@ -22,7 +21,6 @@ from workflows.engagement.models import (
     DraftAgreement,
     Propose,
     StartEngagement,
-    State,
 )
 from workflows.engagement.tables import ENGAGEMENT
 from workflows.engagement.worker import build_worker
@@ -87,12 +85,7 @@ async def test_batch_order_against_trivial_workflow(temporal: Client, postgres_u
         t0 = time.perf_counter()
         answers = await issue_batch_order(client, HEAD, ids)
 
-        async def active(eid: str) -> None:
-            h = client.get_workflow_handle(eid)
-            while (await h.query(W.summary)).state != State.ACTIVE:
-                await asyncio.sleep(0.05)
-
-        await bounded([active(e) for e in ids], CONCURRENCY)
+        first_day = await until_started(client, engine, ids)
         ours = N / (time.perf_counter() - t0)
         for eid in ids:
             await client.get_workflow_handle(eid).terminate("bench over")
@@ -108,6 +101,7 @@ async def test_batch_order_against_trivial_workflow(temporal: Client, postgres_u
         baseline,
         engagements=N,
         baseline_unit="trivial workflows/s",
+        first_telework_day=str(first_day),
     )
 
 

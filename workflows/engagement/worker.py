@@ -31,6 +31,7 @@ from workflows.evaluation import (
 
 log = logging.getLogger(__name__)
 WORKFLOW_TASKS = Stack().workflow_tasks
+WORKFLOW_CACHE = Stack().workflow_cache
 
 
 async def temporal_client(address: str, namespace: str = "default") -> Client:
@@ -65,6 +66,7 @@ def build_worker(
     # in 10 s time out and fail updates ("Workflow Task in failed state") when a whole agency
     # is assigned at once. Left on the server, they only wait (issue #19 bulk bench).
     options.setdefault("max_concurrent_workflow_tasks", WORKFLOW_TASKS)
+    options.setdefault("max_cached_workflows", WORKFLOW_CACHE)
     return Worker(
         client,
         task_queue=task_queue,
