@@ -603,6 +603,7 @@ class TestBulkAssignment:
             numbers = {a.detail["order_number"] for a in answers.values()}  # type: ignore[union-attr]
             assert len(numbers) == 1
             await keep_history(env.client.get_workflow_handle(ids[0]), "bulk_assignment")
+            await keep_history(env.client.get_workflow_handle("assignment-ASG-1"), "assignment")
             history = await env.client.get_workflow_handle(ids[0]).fetch_history()
         # Decision 0009: the set-up's questions in one activity and its four events in one
         # write; the official's acceptance and the assigner's proposal in one more.

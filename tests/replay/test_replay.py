@@ -13,6 +13,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 from temporalio.workflow import NondeterminismError
 
+from workflows.engagement.assignment import AssignmentWorkflow
 from workflows.engagement.models import OfficialRef, StartEngagement, Summary
 from workflows.engagement.workflow import EngagementWorkflow
 
@@ -31,6 +32,7 @@ PATHS = {
     "renewal",
     "wrong_actors",
     "bulk_assignment",
+    "assignment",  # the bulk assignment's own workflow, which starts the engagements
 }
 
 
@@ -46,7 +48,9 @@ def test_a_history_is_committed_for_every_path() -> None:
     "path", HISTORIES, ids=[str(p.relative_to(FOLDER).with_suffix("")) for p in HISTORIES]
 )
 async def test_history_replays_against_todays_code(path: Path) -> None:
-    replayer = Replayer(workflows=[EngagementWorkflow], data_converter=pydantic_data_converter)
+    replayer = Replayer(
+        workflows=[EngagementWorkflow, AssignmentWorkflow], data_converter=pydantic_data_converter
+    )
     await replayer.replay_workflow(history(path))
 
 
@@ -69,4 +73,4 @@ async def test_a_changed_workflow_fails_replay() -> None:
         workflows=[ChangedEngagementWorkflow], data_converter=pydantic_data_converter
     )
     with pytest.raises(NondeterminismError):
-        await replayer.replay_workflow(history(HISTORIES[0]))
+        await replayer.replay_workflow(history(FOLDER / "normal_end.json"))
