@@ -88,8 +88,9 @@ class Stack(_Group):
     workflow_cache: int = setting(
         1000,
         "TELEWORK_WORKFLOW_CACHE",
-        "workflows a worker keeps in memory (about 0.3 MB each, measured); past it, a workflow's next "
-        "task replays its history — raise it for a unit assigned at once (issue #19)",
+        "workflows a worker keeps in memory (about 0.3 MB each, measured); past it, a "
+        "workflow's next task replays its history — raise it for a unit assigned at once "
+        "(issue #19)",
     )
 
 
