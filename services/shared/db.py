@@ -5,6 +5,7 @@ database each service gets its own schema, through SQLAlchemy's schema translati
 service can read another's tables by accident.
 """
 
+import operator
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -217,12 +218,17 @@ async def insert_many(session: Any, table: Table, rows: Sequence[Mapping[str, An
         for k in range(0, len(rows), 5000):
             await session.execute(insert(table), list(rows[k : k + 5000]))
         return
-    schema = _schema(conn)
     columns = list(rows[0])
-    instants = [c for c in columns if isinstance(rows[0][c], datetime)]
-    if instants:  # as AwareDateTime binds them for an INSERT: UTC, never naive
-        rows = [{**r, **{c: _utc(r[c]) for c in instants}} for r in rows]
-    records = [tuple(r[c] for c in columns) for r in rows]
+    await copy_records(session, table, columns, records_of(rows, columns))
+
+
+async def copy_records(
+    session: Any, table: Table, columns: list[str], records: Iterable[tuple[Any, ...]]
+) -> None:
+    """PostgreSQL's COPY of `records` (tuples in `columns`' order, instants in UTC) into
+    `table`, in the caller's transaction; its errors raised as SQLAlchemy's IntegrityError."""
+    conn = await _connection(session)
+    schema = _schema(conn)
     driver = (await conn.get_raw_connection()).driver_connection
     assert driver is not None
     import asyncpg
@@ -233,6 +239,30 @@ async def insert_many(session: Any, table: Table, rows: Sequence[Mapping[str, An
         )
     except asyncpg.IntegrityConstraintViolationError as exc:
         raise IntegrityError(f"COPY {table.name}", None, exc) from exc
+
+
+def records_of(rows: Sequence[Mapping[str, Any]], columns: list[str]) -> list[tuple[Any, ...]]:
+    """The rows as tuples in `columns`' order, for COPY; instants as AwareDateTime binds them
+    for an INSERT (UTC, never naive). Bulk rows share a few instants (a batch's `now`): each is
+    converted once."""
+    pick = operator.itemgetter(*columns)
+    records: list[Any] = list(map(pick, rows))
+    if len(columns) == 1:
+        records = [(r,) for r in records]
+    instants = [i for i, c in enumerate(columns) if isinstance(rows[0][c], datetime)]
+    if not instants:
+        return records
+    converted: dict[datetime | None, datetime | None] = {}
+    out = []
+    for record in records:
+        values = list(record)
+        for i in instants:
+            v = values[i]
+            if v not in converted:
+                converted[v] = _utc(v)
+            values[i] = converted[v]
+        out.append(tuple(values))
+    return out
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -254,11 +284,15 @@ async def next_positions(session: Any, table: Table, column: str, n: int) -> lis
             text("SELECT pg_get_serial_sequence(:t, :c)"), {"t": qualified, "c": column}
         )
     ).scalar_one()
-    result = await conn.execute(
-        text("SELECT nextval(CAST(:s AS regclass)) FROM generate_series(1, :n)"),
-        {"s": sequence, "n": n},
+    # One array through the driver: 300,000 rows through SQLAlchemy's result took a second.
+    driver = (await conn.get_raw_connection()).driver_connection
+    assert driver is not None
+    values = await driver.fetchval(
+        "SELECT array_agg(nextval(CAST($1 AS regclass))) FROM generate_series(1, $2)",
+        sequence,
+        n,
     )
-    return sorted(int(v) for v in result.scalars())
+    return sorted(values)
 
 
 async def _connection(executor: Any) -> AsyncConnection:

@@ -6,10 +6,11 @@ optimistic concurrency: two writers that both saw version 3 cannot both write ve
 """
 
 import functools
+import os
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from pydantic_core import to_json
 from sqlalchemy import func, insert, select
@@ -22,12 +23,26 @@ from contracts.subjects import nats_subject
 from services.shared import clock, telemetry
 from services.shared.db import (
     COPY_FROM,
+    copy_records,
     event_log,
     insert_many,
     is_postgresql,
     next_positions,
     outbox,
 )
+
+EVENT_LOG_COLUMNS = [
+    "position",
+    "event_id",
+    "stream_id",
+    "version",
+    "type",
+    "agency",
+    "subject",
+    "recorded_at",
+    "envelope",
+]
+OUTBOX_COLUMNS = ["position", "event_id", "stream_id", "subject", "envelope"]
 
 # Callers pass their ORM session, or on hot paths a Core connection (less overhead per
 # statement); both run the same statements in the caller's transaction.
@@ -180,34 +195,74 @@ class EventLog:
     ) -> int:
         """`append_batch` for bulk work whose caller needs no records back (an HR import of
         100,000 officials: 300,000 events): the envelopes are written as JSON straight from
-        the events (`envelope_json`, the same bytes), never built as models. Returns how many
-        events were appended. No savepoint: a conflict fails the caller's transaction."""
+        the events (`envelope_json`, the same bytes), never built as models, and on PostgreSQL
+        both tables are COPYed from tuples. Returns how many events were appended. No
+        savepoint: a conflict fails the caller's transaction."""
+        count = sum(len(events) for _, _, events in batch)
+        if not count:
+            return 0
         now = clock.now()
         time_json = to_json(now).decode()
         traceparent = telemetry.current_traceparent()
-        rows: list[dict[str, object]] = []
-        for stream_id, expected, events in batch:
-            for offset, new in enumerate(events, start=1):
-                event_id = new.event_id or str(uuid.uuid4())
-                envelope = envelope_json(
-                    new.event,
-                    event_id=event_id,
-                    agency=new.agency,
-                    source=self.source,
-                    time=time_json,
-                    traceparent=new.traceparent or traceparent,
+        ids = iter(random_ids(count))
+
+        def rows() -> Iterator[tuple[str, str, int, str, str, str, str]]:
+            for stream_id, expected, events in batch:
+                for offset, new in enumerate(events, start=1):
+                    event_id = new.event_id or next(ids)
+                    kind = new.event.type_name()
+                    envelope = envelope_json(
+                        new.event,
+                        event_id=event_id,
+                        agency=new.agency,
+                        source=self.source,
+                        time=time_json,
+                        traceparent=new.traceparent or traceparent,
+                    )
+                    agency, subject = new.agency, _subject(kind, new.agency)
+                    yield event_id, stream_id, expected + offset, kind, agency, subject, envelope
+
+        try:
+            if count >= COPY_FROM and await is_postgresql(session):
+                await self._copy(session, rows(), count, now)
+            else:
+                await self._insert(
+                    session,
+                    [
+                        _row(stream_id, version, event_id, kind, agency, now, envelope)
+                        for event_id, stream_id, version, kind, agency, _, envelope in rows()
+                    ],
                 )
-                kind = new.event.type_name()
-                rows.append(
-                    _row(stream_id, expected + offset, event_id, kind, new.agency, now, envelope)
-                )
-        if rows:
-            try:
-                await self._insert(session, rows)
-            except IntegrityError as exc:
-                stream_id, expected, _ = batch[0]
-                raise ConcurrencyConflict(stream_id, expected, None) from exc
-        return len(rows)
+        except IntegrityError as exc:
+            stream_id, expected, _ = batch[0]
+            raise ConcurrencyConflict(stream_id, expected, None) from exc
+        return count
+
+    @staticmethod
+    async def _copy(
+        session: Executor,
+        rows: Iterator[tuple[str, str, int, str, str, str, str]],
+        count: int,
+        now: datetime,
+    ) -> None:
+        """Bulk rows into the log and the outbox by COPY, positions drawn first in one round
+        trip (an INSERT … RETURNING of 300,000 rows spent most of an import's time). The log's
+        rows are made as COPY sends them, so PostgreSQL stores one part while Python makes
+        the next; the outbox repeats them."""
+        positions = await next_positions(session, event_log, "position", count)
+        recorded_at = now.astimezone(UTC)
+        pending: list[tuple[object, ...]] = []
+
+        def log_rows() -> Iterator[tuple[object, ...]]:
+            for pos, (event_id, stream_id, version, kind, agency, subject, envelope) in zip(
+                positions, rows, strict=True
+            ):
+                pending.append((pos, event_id, stream_id, subject, envelope))
+                head = (pos, event_id, stream_id, version, kind, agency, subject)
+                yield (*head, recorded_at, envelope)
+
+        await copy_records(session, event_log, EVENT_LOG_COLUMNS, log_rows())
+        await copy_records(session, outbox, OUTBOX_COLUMNS, pending)
 
     @staticmethod
     async def _insert(session: Executor, rows: list[dict[str, object]]) -> list[int]:
@@ -304,3 +359,20 @@ def _subject(kind: str, agency: str) -> str:
     """The NATS subject of an event type for an agency (few of each: cached for bulk work)."""
     context, name = kind.split(".")[3:5]
     return nats_subject(agency, context, name)
+
+
+def random_ids(n: int) -> list[str]:
+    """`n` random (version 4) UUIDs as text, from one read of the system's random source:
+    `uuid.uuid4()` reads it once per id, a fifth of the event work of a 100,000-official
+    import."""
+    raw = os.urandom(16 * n)
+    ids = []
+    for i in range(0, 16 * n, 16):
+        h = f"{(int.from_bytes(raw[i : i + 16]) & _UUID_MASK) | _UUID_V4:032x}"
+        ids.append(f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}")
+    return ids
+
+
+# Version 4 in bits 76–79, the RFC 4122 variant in bits 62–63.
+_UUID_MASK = ~((0xF << 76) | (0x3 << 62)) & ((1 << 128) - 1)
+_UUID_V4 = (0x4 << 76) | (0x2 << 62)

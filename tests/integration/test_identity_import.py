@@ -176,13 +176,17 @@ class TestBulk:
                 (await s.execute(select(officials.c.official_id, officials.c.supervisor_id))).all()
             )
             log = (await s.execute(select(event_log).order_by(event_log.c.position))).all()
-            box = dict((await s.execute(select(outbox.c.position, outbox.c.event_id))).all())
+            box = {
+                r.position: (r.event_id, r.stream_id, r.envelope)
+                for r in (await s.execute(select(outbox))).all()
+            }
         assert sups["B000150"] == "B000050" and sups["B000000"] is None
         kinds = [CloudEvent.from_json_bytes(r.envelope).type.split(".")[3:5] for r in log]
         assert kinds.count(["identity", "official_registered"]) == 1500
         assert kinds.count(["identity", "supervisor_assigned"]) == 1400
         assert kinds.count(["identity", "eligibility_determined"]) == 1500
-        assert box == {r.position: r.event_id for r in log}
+        assert box == {r.position: (r.event_id, r.stream_id, r.envelope) for r in log}
+        assert all(r.recorded_at.utcoffset() is not None for r in log)
         assert len({r.position for r in log}) == len(log) == report.counts["events"] + 1500
         again = await run(db, paths)
         assert again.counts["events"] == 0 and again.counts["eligibility_changed"] == 0

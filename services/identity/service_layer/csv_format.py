@@ -37,14 +37,16 @@ TRUE = {"1", "true", "yes", "y", "ใช่", "บางส่วน", "partly"}
 FALSE = {"", "0", "false", "no", "n", "ไม่ใช่"}
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(dict[str, str]):
+    """One row's values by column (an absent optional column reads as ""), with its file and
+    line. A dict itself: an import of 100,000 officials reads each row's fields a dozen times."""
+
+    __slots__ = ("file", "line")
     file: str
     line: int
-    values: dict[str, str]
 
-    def __getitem__(self, key: str) -> str:
-        return self.values.get(key, "")
+    def __missing__(self, key: str) -> str:
+        return ""
 
     @property
     def where(self) -> str:
@@ -90,19 +92,20 @@ def read(paths: Iterable[Path]) -> Parsed:
                     )
                     continue
                 columns = [h.strip().lower() for h in header]
+                rows = parsed.rows[kind]
+                width = len(columns)
                 for line, record in enumerate(reader, start=2):
-                    if not any(v.strip() for v in record):
+                    if len(record) != width:
+                        if "".join(record).strip():
+                            parsed.errors.append(
+                                (name, line, f"expected {width} columns, found {len(record)}")
+                            )
                         continue
-                    if len(record) != len(columns):
-                        parsed.errors.append(
-                            (name, line, f"expected {len(columns)} columns, found {len(record)}")
-                        )
+                    row = Row(zip(columns, map(str.strip, record), strict=True))  # widths checked
+                    if not any(row.values()):
                         continue
-                    parsed.rows[kind].append(
-                        Row(
-                            name, line, {c: v.strip() for c, v in zip(columns, record, strict=True)}
-                        )
-                    )
+                    row.file, row.line = name, line
+                    rows.append(row)
         except UnicodeDecodeError:
             parsed.errors.append((name, 1, "file is not UTF-8 text"))
         except OSError as exc:

@@ -104,9 +104,10 @@ async def recompute(
         return 0
     previous = {oid: row[0] for oid, row in current.items()}
     changed_ids = [c["official_id"] for c in changed]
-    for k in range(0, len(changed_ids), CHUNK):
+    stale = [i for i in changed_ids if i in current]  # the others have no row to replace
+    for k in range(0, len(stale), CHUNK):
         await s.execute(
-            delete(eligibility).where(eligibility.c.official_id.in_(changed_ids[k : k + CHUNK]))
+            delete(eligibility).where(eligibility.c.official_id.in_(stale[k : k + CHUNK]))
         )
     await insert_many(s, eligibility, changed)
     known = known_versions or {}

@@ -27,6 +27,7 @@ from services.identity.service_layer.import_checks import (
     RowError,
     Validator,
 )
+from services.shared import collector
 from services.shared.db import insert_many
 from services.shared.eventlog import EventLog, NewEvent
 
@@ -45,6 +46,19 @@ async def import_files(
     which may change anything). A `preview` does everything an import does — every error, what
     would change, the eligibility it would move — inside a transaction that is then rolled
     back: nothing is kept and no event is published."""
+    with collector.paused():
+        return await _import(sessions, log, paths, partial, citizen_key, scope, preview)
+
+
+async def _import(
+    sessions: async_sessionmaker[Any],
+    log: EventLog,
+    paths: Iterable[Path],
+    partial: bool,
+    citizen_key: bytes,
+    scope: frozenset[str] | None,
+    preview: bool,
+) -> ImportReport:
     parsed = read(paths)
     report = ImportReport([RowError(f"{f}:{line}", r) for f, line, r in parsed.errors])
     async with sessions() as s, s.begin() as tx:
