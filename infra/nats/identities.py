@@ -25,6 +25,7 @@ from contracts.subjects import (
     STREAM_NAME,
     SUBJECT_ROOT,
 )
+from services.shared.secret_file import read_or_make
 from services.shared.settings import Stack
 
 
@@ -108,11 +109,7 @@ def ensure_seeds(seed_dir: Path, identities: tuple[Identity, ...] = ALL) -> dict
     seed_dir.chmod(0o700)
     keys = {}
     for who in identities:
-        path = seed_dir / f"{who.name}.nk"
-        if not path.exists():
-            path.write_bytes(new_seed())
-            path.chmod(0o600)
-        keys[who.name] = public_key(path.read_bytes().strip())
+        keys[who.name] = public_key(read_or_make(seed_dir / f"{who.name}.nk", new_seed).strip())
     return keys
 
 

@@ -34,6 +34,7 @@ from services.portal.deps import BackendError
 from services.shared import clock
 from services.shared.authz import Actor, Resource, Role, can
 from services.shared.eventlog import ConcurrencyConflict, NewEvent
+from services.shared.secret_file import read_or_make
 from services.shared.settings import Trust
 
 __all__ = ["MIN_ANSWERS"]
@@ -45,12 +46,7 @@ def survey_key(data_dir: Path) -> bytes:
     given = Trust().survey_key
     if given:
         return bytes.fromhex(given)
-    path = data_dir / "survey.key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(secrets.token_bytes(32))
-        path.chmod(0o600)
-    return path.read_bytes()
+    return read_or_make(data_dir / "survey.key", lambda: secrets.token_bytes(32))
 
 
 async def _agency_path(portal: Portal, agency: str, lang: str) -> tuple[str, ...]:

@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from services.shared import clock
 from services.shared.authz import Actor, Grant, Role
+from services.shared.secret_file import read_or_make
 from services.shared.settings import Trust
 
 DEV_ISSUER = "telework-dev"
@@ -40,22 +41,18 @@ def load_key(path: Path) -> Ed25519PrivateKey:
 
 
 def load_or_create_key(path: Path) -> Ed25519PrivateKey:
-    """An Ed25519 private key kept in a PEM file (mode 600), made on first use: the dev
-    token issuer's and the audit signing key."""
-    if path.exists():
-        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-        assert isinstance(key, Ed25519PrivateKey)
-        return key
-    key = Ed25519PrivateKey.generate()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(
-        key.private_bytes(
+    """An Ed25519 private key kept in a PEM file (mode 600), made once on first use, whoever
+    starts first (`secret_file`): the dev token issuer's and the audit signing key."""
+    pem = read_or_make(
+        path,
+        lambda: Ed25519PrivateKey.generate().private_bytes(
             serialization.Encoding.PEM,
             serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
-        )
+        ),
     )
-    path.chmod(0o600)
+    key = serialization.load_pem_private_key(pem, password=None)
+    assert isinstance(key, Ed25519PrivateKey)
     return key
 
 

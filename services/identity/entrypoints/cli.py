@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from services.registry import opened
 from services.shared.cli_options import Json, sub_app
+from services.shared.secret_file import read_or_make
 from services.shared.settings import Settings, Trust
 
 
@@ -19,12 +20,8 @@ def citizen_key(data_dir: Path) -> bytes:
     env = Trust().citizen_id_key
     if env:
         return bytes.fromhex(env)
-    path = data_dir / "citizen-id.key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
-    return bytes.fromhex(path.read_text().strip())
+    made = read_or_make(data_dir / "citizen-id.key", lambda: secrets.token_hex(32).encode())
+    return bytes.fromhex(made.decode().strip())
 
 
 app = sub_app("agencies, officials, roles, policies (R-POL, R-ELIG) / บุคลากรและสิทธิ")

@@ -32,6 +32,7 @@ from services.shared.consumer import EventConsumer
 from services.shared.jetstream import connect
 from services.shared.rpc import forbidden, invalid
 from services.shared.runtime import ServiceContext, ServiceSpec, Wiring, repeat
+from services.shared.secret_file import read_or_make
 from services.shared.settings import Notification, Trust
 
 NAME = "notification"
@@ -51,11 +52,7 @@ def webhook_secret(data_dir: Path) -> bytes:
     env = Trust().webhook_secret
     if env:
         return env.encode()
-    path = data_dir / "webhook-secret"
-    if not path.exists():
-        path.write_text(os.urandom(32).hex())
-        path.chmod(0o600)
-    return path.read_text().strip().encode()
+    return read_or_make(data_dir / "webhook-secret", lambda: os.urandom(32).hex().encode()).strip()
 
 
 async def notifier_of(ctx: ServiceContext, nc: Client) -> Notifier:
