@@ -89,6 +89,20 @@ async def as_(server: NatsServer, seeds: Path, name: str) -> Client:
     return await Client().open(server, seeds, name)
 
 
+async def published_as(
+    service: str, stream: str, events: list[Any], db: Database, server: NatsServer, seeds: Path
+) -> int:
+    """`events` appended to `service`'s log and published by its relay under its identity."""
+    async with db.sessions.begin() as s:
+        await EventLog(f"/telework/{service}").append(s, stream, events, 0)
+    identities.use(service, seeds)
+    relay = OutboxRelay(db.sessions, server.url, name=service)
+    try:
+        return await relay.publish_pending()
+    finally:
+        await relay.close()
+
+
 async def stream_messages(admin: Client) -> int:
     return int((await admin.nc.jetstream().stream_info(STREAM_NAME)).state.messages)
 
@@ -164,13 +178,8 @@ async def test_requests_are_read_by_the_service_that_answers_them(
 async def test_relay_and_consumer_work_under_their_own_identities(
     server: NatsServer, seeds: Path, admin: Client, db: Database
 ) -> None:
-    log = EventLog("/telework/meetings")
-    async with db.sessions.begin() as s:
-        await log.append(s, "m-1", [sample_event("m-1", 1), sample_event("m-1", 2)], 0)
-    identities.use("meetings", seeds)
-    relay = OutboxRelay(db.sessions, server.url, name="meetings")
-    assert await relay.publish_pending() == 2
-    await relay.close()
+    events = [sample_event("m-1", 1), sample_event("m-1", 2)]
+    assert await published_as("meetings", "m-1", events, db, server, seeds) == 2
 
     identities.use("audit", seeds)
     nc = await nats.connect(server.url, **identities.connection_options())
@@ -215,13 +224,8 @@ async def test_the_portals_read_model_is_fed_under_its_own_identity(
     selected = OfficialSelected(
         engagement_id="ENG-1", official_id="D0102", selection="necessity", selected_by="D0101"
     )
-    log = EventLog("/telework/engagement")
-    async with db.sessions.begin() as s:
-        await log.append(s, "engagement-ENG-1", [NewEvent(selected, "ONDE", "ENG-1:1")], 0)
-    identities.use("engagement", seeds)
-    relay = OutboxRelay(db.sessions, server.url, name="engagement")
-    assert await relay.publish_pending() == 1
-    await relay.close()
+    event = NewEvent(selected, "ONDE", "ENG-1:1")
+    assert await published_as("engagement", "engagement-ENG-1", [event], db, server, seeds) == 1
 
     identities.use("portal", seeds)
     nc = await nats.connect(server.url, **identities.connection_options())

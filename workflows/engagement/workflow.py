@@ -170,12 +170,7 @@ class EngagementWorkflow(Ending):
             staged += self._stage(self._template_refused(start, refusal))
             await self._write(staged)
             return True
-        draft = DraftAgreement(
-            by=start.started_by,
-            goals=template.goals,
-            schedule=template.schedule,
-            work_location=template.work_location,
-        )
+        draft = _template_draft(start.started_by, template)
         staged += self._stage(case.draft_agreement(draft, prepared.planned), prepared.planned)
         if case.chain.chain and start.started_by == case.chain.chain[0]:
             staged += self._stage(self._assigner_accepts(start))
@@ -320,14 +315,7 @@ class EngagementWorkflow(Ending):
         except Refusal as refusal:
             await self._record(self._template_refused(start, refusal))
             return
-        await self._draft(
-            DraftAgreement(
-                by=start.started_by,
-                goals=template.goals,
-                schedule=template.schedule,
-                work_location=template.work_location,
-            )
-        )
+        await self._draft(_template_draft(start.started_by, template))
         if case.chain.chain and start.started_by == case.chain.chain[0]:
             await self._record(self._assigner_accepts(start))
 
@@ -442,3 +430,13 @@ class EngagementWorkflow(Ending):
     @workflow.query
     def summary(self) -> Summary:
         return self.case.summary()
+
+
+def _template_draft(assigner: str, template: AgreementTemplate) -> DraftAgreement:
+    """The agreement a bulk assignment drafts from its template, in the assigner's name."""
+    return DraftAgreement(
+        by=assigner,
+        goals=template.goals,
+        schedule=template.schedule,
+        work_location=template.work_location,
+    )
