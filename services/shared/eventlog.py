@@ -6,11 +6,13 @@ optimistic concurrency: two writers that both saw version 3 cannot both write ve
 """
 
 import functools
+import operator
 import os
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from pydantic_core import to_json
 from sqlalchemy import func, insert, select
@@ -43,6 +45,10 @@ EVENT_LOG_COLUMNS = [
     "envelope",
 ]
 OUTBOX_COLUMNS = ["position", "event_id", "stream_id", "subject", "envelope"]
+# What `_copy` takes of a log row (`_row`): everything but its position and instant.
+_COPIED = operator.itemgetter(
+    "event_id", "stream_id", "version", "type", "agency", "subject", "envelope"
+)
 
 # Callers pass their ORM session, or on hot paths a Core connection (less overhead per
 # statement); both run the same statements in the caller's transaction.
@@ -241,10 +247,10 @@ class EventLog:
     @staticmethod
     async def _copy(
         session: Executor,
-        rows: Iterator[tuple[str, str, int, str, str, str, str]],
+        rows: Iterator[Any],
         count: int,
         now: datetime,
-    ) -> None:
+    ) -> list[int]:
         """Bulk rows into the log and the outbox by COPY, positions drawn first in one round
         trip (an INSERT … RETURNING of 300,000 rows spent most of an import's time). The log's
         rows are made as COPY sends them, so PostgreSQL stores one part while Python makes
@@ -263,22 +269,19 @@ class EventLog:
 
         await copy_records(session, event_log, EVENT_LOG_COLUMNS, log_rows())
         await copy_records(session, outbox, OUTBOX_COLUMNS, pending)
+        return positions
 
     @staticmethod
     async def _insert(session: Executor, rows: list[dict[str, object]]) -> list[int]:
         if len(rows) >= COPY_FROM and await is_postgresql(session):
-            # Bulk (an HR import): positions drawn first, then both tables COPYed — an
-            # INSERT … RETURNING of 300,000 rows spent most of an import's time.
-            positions = await next_positions(session, event_log, "position", len(rows))
-            for pos, row in zip(positions, rows, strict=True):
-                row["position"] = pos
-            await insert_many(session, event_log, rows)
-        else:
-            result = await session.execute(
-                insert(event_log).returning(event_log.c.position, sort_by_parameter_order=True),
-                rows,
-            )
-            positions = [int(p) for p in result.scalars()]
+            now = rows[0]["recorded_at"]
+            assert isinstance(now, datetime)
+            return await EventLog._copy(session, map(_COPIED, rows), len(rows), now)
+        result = await session.execute(
+            insert(event_log).returning(event_log.c.position, sort_by_parameter_order=True),
+            rows,
+        )
+        positions = [int(p) for p in result.scalars()]
         await insert_many(
             session,
             outbox,

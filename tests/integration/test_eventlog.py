@@ -83,6 +83,21 @@ class TestAppend:
         async with db.sessions() as s:
             assert await LOG.version(s, "m-5") == 2
 
+    async def test_a_batch_past_the_copy_threshold_is_recorded_as_a_small_one(
+        self, db: Database
+    ) -> None:
+        """PostgreSQL COPYs 1,000 rows or more (positions drawn first); SQLite inserts them:
+        either way each record's position is its row's in the log and in the outbox."""
+        batch = [(f"b-{k}", 0, [sample_event(f"b-{k}", 1)]) for k in range(1100)]
+        async with db.sessions.begin() as s:
+            records = await LOG.append_batch(s, batch)
+        async with db.sessions() as s:
+            log = dict((await s.execute(select(event_log.c.event_id, event_log.c.position))).all())
+            box = dict((await s.execute(select(outbox.c.event_id, outbox.c.position))).all())
+        assert [r.version for r in records] == [1] * 1100
+        assert {r.envelope.id: r.position for r in records} == log == box
+        assert [r.position for r in records] == sorted(log.values())
+
     async def test_new_events_wait_in_the_outbox_with_their_subject(self, db: Database) -> None:
         async with db.sessions.begin() as s:
             [rec] = await LOG.append(s, "m-6", [sample_event("m-6")], 0)
