@@ -33,18 +33,9 @@ from services.shared.db import (
     outbox,
 )
 
-EVENT_LOG_COLUMNS = [
-    "position",
-    "event_id",
-    "stream_id",
-    "version",
-    "type",
-    "agency",
-    "subject",
-    "recorded_at",
-    "envelope",
-]
-OUTBOX_COLUMNS = ["position", "event_id", "stream_id", "subject", "envelope"]
+# COPY's columns: every column of each table, in its order (`_copy` builds rows in it).
+EVENT_LOG_COLUMNS = [c.name for c in event_log.columns]
+OUTBOX_COLUMNS = [c.name for c in outbox.columns]
 # What `_copy` takes of a log row (`_row`): everything but its position and instant.
 _COPIED = operator.itemgetter(
     "event_id", "stream_id", "version", "type", "agency", "subject", "envelope"
