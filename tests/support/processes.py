@@ -3,6 +3,7 @@ Temporal dev server on free ports, every service its own `telework serve` proces
 which a test can kill with SIGKILL and start again exactly as `make run` restarts it."""
 
 import asyncio
+import contextlib
 import os
 import signal
 import sqlite3
@@ -19,7 +20,6 @@ from typing import IO, Any
 
 import nats
 
-from infra import stack
 from infra.stack import free_port, port_open, wait_for_port
 from services.registry import SERVICES
 
@@ -80,27 +80,30 @@ class ProcessStack:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         if self.external:
             return
-        self.start_engine("nats")
-        self.start_engine("temporal")
+        # Side by side: neither needs the other, and each start is mostly waiting for a port.
+        starting = [self._engine_starter(name) for name in ("nats", "temporal")]
+        for proc in starting:
+            _finished(proc, 120)
 
     def start_engine(self, name: str) -> None:
         """As `make up` does, in a process of its own: setting up the streams switches that
         process's NATS identity to admin, which must not leak into the test's. Temporal keeps
         its database file, so a restarted one goes on where it stopped."""
+        _finished(self._engine_starter(name), 120)
+
+    def _engine_starter(self, name: str) -> subprocess.Popen[bytes]:
         call = {
             "nats": f"stack.start_nats(d, {self.nats_port})",
             "temporal": f"stack.start_temporal(d, {self.temporal_port}, {free_port()})",
         }[name]
-        subprocess.run(
+        return subprocess.Popen(
             [
                 sys.executable,
                 "-c",
                 f"import sys; from pathlib import Path; from infra import stack; "
                 f"d = Path(sys.argv[1]); {call}",
                 str(self.data_dir),
-            ],
-            check=True,
-            timeout=120,
+            ]
         )
 
     def kill_engine(self, name: str) -> None:
@@ -150,9 +153,17 @@ class ProcessStack:
                 proc.wait(15)
             except subprocess.TimeoutExpired:
                 proc.kill()
-        stack.down(self.data_dir)
+        self._kill_engines()
         for log in self._logs:
             log.close()
+
+    def _kill_engines(self) -> None:
+        """A test's engines and their data are thrown away: SIGKILL, where `make down`'s
+        SIGTERM waits seconds for Temporal to close its database cleanly."""
+        for pidfile in (self.data_dir / "pids").glob("*.pid"):
+            with contextlib.suppress(OSError, ValueError):  # already gone, or never written
+                os.killpg(int(pidfile.read_text()), signal.SIGKILL)
+            pidfile.unlink(missing_ok=True)
 
     def log_tail(self, name: str, lines: int = 30) -> str:
         text = (self.data_dir / "logs" / f"{name}.log").read_text(errors="replace")
@@ -276,3 +287,13 @@ class CheckInLoad:
         for i in ids:
             queue.put_nowait(i)
         await asyncio.gather(*(self.official(queue, n) for n in range(clients)))
+
+
+def _finished(proc: subprocess.Popen[bytes], timeout: float) -> None:
+    try:
+        code = proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        raise
+    if code:
+        raise subprocess.CalledProcessError(code, proc.args)
