@@ -136,3 +136,54 @@ async def test_verify_names_the_first_stream_event_missing_from_the_chain(
     assert cut.missing == 1 and cut.first_missing is not None
     assert cut.first_missing.event_id == recs[-1].envelope.id
     await nc.close()
+
+
+async def test_verify_beside_a_busy_audit_service_reports_no_missing_event(
+    db: Database, nats_url: str, agency: str, tmp_path: Path
+) -> None:
+    """The audit consumer chains and acknowledges while completeness is being checked: an event
+    it takes at that moment is chained or behind, never missing (seen once as `verify` exiting 1
+    after "chain holds" with every service on PostgreSQL)."""
+    from services.audit.service_layer.completeness import check_completeness
+
+    await db.create(AUDIT)
+    async with db.sessions.begin() as s:
+        for i in range(4):
+            await LOG.append(s, f"b-{i}", [sample_event(f"b-{i}", i, agency)], 0)
+    relay = OutboxRelay(db.sessions, nats_url)
+    assert await relay.publish_pending() == 4
+    await relay.close()
+    store = Chain(load_or_create_key(tmp_path / "k.pem"), checkpoint_every=100)
+
+    async def append(s, event):  # type: ignore[no-untyped-def]
+        await store.append(s, event)
+
+    name = f"audit-{agency}"
+    nc = await nats.connect(nats_url)
+    consumer = EventConsumer(name, db.sessions, append, filter_subject=f"telework.v1.{agency}.>")
+
+    class Busy:
+        """JetStream as the check sees it, with the audit service taking every pending event
+        the moment the check asks for its acknowledgements."""
+
+        def __init__(self, js):  # type: ignore[no-untyped-def]
+            self.js = js
+
+        def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+            return getattr(self.js, name)
+
+        async def consumer_info(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            stop = asyncio.Event()
+            task = asyncio.create_task(consumer.run(nc, stop))
+            async with asyncio.timeout(120):
+                while consumer.processed < 4:
+                    await asyncio.sleep(0.05)
+            stop.set()
+            await task
+            return await self.js.consumer_info(*args, **kwargs)
+
+    js = nc.jetstream()
+    whole = await check_completeness(db.sessions, Busy(js), name, f"telework.v1.{agency}.>")
+    await nc.close()
+    assert (whole.in_stream, whole.missing) == (4, 0), whole
+    assert whole.chained + whole.behind == 4

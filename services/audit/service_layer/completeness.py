@@ -62,8 +62,12 @@ async def check_completeness(
     subjects: str = STREAM_SUBJECTS,
     batch: int = 2000,
 ) -> Completeness:
-    ids = await _chained_ids(sessions)
+    # The consumer's ack floor first, the chain after: an event acknowledged by then was chained
+    # by then, so it is in `ids`. The other way round, an event chained and acknowledged between
+    # the two reads was reported missing while `telework audit verify` ran beside a busy audit
+    # service (seen with every service on PostgreSQL).
     acked = await _acked_up_to(js, consumer)
+    ids = await _chained_ids(sessions)
     set_aside = {
         int(d.original_sequence)
         for d in await dead_letters(js, consumer)
