@@ -8,6 +8,7 @@ import asyncio
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -18,7 +19,6 @@ from tests.support.processes import (
     ProcessStack,
     official_tokens,
     process_stack,
-    scalar,
     stream_count,
     until,
     write_officials,
@@ -31,11 +31,11 @@ AGENCY = "ONDE-STRAT"
 VICTIMS = ("attendance", "audit", "notification", "identity", "engagement", "meetings", "portal")
 
 
-def leader(ps: ProcessStack, service: str) -> tuple[str, float]:
+async def leader(ps: ProcessStack, service: str) -> tuple[str, float]:
     """The holder of the service's lease and when its term ends (seconds since the epoch)."""
-    db = ps.data_dir / f"{service}.db"
-    holder = scalar(db, f"SELECT holder FROM leases WHERE name = '{service}-leader'")
-    ends = scalar(db, f"SELECT expires_at FROM leases WHERE name = '{service}-leader'")
+    where = f"FROM leases WHERE name = '{service}-leader'"
+    holder = await ps.value(service, f"SELECT holder {where}")
+    ends = await ps.value(service, f"SELECT expires_at {where}")
     return str(holder), float(ends)
 
 
@@ -44,16 +44,20 @@ def process_of(ps: ProcessStack, holder: str) -> str:
     return next(key for key, proc in ps.procs.items() if proc.pid == pid)
 
 
-async def test_kill9_of_each_leading_replica_under_check_in_load(tmp_path: Path) -> None:
+async def test_kill9_of_each_leading_replica_under_check_in_load(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    """On PostgreSQL, as replicas run in production (one database shared by a service's
+    processes; the single-process kill -9 test covers SQLite)."""
     data = tmp_path / "data"
-    with process_stack(data, replicas=2) as ps:
+    with process_stack(data, replicas=2, database_url=postgres_url) as ps:
         assert len(ps.procs) == 2 * len(SERVICES)
         ids = [f"R{i:05d}" for i in range(OFFICIALS)]
         write_officials(tmp_path / "officials.csv", ids, AGENCY)
         ps.cli("identity", "import", str(tmp_path / "officials.csv"))
         known_sql = "SELECT count(*) FROM att_officials WHERE official_id LIKE 'R%'"
         await until(
-            lambda: _true(scalar(data / "attendance.db", known_sql) == OFFICIALS),
+            lambda: _equals(ps, "attendance", known_sql, OFFICIALS),
             "attendance to learn the imported officials",
         )
 
@@ -70,13 +74,13 @@ async def test_kill9_of_each_leading_replica_under_check_in_load(tmp_path: Path)
                     lambda: f"check-ins to flow ({len(accepted)} accepted; answers {answers})",
                     timeout=90,
                 )
-                holder, _ = leader(ps, service)
+                holder, _ = await leader(ps, service)
                 victim = process_of(ps, holder)
                 killed = time.monotonic()
                 ps.kill9(victim)
 
                 async def taken_over(service: str = service, old: str = holder) -> bool:
-                    now_holder, ends = leader(ps, service)
+                    now_holder, ends = await leader(ps, service)
                     return now_holder != old and ends > time.time()
 
                 await until(taken_over, f"another {service} replica to take over", timeout=60)
@@ -100,14 +104,14 @@ async def test_kill9_of_each_leading_replica_under_check_in_load(tmp_path: Path)
 
         async def converged() -> bool:
             return (
-                scalar(data / "audit.db", chained_sql) >= OFFICIALS
+                await ps.value("audit", chained_sql) >= OFFICIALS
                 and await stream_count(ps, "TELEWORK", subject) >= OFFICIALS
             )
 
         await until(converged, "the check-ins to be published and chained")
-        stored = scalar(data / "attendance.db", stored_sql)
+        stored = await ps.value("attendance", stored_sql)
         published = await stream_count(ps, "TELEWORK", subject)
-        chained = scalar(data / "audit.db", chained_sql)
+        chained = await ps.value("audit", chained_sql)
         assert (len(accepted), stored, published, chained) == (OFFICIALS,) * 4, answers
         assert await stream_count(ps, "TELEWORK_DLQ") == 0
         auditor = ps.cli("token", "issue", "--as", "auditor@onde.example.go.th").stdout.strip()
@@ -130,3 +134,7 @@ async def test_kill9_of_each_leading_replica_under_check_in_load(tmp_path: Path)
 
 async def _true(value: bool) -> bool:
     return value
+
+
+async def _equals(ps: ProcessStack, service: str, sql: str, expected: Any) -> bool:
+    return bool(await ps.value(service, sql) == expected)

@@ -13,6 +13,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +40,10 @@ class ProcessStack:
     # Engines run elsewhere (containers: tests/containers): their addresses, and settings for
     # the services such as DATABASE_URL; the local engines are then not started.
     external: dict[str, str] = field(default_factory=dict)
+    # Every service on this PostgreSQL (as production runs), each in a schema of this test's own
+    # prefix; None: each service its SQLite file, as `make run` starts them.
+    database_url: str | None = None
+    schema_prefix: str = field(default_factory=lambda: f"fault_{uuid.uuid4().hex[:8]}_")
     _logs: list[IO[bytes]] = field(default_factory=list)
 
     @property
@@ -63,8 +68,43 @@ class ProcessStack:
             "NATS_URL": self.nats_url,
             "TEMPORAL_ADDRESS": f"127.0.0.1:{self.temporal_port}",
             "TELEWORK_PORTAL_PORT": str(self.portal_port),
+            **(
+                {"DATABASE_URL": self.database_url, "TELEWORK_SCHEMA_PREFIX": self.schema_prefix}
+                if self.database_url
+                else {}
+            ),
             **self.external,
         }
+
+    async def value(self, service: str, sql: str) -> Any:
+        """One value read from `service`'s database beside the running services."""
+        if self.database_url is None:
+            return scalar(self.data_dir / f"{service}.db", sql)
+        con = await self._postgresql()
+        try:
+            await con.execute(f'SET search_path TO "{self.schema_prefix}{service}"')
+            return await con.fetchval(sql)
+        finally:
+            await con.close()
+
+    async def _postgresql(self) -> Any:
+        import asyncpg
+        from sqlalchemy.engine import make_url
+
+        assert self.database_url is not None
+        plain = make_url(self.database_url).set(drivername="postgresql")
+        return await asyncpg.connect(plain.render_as_string(hide_password=False))
+
+    async def drop_schemas(self) -> None:
+        """This test's schemas, so that a shared PostgreSQL does not fill up run after run."""
+        if self.database_url is None:
+            return
+        con = await self._postgresql()
+        try:
+            for name in SERVICES:
+                await con.execute(f'DROP SCHEMA IF EXISTS "{self.schema_prefix}{name}" CASCADE')
+        finally:
+            await con.close()
 
     def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -156,6 +196,10 @@ class ProcessStack:
         self._kill_engines()
         for log in self._logs:
             log.close()
+        if self.database_url:
+            # stop() runs inside the test's event loop, which asyncio.run cannot share.
+            with ThreadPoolExecutor(1) as thread:
+                thread.submit(asyncio.run, self.drop_schemas()).result()
 
     def _kill_engines(self) -> None:
         """A test's engines and their data are thrown away: SIGKILL, where `make down`'s
@@ -177,10 +221,12 @@ def process_stack(
     *,
     replicas: int = 1,
     external: dict[str, str] | None = None,
+    database_url: str | None = None,
 ) -> Iterator[ProcessStack]:
-    """The engines (unless `external` names them), schemas, the demo agency and `replicas`
-    processes of each of `services` running; all stopped afterwards."""
-    ps = ProcessStack(data_dir, external=external or {})
+    """The engines (unless `external` names them), schemas (on `database_url`'s PostgreSQL if
+    given), the demo agency and `replicas` processes of each of `services` running; all stopped
+    afterwards."""
+    ps = ProcessStack(data_dir, external=external or {}, database_url=database_url)
     try:
         ps.start_engines()
         ps.cli("db", "upgrade")
