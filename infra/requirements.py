@@ -71,9 +71,7 @@ SPEC: dict[str, str] = {
 }
 
 # Requirements with no test yet, and why: each leaves this list when its test lands.
-NOT_YET: dict[str, str] = {
-    "R-DOC-2": "e-saraban interchange: issue #17",
-}
+NOT_YET: dict[str, str] = {}
 
 CITE = re.compile(r"R-([A-Z]+)-(\d+)(?:\s*(?:\.\.|–|-)\s*(\d+))?")
 

@@ -1,5 +1,5 @@
-"""The e-saraban bridge (issue #17 item 4): the interchange's messages, and the bridge against
-the whole platform and a local receiver started by the test — an order becomes one letter
+"""The e-saraban bridge (R-DOC-2, issue #17 item 4): the interchange's messages, and the bridge
+against the whole platform and a local receiver started by the test — an order becomes one letter
 carrying the signed PDF, the receiver being away is retried, what it answers comes back as an
 event, and an event delivered again sends nothing twice."""
 

@@ -1,5 +1,6 @@
-"""The e-saraban interchange (e-CMS of the Digital Government Development Agency) as messages:
-an outbound letter and the receiver's notifiers (issue #17 item 4). Pure: bytes in, bytes out.
+"""The e-saraban interchange (e-CMS of the Digital Government Development Agency) as messages
+(R-DOC-2): an outbound letter and the receiver's notifiers (issue #17 item 4). Pure: bytes in,
+bytes out.
 
 Outbound: SOAP 1.1 with WS-Addressing; Body/CorrespondenceLetterOutboundRequest/
 rsm:GovernmentDocument/ram:CorrespondenceLetter with ID, CorrespondenceDate, Subject,
