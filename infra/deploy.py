@@ -298,6 +298,8 @@ def compose() -> dict[str, Any]:
     services: dict[str, Any] = {
         "postgres": {
             "image": "postgres:16",
+            # Seven services of up to 20 connections each, and Temporal's (docs/deployment.md).
+            "command": ["postgres", "-c", "max_connections=300"],
             "environment": {
                 "POSTGRES_USER": "telework",
                 "POSTGRES_PASSWORD": "${TELEWORK_DB_PASSWORD}",

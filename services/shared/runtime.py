@@ -121,7 +121,13 @@ async def open_context(
 ) -> ServiceContext:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     schema = None if is_sqlite(settings.database_url) else spec.schema
-    engine = make_engine(settings.database_url, schema)
+    stack = Stack()
+    pool = (
+        {}
+        if schema is None
+        else {"pool_size": stack.db_pool_size, "max_overflow": stack.db_max_overflow}
+    )
+    engine = make_engine(settings.database_url, schema, **pool)
     await until_database_ready(engine, spec, schema, stop)
     sessions = sessionmaker(engine)
     relay = OutboxRelay(sessions, settings.nats_url, name=spec.name)

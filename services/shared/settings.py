@@ -82,6 +82,15 @@ class Stack(_Group):
         "term of the lease that picks the one replica running a service's relay and "
         "projections (decision 0008)",
     )
+    db_pool_size: int = setting(
+        10,
+        "TELEWORK_DB_POOL_SIZE",
+        "PostgreSQL connections each process keeps open; with the overflow, the most one "
+        "process opens (size the server's max_connections: docs/deployment.md)",
+    )
+    db_max_overflow: int = setting(
+        10, "TELEWORK_DB_MAX_OVERFLOW", "connections a process may open beyond its pool at a peak"
+    )
     workflow_tasks: int = setting(
         20, "TELEWORK_WORKFLOW_TASKS", "workflow tasks a worker runs at once"
     )

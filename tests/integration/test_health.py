@@ -102,3 +102,27 @@ async def test_health_readiness_and_metrics_of_a_service(tmp_path: Path) -> None
         stop.set()
         await server
         await engine.dispose()
+
+
+async def test_each_process_opens_at_most_the_connections_its_settings_allow(
+    postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A ministry sizes PostgreSQL's max_connections from processes × (pool + overflow)
+    (docs/deployment.md): those two settings reach every service's engine."""
+    import uuid
+
+    from sqlalchemy import text
+
+    from services.registry import opened
+
+    prefix = f"pool_{uuid.uuid4().hex[:8]}_"
+    monkeypatch.setenv("DATABASE_URL", postgres_url)
+    monkeypatch.setenv("TELEWORK_SCHEMA_PREFIX", prefix)
+    monkeypatch.setenv("TELEWORK_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("TELEWORK_DB_POOL_SIZE", "3")
+    monkeypatch.setenv("TELEWORK_DB_MAX_OVERFLOW", "1")
+    async with opened("meetings") as ctx:
+        pool: Any = ctx.engine.pool
+        assert (pool.size(), pool._max_overflow) == (3, 1)
+        async with ctx.engine.begin() as conn:
+            await conn.execute(text(f'DROP SCHEMA "{prefix}meetings" CASCADE'))
