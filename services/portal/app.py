@@ -31,6 +31,7 @@ from services.portal import (
 )
 from services.portal.actions import CrossSite, Portal, Refused
 from services.portal.deps import Backends
+from services.portal.refusals import backend_away
 from services.portal.web import (
     COOKIE,
     HERE,
@@ -39,6 +40,7 @@ from services.portal.web import (
     Ui,
     lang_of,
 )
+from services.shared.db import database_unavailable
 
 
 def create_app(backends: Backends) -> FastAPI:
@@ -103,11 +105,30 @@ def create_app(backends: Backends) -> FastAPI:
             status_code=404,
         )
 
+    def portal_database_away(request: Request) -> Response:
+        """The portal's own database (sessions, read models) is away: 503 with Retry-After.
+        A page says so itself; sending it to /home, as other refusals are, would loop."""
+        log.warning("request: %s portal database unavailable", request.method)
+        away = backend_away("พอร์ทัล (portal)")
+        headers = {"Retry-After": str(away.retry_after)}
+        if request.url.path.startswith("/api"):
+            return JSONResponse({"detail": away.reason}, status_code=503, headers=headers)
+        th, en = away.reason.split(" / ", 1)
+        text = th if lang_of(request) == "th" else en
+        return HTMLResponse(
+            f'<!doctype html><html lang="{lang_of(request)}"><meta charset="utf-8">'
+            f'<link rel="stylesheet" href="/static/style.css"><main><h1>{text}</h1></main></html>',
+            status_code=503,
+            headers=headers,
+        )
+
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
         """Never a plain-text 500: a reason in the user's language with a request id, and the
         same id in the log with the route template and the cause's class — not the path or
         the message, which may hold personal data — for IT support to find it."""
+        if database_unavailable(exc):
+            return portal_database_away(request)
         request_id = uuid.uuid4().hex[:12]
         route = getattr(request.scope.get("route"), "path", "unmatched")
         log.error(

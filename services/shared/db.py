@@ -27,7 +27,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -133,6 +133,43 @@ def is_unwritable(exc: BaseException) -> bool:
     return any(sign in str(exc).lower() for sign in _UNWRITABLE)
 
 
+# SQLSTATE classes in which the server, not the statement, is at fault: connection exception
+# (08), insufficient resources (53: disk full, too many connections), operator intervention
+# (57P: shutting down, starting up, crashed).
+_SERVER_AWAY = ("08", "53", "57P")
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """The database is away, locked past its timeout, read-only or full: nothing was done, and
+    the same request will work later (a 503 with Retry-After, a message retried, never a 500
+    or a dead letter)."""
+    if isinstance(exc, OperationalError):
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    sqlstate = str(getattr(exc.orig, "sqlstate", None) or "")
+    return exc.connection_invalidated or sqlstate.startswith(_SERVER_AWAY)
+
+
+def brief(exc: BaseException) -> str:
+    """An error for a log line: the driver's first line, never the statement that failed nor
+    its parameters (personal data, R-INT-4)."""
+    text = str(getattr(exc, "orig", None) or exc)
+    return text.splitlines()[0][:200] if text else type(exc).__name__
+
+
+def _server_away_at_connect(exc: Exception) -> bool:
+    """A failure to open a connection that says the server is away, not that we are wrong:
+    refused, no socket, timed out, starting up, shutting down, out of connections."""
+    import asyncpg
+
+    if isinstance(exc, OSError | TimeoutError):
+        return True
+    if isinstance(exc, asyncpg.PostgresError):
+        return str(exc.sqlstate or "").startswith(_SERVER_AWAY)
+    return isinstance(exc, asyncpg.InterfaceError)
+
+
 async def probe_writable(engine: AsyncEngine) -> None:
     """Raise unless a write can be committed now: a service says "ready" only after this."""
     async with engine.begin() as conn:
@@ -146,6 +183,9 @@ def is_sqlite(url: str) -> bool:
 
 def make_engine(url: str, schema: str | None = None, **kwargs: Any) -> AsyncEngine:
     """An engine for one service. `schema` is the service's PostgreSQL schema."""
+    # A failed statement's parameters stay out of its error's text, which may be logged
+    # anywhere (names, citizen-id hashes: R-INT-4).
+    kwargs.setdefault("hide_parameters", True)
     if is_sqlite(url):
         engine = create_async_engine(url, **kwargs)
 
@@ -182,6 +222,20 @@ def make_engine(url: str, schema: str | None = None, **kwargs: Any) -> AsyncEngi
         return engine
     kwargs.setdefault("pool_size", 10)
     engine = create_async_engine(url, **kwargs)
+
+    @event.listens_for(engine.sync_engine, "do_connect")
+    def _connect(dialect: Dialect, _record: Any, cargs: Any, cparams: Any) -> Any:
+        # asyncpg's own errors at connect (a refused or missing socket is a bare OSError)
+        # reach callers unwrapped, unlike the same server failing mid-statement; as the
+        # driver's OperationalError they become SQLAlchemy's, like every other "database away".
+        try:
+            return dialect.connect(*cargs, **cparams)
+        except Exception as exc:
+            if not _server_away_at_connect(exc):
+                raise
+            dbapi: Any = dialect.loaded_dbapi
+            raise dbapi.OperationalError(f"{type(exc).__name__}: {exc}", exc) from exc
+
     if schema:
         engine = engine.execution_options(schema_translate_map={None: schema})
     return engine

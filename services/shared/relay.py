@@ -19,7 +19,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from services.shared import clock, telemetry
-from services.shared.db import outbox
+from services.shared.db import brief, outbox
 from services.shared.jetstream import connect, ensure_streams
 
 log = logging.getLogger(__name__)
@@ -66,7 +66,7 @@ class OutboxRelay:
                     await self.publish_pending()
                     backoff = 0.1
                 except Exception as exc:  # NATS or database away: keep rows, retry later
-                    log.warning("relay %s: %s; retrying in %.1fs", self._name, exc, backoff)
+                    log.warning("relay %s: %s; retrying in %.1fs", self._name, brief(exc), backoff)
                     await clock.pause(stop, backoff)
                     backoff = min(backoff * 2, 5.0)
                     continue

@@ -22,13 +22,13 @@ from nats.errors import Error as NatsError
 from nats.errors import MaxPayloadError, NoRespondersError
 from opentelemetry.trace import SpanKind
 from pydantic import BaseModel, ValidationError
-from sqlalchemy.exc import OperationalError
 
 from contracts.requests import Request
 from contracts.subjects import RPC_ROOT
 from services.shared import telemetry
 from services.shared.auth import AuthError, TokenVerifier
 from services.shared.authz import Actor
+from services.shared.db import database_unavailable
 
 log = logging.getLogger(__name__)
 RPC_DURATION = telemetry.meter("telework.rpc").create_histogram(
@@ -212,18 +212,23 @@ async def _answer(
         err = exc.errors()[0]
         where = ".".join(str(p) for p in err.get("loc", ())) or "body"
         return invalid(f"{where}: {err.get('msg')}").reply(lang)
-    except OperationalError as exc:
-        # The service's database is away, locked past its timeout, read-only or full: nothing
-        # was done and the same request will work later — a 503 at the portal, not a 502.
-        log.warning("%s: database unavailable (%s)", subject, type(exc.orig).__name__)
-        return RpcError(
-            "unavailable",
-            "ฐานข้อมูลของบริการไม่พร้อมชั่วคราว ไม่ได้ดำเนินการ กรุณาลองใหม่",
-            "the service's database is temporarily unavailable; nothing was done, retry",
-        ).reply(lang)
-    except Exception:
+    except Exception as exc:
+        if database_unavailable(exc):
+            # The service's database is away, locked, read-only or full: nothing was done and
+            # the same request will work later — a 503 at the portal, not a 502.
+            log.warning("%s: database unavailable (%s)", subject, _cause(exc))
+            return RpcError(
+                "unavailable",
+                "ฐานข้อมูลของบริการไม่พร้อมชั่วคราว ไม่ได้ดำเนินการ กรุณาลองใหม่",
+                "the service's database is temporarily unavailable; nothing was done, retry",
+            ).reply(lang)
         log.exception("%s failed", subject)
         return RpcError("internal", "ระบบขัดข้อง กรุณาลองใหม่", "internal error; retry").reply(lang)
+
+
+def _cause(exc: BaseException) -> str:
+    """The driver's error class: never the message, which may quote a statement's data."""
+    return type(getattr(exc, "orig", None) or exc).__name__
 
 
 def _past(deadline: str | None) -> bool:

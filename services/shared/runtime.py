@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from infra.nats import identities
 from services.shared import clock, health, lease, migrate, telemetry
 from services.shared.auth import TokenVerifier, verifier_from_env
-from services.shared.db import is_sqlite, make_engine, probe_writable, sessionmaker
+from services.shared.db import brief, is_sqlite, make_engine, probe_writable, sessionmaker
 from services.shared.lease import Job
 from services.shared.relay import OutboxRelay
 from services.shared.rpc import Responder, Route, make_broker
@@ -147,7 +147,7 @@ async def until_database_ready(
             await migrate.upgrade(engine, spec.name, schema)
             await probe_writable(engine)
         except (DBAPIError, OSError) as exc:
-            reason = str(getattr(exc, "orig", exc)).splitlines()[0][:200]
+            reason = brief(exc)
             if reason != said:
                 log.warning("database not ready (%s); retrying", reason)
                 said = reason

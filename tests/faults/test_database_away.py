@@ -1,0 +1,126 @@
+"""PostgreSQL away for a while under check-in load (issue #21's outages, on the production
+database): the server stops as in a crash (`pg_ctl stop -m immediate`) and starts again some
+seconds later. While it is away a check-in is refused with 503 (the client sends it again), no
+service dies, and afterwards accepted = stored = published = chained, each once."""
+
+import asyncio
+import contextlib
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.processes import (
+    CheckInLoad,
+    ProcessStack,
+    official_tokens,
+    process_stack,
+    stream_count,
+    until,
+    write_officials,
+)
+
+pytestmark = [pytest.mark.integration, pytest.mark.fault]
+
+OFFICIALS = 600
+AGENCY = "ONDE-STRAT"
+AWAY_S = 12
+
+
+class Postgres:
+    """A PostgreSQL of the test's own (pgserver's binaries, as on a fresh machine), which the
+    test stops and starts with pg_ctl."""
+
+    def __init__(self) -> None:
+        import pgserver
+
+        self.pgdata = Path(tempfile.mkdtemp(prefix="pg-away-"))
+        server = pgserver.get_server(self.pgdata, cleanup_mode=None)
+        self.user = server.system_user  # pgserver runs it as another user when we are root
+        self.socket_dir = server.get_postmaster_info().socket_dir
+        self.url = server.get_uri().replace("postgresql://", "postgresql+asyncpg://", 1)
+
+    def _ctl(self, *args: str) -> None:
+        import pgserver
+
+        pgserver.pg_ctl(list(args), pgdata=self.pgdata, user=self.user, timeout=60)
+
+    def crash(self) -> None:
+        """As when its machine loses power: no checkpoint, clients cut off mid-transaction."""
+        self._ctl("-w", "-m", "immediate", "stop")
+
+    def start(self) -> None:
+        log = str(self.pgdata / "log")
+        self._ctl("-w", "-o", '-h ""', "-o", f"-k {self.socket_dir}", "-l", log, "start")
+
+    def remove(self) -> None:
+        with contextlib.suppress(subprocess.CalledProcessError):
+            self._ctl("-w", "-m", "immediate", "stop")
+        shutil.rmtree(self.pgdata, ignore_errors=True)
+
+
+async def test_postgresql_away_for_a_while_under_check_in_load(tmp_path: Path) -> None:
+    pg = Postgres()
+    data = tmp_path / "data"
+    try:
+        with process_stack(data, database_url=pg.url) as ps:
+            ids = [f"P{i:05d}" for i in range(OFFICIALS)]
+            write_officials(tmp_path / "officials.csv", ids, AGENCY)
+            ps.cli("identity", "import", str(tmp_path / "officials.csv"))
+            known = "SELECT count(*) FROM att_officials WHERE official_id LIKE 'P%'"
+            await until(lambda: _equals(ps, "attendance", known, OFFICIALS), "attendance")
+            load = CheckInLoad([ps.portal_url], official_tokens(data, ids, AGENCY))
+            accepted, answers = load.accepted, load.answers
+
+            async def outage() -> None:
+                await until(lambda: _true(len(accepted) >= OFFICIALS // 3), "check-ins")
+                pg.crash()
+                await asyncio.sleep(AWAY_S)
+                pg.start()
+
+            async with asyncio.timeout(300):
+                await asyncio.gather(outage(), load.run(ids))
+            print(f"answers with PostgreSQL away for {AWAY_S} s: {dict(answers)}")
+            assert accepted == set(ids), answers
+            assert answers["503"] > 0, answers  # the outage was seen, and said so
+
+            stored_sql = "SELECT count(*) FROM attendance_days WHERE official_id LIKE 'P%'"
+            chained_sql = (
+                "SELECT count(*) FROM audit_chain WHERE official_id LIKE 'P%' "
+                "AND type LIKE '%.checked_in.v1'"
+            )
+            subject = f"telework.v1.{AGENCY}.attendance.checked_in"
+
+            async def converged() -> bool:
+                return (
+                    await ps.value("audit", chained_sql) >= OFFICIALS
+                    and await stream_count(ps, "TELEWORK", subject) >= OFFICIALS
+                )
+
+            await until(converged, "the check-ins to be published and chained")
+            counts = (
+                len(accepted),
+                await ps.value("attendance", stored_sql),
+                await stream_count(ps, "TELEWORK", subject),
+                await ps.value("audit", chained_sql),
+            )
+            assert counts == (OFFICIALS,) * 4, answers
+            assert await stream_count(ps, "TELEWORK_DLQ") == 0
+            auditor = ps.cli("token", "issue", "--as", "auditor@onde.example.go.th").stdout.strip()
+            verify = ps.cli("audit", "verify", "--token", auditor, check=False)
+            assert verify.returncode == 0, verify.stdout + verify.stderr
+            for key, proc in ps.procs.items():
+                assert proc.poll() is None, f"{key} died:\n{ps.log_tail(key)}"
+    finally:
+        pg.remove()
+
+
+async def _true(value: bool) -> bool:
+    return value
+
+
+async def _equals(ps: ProcessStack, service: str, sql: str, expected: Any) -> bool:
+    return bool(await ps.value(service, sql) == expected)
