@@ -1,7 +1,9 @@
-"""PostgreSQL away for a while under check-in load (issue #21's outages, on the production
-database): the server stops as in a crash (`pg_ctl stop -m immediate`) and starts again some
-seconds later. While it is away a check-in is refused with 503 (the client sends it again), no
-service dies, and afterwards accepted = stored = published = chained, each once."""
+"""The engines away under check-in load, with every service on PostgreSQL (issue #21's
+outages): PostgreSQL stops as in a crash (`pg_ctl stop -m immediate`) and starts again 12 s
+later; then nats-server is killed with SIGKILL and started again 8 s later. While an engine is
+away a check-in is refused with 503 (the client sends it again), no service dies, and
+afterwards accepted = stored = published = chained, each once, nothing dead-lettered, and
+`telework audit verify` holds. (Temporal away: tests/faults/test_kill9.py.)"""
 
 import asyncio
 import contextlib
@@ -27,7 +29,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.fault]
 
 OFFICIALS = 600
 AGENCY = "ONDE-STRAT"
-AWAY_S = 12
+PG_AWAY_S = 12
+NATS_AWAY_S = 8
 
 
 class Postgres:
@@ -62,7 +65,7 @@ class Postgres:
         shutil.rmtree(self.pgdata, ignore_errors=True)
 
 
-async def test_postgresql_away_for_a_while_under_check_in_load(tmp_path: Path) -> None:
+async def test_postgresql_then_nats_away_under_check_in_load(tmp_path: Path) -> None:
     pg = Postgres()
     data = tmp_path / "data"
     try:
@@ -75,15 +78,19 @@ async def test_postgresql_away_for_a_while_under_check_in_load(tmp_path: Path) -
             load = CheckInLoad([ps.portal_url], official_tokens(data, ids, AGENCY))
             accepted, answers = load.accepted, load.answers
 
-            async def outage() -> None:
+            async def outages() -> None:
                 await until(lambda: _true(len(accepted) >= OFFICIALS // 3), "check-ins")
                 pg.crash()
-                await asyncio.sleep(AWAY_S)
+                await asyncio.sleep(PG_AWAY_S)
                 pg.start()
+                await until(lambda: _true(len(accepted) >= 2 * OFFICIALS // 3), "check-ins")
+                ps.kill_engine("nats")
+                await asyncio.sleep(NATS_AWAY_S)
+                ps.start_engine("nats")
 
             async with asyncio.timeout(300):
-                await asyncio.gather(outage(), load.run(ids))
-            print(f"answers with PostgreSQL away for {AWAY_S} s: {dict(answers)}")
+                await asyncio.gather(outages(), load.run(ids))
+            print(f"answers with PostgreSQL, then NATS away: {dict(answers)}")
             assert accepted == set(ids), answers
             assert answers["503"] > 0, answers  # the outage was seen, and said so
 
