@@ -36,7 +36,10 @@ with workflow.unsafe.imports_passed_through():
 
 # Thailand keeps no daylight saving: a fixed +07:00 is exact and needs no tz database.
 BANGKOK = timezone(timedelta(hours=7))
-IO = timedelta(seconds=30)
+# An engagement's I/O step: a request (10 s deadline) or a write (SQLite waits 10 s on a lock).
+# When a worker dies mid-step, Temporal retries the step only once this has passed, so it is
+# kept short: the engagements that worker held go on 15 s later, not 30.
+IO = timedelta(seconds=15)
 # Changes to running workflows, each behind `workflow.patched` (tests/replay keeps the
 # histories recorded before each one replaying):
 RECORD_TOGETHER = "record-step-events-together"  # a step's events in one activity, not one each
