@@ -197,9 +197,10 @@ class ProcessStack:
         for log in self._logs:
             log.close()
         if self.database_url:
-            # stop() runs inside the test's event loop, which asyncio.run cannot share.
-            with ThreadPoolExecutor(1) as thread:
-                thread.submit(asyncio.run, self.drop_schemas()).result()
+            # stop() runs inside the test's event loop, which asyncio.run cannot share. A
+            # database left away by a failed test must not hide that test's own failure.
+            with ThreadPoolExecutor(1) as thread, contextlib.suppress(Exception):
+                thread.submit(asyncio.run, self.drop_schemas()).result(timeout=60)
 
     def _kill_engines(self) -> None:
         """A test's engines and their data are thrown away: SIGKILL, where `make down`'s
