@@ -17,6 +17,9 @@ from services.shared.clock import BANGKOK
 from tests.support.portal import agreement_draft
 from tests.support.processes import (
     CheckInLoad,
+    attendance_knows,
+    every_check_in_once,
+    holds,
     official_tokens,
     process_stack,
     scalar,
@@ -56,25 +59,13 @@ async def test_kill9_of_each_service_under_check_in_load(tmp_path: Path) -> None
         ps.cli("identity", "import", str(tmp_path / "officials.csv"))
         load = CheckInLoad([ps.portal_url], official_tokens(data, ids, AGENCY))
         accepted, answers = load.accepted, load.answers
-        attendance_db = data / "attendance.db"
-
-        async def attendance_knows_them() -> bool:
-            return (
-                attendance_db.exists()
-                and scalar(
-                    attendance_db,
-                    "SELECT count(*) FROM att_officials WHERE official_id LIKE 'F%'",
-                )
-                == OFFICIALS
-            )
-
-        await until(attendance_knows_them, "attendance to learn the imported officials")
+        await attendance_knows(ps, "F", OFFICIALS)
 
         async def killer() -> None:
             step = OFFICIALS // (len(VICTIMS) + 2)
             for n, name in enumerate(VICTIMS, start=1):
                 await until(
-                    lambda n=n: _at_least(len(accepted), n * step),
+                    lambda n=n: holds(len(accepted) >= n * step),
                     lambda: f"check-ins to flow ({len(accepted)} accepted; answers {answers})",
                     timeout=90,
                 )
@@ -88,39 +79,7 @@ async def test_kill9_of_each_service_under_check_in_load(tmp_path: Path) -> None
         assert ps.kills == {**Counter(VICTIMS)}, ps.kills
         assert accepted == set(ids), answers
 
-        stored_sql = (
-            f"SELECT count(*) FROM attendance_days WHERE official_id LIKE 'F%' AND "
-            f"agency_code = '{AGENCY}'"
-        )
-        chained_sql = (
-            "SELECT count(*) FROM audit_chain WHERE official_id LIKE 'F%' "
-            "AND type LIKE '%.checked_in.v1'"
-        )
-        subject = f"telework.v1.{AGENCY}.attendance.checked_in"
-
-        async def converged() -> bool:
-            return (
-                (data / "audit.db").exists()
-                and scalar(data / "audit.db", chained_sql) >= OFFICIALS
-                and await stream_count(ps, "TELEWORK", subject) >= OFFICIALS
-            )
-
-        await until(converged, "the check-ins to be published and chained")
-        stored = scalar(attendance_db, stored_sql)
-        published = await stream_count(ps, "TELEWORK", subject)
-        chained = scalar(data / "audit.db", chained_sql)
-        assert (len(accepted), stored, published, chained) == (OFFICIALS,) * 4, answers
-        assert await stream_count(ps, "TELEWORK_DLQ") == 0
-
-        auditor = ps.cli("token", "issue", "--as", "auditor@onde.example.go.th").stdout.strip()
-        verify = ps.cli("audit", "verify", "--token", auditor, check=False)
-        assert verify.returncode == 0, verify.stdout + verify.stderr
-        for name in ps.procs:
-            assert ps.procs[name].poll() is None, f"{name} died:\n{ps.log_tail(name)}"
-
-
-async def _at_least(value: int, target: int) -> bool:
-    return value >= target
+        await every_check_in_once(ps, load, "F", AGENCY, OFFICIALS)
 
 
 STAFF = 24

@@ -8,7 +8,6 @@ import asyncio
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -17,9 +16,11 @@ from services.registry import SERVICES
 from tests.support.processes import (
     CheckInLoad,
     ProcessStack,
+    attendance_knows,
+    every_check_in_once,
+    holds,
     official_tokens,
     process_stack,
-    stream_count,
     until,
     write_officials,
 )
@@ -55,11 +56,7 @@ async def test_kill9_of_each_leading_replica_under_check_in_load(
         ids = [f"R{i:05d}" for i in range(OFFICIALS)]
         write_officials(tmp_path / "officials.csv", ids, AGENCY)
         ps.cli("identity", "import", str(tmp_path / "officials.csv"))
-        known_sql = "SELECT count(*) FROM att_officials WHERE official_id LIKE 'R%'"
-        await until(
-            lambda: _equals(ps, "attendance", known_sql, OFFICIALS),
-            "attendance to learn the imported officials",
-        )
+        await attendance_knows(ps, "R", OFFICIALS)
 
         portals = [f"http://127.0.0.1:{port}" for port in ps.portal_ports.values()]
         load = CheckInLoad(portals, official_tokens(data, ids, AGENCY))
@@ -70,7 +67,7 @@ async def test_kill9_of_each_leading_replica_under_check_in_load(
             step = OFFICIALS // (len(VICTIMS) + 2)
             for n, service in enumerate(VICTIMS, start=1):
                 await until(
-                    lambda n=n: _true(len(accepted) >= n * step),
+                    lambda n=n: holds(len(accepted) >= n * step),
                     lambda: f"check-ins to flow ({len(accepted)} accepted; answers {answers})",
                     timeout=90,
                 )
@@ -95,30 +92,7 @@ async def test_kill9_of_each_leading_replica_under_check_in_load(
         assert set(takeover) == set(VICTIMS)
         assert accepted == set(ids), answers
 
-        stored_sql = "SELECT count(*) FROM attendance_days WHERE official_id LIKE 'R%'"
-        chained_sql = (
-            "SELECT count(*) FROM audit_chain WHERE official_id LIKE 'R%' "
-            "AND type LIKE '%.checked_in.v1'"
-        )
-        subject = f"telework.v1.{AGENCY}.attendance.checked_in"
-
-        async def converged() -> bool:
-            return (
-                await ps.value("audit", chained_sql) >= OFFICIALS
-                and await stream_count(ps, "TELEWORK", subject) >= OFFICIALS
-            )
-
-        await until(converged, "the check-ins to be published and chained")
-        stored = await ps.value("attendance", stored_sql)
-        published = await stream_count(ps, "TELEWORK", subject)
-        chained = await ps.value("audit", chained_sql)
-        assert (len(accepted), stored, published, chained) == (OFFICIALS,) * 4, answers
-        assert await stream_count(ps, "TELEWORK_DLQ") == 0
-        auditor = ps.cli("token", "issue", "--as", "auditor@onde.example.go.th").stdout.strip()
-        verify = ps.cli("audit", "verify", "--token", auditor, check=False)
-        assert verify.returncode == 0, verify.stdout + verify.stderr
-        for key, proc in ps.procs.items():
-            assert proc.poll() is None, f"{key} died:\n{ps.log_tail(key)}"
+        await every_check_in_once(ps, load, "R", AGENCY, OFFICIALS)
 
         # Every process is ready, and each service has exactly one leader (issue #15 item 7).
         leaders: Counter[str] = Counter()
@@ -130,11 +104,3 @@ async def test_kill9_of_each_leading_replica_under_check_in_load(
                 metrics = (await client.get(f"http://127.0.0.1:{port}/metrics")).text
                 assert "telework_outbox_depth{" in metrics, metrics
         assert leaders == Counter({name: 1 for name in SERVICES}), leaders
-
-
-async def _true(value: bool) -> bool:
-    return value
-
-
-async def _equals(ps: ProcessStack, service: str, sql: str, expected: Any) -> bool:
-    return bool(await ps.value(service, sql) == expected)

@@ -14,10 +14,11 @@ import pytest
 
 from tests.support.processes import (
     CheckInLoad,
+    attendance_knows,
+    every_check_in_once,
+    holds,
     official_tokens,
     process_stack,
-    scalar,
-    stream_count,
     until,
     write_officials,
 )
@@ -64,17 +65,13 @@ async def test_databases_unwritable_for_a_while_under_check_in_load(tmp_path: Pa
         load = CheckInLoad([ps.portal_url], official_tokens(data, ids, AGENCY))
         attendance_db, audit_db = data / "attendance.db", data / "audit.db"
 
-        async def attendance_knows_them() -> bool:
-            sql = "SELECT count(*) FROM att_officials WHERE official_id LIKE 'U%'"
-            return attendance_db.exists() and scalar(attendance_db, sql) == OFFICIALS
-
-        await until(attendance_knows_them, "attendance to learn the imported officials")
+        await attendance_knows(ps, "U", OFFICIALS)
         frozen: list[str] = []
 
         async def freezer() -> None:
             for n, db in enumerate((attendance_db, audit_db), start=1):
                 await until(
-                    lambda n=n: _true(len(load.accepted) >= n * OFFICIALS // 4),
+                    lambda n=n: holds(len(load.accepted) >= n * OFFICIALS // 4),
                     lambda: f"check-ins to flow ({len(load.accepted)}; {load.answers})",
                     timeout=120,
                 )
@@ -98,34 +95,4 @@ async def test_databases_unwritable_for_a_while_under_check_in_load(tmp_path: Pa
         # reason and Retry-After), never a 500 or 502: nothing had been done.
         assert set(load.answers) <= {"200", "503"}, load.answers
 
-        stored_sql = "SELECT count(*) FROM attendance_days WHERE official_id LIKE 'U%'"
-        chained_sql = (
-            "SELECT count(*) FROM audit_chain WHERE official_id LIKE 'U%' "
-            "AND type LIKE '%.checked_in.v1'"
-        )
-        subject = f"telework.v1.{AGENCY}.attendance.checked_in"
-
-        async def converged() -> bool:
-            return (
-                scalar(audit_db, chained_sql) >= OFFICIALS
-                and await stream_count(ps, "TELEWORK", subject) >= OFFICIALS
-            )
-
-        await until(converged, "the check-ins to be published and chained", timeout=180)
-        counts = (
-            len(load.accepted),
-            scalar(attendance_db, stored_sql),
-            await stream_count(ps, "TELEWORK", subject),
-            scalar(audit_db, chained_sql),
-        )
-        assert counts == (OFFICIALS,) * 4, (counts, load.answers)
-        assert await stream_count(ps, "TELEWORK_DLQ") == 0
-        auditor = ps.cli("token", "issue", "--as", "auditor@onde.example.go.th").stdout.strip()
-        verify = ps.cli("audit", "verify", "--token", auditor, check=False)
-        assert verify.returncode == 0, verify.stdout + verify.stderr
-        for name in ps.procs:
-            assert ps.procs[name].poll() is None, f"{name} died:\n{ps.log_tail(name)}"
-
-
-async def _true(value: bool) -> bool:
-    return value
+        await every_check_in_once(ps, load, "U", AGENCY, OFFICIALS)

@@ -280,6 +280,62 @@ async def stream_count(ps: ProcessStack, stream: str, subjects: str | None = Non
         await nc.close()
 
 
+async def holds(value: bool) -> bool:
+    """A condition already computed, for `until`."""
+    return value
+
+
+async def attendance_knows(ps: ProcessStack, prefix: str, count: int) -> None:
+    """Wait until attendance learned the officials just imported (identity's events)."""
+    sql = f"SELECT count(*) FROM att_officials WHERE official_id LIKE '{prefix}%'"
+
+    async def known() -> bool:
+        try:
+            return bool(await ps.value("attendance", sql) == count)
+        except Exception:  # its database or tables not made yet
+            return False
+
+    await until(known, "attendance to learn the imported officials")
+
+
+async def every_check_in_once(
+    ps: ProcessStack, load: "CheckInLoad", prefix: str, agency: str, count: int
+) -> None:
+    """How every fault test under check-in load ends: accepted = stored = published = chained,
+    each once; nothing dead-lettered; `telework audit verify` holds (chain and completeness);
+    no service died."""
+    stored_sql = (
+        f"SELECT count(*) FROM attendance_days WHERE official_id LIKE '{prefix}%' "
+        f"AND agency_code = '{agency}'"
+    )
+    chained_sql = (
+        f"SELECT count(*) FROM audit_chain WHERE official_id LIKE '{prefix}%' "
+        "AND type LIKE '%.checked_in.v1'"
+    )
+    subject = f"telework.v1.{agency}.attendance.checked_in"
+
+    async def converged() -> bool:
+        return (
+            await ps.value("audit", chained_sql) >= count
+            and await stream_count(ps, "TELEWORK", subject) >= count
+        )
+
+    await until(converged, "the check-ins to be published and chained")
+    counts = (
+        len(load.accepted),
+        await ps.value("attendance", stored_sql),
+        await stream_count(ps, "TELEWORK", subject),
+        await ps.value("audit", chained_sql),
+    )
+    assert counts == (count,) * 4, (counts, load.answers)
+    assert await stream_count(ps, "TELEWORK_DLQ") == 0
+    auditor = ps.cli("token", "issue", "--as", "auditor@onde.example.go.th").stdout.strip()
+    verify = ps.cli("audit", "verify", "--token", auditor, check=False)
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    for key, proc in ps.procs.items():
+        assert proc.poll() is None, f"{key} died:\n{ps.log_tail(key)}"
+
+
 def official_tokens(data_dir: Path, ids: list[str], agency: str) -> dict[str, str]:
     """Sign-in tokens of officials `ids`, from the installation's development issuer."""
     from services.shared.auth import DevIssuer
