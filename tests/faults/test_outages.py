@@ -1,6 +1,6 @@
 """The engines away under check-in load, with every service on PostgreSQL (issue #21's
-outages): PostgreSQL stops as in a crash (`pg_ctl stop -m immediate`) and starts again 12 s
-later; then nats-server is killed with SIGKILL and started again 8 s later. While an engine is
+outages): PostgreSQL stops as in a crash (`pg_ctl stop -m immediate`) and starts again 8 s
+later; then nats-server is killed with SIGKILL and started again 5 s later. While an engine is
 away a check-in is refused with 503 (the client sends it again), no service dies, and
 afterwards accepted = stored = published = chained, each once, nothing dead-lettered, and
 `telework audit verify` holds. (Temporal away: tests/faults/test_kill9.py.)"""
@@ -27,10 +27,10 @@ from tests.support.processes import (
 
 pytestmark = [pytest.mark.integration, pytest.mark.fault]
 
-OFFICIALS = 600
+OFFICIALS = 400
 AGENCY = "ONDE-STRAT"
-PG_AWAY_S = 12
-NATS_AWAY_S = 8
+PG_AWAY_S = 8
+NATS_AWAY_S = 5
 
 
 class Postgres:
