@@ -12,6 +12,7 @@ from typing import IO
 
 from infra import stack
 from services.shared.settings import Portal
+from services.shared.supervised import supervisor_env
 
 PORTAL_PORT = Portal().port
 COLOURS = ["36", "33", "35", "32", "34", "31"]
@@ -51,6 +52,7 @@ def run_all(data_dir: Path) -> int:
         print(line)
     # Demo mode, said out loud: the password form ("demo") exists only here.
     env = {"TELEWORK_DEMO_LOGIN": "1", **os.environ, "TELEWORK_DATA_DIR": str(data_dir)}
+    env.update(supervisor_env())  # our services stop with us, even when we are killed
     demo = env["TELEWORK_DEMO_LOGIN"] == "1"
     python = sys.executable
     subprocess.run([python, "-m", "services.cli", "db", "upgrade"], check=True, env=env)

@@ -44,7 +44,9 @@ def serve(service: Annotated[str, typer.Argument(help="identity, attendance, por
     from services.registry import UnknownService, spec
     from services.shared.runtime import run_service
     from services.shared.runtime import serve as serving
+    from services.shared.supervised import die_with_parent
 
+    die_with_parent()
     try:
         chosen = spec(service)
     except UnknownService as exc:

@@ -23,6 +23,7 @@ import nats
 
 from infra.stack import free_port, port_open, wait_for_port
 from services.registry import SERVICES
+from services.shared.supervised import supervisor_env
 
 
 @dataclass
@@ -68,6 +69,8 @@ class ProcessStack:
             "NATS_URL": self.nats_url,
             "TEMPORAL_ADDRESS": f"127.0.0.1:{self.temporal_port}",
             "TELEWORK_PORTAL_PORT": str(self.portal_port),
+            # A suite killed outright takes its services with it (no orphans on the ports).
+            **supervisor_env(),
             **(
                 {"DATABASE_URL": self.database_url, "TELEWORK_SCHEMA_PREFIX": self.schema_prefix}
                 if self.database_url
