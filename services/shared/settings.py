@@ -279,6 +279,12 @@ class Operations(_Group):
     otlp_metrics_endpoint: str | None = setting(
         None, "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "metrics only"
     )
+    parent_pid: int | None = setting(
+        None,
+        "TELEWORK_PARENT_PID",
+        "set by `telework run` (and the test suite) for the services it starts: they stop when "
+        "it dies; unset under an orchestrator",
+    )
     traces_console: bool = setting(False, "OTEL_TRACES_CONSOLE", "spans printed on the console")
     metrics_console: bool = setting(False, "OTEL_METRICS_CONSOLE", "metrics printed on the console")
 

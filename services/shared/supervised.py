@@ -13,6 +13,8 @@ import os
 import signal
 import sys
 
+from services.shared.settings import Operations
+
 PARENT_ENV = "TELEWORK_PARENT_PID"
 _PR_SET_PDEATHSIG = 1
 
@@ -26,12 +28,12 @@ def die_with_parent() -> bool:
     """Arrange SIGTERM on the supervisor's death; True when arranged. Exits at once when the
     supervisor is already gone (it died between starting us and this call: the signal is only
     sent for a death after the request)."""
-    expected = os.environ.get(PARENT_ENV)
-    if not expected or not sys.platform.startswith("linux"):
+    expected = Operations().parent_pid
+    if expected is None or not sys.platform.startswith("linux"):
         return False
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) != 0:
         return False
-    if str(os.getppid()) != expected:
+    if os.getppid() != expected:
         raise SystemExit("the process that started this service has gone; stopping")
     return True
