@@ -24,8 +24,15 @@ up: install         ## NATS and Temporal only
 down:               ## stop what `make up` / `make run` started
 	$(VENV)/bin/telework stack down
 
+TEST_WORKERS ?= 2
+
+# Two runs: everything but the fault suite on TEST_WORKERS processes (a file stays on one, so
+# its Temporal test server and fixtures are made once), then the fault suite alone, one test at
+# a time: each brings up a whole process stack and loads it, and a neighbour competing for the
+# same two cores would turn its outages into timeouts the test did not inject.
 test: install       ## the whole suite against real NATS, PostgreSQL, SQLite and Temporal
-	$(PY) -m pytest
+	$(PY) -m pytest -m "not fault" -n $(TEST_WORKERS) --dist loadfile --durations=10
+	$(PY) -m pytest -m fault -p no:xdist --durations=10
 
 test-containers: install  ## the story on PostgreSQL, a NATS cluster and Temporal in containers (needs Docker)
 	TELEWORK_CONTAINERS=1 $(PY) -m pytest -m containers tests/containers -p no:randomly
