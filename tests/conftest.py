@@ -2,6 +2,7 @@
 
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from tests.support.servers import NatsServer, postgres_admin_url, shared_nats_ur
 def nats_url() -> Iterator[str]:
     url = shared_nats_url()
     if url is not None:
+        with_streams(url)
         yield url
         return
     server = NatsServer()
@@ -25,8 +27,39 @@ def nats_url() -> Iterator[str]:
         server.start()
     except Exception as exc:  # pragma: no cover - depends on the machine
         unavailable(f"NATS ({exc})")
+    with_streams(server.url)
     yield server.url
     server.cleanup()
+
+
+def with_streams(url: str) -> None:
+    """The platform's streams exist before any test publishes, as an operator makes them before
+    any service runs. A test must not rely on another file having made them: under
+    pytest-xdist on a fresh machine each process has a NATS of its own, and test_consumer's
+    publishes found no stream there. In a thread: asyncio.run must not touch the loop
+    pytest-asyncio keeps for the session."""
+    import asyncio
+
+    import nats
+    from nats.js.errors import BadRequestError
+
+    from services.shared.jetstream import ensure_streams
+
+    async def ensure() -> None:
+        nc = await nats.connect(url)
+        try:
+            for attempt in range(3):
+                try:
+                    await ensure_streams(nc.jetstream())
+                    return
+                except BadRequestError:  # another process created one meanwhile: look again
+                    if attempt == 2:
+                        raise
+        finally:
+            await nc.close()
+
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(asyncio.run, ensure()).result(timeout=60)
 
 
 @pytest.fixture(scope="session")
