@@ -30,9 +30,14 @@ TEST_WORKERS ?= 2
 # its Temporal test server and fixtures are made once), then the fault suite alone, one test at
 # a time: each brings up a whole process stack and loads it, and a neighbour competing for the
 # same two cores would turn its outages into timeouts the test did not inject.
+# The fault suite runs even when the first run failed (both verdicts are worth reading); an
+# interrupted run (pytest's exit status 2: Ctrl-C) stops there.
 test: install       ## the whole suite against real NATS, PostgreSQL, SQLite and Temporal
-	$(PY) -m pytest -m "not fault" -n $(TEST_WORKERS) --dist loadfile --durations=10
-	$(PY) -m pytest -m fault -p no:xdist --durations=10
+	@status=0; \
+	$(PY) -m pytest -m "not fault" -n $(TEST_WORKERS) --dist loadfile --durations=10 || status=$$?; \
+	if [ $$status -eq 2 ]; then exit 2; fi; \
+	$(PY) -m pytest -m fault -p no:xdist --durations=10 || status=$$?; \
+	exit $$status
 
 test-containers: install  ## the story on PostgreSQL, a NATS cluster and Temporal in containers (needs Docker)
 	TELEWORK_CONTAINERS=1 $(PY) -m pytest -m containers tests/containers -p no:randomly
