@@ -15,6 +15,7 @@ from services.shared.settings import Portal
 from services.shared.supervised import supervisor_env
 
 PORTAL_PORT = Portal().port
+PORTAL_WAIT = 120.0  # seconds; a first start on a slow machine compiles and migrates
 COLOURS = ["36", "33", "35", "32", "34", "31"]
 
 
@@ -42,6 +43,17 @@ def restart_pause(deaths_in_the_last_minute: int) -> float:
     minute, then 2, 4, 8 … up to 60."""
     extra = deaths_in_the_last_minute - 5
     return 0.0 if extra <= 0 else float(min(60, 2**extra))
+
+
+def _portal_answers(portal: subprocess.Popen[bytes], stopping: StopFlag) -> bool:
+    """Waits up to two minutes for the portal's port; False if it died, we are stopping, or it
+    is still not listening."""
+    deadline = time.monotonic() + PORTAL_WAIT
+    while time.monotonic() < deadline and not stopping.is_set() and portal.poll() is None:
+        if stack.port_open("127.0.0.1", PORTAL_PORT):
+            return True
+        time.sleep(0.2)
+    return False
 
 
 def run_all(data_dir: Path) -> int:
@@ -91,6 +103,22 @@ def run_all(data_dir: Path) -> int:
         return proc
 
     services = [spawn(i, name) for i, name in enumerate(SERVICES)]
+    # A flag, not a threading.Event: a handler that set an Event while the main thread waited
+    # on it deadlocked on the Event's own lock (Ctrl-C hung `make run` with every service
+    # already stopped). Both signals, explicitly: a background process inherits an ignored
+    # SIGINT.
+    stopping = StopFlag()
+    signal.signal(signal.SIGTERM, stopping.set)
+    signal.signal(signal.SIGINT, stopping.set)
+    # The addresses are printed once the portal answers: a newcomer who opens the link at
+    # once must not meet "connection refused" while the services are still starting.
+    answered = _portal_answers(services[list(SERVICES).index("portal")], stopping)
+    if not answered and not stopping.is_set():
+        print(
+            "\nพอร์ทัลยังไม่ตอบ / the portal does not answer yet; "
+            f"its log: {data_dir}/logs or the lines above",
+            flush=True,
+        )
     print(
         "\nระบบพร้อมใช้งาน / The platform is up:\n"
         f"  Portal (web UI)   http://127.0.0.1:{PORTAL_PORT}   API docs /docs\n"
@@ -110,13 +138,6 @@ def run_all(data_dir: Path) -> int:
         "กด Ctrl-C เพื่อหยุด / Press Ctrl-C to stop.\n",
         flush=True,
     )
-    # A flag, not a threading.Event: a handler that set an Event while the main thread waited
-    # on it deadlocked on the Event's own lock (Ctrl-C hung `make run` with every service
-    # already stopped). Both signals, explicitly: a background process inherits an ignored
-    # SIGINT.
-    stopping = StopFlag()
-    signal.signal(signal.SIGTERM, stopping.set)
-    signal.signal(signal.SIGINT, stopping.set)
     # A service that dies is named and restarted at once; one that keeps dying (more than
     # five times a minute: its database frozen, say, whose mapped -shm file kills it with
     # SIGBUS) is restarted after growing pauses, up to a minute, and said so once per change —
