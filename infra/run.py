@@ -48,12 +48,11 @@ def restart_pause(deaths_in_the_last_minute: int) -> float:
 def _portal_answers(portal: subprocess.Popen[bytes], stopping: StopFlag) -> bool:
     """Waits up to two minutes for the portal's port; False if it died, we are stopping, or it
     is still not listening."""
-    deadline = time.monotonic() + PORTAL_WAIT
-    while time.monotonic() < deadline and not stopping.is_set() and portal.poll() is None:
-        if stack.port_open("127.0.0.1", PORTAL_PORT):
-            return True
-        time.sleep(0.2)
-    return False
+    try:
+        stack.wait_for_port("127.0.0.1", PORTAL_PORT, PORTAL_WAIT, portal, stopping.is_set)
+    except stack.StackError:
+        return False
+    return True
 
 
 def run_all(data_dir: Path) -> int:

@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,7 +65,11 @@ def nats_server_binary() -> str:
 
 
 def wait_for_port(
-    host: str, port: int, timeout: float, proc: subprocess.Popen[bytes] | None = None
+    host: str,
+    port: int,
+    timeout: float,
+    proc: subprocess.Popen[bytes] | None = None,
+    cancelled: Callable[[], bool] = lambda: False,
 ) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -72,6 +77,8 @@ def wait_for_port(
             return
         if proc is not None and proc.poll() is not None:
             raise StackError(f"process exited with {proc.returncode} before listening on {port}")
+        if cancelled():
+            raise StackError(f"stopped while waiting for {host}:{port}")
         time.sleep(0.1)
     raise StackError(f"nothing listens on {host}:{port} after {timeout:.0f}s")
 

@@ -12,7 +12,13 @@ from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from services.shared.db import create_schema, make_engine, sessionmaker
-from tests.support.servers import NatsServer, postgres_admin_url, shared_nats_url, unavailable
+from tests.support.servers import (
+    NatsServer,
+    make_streams,
+    postgres_admin_url,
+    shared_nats_url,
+    unavailable,
+)
 
 
 @pytest.fixture(scope="session")
@@ -33,33 +39,14 @@ def nats_url() -> Iterator[str]:
 
 
 def with_streams(url: str) -> None:
-    """The platform's streams exist before any test publishes, as an operator makes them before
-    any service runs. A test must not rely on another file having made them: under
-    pytest-xdist on a fresh machine each process has a NATS of its own, and test_consumer's
-    publishes found no stream there. In a thread: asyncio.run must not touch the loop
-    pytest-asyncio keeps for the session."""
+    """The platform's streams exist before any test publishes. A test must not rely on another
+    file having made them: under pytest-xdist on a fresh machine each process has a NATS of its
+    own, and test_consumer's publishes found no stream there. In a thread: asyncio.run must not
+    touch the loop pytest-asyncio keeps for the session."""
     import asyncio
 
-    import nats
-    from nats.js.errors import BadRequestError
-
-    from services.shared.jetstream import ensure_streams
-
-    async def ensure() -> None:
-        nc = await nats.connect(url)
-        try:
-            for attempt in range(3):
-                try:
-                    await ensure_streams(nc.jetstream())
-                    return
-                except BadRequestError:  # another process created one meanwhile: look again
-                    if attempt == 2:
-                        raise
-        finally:
-            await nc.close()
-
     with ThreadPoolExecutor(1) as thread:
-        thread.submit(asyncio.run, ensure()).result(timeout=60)
+        thread.submit(asyncio.run, make_streams(url)).result(timeout=60)
 
 
 @pytest.fixture(scope="session")

@@ -127,17 +127,31 @@ def nats_with_identities(folder: Path, seeds: Path) -> NatsServer:
     return server.start()
 
 
-async def streams_as_admin(server: NatsServer, seeds: Path) -> None:
-    """Create the streams as the admin identity: services may not (issue #13)."""
+async def make_streams(url: str, seed: Path | None = None) -> None:
+    """The platform's streams on `url`, as an operator makes them before any service runs (as
+    `seed`'s identity when the server has identities). A stream another process created
+    meanwhile (pytest-xdist's other process on the shared NATS) is looked at again."""
     import nats
+    from nats.js.errors import BadRequestError
 
     from services.shared.jetstream import ensure_streams
 
-    nc = await nats.connect(server.url, nkeys_seed=str(seeds / "admin.nk"))
+    nc = await nats.connect(url, **({"nkeys_seed": str(seed)} if seed is not None else {}))
     try:
-        await ensure_streams(nc.jetstream())
+        for attempt in range(3):
+            try:
+                await ensure_streams(nc.jetstream())
+                return
+            except BadRequestError:
+                if attempt == 2:
+                    raise
     finally:
         await nc.close()
+
+
+async def streams_as_admin(server: NatsServer, seeds: Path) -> None:
+    """Create the streams as the admin identity: services may not (issue #13)."""
+    await make_streams(server.url, seeds / "admin.nk")
 
 
 def start_cluster(data: Path, clients: list[int], routes: list[int]) -> None:
