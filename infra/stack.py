@@ -212,7 +212,26 @@ def start_temporal(
         "--log-level",
         "warn",
     ]
-    return _spawn("temporal", args, data_dir, port, timeout=60)
+    proc = _spawn("temporal", args, data_dir, port, timeout=60)
+    until_serving(port, 60, proc)
+    return proc
+
+
+def until_serving(port: int, timeout: float, proc: subprocess.Popen[bytes] | None = None) -> None:
+    """Temporal's port opens before its frontend serves: a client connecting then is refused
+    ("Frontend is not healthy yet"), as a test was on a loaded machine. Asks the server's
+    health through the CLI until it says SERVING."""
+    ask = [find_binary("temporal"), "operator", "cluster", "health", "--address"]
+    deadline = time.monotonic() + timeout
+    while True:
+        health = subprocess.run([*ask, f"127.0.0.1:{port}"], capture_output=True, timeout=timeout)
+        if health.returncode == 0 and b"SERVING" in health.stdout:
+            return
+        if proc is not None and proc.poll() is not None:
+            raise StackError(f"Temporal exited with {proc.returncode} before serving")
+        if time.monotonic() > deadline:
+            raise StackError(f"Temporal on port {port} does not serve after {timeout:.0f}s")
+        time.sleep(0.2)
 
 
 def _spawn(
