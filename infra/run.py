@@ -2,6 +2,7 @@
 addresses to open. Ctrl-C stops all of it, the stack included when this run started it."""
 
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -11,7 +12,7 @@ from pathlib import Path
 from typing import IO
 
 from infra import stack
-from services.shared.settings import Portal
+from services.shared.settings import Portal, Stack
 from services.shared.supervised import supervisor_env
 
 PORTAL_PORT = Portal().port
@@ -53,6 +54,16 @@ def _portal_answers(portal: subprocess.Popen[bytes], stopping: StopFlag) -> bool
     except stack.StackError:
         return False
     return True
+
+
+def token_command(data_dir: Path) -> str:
+    """The command that issues a token against this run's data (its signing key and officials):
+    with a data directory other than the default, a plain `telework token issue` would read
+    another (empty) one and answer that nobody has the e-mail."""
+    command = ".venv/bin/telework token issue --as hr@onde.example.go.th"
+    if data_dir.resolve() == Stack().data_dir.resolve():
+        return command
+    return f"TELEWORK_DATA_DIR={shlex.quote(str(data_dir))} {command}"
 
 
 def run_all(data_dir: Path) -> int:
@@ -133,7 +144,7 @@ def run_all(data_dir: Path) -> int:
             if demo
             else "  Password sign-in is off (TELEWORK_DEMO_LOGIN=0).\n"
         )
-        + "  A token for API use: .venv/bin/telework token issue --as hr@onde.example.go.th\n"
+        + f"  A token for API use: {token_command(data_dir)}\n"
         "กด Ctrl-C เพื่อหยุด / Press Ctrl-C to stop.\n",
         flush=True,
     )

@@ -265,7 +265,8 @@ def up(data_dir: Path) -> list[str]:
         else:
             start(data_dir)
             lines.append(
-                f"{comp.name}: started on {comp.host}:{comp.port} (log .data/logs/{comp.name}.log)"
+                f"{comp.name}: started on {comp.host}:{comp.port} "
+                f"(log {data_dir / 'logs' / comp.name}.log)"
             )
     return lines
 

@@ -14,7 +14,7 @@ from contracts.places import Place
 from contracts.requests.attendance import CheckedIn, CheckedOut
 from contracts.requests.notification import Inbox, Marked
 from services.portal.actions import ACTIONS, Portal, Refused
-from services.portal.web import Authed, ItemId, Paged
+from services.portal.web import Authed, ItemId, Paged, RequestBody
 from workflows.engagement import models as m
 from workflows.engagement.models import AgreementTemplate
 
@@ -56,7 +56,7 @@ class NotDecided(BaseModel):
 
 
 def add_routes(api: APIRouter, portal: Portal) -> None:
-    class Start(BaseModel):
+    class Start(RequestBody):
         model_config = ConfigDict(
             json_schema_extra={
                 "examples": [
@@ -92,7 +92,7 @@ def add_routes(api: APIRouter, portal: Portal) -> None:
             )
         )
 
-    class Assignment(BaseModel):
+    class Assignment(RequestBody):
         """Assignment for necessity in bulk (issue #19, item 5): a unit (with its sub-units),
         or a list within it, with one agreement template."""
 
@@ -139,7 +139,7 @@ def add_routes(api: APIRouter, portal: Portal) -> None:
 
         return await assignments.progress(portal, c.actor, assignment_id)
 
-    class BatchDecision(BaseModel):
+    class BatchDecision(RequestBody):
         issue: bool = True
         reasons: str = Field(default="", max_length=2000)
 
@@ -210,7 +210,7 @@ def add_routes(api: APIRouter, portal: Portal) -> None:
             responses={200: {"content": {"application/pdf": {}}}},
         )
 
-    class Correspondence(BaseModel):
+    class Correspondence(RequestBody):
         letter_id: str = Field(min_length=1, max_length=100)
         status: Literal["sent", "received", "accepted", "rejected", "invalid", "failed"]
         accept_id: str | None = Field(default=None, max_length=100)
@@ -241,7 +241,7 @@ def add_routes(api: APIRouter, portal: Portal) -> None:
             raise Refused(422, f"{'.'.join(map(str, err['loc']))}: {err['msg']}") from None
         return ack
 
-    class Check(BaseModel):
+    class Check(RequestBody):
         model_config = ConfigDict(
             json_schema_extra={"examples": [{"channel": "mobile", "idempotency_key": "a1b2c3d4e5"}]}
         )
@@ -284,7 +284,7 @@ def add_routes(api: APIRouter, portal: Portal) -> None:
     async def read(item_id: ItemId, c: Authed) -> Marked:
         return await portal.mark_read(c.token, item_id, c.lang)
 
-    class Batch(BaseModel):
+    class Batch(RequestBody):
         engagement_ids: list[str] = Field(min_length=1, max_length=500)
 
     @api.post("/orders/batch")

@@ -15,6 +15,7 @@ from services.portal.actions import Portal, Refused
 from services.portal.reads import ledger_response
 from services.portal.web import (
     Authed,
+    RequestBody,
     export_text,
     read_upload,
 )
@@ -72,7 +73,7 @@ class Ledger(BaseModel):
 
 def add_routes(api: APIRouter, portal: Portal) -> None:
     # Evaluation inputs (issue #18): commutes, defaults, survey, readiness, lessons.
-    class Commute(BaseModel):
+    class Commute(RequestBody):
         official_id: str | None = Field(default=None, max_length=64, description="Default: you")
         km_one_way: float = Field(ge=0, le=500)
         minutes_one_way: float = Field(ge=0, le=600)
@@ -92,7 +93,7 @@ def add_routes(api: APIRouter, portal: Portal) -> None:
             )
         )
 
-    class CommuteDefaults(BaseModel):
+    class CommuteDefaults(RequestBody):
         agency_code: str = Field(max_length=64)
         km_one_way: float = Field(ge=0, le=500)
         minutes_one_way: float = Field(ge=0, le=600)
@@ -112,7 +113,7 @@ def add_routes(api: APIRouter, portal: Portal) -> None:
             )
         )
 
-    class Desks(BaseModel):
+    class Desks(RequestBody):
         agency_code: str = Field(max_length=64)
         desks: int = Field(ge=1, le=1_000_000)
 
@@ -125,11 +126,11 @@ def add_routes(api: APIRouter, portal: Portal) -> None:
             await evaluation.set_desks(portal, c.actor, c.lang, body.agency_code, body.desks)
         )
 
-    class SickLeaveRow(BaseModel):
+    class SickLeaveRow(RequestBody):
         official_id: str = Field(max_length=64)
         days: float = Field(ge=0, le=366)
 
-    class SickLeave(BaseModel):
+    class SickLeave(RequestBody):
         fiscal_year: int = Field(ge=2533, le=2743)
         rows: list[SickLeaveRow] = Field(min_length=1, max_length=5000)
 
@@ -185,7 +186,7 @@ def add_routes(api: APIRouter, portal: Portal) -> None:
             questions={q: texts[pick] for q, texts in asked.items()},
         )
 
-    class SurveyAnswers(BaseModel):
+    class SurveyAnswers(RequestBody):
         fiscal_year: int = Field(ge=2533, le=2743, description="B.E., e.g. 2570")
         answers: dict[str, int]
 
@@ -198,7 +199,7 @@ def add_routes(api: APIRouter, portal: Portal) -> None:
             await evaluation.answer_survey(portal, c.actor, c.lang, body.fiscal_year, body.answers)
         )
 
-    class Readiness(BaseModel):
+    class Readiness(RequestBody):
         agency_code: str = Field(max_length=64)
         items: dict[str, ReadinessItem] = Field(min_length=1)
 
@@ -213,7 +214,7 @@ def add_routes(api: APIRouter, portal: Portal) -> None:
             )
         )
 
-    class Lessons(BaseModel):
+    class Lessons(RequestBody):
         agency_code: str = Field(max_length=64)
         fiscal_year: int = Field(ge=2533, le=2743)
         problems: str = Field(max_length=8000)

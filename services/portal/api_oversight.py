@@ -9,7 +9,7 @@ from contracts.requests.audit import ChainStatus, Replayed, Status
 from services.portal.actions import Portal, Refused
 from services.portal.reads import audit_history_of
 from services.portal.support import SupportDesk
-from services.portal.web import Authed, Paged
+from services.portal.web import Authed, Paged, RequestBody
 
 
 class Asked(BaseModel):
@@ -64,7 +64,7 @@ def add_routes(api: APIRouter, portal: Portal) -> None:
             await audit_history_of(portal, c, engagement_id, official_id, agency, start, end)
         )
 
-    class Help(BaseModel):
+    class Help(RequestBody):
         topic: str = Field(min_length=1, max_length=200)
         detail: str = Field(min_length=1, max_length=4000)
 
@@ -86,10 +86,10 @@ def add_routes(api: APIRouter, portal: Portal) -> None:
         shown = page.of(await desk.visible(c.actor, status))
         return HelpQueue(requests=[Help_.model_validate(r.as_json()) for r in shown])
 
-    class HelpAnswer(BaseModel):
+    class HelpAnswer(RequestBody):
         text: str = Field(min_length=1, max_length=4000)
 
-    class HelpClosing(BaseModel):
+    class HelpClosing(RequestBody):
         resolution: str = Field(default="", max_length=4000)
 
     @api.post("/support/{request_id}/take")

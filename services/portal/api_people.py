@@ -14,6 +14,7 @@ from contracts.roles import Role
 from services.portal.actions import IMPORT_WAIT_S, CrossSite, Portal
 from services.portal.web import (
     Authed,
+    RequestBody,
     address_of,
     export_text,
     read_upload,
@@ -45,7 +46,7 @@ class Me(BaseModel):
 
 
 def add_routes(api: APIRouter, portal: Portal) -> None:
-    class Login(BaseModel):
+    class Login(RequestBody):
         email: str = Field(max_length=320)
         password: str = Field(max_length=200)
 
@@ -64,7 +65,7 @@ def add_routes(api: APIRouter, portal: Portal) -> None:
             await portal.sessions.close(c.session.session_id)
         return SignedOut(signed_out=True)
 
-    class Grant(BaseModel):
+    class Grant(RequestBody):
         official_id: str = Field(max_length=64)
         role: Literal[
             "supervisor", "hr_officer", "it_support", "auditor", "system_admin", "head_of_agency"
@@ -96,7 +97,7 @@ def add_routes(api: APIRouter, portal: Portal) -> None:
     ) -> ask.Revoked:
         return await portal.ask_for(c.token, ask.RevokeRole, {"grant_id": grant_id}, c.lang)
 
-    class Acting(BaseModel):
+    class Acting(RequestBody):
         official_id: str = Field(max_length=64)
         agency_code: str = Field(max_length=64)
         valid_from: datetime
@@ -115,7 +116,7 @@ def add_routes(api: APIRouter, portal: Portal) -> None:
     ) -> ask.TermEnded:
         return await portal.ask_for(c.token, ask.EndActingHead, {"grant_id": grant_id}, c.lang)
 
-    class ActingSupervisor(BaseModel):
+    class ActingSupervisor(RequestBody):
         supervisor_id: str = Field(max_length=64, description="The supervisor who is away")
         acting_id: str = Field(max_length=64, description="Who acts for them meanwhile")
         valid_from: datetime
@@ -163,7 +164,7 @@ def add_routes(api: APIRouter, portal: Portal) -> None:
     ) -> ask.EligibilityRows:
         return await portal.ask_for(c.token, ask.EligibilityList, {"agency_code": agency}, c.lang)
 
-    class PolicyIn(BaseModel):
+    class PolicyIn(RequestBody):
         agency_code: str = Field(max_length=64)
         document: PolicyDocument
 

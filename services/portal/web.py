@@ -13,7 +13,7 @@ from fastapi import Depends, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from contracts.places import DAY_PART_NAMES, PLACE_NAMES, RULE_SET_NAMES
 from contracts.selection import READINESS, TRAITS
@@ -229,6 +229,14 @@ class Ui:
             await self.portal.sessions.set_flash(c.session.session_id, message)
         safe = back if back and ENGAGEMENT_PAGE.fullmatch(back) else "/home"
         return RedirectResponse(safe, 303)
+
+
+class RequestBody(BaseModel):
+    """What every API request body is: a field the API does not know is refused (422 naming
+    it), never dropped — a misspelt `latitude` or `necessity_reason` would otherwise be
+    accepted as if it had not been sent. The contracts' requests refuse them the same way."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 class Problem(BaseModel):

@@ -42,6 +42,15 @@ async def test_story_over_http_with_refusals(stack: Stack) -> None:
         account, _ = await deciding_head(stack.env)
         acting = await login(c, f"{account}@onde.example.go.th")
 
+        # A field the API does not know is refused and named, never dropped: a misspelt
+        # `latitude` would otherwise be a check-in without its location, silently.
+        for path, body in (
+            ("/api/attendance/check-in", {"channel": "web", "latitud": 13.75}),
+            ("/api/engagements", {"selecton": "necessity"}),
+        ):
+            r = await c.post(path, json=body, headers=official)
+            assert r.status_code == 422, r.text
+            assert next(iter(body.keys() - {"channel"})) in r.json()["detail"]
         r = await c.post("/api/engagements", json={}, headers=official)
         assert r.status_code == 201
         eid = r.json()["engagement_id"]
