@@ -98,6 +98,20 @@ ACTIONS: dict[str, Action] = {
 }
 
 
+def stated_necessity(reason: str | None) -> str:
+    """The reason of an assignment for necessity, which must be given: seed §9.2 (1) assigns
+    officials "ตามเหตุผลความจำเป็น" (by the necessity's reasons), and the order and the
+    official read them. Blank is refused, never filled in for the assigner."""
+    stated = (reason or "").strip()
+    if not stated:
+        raise Refused(
+            422,
+            "การมอบหมายตามความจำเป็นต้องระบุเหตุผลความจำเป็น / an assignment for necessity "
+            "needs its reason (necessity_reason)",
+        )
+    return stated
+
+
 class Portal(SignIn, Issuing, Listing):
     """The portal's use cases: signing in, engagements, documents, attendance, the inbox and
     help requests."""
@@ -114,6 +128,8 @@ class Portal(SignIn, Issuing, Listing):
         official = official_id or actor.subject
         permission = "engagement.apply" if official == actor.subject else "engagement.select"
         res = await self.authorize(actor, permission, official)
+        if selection == "necessity":
+            necessity_reason = stated_necessity(necessity_reason)
         engagement_id = engagement_key(actor, request_key)
         start = m.StartEngagement(
             engagement_id=engagement_id,

@@ -11,7 +11,7 @@ from temporalio.client import WorkflowFailureError
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
-from services.portal.actions import Portal
+from services.portal.actions import Portal, stated_necessity
 from services.portal.refusals import TEMPORAL_WAIT_S, Refused, backend_away, temporal_refusal
 from services.portal.tables import batch_orders, started
 from services.shared import clock
@@ -59,6 +59,7 @@ async def assign(
     decision = can(actor, "engagement.assign", Resource("engagement", path))
     if not decision:
         raise Refused(403, f"ไม่มีสิทธิ์ / forbidden: {decision.reason}")
+    necessity_reason = stated_necessity(necessity_reason)
     officials: list[str] = found["assignable"]
     refused: dict[str, str] = found["refused"]
     if not officials and refused and set(refused.values()) == {"not in your supervisor chain"}:

@@ -96,7 +96,7 @@ def add_routes(app: FastAPI, ui: Ui) -> None:
             c.lang,
             str(form.get("agency", ""))[:64],
             listed or None,
-            str(form.get("necessity_reason", "")).strip()[:2000] or "-",
+            str(form.get("necessity_reason", ""))[:2000],
             template,
             str(form.get("request_key") or "") or None,
         )

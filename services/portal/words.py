@@ -190,6 +190,7 @@ WORDS: dict[str, dict[str, str]] = {
     "details": {"th": "รายละเอียด", "en": "Details"},
     "calendar": {"th": "ปฏิทินวันปฏิบัติราชการนอกสถานที่", "en": "Telework days"},
     # What the demo's forms are filled in with (demo mode only).
+    "example_necessity_reason": {"th": "โรคระบาด", "en": "An epidemic"},
     "example_goal": {"th": "ออกแบบระบบลงเวลาออนไลน์", "en": "Design the online attendance system"},
     "example_report": {"th": "ความก้าวหน้าร้อยละ 40", "en": "40 per cent done"},
     "example_final_report": {"th": "ส่งมอบงานครบถ้วน", "en": "Everything agreed was delivered"},

@@ -51,6 +51,12 @@ async def test_story_over_http_with_refusals(stack: Stack) -> None:
             r = await c.post(path, json=body, headers=official)
             assert r.status_code == 422, r.text
             assert next(iter(body.keys() - {"channel"})) in r.json()["detail"]
+        r = await c.post(
+            "/api/engagements",
+            json={"official_id": "D0102", "selection": "necessity", "necessity_reason": " "},
+            headers=sup,
+        )
+        assert r.status_code == 422 and "necessity_reason" in r.json()["detail"], r.text
         r = await c.post("/api/engagements", json={}, headers=official)
         assert r.status_code == 201
         eid = r.json()["engagement_id"]

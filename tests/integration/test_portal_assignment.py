@@ -60,6 +60,9 @@ async def test_a_unit_assigned_in_one_action_and_ordered_once(stack: Stack) -> N
         assert r.status_code == 403  # an official assigns nobody
         r = await c.post("/api/assignments", json={**body, "goals": []}, headers=sup)
         assert r.status_code == 422
+        # Seed §9.2 (1): assigned by the necessity's reasons — blank is refused, not filled in.
+        r = await c.post("/api/assignments", json={**body, "necessity_reason": "  "}, headers=sup)
+        assert r.status_code == 422 and "necessity_reason" in r.json()["detail"], r.text
         r = await c.post(
             "/api/assignments", json=body, headers={**sup, "Idempotency-Key": "epidemic-1"}
         )
