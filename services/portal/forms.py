@@ -212,7 +212,10 @@ def form_to_body(action: str, form: dict[str, Any]) -> dict[str, Any]:
             out["effective_date"] = parse_day(str(form["effective_date"])).isoformat()
         return out
     if action == "propose_termination":
-        return {"reasons": form["reasons"], "evidence": [form.get("evidence") or "-"]}
+        # Evidence is what the proposal rests on (seed §9.2 (6)): blank is refused by the
+        # contract (at least one item), never recorded as "-".
+        evidence = str(form.get("evidence") or "").strip()
+        return {"reasons": form["reasons"], "evidence": [evidence] if evidence else []}
     if action == "recall":
         recall: dict[str, Any] = {"reasons": form.get("reasons", "")}
         if form.get("effective_date"):

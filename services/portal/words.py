@@ -191,6 +191,12 @@ WORDS: dict[str, dict[str, str]] = {
     "calendar": {"th": "ปฏิทินวันปฏิบัติราชการนอกสถานที่", "en": "Telework days"},
     # What the demo's forms are filled in with (demo mode only).
     "example_necessity_reason": {"th": "โรคระบาด", "en": "An epidemic"},
+    "example_termination_reasons": {
+        "th": "ไม่ปฏิบัติตามข้อตกลง",
+        "en": "Did not keep to the agreement",
+    },
+    "example_termination_evidence": {"th": "บันทึกข้อความ", "en": "A memorandum"},
+    "date_hint": {"th": "วว/ดด/ปปปป (พ.ศ.)", "en": "dd/mm/yyyy (B.E. or C.E.)"},
     "example_goal": {"th": "ออกแบบระบบลงเวลาออนไลน์", "en": "Design the online attendance system"},
     "example_report": {"th": "ความก้าวหน้าร้อยละ 40", "en": "40 per cent done"},
     "example_final_report": {"th": "ส่งมอบงานครบถ้วน", "en": "Everything agreed was delivered"},

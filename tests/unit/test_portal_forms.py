@@ -159,3 +159,17 @@ def test_the_policy_editor_names_what_a_new_version_changes() -> None:
     assert policy_changes(current, dict(current)) == []
     first = policy_changes(None, {"effective_from": "2026-01-01", "max_days_per_week": 2})
     assert first == [("effective_from", None, "2026-01-01"), ("max_days_a_week", None, 2)]
+
+
+def test_a_termination_proposal_without_evidence_is_refused_not_filled_in() -> None:
+    """Seed §9.2 (6): the proposal rests on its evidence; a blank field was recorded as "-"."""
+    from pydantic import ValidationError
+
+    from workflows.engagement.models import ProposeTermination
+
+    body = form_to_body("propose_termination", {"reasons": "ไม่ส่งงาน", "evidence": "  "})
+    assert body == {"reasons": "ไม่ส่งงาน", "evidence": []}
+    with pytest.raises(ValidationError, match="evidence"):
+        ProposeTermination.model_validate({"by": "D0101", **body})
+    body = form_to_body("propose_termination", {"reasons": "ไม่ส่งงาน", "evidence": "บันทึก 3/2569"})
+    assert body["evidence"] == ["บันทึก 3/2569"]

@@ -20,3 +20,23 @@ async def test_docs_are_served_without_a_cdn_and_unknown_pages_are_pages() -> No
         assert missing.status_code == 404 and "ไม่พบหน้า" in missing.text
         assert "There is no such page" in (await c.get("/nowhere?lang=en")).text
         assert (await c.get("/api/nowhere")).json() == {"detail": "Not Found"}
+
+
+def test_no_form_starts_with_words_nobody_wrote_nor_hints_in_one_language() -> None:
+    """A reason, evidence or report is what its author typed: a form field's value written in
+    a template (a termination "did not keep to the agreement", a necessity "epidemic") was
+    sent by whoever did not change it. Examples come from `example(...)`, in demo mode only;
+    hints from `t(...)`, so the English page shows no Thai ones."""
+    import re
+    from pathlib import Path
+
+    thai = re.compile(r"[\u0E00-\u0E7F]")
+    literal = re.compile(r'(value|placeholder)="([^"{]*)"')
+    folder = Path("services/portal/templates")
+    found = [
+        f"{page.name}: {m.group(0)}"
+        for page in sorted(folder.glob("*.html"))
+        for m in literal.finditer(page.read_text(encoding="utf-8"))
+        if thai.search(m.group(2))
+    ]
+    assert not found, found
