@@ -98,6 +98,9 @@ ACTIONS: dict[str, Action] = {
 }
 
 
+HELP_TOPIC_MAX, HELP_DETAIL_MAX = 200, 4000
+
+
 def stated_necessity(reason: str | None) -> str:
     """The reason of an assignment for necessity, which must be given: seed §9.2 (1) assigns
     officials "ตามเหตุผลความจำเป็น" (by the necessity's reasons), and the order and the
@@ -306,10 +309,23 @@ class Portal(SignIn, Issuing, Listing):
     async def mark_read(self, token: str, item_id: int, lang: str) -> Marked:
         return await self.ask_for(token, MarkRead, {"item_id": item_id}, lang)
 
-    async def ask_for_help(self, actor: Actor, agency: str, topic: str, detail: str) -> str:
-        """R-MON-3: the request becomes an event; the notification service tells IT support."""
+    async def ask_for_help(self, actor: Actor, topic: str, detail: str) -> str:
+        """R-MON-3: the request becomes an event; the notification service tells IT support.
+        The same checks for the API and the home page's form (which had none: a blank form was
+        recorded as "-", any length was kept)."""
         from services.portal.support import record_request
 
+        agency = next((g.agency for g in actor.grants if g.role.value == "official"), None)
+        if agency is None:
+            raise Refused(403, "เฉพาะข้าราชการที่ขอความช่วยเหลือได้ที่นี่ / only officials ask for help here")
+        topic, detail = topic.strip(), detail.strip()
+        if not topic or not detail or len(topic) > HELP_TOPIC_MAX or len(detail) > HELP_DETAIL_MAX:
+            raise Refused(
+                422,
+                f"กรุณาระบุหัวข้อ (ไม่เกิน {HELP_TOPIC_MAX} ตัวอักษร) และรายละเอียด (ไม่เกิน "
+                f"{HELP_DETAIL_MAX} ตัวอักษร) / a help request needs a topic (at most "
+                f"{HELP_TOPIC_MAX} characters) and its detail (at most {HELP_DETAIL_MAX})",
+            )
         request_id = f"HELP-{uuid.uuid4().hex[:8].upper()}"
         path = (await self.resource(actor.subject)).agency_path
         async with self.b.sessions.begin() as s:

@@ -121,9 +121,8 @@ def add_routes(app: FastAPI, ui: Ui) -> None:
     async def ui_help(request: Request) -> Response:
         c = await caller(request)
         form = await request.form()
-        agency = next((g.agency for g in c.actor.grants if g.role.value == "official"), "")
         rid = await portal.ask_for_help(
-            c.actor, agency, str(form.get("topic") or "-"), str(form.get("detail") or "-")
+            c.actor, str(form.get("topic") or ""), str(form.get("detail") or "")
         )
         return await done(c, f"{t('help_sent', c.lang)}: {rid}")
 

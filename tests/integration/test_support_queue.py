@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from services.shared.db import event_log
-from tests.support.portal import bearer
+from tests.support.portal import bearer, browser_session
 from tests.support.stack import Stack
 
 pytestmark = pytest.mark.integration
@@ -27,6 +27,14 @@ async def test_it_support_works_a_help_request_to_its_end(stack: Stack) -> None:
         )
         assert r.status_code == 201, r.text
         rid = r.json()["request_id"]
+        # Blank is not a request, through the API or the home page's form (which recorded a
+        # blank one as "-").
+        r = await c.post("/api/support", json={"topic": "VPN", "detail": "  "}, headers=official)
+        assert r.status_code == 422, r.text
+        async with httpx.AsyncClient(base_url=stack.url, timeout=60) as page:
+            csrf = await browser_session(page, "official1@onde.example.go.th")
+            r = await page.post("/ui/help", data={"csrf": csrf, "topic": " ", "detail": ""})
+            assert r.status_code == 303 and 'data-status="422"' in (await page.get("/home")).text
 
         queue = (await c.get("/api/support?status=open", headers=it)).json()["requests"]
         assert [q["request_id"] for q in queue] == [rid]
