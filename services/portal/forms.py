@@ -230,7 +230,8 @@ def form_to_body(action: str, form: dict[str, Any]) -> dict[str, Any]:
                 "assessments": [
                     {
                         "goal_id": "G1",
-                        "result": form.get("result", "achieved"),
+                        # Chosen by the supervisor, never assumed (an assessment of a person).
+                        "result": form.get("result", ""),
                         "comment": form.get("comment", ""),
                     }
                 ]

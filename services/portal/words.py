@@ -190,6 +190,7 @@ WORDS: dict[str, dict[str, str]] = {
     "details": {"th": "รายละเอียด", "en": "Details"},
     "calendar": {"th": "ปฏิทินวันปฏิบัติราชการนอกสถานที่", "en": "Telework days"},
     # What the demo's forms are filled in with (demo mode only).
+    "choose": {"th": "— เลือก —", "en": "— choose —"},
     "example_help_topic": {"th": "VPN", "en": "VPN"},
     "example_necessity_reason": {"th": "โรคระบาด", "en": "An epidemic"},
     "example_termination_reasons": {

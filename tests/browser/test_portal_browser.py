@@ -179,6 +179,10 @@ async def test_happy_path_across_roles(stack: Stack, browser: Any, lang: str, de
     assert p.state_named("final_report_due") in await p.state()
     await p.click(".act-final", "official-final-report")
     await p.login("supervisor1@onde.example.go.th")
+    # Each goal's result is chosen, never pre-selected (an assessment of a person).
+    results = p.page.locator(".assess-goal select")
+    for n in range(await results.count()):
+        await results.nth(n).select_option("achieved")
     await p.click(".act-assess", "supervisor-assesses-goals")
     await p.click(".act-report-head", "supervisor-reports-to-head")
     # A closed case leaves the cases at work for the folded list, which links its own page:

@@ -173,3 +173,15 @@ def test_a_termination_proposal_without_evidence_is_refused_not_filled_in() -> N
         ProposeTermination.model_validate({"by": "D0101", **body})
     body = form_to_body("propose_termination", {"reasons": "ไม่ส่งงาน", "evidence": "บันทึก 3/2569"})
     assert body["evidence"] == ["บันทึก 3/2569"]
+
+
+def test_an_assessment_without_a_chosen_result_is_refused_not_achieved() -> None:
+    """The form's first option is "— choose —"; a post without a result was 'achieved'."""
+    from pydantic import ValidationError
+
+    from workflows.engagement.models import Assess
+
+    for form in ({}, {"result_G1": ""}):
+        body = form_to_body("assess", form)
+        with pytest.raises(ValidationError, match="result"):
+            Assess.model_validate({"by": "D0101", **body})
