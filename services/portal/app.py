@@ -31,6 +31,7 @@ from services.portal import (
 )
 from services.portal.actions import CrossSite, Portal, Refused
 from services.portal.deps import Backends
+from services.portal.i18n import in_language
 from services.portal.refusals import backend_away
 from services.portal.web import (
     COOKIE,
@@ -75,8 +76,9 @@ def create_app(backends: Backends) -> FastAPI:
     @app.exception_handler(Refused)
     async def refused(request: Request, exc: Refused) -> Response:
         headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
+        reason = in_language(exc.reason, lang_of(request))
         if request.url.path.startswith("/api"):
-            return JSONResponse({"detail": exc.reason}, status_code=exc.status, headers=headers)
+            return JSONResponse({"detail": reason}, status_code=exc.status, headers=headers)
         if exc.status == 401:
             return RedirectResponse("/login", status_code=303)
         if isinstance(exc, CrossSite):  # nothing of the forged request reaches the session
@@ -84,7 +86,7 @@ def create_app(backends: Backends) -> FastAPI:
         # The page shows the reason from the session, never from the address (issue #14).
         with contextlib.suppress(Exception):
             await portal.sessions.set_flash(
-                request.cookies.get(COOKIE, ""), f"!{exc.status}|{exc.reason}"
+                request.cookies.get(COOKIE, ""), f"!{exc.status}|{reason}"
             )
         return RedirectResponse("/home", status_code=303)
 
@@ -112,7 +114,11 @@ def create_app(backends: Backends) -> FastAPI:
         away = backend_away("พอร์ทัล (portal)")
         headers = {"Retry-After": str(away.retry_after)}
         if request.url.path.startswith("/api"):
-            return JSONResponse({"detail": away.reason}, status_code=503, headers=headers)
+            return JSONResponse(
+                {"detail": in_language(away.reason, lang_of(request))},
+                status_code=503,
+                headers=headers,
+            )
         th, en = away.reason.split(" / ", 1)
         text = th if lang_of(request) == "th" else en
         return HTMLResponse(
@@ -138,7 +144,10 @@ def create_app(backends: Backends) -> FastAPI:
         if request.url.path.startswith("/api"):
             return JSONResponse(
                 {
-                    "detail": "ระบบขัดข้อง กรุณาลองใหม่ภายหลัง / internal error; please try again",
+                    "detail": in_language(
+                        "ระบบขัดข้อง กรุณาลองใหม่ภายหลัง / internal error; please try again",
+                        lang_of(request),
+                    ),
                     "request_id": request_id,
                 },
                 status_code=500,

@@ -1,5 +1,6 @@
 """User-facing words, Thai first with English available."""
 
+import re
 from datetime import date
 
 from services.portal.words import WORDS
@@ -108,6 +109,22 @@ REFUSALS_TH: list[tuple[str, str]] = [
     (r"exceed the", "เกินกว่าที่นโยบายกำหนด"),
     (r"before today", "วันเริ่มต้นต้องไม่ก่อนวันนี้"),
 ]  # fmt: skip
+
+
+_THAI = re.compile(r"[\u0E00-\u0E7F]")
+
+
+def in_language(reason: str, lang: str) -> str:
+    """A refusal as the caller reads it. Reasons are written "Thai / English" (Thai first,
+    English kept); a caller who asked for English (Accept-Language, ?lang=) gets the English
+    half alone. A reason that is not of that shape — or whose English half names something
+    in Thai — is given whole, never cut."""
+    if lang != "en":
+        return reason
+    thai, sep, english = reason.partition(" / ")
+    if sep and _THAI.search(thai) and english.strip() and not _THAI.search(english):
+        return english
+    return reason
 
 
 def refusal_text(reason: str) -> str:

@@ -62,6 +62,13 @@ async def test_story_over_http_with_refusals(stack: Stack) -> None:
         eid = r.json()["engagement_id"]
         r = await c.post(f"/api/engagements/{eid}/actions/select", json={}, headers=other_sup)
         assert r.status_code == 403 and "forbidden" in r.json()["detail"]
+        assert "ไม่มีสิทธิ์" in r.json()["detail"]  # Thai first, the English kept
+        r = await c.post(
+            f"/api/engagements/{eid}/actions/select",
+            json={},
+            headers={**other_sup, "Accept-Language": "en"},
+        )
+        assert r.status_code == 403 and r.json()["detail"].startswith("forbidden"), r.text
         r = await c.post(f"/api/engagements/{eid}/actions/select", json={}, headers=sup)
         assert r.json()["state"] == "drafting"
         today = await stack.to_working_morning()  # whatever the real date (issue #21, 11)

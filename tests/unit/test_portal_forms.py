@@ -185,3 +185,15 @@ def test_an_assessment_without_a_chosen_result_is_refused_not_achieved() -> None
         body = form_to_body("assess", form)
         with pytest.raises(ValidationError, match="result"):
             Assess.model_validate({"by": "D0101", **body})
+
+
+def test_a_refusal_in_english_is_the_english_half_and_in_thai_both() -> None:
+    from services.portal.i18n import in_language
+
+    both = "ไม่มีสิทธิ์ / forbidden: not in your supervisor chain"
+    assert in_language(both, "en") == "forbidden: not in your supervisor chain"
+    assert in_language(both, "th") == both  # Thai first, the English kept
+    # Not of that shape, or the English half names something in Thai: given whole.
+    assert in_language("Not Found", "en") == "Not Found"
+    named = "ดำเนินการไม่ได้ / refused: goal 'ทบทวนระบบงาน' has no due date"
+    assert in_language(named, "en") == named
