@@ -77,7 +77,7 @@ async def connect(url: str, name: str, *, for_requests: bool = False, **kwargs: 
     `for_requests`: nothing is buffered while NATS is away. A request the caller has given up
     on must fail now, not be sent when the connection is back (issue #21, item 2)."""
     log = logging.getLogger(f"nats.{name}")
-    state = {"error": ""}
+    state: dict[str, Any] = {"error": ""}
 
     async def on_error(exc: Exception) -> None:
         said = f"{type(exc).__name__}: {exc}"[:200]
@@ -86,6 +86,12 @@ async def connect(url: str, name: str, *, for_requests: bool = False, **kwargs: 
             log.warning("NATS connection trouble (%s); reconnecting", said)
 
     async def on_disconnected() -> None:
+        # nats-py calls this on our own close() too: a CLI command that is done, a service
+        # draining. Only a connection lost while in use is worth a warning.
+        client = state.get("client")
+        if isinstance(client, Client) and client.is_closed:
+            log.debug("NATS connection closed")
+            return
         log.warning("NATS disconnected")
 
     async def on_reconnected() -> None:
@@ -106,4 +112,5 @@ async def connect(url: str, name: str, *, for_requests: bool = False, **kwargs: 
     # `NATS_URL` may name every server of a cluster, comma-separated: the client starts from
     # whichever answers and learns the rest from the cluster.
     servers = [u.strip() for u in url.split(",") if u.strip()]
-    return await nats.connect(servers, name=name, **options)
+    state["client"] = client = await nats.connect(servers, name=name, **options)
+    return client
