@@ -61,10 +61,18 @@ class Rule:
     roles: frozenset[Role]
     own_only: frozenset[Role] = field(default_factory=frozenset)  # roles acting on own records
     chain_only: frozenset[Role] = field(default_factory=frozenset)  # roles bound to the chain
+    # Not by an acting grant: powers a stand-in holds for a term must not make themselves last
+    # (an acting head making a friend head, who makes them head in return).
+    substantive_only: bool = False
 
 
-def _rule(*roles: Role, own: tuple[Role, ...] = (), chain: tuple[Role, ...] = ()) -> Rule:
-    return Rule(frozenset(roles) | frozenset(own), frozenset(own), frozenset(chain))
+def _rule(
+    *roles: Role,
+    own: tuple[Role, ...] = (),
+    chain: tuple[Role, ...] = (),
+    substantive: bool = False,
+) -> Rule:
+    return Rule(frozenset(roles) | frozenset(own), frozenset(own), frozenset(chain), substantive)
 
 
 OF, S, H, HR, IT, A, ADM, SVC = (
@@ -114,6 +122,10 @@ POLICY: Mapping[str, Rule] = {
     # Separation of duties (issue #14): roles and acting heads come from the head of agency or
     # the administrator the head appointed, never from HR, and never to oneself (handlers).
     "identity.grant": _rule(H, ADM),
+    # Roles that themselves grant (head of agency, administrator) and acting-head appointments:
+    # by the head or the administrator in their own right, never by an acting head — whose
+    # powers end with the term and must not be made to outlast it.
+    "identity.grant_power": _rule(H, ADM, substantive=True),
     # An acting supervisor (issue #19) is appointed from above the absent supervisor: one of
     # their own supervisors, or the head; never by the absent supervisor, never to oneself.
     "identity.appoint_acting_supervisor": _rule(S, H, ADM, chain=(S,)),
@@ -161,6 +173,8 @@ def can(actor: Actor, action: str, resource: Resource, at: datetime | None = Non
     for grant in actor.grants:
         if grant.role not in rule.roles or not grant.holds_at(when):
             continue
+        if rule.substantive_only and grant.acting:
+            continue
         spans_all = grant.role is Role.SERVICE and grant.agency == ALL_AGENCIES
         if not spans_all and grant.agency not in resource.agency_path:
             continue
@@ -174,6 +188,8 @@ def can(actor: Actor, action: str, resource: Resource, at: datetime | None = Non
             continue
         return Decision(True, f"{grant.role} of {grant.agency}")
     roles = ", ".join(sorted(rule.roles))
+    if rule.substantive_only:
+        roles += " (not acting)"
     return Decision(
         False,
         f"{action} needs one of [{roles}] over agency {resource.agency_path[-1]}"

@@ -265,6 +265,57 @@ class TestSeparationOfDuties:
         )
         assert r["error"]["code"] == "forbidden"
 
+    async def test_an_acting_head_makes_no_head_administrator_or_stand_in(
+        self, client: Client, issuer: DevIssuer, db: Database
+    ) -> None:
+        """An acting head (D0002, this month) holds the head's powers for the term only: they
+        could otherwise make a friend head, who makes them head in return, past the term — or
+        remove the head. Ordinary roles they grant as the head would."""
+        deputy = await token_of(db, issuer, "D0002")
+        start = now()
+        refused = [
+            ("grant_role", {"official_id": "D0201", "role": role, "agency_code": "ONDE"})
+            for role in ("head_of_agency", "system_admin")
+        ]
+        refused.append(
+            (
+                "appoint_acting_head",
+                {
+                    "official_id": "D0201",
+                    "agency_code": "ONDE",
+                    "valid_from": start.isoformat(),
+                    "valid_to": (start + timedelta(days=400)).isoformat(),
+                },
+            )
+        )
+        async with db.sessions() as s:
+            heads = (
+                await s.execute(
+                    grants.select().where(
+                        grants.c.official_id == "D0001", grants.c.role == "head_of_agency"
+                    )
+                )
+            ).all()
+        refused += [("revoke_role", {"grant_id": g.grant_id}) for g in heads]
+        for command, body in refused:
+            r = await call(client, "identity", command, body, deputy, "en")
+            assert r["error"]["code"] == "forbidden", (command, body, r)
+            assert "not acting" in r["error"]["reason"]
+        r = await call(
+            client,
+            "identity",
+            "grant_role",
+            {"official_id": "D0201", "role": "auditor", "agency_code": "ONDE"},
+            deputy,
+            "en",
+        )
+        assert "grant_id" in r["result"], r
+        async with db.sessions() as s:
+            made = (await s.execute(grants.select().where(grants.c.official_id == "D0201"))).all()
+            still = (await s.execute(grants.select().where(grants.c.official_id == "D0001"))).all()
+        assert "head_of_agency" not in {g.role for g in made} and not any(g.acting for g in made)
+        assert {g.grant_id for g in heads} <= {g.grant_id for g in still if g.valid_to is None}
+
 
 class TestLeastVisibility:
     async def test_a_supervisor_sees_only_their_own_chain(

@@ -80,3 +80,15 @@ def test_only_a_service_grant_spans_every_agency() -> None:
 
 def test_unknown_action_is_refused() -> None:
     assert not can(actor(Role.SYSTEM_ADMIN), "everything.delete", resource())
+
+
+def test_an_acting_grant_does_not_hold_the_powers_that_would_make_it_last() -> None:
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    term = (start, start + timedelta(days=30))
+    acting = Actor("D0002", (Grant(Role.HEAD_OF_AGENCY, "ONDE", *term, acting=True),))
+    head = Actor("D0001", (Grant(Role.HEAD_OF_AGENCY, "ONDE"),))
+    during = start + timedelta(days=1)
+    assert can(acting, "identity.grant", resource(), at=during)
+    refused = can(acting, "identity.grant_power", resource(), at=during)
+    assert not refused and "not acting" in refused.reason
+    assert can(head, "identity.grant_power", resource(), at=during)

@@ -32,7 +32,7 @@ from services.shared.rpc import forbidden, invalid
 class Roles(IdentityBase):
     async def grant_role(self, actor: Actor, cmd: c.GrantRole) -> dict[str, Any]:
         async with self._sessions.begin() as s:
-            tree = await self._authorize(s, actor, "identity.grant", cmd.agency_code)
+            tree = await self._authorize(s, actor, _grant_action(cmd.role), cmd.agency_code)
             self._not_to_oneself(actor, cmd.official_id)
             await self._active_official(s, cmd.official_id)
             if cmd.role is Role.HEAD_OF_AGENCY and tree.levels[cmd.agency_code] not in HEAD_LEVELS:
@@ -67,7 +67,7 @@ class Roles(IdentityBase):
     async def revoke_role(self, actor: Actor, cmd: c.RevokeRole) -> dict[str, Any]:
         async with self._sessions.begin() as s:
             g = await self._grant(s, cmd.grant_id)
-            await self._authorize(s, actor, "identity.grant", g.agency_code)
+            await self._authorize(s, actor, _grant_action(Role(g.role)), g.agency_code)
             await s.execute(
                 update(grants)
                 .where(grants.c.grant_id == cmd.grant_id)
@@ -92,7 +92,7 @@ class Roles(IdentityBase):
         if cmd.valid_to <= cmd.valid_from:
             raise invalid("valid_to must be after valid_from")
         async with self._sessions.begin() as s:
-            tree = await self._authorize(s, actor, "identity.grant", cmd.agency_code)
+            tree = await self._authorize(s, actor, "identity.grant_power", cmd.agency_code)
             self._not_to_oneself(actor, cmd.official_id)
             await self._active_official(s, cmd.official_id)
             if tree.levels[cmd.agency_code] not in HEAD_LEVELS:
@@ -273,3 +273,10 @@ class Roles(IdentityBase):
                 ),
             )
         return {"ended_at": ended_at.isoformat()}
+
+
+def _grant_action(role: Role) -> str:
+    """Granting or revoking a role that itself grants is for the head or the administrator in
+    their own right (`identity.grant_power`); other roles, for whoever may grant."""
+    granting = role in (Role.HEAD_OF_AGENCY, Role.SYSTEM_ADMIN)
+    return "identity.grant_power" if granting else "identity.grant"
