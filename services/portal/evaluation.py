@@ -4,8 +4,10 @@ satisfaction survey, the technology readiness checklist, and the head's lessons 
 Each becomes an event of the `evaluation` context; the yearly report is computed from them
 and the rest of the audit chain (services/audit/domain/evaluation.py)."""
 
+import csv
 import hashlib
 import hmac
+import io
 import secrets
 from pathlib import Path
 from typing import Any
@@ -141,10 +143,16 @@ async def record_sick_leave(
 def sick_leave_rows(text: str, name: str) -> dict[str, float]:
     """HR's file of sick-leave days (`official_id,days`, a header row), every bad line named
     by its number; nothing is taken from a file with one."""
-    import csv
-    import io
+    # newline="": the csv module reads \r, \n and \r\n itself (a lone \r, from an old
+    # spreadsheet, was a 500: "new-line character seen in unquoted field").
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        return _sick_leave_rows(reader, name)
+    except csv.Error as exc:  # a field past the csv module's limit, say
+        raise Refused(422, f"{name}:{reader.reader.line_num}: not a CSV line ({exc})") from None
 
-    reader = csv.DictReader(io.StringIO(text))
+
+def _sick_leave_rows(reader: "csv.DictReader[str]", name: str) -> dict[str, float]:
     if not reader.fieldnames or not {"official_id", "days"} <= set(reader.fieldnames):
         raise Refused(422, f"{name}: the first row must name the columns official_id,days")
     rows: dict[str, float] = {}

@@ -2,6 +2,7 @@
 no more "Internal Server Error" on ordinary input)."""
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -197,3 +198,24 @@ def test_a_refusal_in_english_is_the_english_half_and_in_thai_both() -> None:
     assert in_language("Not Found", "en") == "Not Found"
     named = "ดำเนินการไม่ได้ / refused: goal 'ทบทวนระบบงาน' has no due date"
     assert in_language(named, "en") == named
+
+
+def test_csv_uploads_with_odd_line_ends_or_huge_fields_are_read_or_refused_never_a_500(
+    tmp_path: Path,
+) -> None:
+    """Schemathesis found a sick-leave upload with a lone carriage return answering 500; a
+    field past the csv module's limit did the same to both uploads."""
+    import csv
+
+    from services.identity.service_layer.csv_format import read
+    from services.portal.evaluation import sick_leave_rows
+    from services.portal.refusals import Refused
+
+    assert sick_leave_rows("official_id,days\rD0102,3\r", "old.csv") == {"D0102": 3.0}
+    huge = "official_id,days\nD0102," + "9" * (csv.field_size_limit() + 1) + "\n"
+    with pytest.raises(Refused) as refused:
+        sick_leave_rows(huge, "huge.csv")
+    assert refused.value.status == 422 and "huge.csv:2" in refused.value.reason
+    supervisors = tmp_path / "supervisors.csv"
+    supervisors.write_text(huge.replace("days", "supervisor_id"), encoding="utf-8")
+    assert read([supervisors]).errors[0][:2] == ("supervisors.csv", 2)

@@ -108,6 +108,8 @@ def read(paths: Iterable[Path]) -> Parsed:
                     rows.append(row)
         except UnicodeDecodeError:
             parsed.errors.append((name, 1, "file is not UTF-8 text"))
+        except csv.Error as exc:  # a field past the csv module's limit, say: named, not a 500
+            parsed.errors.append((name, reader.line_num, f"not a CSV line ({exc})"))
         except OSError as exc:
             parsed.errors.append((name, 0, f"cannot read: {exc.strerror}"))
     return parsed
